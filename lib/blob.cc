@@ -1,0 +1,132 @@
+// Validation of untrusted blobs. Everything is read through bounds that were checked first, so a
+// truncated, damaged or hostile blob yields a status, never an out-of-bounds read.
+
+#include <string.h>
+
+#include "lib/blob_format.h"
+#include "lib/rwkvtok.h"
+
+namespace rwkvtok {
+namespace {
+
+using blob::LoadU32;
+using blob::LoadU64;
+
+Status ReadHeader(const uint8_t* data, size_t size, blob::Header* header) {
+  if (size < sizeof(blob::kMagic)) return Status::kBlobTruncated;
+  if (memcmp(data, blob::kMagic, sizeof(blob::kMagic)) != 0) return Status::kBlobBadMagic;
+  if (size < blob::kHeaderSize) return Status::kBlobTruncated;
+  header->version = LoadU32(data + blob::kVersionOffset);
+  if (header->version != blob::kVersion) return Status::kBlobUnsupportedVersion;
+  if (LoadU32(data + blob::kHeaderSizeOffset) != blob::kHeaderSize) return Status::kBlobCorrupt;
+  header->vocab_checksum = LoadU64(data + blob::kVocabChecksumOffset);
+  header->body_checksum = LoadU64(data + blob::kBodyChecksumOffset);
+  header->unit_count = LoadU32(data + blob::kUnitCountOffset);
+  header->token_count = LoadU32(data + blob::kTokenCountOffset);
+  header->token_bytes_size = LoadU32(data + blob::kTokenBytesSizeOffset);
+  header->max_token_length = LoadU32(data + blob::kMaxTokenLengthOffset);
+  for (uint32_t offset = blob::kReservedOffset; offset < blob::kHeaderSize; offset += 4) {
+    if (LoadU32(data + offset) != 0) return Status::kBlobCorrupt;
+  }
+  return Status::kOk;
+}
+
+// The decode table: offsets start at 0, never decrease, end at the byte section's size; no token
+// is longer than max_token_length; id 0 (end of text) has no bytes; the vocabulary checksum matches.
+bool TokenTableIsSound(const blob::Header& header, const uint32_t* offsets, const uint8_t* bytes) {
+  if (offsets[0] != 0 || offsets[1] != 0) return false;
+  if (offsets[header.token_count] != header.token_bytes_size) return false;
+  uint64_t checksum = blob::kFnvOffsetBasis;
+  for (uint32_t id = 0; id < header.token_count; ++id) {
+    if (offsets[id + 1] < offsets[id] || offsets[id + 1] > header.token_bytes_size) return false;
+    const uint32_t length = offsets[id + 1] - offsets[id];
+    if (length > header.max_token_length) return false;
+    if (length != 0) checksum = blob::VocabChecksumStep(checksum, id, bytes + offsets[id], length);
+  }
+  return checksum == header.vocab_checksum;
+}
+
+// The trie: every child index is in range, every token unit names a real token, the root is
+// unreachable, and every byte value is a one-byte token (so encoding always makes progress).
+bool TrieIsSound(const blob::Header& header, const uint32_t* units, const uint16_t* unit_tokens,
+                 const uint32_t* offsets) {
+  for (uint32_t u = 0; u < header.unit_count; ++u) {
+    const uint32_t unit = units[u];
+    if (uint64_t{blob::UnitBase(unit)} + 255 >= header.unit_count) return false;
+    if (!blob::UnitIsToken(unit)) continue;
+    if ((unit & blob::kUnitOccupied) == 0) return false;
+    const uint32_t id = unit_tokens[u];
+    if (id == blob::kEndOfTextId || id >= header.token_count) return false;
+    if (offsets[id] == offsets[id + 1]) return false;
+  }
+  const uint32_t root = units[blob::kRootUnit];
+  if ((root & blob::kUnitCheckMask) != 0 || blob::UnitIsToken(root)) return false;
+  for (uint32_t byte = 0; byte < 256; ++byte) {
+    const uint32_t child = units[blob::UnitBase(root) + byte];
+    if ((child & blob::kUnitCheckMask) != blob::UnitCheckFor(static_cast<uint8_t>(byte)) ||
+        !blob::UnitIsToken(child)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+struct Sections {
+  blob::Header header;
+  const uint32_t* units;
+  const uint16_t* unit_tokens;
+  const uint32_t* token_offsets;
+  const uint8_t* token_bytes;
+};
+
+Status CheckBlob(const void* data, size_t size, Sections* sections) {
+  if (data == nullptr) return Status::kInvalidArgument;
+  const uint8_t* bytes = static_cast<const uint8_t*>(data);
+  blob::Header& header = sections->header;
+  const Status status = ReadHeader(bytes, size, &header);
+  if (status != Status::kOk) return status;
+  if (reinterpret_cast<uintptr_t>(data) % blob::kBlobAlignment != 0) {
+    return Status::kBlobMisaligned;
+  }
+  const blob::Layout layout =
+      blob::LayoutFor(header.unit_count, header.token_count, header.token_bytes_size);
+  if (size < layout.total_size) return Status::kBlobTruncated;
+  if (size > layout.total_size) return Status::kBlobCorrupt;
+  if (blob::Fnv1a64(bytes + blob::kHeaderSize, size - blob::kHeaderSize) != header.body_checksum) {
+    return Status::kBlobChecksumMismatch;
+  }
+  if (header.token_count < 2 || header.token_count > blob::kMaxTokenCount ||
+      header.max_token_length == 0 || header.max_token_length > blob::kMaxTokenLength ||
+      header.unit_count < 256 + 1 || header.unit_count > blob::kMaxBase + 256) {
+    return Status::kBlobCorrupt;
+  }
+  // The sections start at multiples of 8 from a 4-aligned address, so these casts are aligned.
+  sections->units = reinterpret_cast<const uint32_t*>(bytes + layout.units);
+  sections->unit_tokens = reinterpret_cast<const uint16_t*>(bytes + layout.unit_tokens);
+  sections->token_offsets = reinterpret_cast<const uint32_t*>(bytes + layout.token_offsets);
+  sections->token_bytes = bytes + layout.token_bytes;
+  if (!TokenTableIsSound(header, sections->token_offsets, sections->token_bytes) ||
+      !TrieIsSound(header, sections->units, sections->unit_tokens, sections->token_offsets)) {
+    return Status::kBlobCorrupt;
+  }
+  return Status::kOk;
+}
+
+}  // namespace
+
+Status Validate(const void* data, size_t size) noexcept {
+  Sections ignored{};
+  return CheckBlob(data, size, &ignored);
+}
+
+Status Tokenizer::FromBlob(const void* data, size_t size, Tokenizer* out) noexcept {
+  if (out == nullptr) return Status::kInvalidArgument;
+  Sections s{};
+  const Status status = CheckBlob(data, size, &s);
+  if (status != Status::kOk) return status;
+  *out = Tokenizer(s.units, s.unit_tokens, s.token_offsets, s.token_bytes, s.header.token_count,
+                   s.header.max_token_length, s.header.vocab_checksum);
+  return Status::kOk;
+}
+
+}  // namespace rwkvtok

@@ -1,0 +1,166 @@
+// The rwkvtok blob: the one description of its layout, shared by the generator (which writes it),
+// the runtime (which reads it) and the validator (which checks it). Changing anything here that a
+// reader could notice means bumping kVersion.
+//
+// A blob is a 64-byte header followed by four sections. Every section starts at a multiple of 8
+// bytes from the start of the blob; the gaps are zero. All integers are little-endian.
+//
+//   offset  header field
+//        0  magic[8]          "RWKVTOK" followed by a zero byte
+//        8  u32 version       kVersion
+//       12  u32 header_size   kHeaderSize
+//       16  u64 vocab_checksum  Fnv1a64 over every token in id order: u16 id, u8 length, bytes.
+//                               Two blobs with the same value encode and decode identically.
+//       24  u64 body_checksum   Fnv1a64 over every byte after the header (sections and padding).
+//       32  u32 unit_count      entries of the units and unit_tokens sections
+//       36  u32 token_count     size of the id space: valid ids are below it
+//       40  u32 token_bytes_size
+//       44  u32 max_token_length  longest token, in bytes (at most kMaxTokenLength)
+//       48  u32 reserved[4]     zero
+//
+//   section       type                      what it holds
+//   units         u32[unit_count]           the double-array trie used to encode (see below)
+//   unit_tokens   u16[unit_count]           the token id of every unit whose kUnitIsToken bit is set
+//   token_offsets u32[token_count + 1]      token id's bytes are token_bytes[offsets[id], offsets[id+1])
+//   token_bytes   u8[token_bytes_size]      every token's bytes, in id order
+//
+// The trie. Every node of the trie of all token byte strings is one unit; unit 0 is the root. A
+// unit packs
+//     bits 31..10  base: the children of this node live at units[base + byte]
+//     bit  9       kUnitIsToken: the path from the root to here spells a whole token
+//     bit  8       kUnitOccupied: this unit is a node (free slots are 0)
+//     bits 7..0    label: the byte on the edge from the parent into this node
+// so following byte c from node s is one load and one compare:
+//     t = Base(units[s]) + c;  the edge exists iff (units[t] & kUnitCheckMask) == (kUnitOccupied | c)
+// This check identifies the parent because no two nodes share a base. The root's low bits are 0,
+// so no edge leads into it. Every base satisfies base + 255 < unit_count, so t is always in range,
+// and every byte value is a one-byte token, so encoding always makes progress.
+//
+// Ids without a token (gaps, and id 0, the end-of-text token) have an empty byte range.
+
+#ifndef RWKVTOK_LIB_BLOB_FORMAT_H_
+#define RWKVTOK_LIB_BLOB_FORMAT_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "rwkvtok blobs are little-endian; big-endian targets are not supported"
+#endif
+
+namespace rwkvtok {
+namespace blob {
+
+constexpr uint8_t kMagic[8] = {'R', 'W', 'K', 'V', 'T', 'O', 'K', 0};
+constexpr uint32_t kVersion = 1;
+constexpr uint32_t kHeaderSize = 64;
+constexpr uint32_t kSectionAlignment = 8;
+// Blobs loaded at run time must start at an address that is a multiple of this.
+constexpr uint32_t kBlobAlignment = 4;
+
+// Ids are 16-bit; a token is at most 255 bytes, so fixed-size buffers can hold any token.
+constexpr uint32_t kMaxTokenCount = 65536;
+constexpr uint32_t kMaxTokenLength = 255;
+constexpr uint32_t kEndOfTextId = 0;
+
+constexpr uint32_t kUnitLabelMask = 0xFFu;
+constexpr uint32_t kUnitOccupied = 1u << 8;
+constexpr uint32_t kUnitIsToken = 1u << 9;
+constexpr uint32_t kUnitCheckMask = kUnitOccupied | kUnitLabelMask;
+constexpr uint32_t kUnitBaseShift = 10;
+constexpr uint32_t kMaxBase = (1u << (32 - kUnitBaseShift)) - 1;
+constexpr uint32_t kRootUnit = 0;
+
+constexpr uint32_t UnitBase(uint32_t unit) { return unit >> kUnitBaseShift; }
+constexpr bool UnitIsToken(uint32_t unit) { return (unit & kUnitIsToken) != 0; }
+constexpr uint32_t UnitCheckFor(uint8_t byte) { return kUnitOccupied | byte; }
+constexpr uint32_t MakeUnit(uint32_t base, bool is_token, bool occupied, uint8_t label) {
+  return (base << kUnitBaseShift) | (is_token ? kUnitIsToken : 0u) |
+         (occupied ? kUnitOccupied : 0u) | label;
+}
+
+// Byte offsets of the header fields.
+enum HeaderField : uint32_t {
+  kMagicOffset = 0,
+  kVersionOffset = 8,
+  kHeaderSizeOffset = 12,
+  kVocabChecksumOffset = 16,
+  kBodyChecksumOffset = 24,
+  kUnitCountOffset = 32,
+  kTokenCountOffset = 36,
+  kTokenBytesSizeOffset = 40,
+  kMaxTokenLengthOffset = 44,
+  kReservedOffset = 48,
+};
+
+struct Header {
+  uint32_t version;
+  uint64_t vocab_checksum;
+  uint64_t body_checksum;
+  uint32_t unit_count;
+  uint32_t token_count;
+  uint32_t token_bytes_size;
+  uint32_t max_token_length;
+};
+
+// Where each section starts, relative to the start of the blob, and where the blob ends.
+struct Layout {
+  uint64_t units;
+  uint64_t unit_tokens;
+  uint64_t token_offsets;
+  uint64_t token_bytes;
+  uint64_t total_size;
+};
+
+constexpr uint64_t AlignSection(uint64_t offset) {
+  return (offset + kSectionAlignment - 1) / kSectionAlignment * kSectionAlignment;
+}
+
+// 64-bit arithmetic: no field combination can overflow it.
+constexpr Layout LayoutFor(uint32_t unit_count, uint32_t token_count, uint32_t token_bytes_size) {
+  Layout layout{};
+  layout.units = kHeaderSize;
+  layout.unit_tokens = AlignSection(layout.units + uint64_t{unit_count} * 4);
+  layout.token_offsets = AlignSection(layout.unit_tokens + uint64_t{unit_count} * 2);
+  layout.token_bytes = AlignSection(layout.token_offsets + (uint64_t{token_count} + 1) * 4);
+  layout.total_size = AlignSection(layout.token_bytes + token_bytes_size);
+  return layout;
+}
+
+constexpr uint64_t kFnvOffsetBasis = 0xcbf29ce484222325ull;
+constexpr uint64_t kFnvPrime = 0x100000001b3ull;
+
+// FNV-1a, 64-bit: tiny, needs no tables, and catches the bit flips and truncations it is for.
+// Feed consecutive pieces by passing the previous result as `hash`.
+inline uint64_t Fnv1a64(const uint8_t* data, size_t size, uint64_t hash = kFnvOffsetBasis) {
+  for (size_t i = 0; i < size; ++i) hash = (hash ^ data[i]) * kFnvPrime;
+  return hash;
+}
+
+// One token's contribution to vocab_checksum; tokens are fed in id order, gaps skipped.
+inline uint64_t VocabChecksumStep(uint64_t hash, uint32_t id, const uint8_t* bytes,
+                                  uint32_t length) {
+  const uint8_t prefix[3] = {static_cast<uint8_t>(id), static_cast<uint8_t>(id >> 8),
+                             static_cast<uint8_t>(length)};
+  return Fnv1a64(bytes, length, Fnv1a64(prefix, sizeof(prefix), hash));
+}
+
+inline uint32_t LoadU32(const uint8_t* p) {
+  return uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24;
+}
+
+inline uint64_t LoadU64(const uint8_t* p) { return LoadU32(p) | uint64_t{LoadU32(p + 4)} << 32; }
+
+inline void StoreU32(uint8_t* p, uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
+}
+
+inline void StoreU64(uint8_t* p, uint64_t v) {
+  StoreU32(p, static_cast<uint32_t>(v));
+  StoreU32(p + 4, static_cast<uint32_t>(v >> 32));
+}
+
+}  // namespace blob
+}  // namespace rwkvtok
+
+#endif  // RWKVTOK_LIB_BLOB_FORMAT_H_

@@ -1,0 +1,261 @@
+#include "tools/blob_builder.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <deque>
+
+#include "lib/blob_format.h"
+
+namespace rwkvtok {
+namespace tools {
+namespace {
+
+struct TrieNode {
+  std::vector<std::pair<uint8_t, uint32_t>> children;  // sorted by byte
+  int32_t token = -1;
+};
+
+std::vector<TrieNode> BuildTrie(const std::vector<VocabToken>& tokens) {
+  std::vector<TrieNode> nodes(1);
+  for (const VocabToken& token : tokens) {
+    uint32_t node = 0;
+    for (const char c : token.bytes) {
+      const uint8_t byte = static_cast<uint8_t>(c);
+      auto& children = nodes[node].children;
+      auto it = std::lower_bound(children.begin(), children.end(), std::make_pair(byte, 0u));
+      if (it == children.end() || it->first != byte) {
+        const uint32_t child = static_cast<uint32_t>(nodes.size());
+        it = children.insert(it, {byte, child});
+        node = child;
+        nodes.emplace_back();  // invalidates `children`; not used again
+      } else {
+        node = it->second;
+      }
+    }
+    nodes[node].token = static_cast<int32_t>(token.id);
+  }
+  return nodes;
+}
+
+// Places the trie into a double array, breadth first so that the nodes near the root, which
+// every token passes through, end up close together. Each node's children go at the lowest free
+// base that no other node uses.
+class DoubleArrayPlacer {
+ public:
+  explicit DoubleArrayPlacer(const std::vector<TrieNode>& nodes) : nodes_(nodes) {}
+
+  bool Place(BlobSections* out, std::string* error) {
+    std::vector<uint32_t> unit_of(nodes_.size(), 0);
+    std::vector<uint32_t> base_of(nodes_.size(), 0);
+    std::vector<uint8_t> label_of(nodes_.size(), 0);
+    Reserve(256);
+    occupied_[blob::kRootUnit] = true;
+    std::deque<uint32_t> queue = {0};
+    uint32_t unit_count = 256 + 1;
+    while (!queue.empty()) {
+      const uint32_t node = queue.front();
+      queue.pop_front();
+      const auto& children = nodes_[node].children;
+      if (children.empty()) continue;
+      const uint32_t base = FindBase(children);
+      if (base > blob::kMaxBase) {
+        *error = "the trie needs more units than the blob format can address";
+        return false;
+      }
+      base_of[node] = base;
+      base_used_[base] = true;
+      unit_count = std::max(unit_count, base + 256);
+      for (const auto& [byte, child] : children) {
+        occupied_[base + byte] = true;
+        unit_of[child] = base + byte;
+        label_of[child] = byte;
+        queue.push_back(child);
+      }
+    }
+    out->units.assign(unit_count, 0);
+    out->unit_tokens.assign(unit_count, 0);
+    for (uint32_t node = 0; node < nodes_.size(); ++node) {
+      const bool is_token = nodes_[node].token >= 0;
+      out->units[unit_of[node]] =
+          blob::MakeUnit(base_of[node], is_token, node != 0, label_of[node]);
+      if (is_token) out->unit_tokens[unit_of[node]] = static_cast<uint16_t>(nodes_[node].token);
+    }
+    out->trie_nodes = static_cast<uint32_t>(nodes_.size());
+    return true;
+  }
+
+ private:
+  void Reserve(size_t size) {
+    if (occupied_.size() < size) {
+      occupied_.resize(size, false);
+      base_used_.resize(size, false);
+    }
+  }
+
+  bool Fits(uint32_t base, const std::vector<std::pair<uint8_t, uint32_t>>& children) {
+    if (base_used_[base]) return false;
+    for (const auto& child : children) {
+      if (occupied_[base + child.first]) return false;
+    }
+    return true;
+  }
+
+  uint32_t FindBase(const std::vector<std::pair<uint8_t, uint32_t>>& children) {
+    while (first_free_ < occupied_.size() && occupied_[first_free_]) ++first_free_;
+    const uint32_t first_label = children.front().first;
+    // Candidate bases put the first child on a free unit; base 0 is never used, so that no edge
+    // can lead into the root.
+    for (uint32_t slot = std::max<uint32_t>(first_free_, first_label + 1);; ++slot) {
+      Reserve(size_t{slot} + 256 + 1);
+      if (occupied_[slot]) continue;
+      const uint32_t base = slot - first_label;
+      if (Fits(base, children)) return base;
+    }
+  }
+
+  const std::vector<TrieNode>& nodes_;
+  std::vector<bool> occupied_;
+  std::vector<bool> base_used_;
+  uint32_t first_free_ = 1;
+};
+
+}  // namespace
+
+bool BuildBlob(const std::vector<VocabToken>& tokens, BlobSections* out, std::string* error) {
+  std::vector<VocabToken> by_id = tokens;
+  std::sort(by_id.begin(), by_id.end(),
+            [](const VocabToken& a, const VocabToken& b) { return a.id < b.id; });
+  bool has_byte[256] = {};
+  for (const VocabToken& token : by_id) {
+    if (token.bytes.size() == 1) has_byte[static_cast<uint8_t>(token.bytes[0])] = true;
+  }
+  for (int byte = 0; byte < 256; ++byte) {
+    if (!has_byte[byte]) {
+      char what[128];
+      std::snprintf(what, sizeof(what),
+                    "no token for the byte 0x%02X: every byte value must be a token of its own",
+                    byte);
+      *error = what;
+      return false;
+    }
+  }
+
+  *out = BlobSections{};
+  out->token_count = by_id.empty() ? 1 : by_id.back().id + 1;
+  out->token_offsets.assign(out->token_count + 1, 0);
+  out->vocab_checksum = blob::kFnvOffsetBasis;
+  size_t next = 0;
+  for (uint32_t id = 0; id < out->token_count; ++id) {
+    out->token_offsets[id] = static_cast<uint32_t>(out->token_bytes.size());
+    if (next < by_id.size() && by_id[next].id == id) {
+      const std::string& bytes = by_id[next++].bytes;
+      const uint8_t* data = reinterpret_cast<const uint8_t*>(bytes.data());
+      const uint32_t length = static_cast<uint32_t>(bytes.size());
+      out->token_bytes.insert(out->token_bytes.end(), data, data + length);
+      out->max_token_length = std::max(out->max_token_length, length);
+      out->vocab_checksum = blob::VocabChecksumStep(out->vocab_checksum, id, data, length);
+    }
+  }
+  out->token_offsets[out->token_count] = static_cast<uint32_t>(out->token_bytes.size());
+
+  const std::vector<TrieNode> nodes = BuildTrie(by_id);
+  return DoubleArrayPlacer(nodes).Place(out, error);
+}
+
+std::vector<uint8_t> SerializeBlob(const BlobSections& s) {
+  const uint32_t unit_count = static_cast<uint32_t>(s.units.size());
+  const uint32_t token_bytes_size = static_cast<uint32_t>(s.token_bytes.size());
+  const blob::Layout layout = blob::LayoutFor(unit_count, s.token_count, token_bytes_size);
+  std::vector<uint8_t> out(layout.total_size, 0);
+  uint8_t* p = out.data();
+  std::copy(std::begin(blob::kMagic), std::end(blob::kMagic), p + blob::kMagicOffset);
+  blob::StoreU32(p + blob::kVersionOffset, blob::kVersion);
+  blob::StoreU32(p + blob::kHeaderSizeOffset, blob::kHeaderSize);
+  blob::StoreU64(p + blob::kVocabChecksumOffset, s.vocab_checksum);
+  blob::StoreU32(p + blob::kUnitCountOffset, unit_count);
+  blob::StoreU32(p + blob::kTokenCountOffset, s.token_count);
+  blob::StoreU32(p + blob::kTokenBytesSizeOffset, token_bytes_size);
+  blob::StoreU32(p + blob::kMaxTokenLengthOffset, s.max_token_length);
+  for (uint32_t i = 0; i < unit_count; ++i) {
+    blob::StoreU32(p + layout.units + 4 * i, s.units[i]);
+    p[layout.unit_tokens + 2 * i] = static_cast<uint8_t>(s.unit_tokens[i]);
+    p[layout.unit_tokens + 2 * i + 1] = static_cast<uint8_t>(s.unit_tokens[i] >> 8);
+  }
+  for (uint32_t i = 0; i <= s.token_count; ++i) {
+    blob::StoreU32(p + layout.token_offsets + 4 * i, s.token_offsets[i]);
+  }
+  std::copy(s.token_bytes.begin(), s.token_bytes.end(), p + layout.token_bytes);
+  blob::StoreU64(p + blob::kBodyChecksumOffset,
+                 blob::Fnv1a64(p + blob::kHeaderSize, out.size() - blob::kHeaderSize));
+  return out;
+}
+
+namespace {
+
+template <typename T>
+void EmitArray(const char* type, const char* name, const std::vector<T>& values,
+               std::string* out) {
+  *out += "alignas(8) constexpr ";
+  *out += type;
+  *out += " ";
+  *out += name;
+  *out += "[" + std::to_string(values.size()) + "] = {\n";
+  std::string line;
+  for (const T value : values) {
+    line += std::to_string(value) + ",";
+    if (line.size() >= 96) {
+      *out += line + "\n";
+      line.clear();
+    }
+  }
+  if (!line.empty()) *out += line + "\n";
+  *out += "};\n\n";
+}
+
+// A string literal keeps the compiler fast on hundreds of kilobytes; octal escapes have at most
+// three digits, so no escape can swallow the character after it.
+void EmitBytes(const char* name, const std::vector<uint8_t>& bytes, std::string* out) {
+  *out += "alignas(8) constexpr unsigned char " + std::string(name) + "[" +
+          std::to_string(bytes.size() + 1) + "] =\n";
+  std::string line = "\"";
+  for (const uint8_t byte : bytes) {
+    if (byte >= 0x20 && byte < 0x7F && byte != '"' && byte != '\\' && byte != '?') {
+      line += static_cast<char>(byte);
+    } else {
+      char escape[8];
+      std::snprintf(escape, sizeof(escape), "\\%03o", byte);
+      line += escape;
+    }
+    if (line.size() >= 96) {
+      *out += line + "\"\n";
+      line = "\"";
+    }
+  }
+  *out += line + "\";\n\n";
+}
+
+}  // namespace
+
+std::string EmitHeader(const BlobSections& s, const std::string& name_space,
+                       const std::string& source) {
+  char checksum[32];
+  std::snprintf(checksum, sizeof(checksum), "0x%016llxull",
+                static_cast<unsigned long long>(s.vocab_checksum));
+  std::string out;
+  out += "// Generated by rwkvtok_gen from " + source + ". Do not edit.\n";
+  out += "// The sections of a blob, as described in lib/blob_format.h.\n\n";
+  out += "#pragma once\n\n#include <stdint.h>\n\n";
+  out += "namespace rwkvtok {\nnamespace " + name_space + " {\n\n";
+  out += "constexpr uint64_t kVocabChecksum = " + std::string(checksum) + ";\n";
+  out += "constexpr uint32_t kTokenCount = " + std::to_string(s.token_count) + ";\n";
+  out += "constexpr uint32_t kMaxTokenLength = " + std::to_string(s.max_token_length) + ";\n\n";
+  EmitArray("uint32_t", "kUnits", s.units, &out);
+  EmitArray("uint16_t", "kUnitTokens", s.unit_tokens, &out);
+  EmitArray("uint32_t", "kTokenOffsets", s.token_offsets, &out);
+  EmitBytes("kTokenBytes", s.token_bytes, &out);
+  out += "}  // namespace " + name_space + "\n}  // namespace rwkvtok\n";
+  return out;
+}
+
+}  // namespace tools
+}  // namespace rwkvtok
