@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <algorithm>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -60,12 +61,14 @@ bool ParseIds(const std::string& text, std::vector<uint32_t>* ids, std::string* 
     while (i < text.size() && !std::isspace(static_cast<unsigned char>(text[i]))) ++i;
     const std::string word = text.substr(start, i - start);
     uint64_t value = 0;
-    bool numeric = word.size() <= 10;
-    for (const char c : word) numeric = numeric && c >= '0' && c <= '9';
-    if (numeric) value = std::stoull(word);
+    bool numeric = true;
+    for (const char c : word) {
+      numeric = numeric && c >= '0' && c <= '9';
+      value = std::min<uint64_t>(value * 10 + static_cast<uint64_t>(c - '0'), 1ull << 32);
+    }
     if (!numeric || value > 0xFFFFFFFFull) {
       *error = "invalid id '" + word + "' at position " + std::to_string(ids->size() + 1) +
-               ": ids are decimal numbers";
+               (numeric ? ": too large" : ": ids are decimal numbers");
       return false;
     }
     ids->push_back(static_cast<uint32_t>(value));

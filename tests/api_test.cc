@@ -1,0 +1,297 @@
+// The public API's contract: sizes, statuses, bounds, and blob loading.
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "lib/blob_format.h"
+#include "lib/rwkvtok.h"
+#include "lib/world_blob.h"
+#include "tests/test_util.h"
+
+namespace rwkvtok {
+namespace testing {
+namespace {
+
+constexpr uint32_t kSentinel = 0xDEADBEEF;
+const std::string kText = "Hello, world! 你好，世界。 //--------------- \xff\xfe tail";
+
+TEST(Encode, WorldVocabularyFacts) {
+  const Tokenizer world = Tokenizer::World();
+  EXPECT_EQ(world.token_count(), 65530u);
+  EXPECT_EQ(world.max_token_length(), 128u);
+  // Every byte value is its own token, id = byte + 1.
+  for (uint32_t byte = 0; byte < 256; ++byte) {
+    const uint8_t b = static_cast<uint8_t>(byte);
+    uint32_t id = 0;
+    const Result r = world.Encode(&b, 1, &id, 1);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(id, byte + 1);
+  }
+}
+
+TEST(Encode, EmptyInputAndNullPointers) {
+  const Tokenizer world = Tokenizer::World();
+  uint32_t id = kSentinel;
+  Result r = world.Encode(nullptr, 0, &id, 1);
+  EXPECT_EQ(r.status, Status::kOk);
+  EXPECT_EQ(r.count, 0u);
+  EXPECT_EQ(id, kSentinel);
+  r = world.Encode(nullptr, 0, static_cast<uint32_t*>(nullptr), 0);
+  EXPECT_EQ(r.status, Status::kOk);
+  r = world.Encode(nullptr, 5, &id, 1);
+  EXPECT_EQ(r.status, Status::kInvalidArgument);
+  r = world.Encode("abc", 3, static_cast<uint32_t*>(nullptr), 4);
+  EXPECT_EQ(r.status, Status::kInvalidArgument);
+}
+
+TEST(Encode, TooSmallBufferReportsSizeAndWritesOnlyWithinCapacity) {
+  const Tokenizer world = Tokenizer::World();
+  const std::vector<uint32_t> all = EncodeAll(world, kText);
+  ASSERT_GT(all.size(), 10u);
+  for (size_t capacity = 0; capacity <= all.size() + 1; ++capacity) {
+    std::vector<uint32_t> buffer(capacity + 4, kSentinel);
+    const Result r = world.Encode(kText.data(), kText.size(), buffer.data(), capacity);
+    EXPECT_EQ(r.count, all.size());
+    EXPECT_EQ(r.status, capacity >= all.size() ? Status::kOk : Status::kBufferTooSmall);
+    const size_t written = std::min(capacity, all.size());
+    for (size_t i = 0; i < written; ++i) EXPECT_EQ(buffer[i], all[i]);
+    for (size_t i = written; i < buffer.size(); ++i) EXPECT_EQ(buffer[i], kSentinel) << i;
+  }
+}
+
+TEST(Encode, AllIdWidthsAgree) {
+  const Tokenizer world = Tokenizer::World();
+  const std::vector<uint32_t> ids = EncodeAll(world, kText);
+  std::vector<uint16_t> ids16(kText.size());
+  std::vector<int32_t> ids32(kText.size());
+  ASSERT_TRUE(world.Encode(kText.data(), kText.size(), ids16.data(), ids16.size()).ok());
+  ASSERT_TRUE(world.Encode(kText.data(), kText.size(), ids32.data(), ids32.size()).ok());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    EXPECT_EQ(ids16[i], ids[i]);
+    EXPECT_EQ(static_cast<uint32_t>(ids32[i]), ids[i]);
+  }
+}
+
+TEST(Encode, NeverProducesEndOfText) {
+  const Tokenizer world = Tokenizer::World();
+  std::string all_bytes;
+  for (int b = 0; b < 256; ++b) all_bytes += static_cast<char>(b);
+  for (const uint32_t id : EncodeAll(world, all_bytes + kText + std::string(3, '\0'))) {
+    EXPECT_NE(id, 0u);
+  }
+}
+
+TEST(Decode, EndOfTextDecodesToNothing) {
+  const Tokenizer world = Tokenizer::World();
+  const uint32_t ids[] = {0, 34, 0, 0};  // 34 is "!"
+  char out[8] = {};
+  const Result r = world.Decode(ids, 4, out, sizeof(out));
+  EXPECT_EQ(r.status, Status::kOk);
+  EXPECT_EQ(r.count, 1u);
+  EXPECT_EQ(out[0], '!');
+}
+
+TEST(Decode, ReservedAndOutOfRangeIdsAreReportedWithTheirPosition) {
+  const Tokenizer world = Tokenizer::World();
+  for (const uint32_t bad : {65530u, 65531u, 65535u, 65536u, 100000u, 0xFFFFFFFFu}) {
+    const uint32_t ids[] = {34, 35, bad, 34};
+    char out[16];
+    const Result r = world.Decode(ids, 4, out, sizeof(out));
+    EXPECT_EQ(r.status, Status::kInvalidId) << bad;
+    EXPECT_EQ(r.position, 2u) << bad;
+    EXPECT_EQ(r.count, 2u) << "bytes written before the invalid id";
+  }
+  const uint16_t ids16[] = {65535, 34};
+  char out[4];
+  Result r = world.Decode(ids16, 2, out, sizeof(out));
+  EXPECT_EQ(r.status, Status::kInvalidId);
+  EXPECT_EQ(r.position, 0u);
+  const int32_t ids32[] = {34, -1};
+  r = world.Decode(ids32, 2, out, sizeof(out));
+  EXPECT_EQ(r.status, Status::kInvalidId);
+  EXPECT_EQ(r.position, 1u);
+  const int32_t last_valid[] = {65529};
+  r = world.Decode(last_valid, 1, out, 0);
+  EXPECT_EQ(r.status, Status::kBufferTooSmall);
+  EXPECT_EQ(r.count, 128u);  // the token of 128 spaces
+}
+
+TEST(Decode, TooSmallBufferReportsSizeAndWritesOnlyWithinCapacity) {
+  const Tokenizer world = Tokenizer::World();
+  const std::vector<uint32_t> ids = EncodeAll(world, kText);
+  for (size_t capacity = 0; capacity <= kText.size() + 1; ++capacity) {
+    std::string buffer(capacity + 8, '#');
+    const Result r = world.Decode(ids.data(), ids.size(), &buffer[0], capacity);
+    EXPECT_EQ(r.count, kText.size());
+    EXPECT_EQ(r.status, capacity >= kText.size() ? Status::kOk : Status::kBufferTooSmall);
+    const size_t written = std::min(capacity, kText.size());
+    EXPECT_EQ(buffer.substr(0, written), kText.substr(0, written));
+    EXPECT_EQ(buffer.substr(written), std::string(buffer.size() - written, '#'));
+  }
+}
+
+TEST(Decode, NullPointers) {
+  const Tokenizer world = Tokenizer::World();
+  char out[4];
+  EXPECT_EQ(world.Decode(static_cast<const uint32_t*>(nullptr), 0, out, 4).status, Status::kOk);
+  EXPECT_EQ(world.Decode(static_cast<const uint32_t*>(nullptr), 0, nullptr, 0).status,
+            Status::kOk);
+  EXPECT_EQ(world.Decode(static_cast<const uint32_t*>(nullptr), 1, out, 4).status,
+            Status::kInvalidArgument);
+  const uint32_t id = 34;
+  EXPECT_EQ(world.Decode(&id, 1, nullptr, 4).status, Status::kInvalidArgument);
+}
+
+TEST(StatusMessage, EveryStatusHasOne) {
+  for (uint32_t s = 0; s <= static_cast<uint32_t>(Status::kBlobCorrupt); ++s) {
+    EXPECT_STRNE(StatusMessage(static_cast<Status>(s)), "unknown status") << s;
+  }
+  EXPECT_STREQ(StatusMessage(static_cast<Status>(999)), "unknown status");
+}
+
+// --- Blobs loaded at run time ------------------------------------------------------------------
+
+// The blob file in 4-byte aligned memory, with room for a misaligned copy.
+class BlobTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string file = ReadFileOrDie(RunfilePath("lib/world_blob.bin"));
+    size_ = file.size();
+    words_.assign(size_ / 4 + 2, 0);
+    std::memcpy(words_.data(), file.data(), size_);
+  }
+  uint8_t* bytes() { return reinterpret_cast<uint8_t*>(words_.data()); }
+  void Reseal() {  // recomputes the body checksum after a deliberate change
+    blob::StoreU64(bytes() + blob::kBodyChecksumOffset,
+                   blob::Fnv1a64(bytes() + blob::kHeaderSize, size_ - blob::kHeaderSize));
+  }
+  Status Check() { return Validate(bytes(), size_); }
+  blob::Layout Layout() {
+    return blob::LayoutFor(blob::LoadU32(bytes() + blob::kUnitCountOffset),
+                           blob::LoadU32(bytes() + blob::kTokenCountOffset),
+                           blob::LoadU32(bytes() + blob::kTokenBytesSizeOffset));
+  }
+
+  std::vector<uint32_t> words_;
+  size_t size_ = 0;
+};
+
+TEST_F(BlobTest, FileHoldsExactlyTheEmbeddedArrays) {
+  ASSERT_EQ(Check(), Status::kOk);
+  const blob::Layout layout = Layout();
+  EXPECT_EQ(layout.total_size, size_);
+  EXPECT_EQ(blob::LoadU64(bytes() + blob::kVocabChecksumOffset), world_blob::kVocabChecksum);
+  EXPECT_EQ(0, std::memcmp(bytes() + layout.units, world_blob::kUnits, sizeof(world_blob::kUnits)));
+  EXPECT_EQ(0, std::memcmp(bytes() + layout.unit_tokens, world_blob::kUnitTokens,
+                           sizeof(world_blob::kUnitTokens)));
+  EXPECT_EQ(0, std::memcmp(bytes() + layout.token_offsets, world_blob::kTokenOffsets,
+                           sizeof(world_blob::kTokenOffsets)));
+  EXPECT_EQ(0, std::memcmp(bytes() + layout.token_bytes, world_blob::kTokenBytes,
+                           sizeof(world_blob::kTokenBytes) - 1));
+  EXPECT_EQ(Tokenizer::World().vocab_checksum(), world_blob::kVocabChecksum);
+}
+
+TEST_F(BlobTest, LoadedBlobEncodesLikeTheEmbeddedOne) {
+  Tokenizer loaded = Tokenizer::World();
+  ASSERT_EQ(Tokenizer::FromBlob(bytes(), size_, &loaded), Status::kOk);
+  EXPECT_EQ(EncodeAll(loaded, kText), EncodeAll(Tokenizer::World(), kText));
+  EXPECT_EQ(DecodeAll(loaded, EncodeAll(loaded, kText)), kText);
+  EXPECT_EQ(loaded.vocab_checksum(), Tokenizer::World().vocab_checksum());
+}
+
+TEST_F(BlobTest, TruncatedAtEveryOffset) {
+  for (size_t size = 0; size < size_; ++size) {
+    const Status status = Validate(bytes(), size);
+    if (status != Status::kBlobTruncated) {
+      ADD_FAILURE() << "size " << size << ": " << StatusMessage(status);
+      return;
+    }
+  }
+}
+
+TEST_F(BlobTest, TrailingBytesAreRejected) {
+  EXPECT_EQ(Validate(bytes(), size_ + 4), Status::kBlobCorrupt);
+}
+
+TEST_F(BlobTest, HeaderProblems) {
+  Tokenizer untouched = Tokenizer::World();
+  bytes()[0] ^= 1;
+  EXPECT_EQ(Check(), Status::kBlobBadMagic);
+  EXPECT_EQ(Tokenizer::FromBlob(bytes(), size_, &untouched), Status::kBlobBadMagic);
+  bytes()[0] ^= 1;
+  blob::StoreU32(bytes() + blob::kVersionOffset, blob::kVersion + 1);
+  EXPECT_EQ(Check(), Status::kBlobUnsupportedVersion);
+  blob::StoreU32(bytes() + blob::kVersionOffset, blob::kVersion);
+  blob::StoreU32(bytes() + blob::kReservedOffset, 1);
+  EXPECT_EQ(Check(), Status::kBlobCorrupt);
+  blob::StoreU32(bytes() + blob::kReservedOffset, 0);
+  EXPECT_EQ(Check(), Status::kOk);
+  EXPECT_EQ(Validate(nullptr, 0), Status::kInvalidArgument);
+  EXPECT_EQ(Tokenizer::FromBlob(bytes(), size_, nullptr), Status::kInvalidArgument);
+}
+
+TEST_F(BlobTest, MisalignedStartIsRejected) {
+  std::memmove(bytes() + 1, bytes(), size_);
+  EXPECT_EQ(Validate(bytes() + 1, size_), Status::kBlobMisaligned);
+}
+
+TEST_F(BlobTest, BitFlipsInEverySectionAreCaught) {
+  const blob::Layout layout = Layout();
+  const uint64_t starts[] = {layout.units, layout.unit_tokens, layout.token_offsets,
+                             layout.token_bytes};
+  const uint64_t ends[] = {layout.unit_tokens, layout.token_offsets, layout.token_bytes,
+                           layout.total_size};
+  for (int section = 0; section < 4; ++section) {
+    for (uint64_t offset = starts[section]; offset < ends[section];
+         offset += (ends[section] - starts[section]) / 97 + 1) {
+      for (int bit = 0; bit < 8; bit += 3) {
+        bytes()[offset] ^= static_cast<uint8_t>(1 << bit);
+        EXPECT_EQ(Check(), Status::kBlobChecksumMismatch) << "section " << section << " offset "
+                                                          << offset << " bit " << bit;
+        bytes()[offset] ^= static_cast<uint8_t>(1 << bit);
+      }
+    }
+  }
+  EXPECT_EQ(Check(), Status::kOk);
+}
+
+// With the checksum recomputed, damage must still be caught by the structural checks.
+TEST_F(BlobTest, StructuralDamageIsCaughtEvenWithAValidChecksum) {
+  const blob::Layout layout = Layout();
+  const uint32_t unit_count = blob::LoadU32(bytes() + blob::kUnitCountOffset);
+  uint32_t* units = reinterpret_cast<uint32_t*>(bytes() + layout.units);
+  uint32_t* offsets = reinterpret_cast<uint32_t*>(bytes() + layout.token_offsets);
+  const auto expect_corrupt = [&](const char* what) {
+    Reseal();
+    EXPECT_EQ(Check(), Status::kBlobCorrupt) << what;
+  };
+
+  const uint32_t root = units[0];
+  units[0] = blob::MakeUnit(unit_count, false, false, 0);  // children beyond the array
+  expect_corrupt("root base out of range");
+  units[0] = root | blob::kUnitOccupied;
+  expect_corrupt("root reachable");
+  units[0] = root;
+
+  const uint32_t first_child = units[blob::UnitBase(root) + 'a'];
+  units[blob::UnitBase(root) + 'a'] = first_child & ~blob::kUnitIsToken;
+  expect_corrupt("a byte that is not a token");
+  units[blob::UnitBase(root) + 'a'] = first_child;
+
+  const uint32_t offset = offsets[100];
+  offsets[100] = offsets[101] + 1;
+  expect_corrupt("decreasing offsets");
+  offsets[100] = 0xFFFFFFF0u;
+  expect_corrupt("offset past the bytes");
+  offsets[100] = offset;
+
+  blob::StoreU64(bytes() + blob::kVocabChecksumOffset, 12345);
+  expect_corrupt("vocabulary checksum");
+}
+
+}  // namespace
+}  // namespace testing
+}  // namespace rwkvtok

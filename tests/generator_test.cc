@@ -1,0 +1,578 @@
+// Tests of the vocabulary parser (tools/vocab.h) and the blob builder (tools/blob_builder.h), on
+// small vocabularies written here, checked through the runtime (lib/rwkvtok.h).
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "lib/blob_format.h"
+#include "lib/rwkvtok.h"
+#include "tools/blob_builder.h"
+#include "tools/vocab.h"
+
+namespace rwkvtok {
+namespace tools {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+// Lines 1..256: the one-byte token of every byte value, id = byte + 1, as in the World vocabulary.
+// `skip` leaves one byte out (-1: none).
+std::string ByteLines(int skip = -1) {
+  std::string text;
+  for (int byte = 0; byte < 256; ++byte) {
+    if (byte == skip) continue;
+    char line[32];
+    std::snprintf(line, sizeof(line), "%d b'\\x%02x' 1\n", byte + 1, byte);
+    text += line;
+  }
+  return text;
+}
+
+// The id of a one-byte token in ByteLines().
+uint32_t ByteId(char c) { return static_cast<uint8_t>(c) + 1u; }
+
+std::vector<VocabToken> ParseOk(std::string_view text) {
+  std::vector<VocabToken> tokens;
+  std::string error;
+  EXPECT_TRUE(ParseVocabulary(text, &tokens, &error)) << error;
+  return tokens;
+}
+
+// The error for `text`, which must be rejected.
+std::string ParseError(std::string_view text) {
+  std::vector<VocabToken> tokens;
+  std::string error;
+  EXPECT_FALSE(ParseVocabulary(text, &tokens, &error)) << "accepted: " << text.substr(0, 200);
+  return error;
+}
+
+// The error for a vocabulary of the 256 byte tokens followed by `extra` (so line 257 is its first).
+std::string ErrorAfterBytes(std::string_view extra) {
+  return ParseError(ByteLines() + std::string(extra));
+}
+
+// The bytes of `literal`, parsed from a one-line vocabulary whose length column is `length`.
+// (Only the builder needs every byte value; the parser takes any set of tokens.)
+std::string LiteralBytes(std::string_view literal, size_t length) {
+  const std::string line = "1 " + std::string(literal) + " " + std::to_string(length) + "\n";
+  const std::vector<VocabToken> tokens = ParseOk(line);
+  return tokens.size() == 1 ? tokens[0].bytes : "<parse failed>";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rejected vocabularies.
+
+TEST(VocabularyError, EmptyFile) { EXPECT_EQ(ParseError(""), "the vocabulary file is empty"); }
+
+TEST(VocabularyError, ByteOrderMark) {
+  EXPECT_EQ(ParseError("\xEF\xBB\xBF" + ByteLines()),
+            "line 1: starts with a UTF-8 byte order mark; save the file without it");
+}
+
+TEST(VocabularyError, EmptyLineInTheMiddle) {
+  EXPECT_EQ(ErrorAfterBytes("257 'ab' 2\n\n258 'cd' 2\n"), "line 258: empty line");
+}
+
+TEST(VocabularyError, TrailingBlankLine) {
+  EXPECT_EQ(ErrorAfterBytes("257 'ab' 2\n\n"), "line 258: empty line");
+}
+
+TEST(VocabularyError, SeveralTrailingBlankLinesReportTheFirst) {
+  EXPECT_EQ(ErrorAfterBytes("257 'ab' 2\n\n\n\n"), "line 258: empty line");
+}
+
+TEST(VocabularyError, TrailingBlankLineWithCrlf) {
+  EXPECT_EQ(ErrorAfterBytes("257 'ab' 2\r\n\r\n"), "line 258: empty line");
+}
+
+TEST(VocabularyError, MissingLengthColumn) {
+  EXPECT_EQ(ErrorAfterBytes("257 'ab'\n"),
+            "line 257: expected a space and the byte length after the literal");
+}
+
+TEST(VocabularyError, WrongLength) {
+  EXPECT_EQ(ErrorAfterBytes("257 'ab' 3\n"),
+            "line 257: the length column says 3 but the literal is 2 bytes");
+}
+
+TEST(VocabularyError, NonNumericLength) {
+  EXPECT_EQ(ErrorAfterBytes("257 'ab' two\n"),
+            "line 257: expected the byte length (a decimal number) after the literal");
+}
+
+TEST(VocabularyError, TextAfterLength) {
+  EXPECT_EQ(ErrorAfterBytes("257 'ab' 2 x\n"), "line 257: unexpected text after the byte length");
+  EXPECT_EQ(ErrorAfterBytes("257 'ab' 2 \n"), "line 257: unexpected text after the byte length");
+}
+
+TEST(VocabularyError, DuplicateId) {
+  EXPECT_EQ(ErrorAfterBytes("257 'ab' 2\n258 'cd' 2\n5 'ef' 2\n"),
+            "line 259: id 5 is already defined on line 5");
+}
+
+TEST(VocabularyError, DuplicateBytesFromStrAndBytesLiterals) {
+  // 'a' is the byte 0x61, already b'\x61' (id 98) on line 98.
+  EXPECT_EQ(ErrorAfterBytes("257 'a' 1\n"), "line 257: the same bytes as id 98 on line 98");
+  EXPECT_EQ(ErrorAfterBytes("257 'ab' 2\n258 b'ab' 2\n"),
+            "line 258: the same bytes as id 257 on line 257");
+}
+
+TEST(VocabularyError, DuplicateBytesFromDifferentEscapes) {
+  // In a str literal '\x41' is U+0041, which is "A".
+  EXPECT_EQ(ErrorAfterBytes("257 'Ab' 2\n258 '\\x41b' 2\n"),
+            "line 258: the same bytes as id 257 on line 257");
+  EXPECT_EQ(ErrorAfterBytes("257 '\\u00e9' 2\n258 b'\\xc3\\xa9' 2\n"),
+            "line 258: the same bytes as id 257 on line 257");
+}
+
+TEST(VocabularyError, IdZero) {
+  EXPECT_EQ(ErrorAfterBytes("0 'ab' 2\n"),
+            "line 257: id 0 is out of range: ids are 1..65535 (0 is end of text)");
+}
+
+TEST(VocabularyError, Id65536) {
+  EXPECT_EQ(ErrorAfterBytes("65536 'ab' 2\n"),
+            "line 257: id 65536 is out of range: ids are 1..65535 (0 is end of text)");
+}
+
+TEST(VocabularyError, HugeId) {
+  EXPECT_EQ(ErrorAfterBytes("99999999999 'ab' 2\n"),
+            "line 257: id 99999999999 is out of range: ids are 1..65535 (0 is end of text)");
+}
+
+TEST(VocabularyError, NoId) {
+  EXPECT_EQ(ErrorAfterBytes("'ab' 2\n"),
+            "line 257: expected a decimal token id at the start of the line");
+  EXPECT_EQ(ErrorAfterBytes("-1 'ab' 2\n"),
+            "line 257: expected a decimal token id at the start of the line");
+}
+
+TEST(VocabularyError, MissingSpaceAfterId) {
+  EXPECT_EQ(ErrorAfterBytes("257'ab' 2\n"), "line 257: expected a single space after the id");
+  EXPECT_EQ(ErrorAfterBytes("257\t'ab' 2\n"), "line 257: expected a single space after the id");
+}
+
+TEST(VocabularyError, BadEscape) {
+  EXPECT_EQ(ErrorAfterBytes(R"(257 'a\q' 2)"),
+            R"(line 257: bad escape \q: only \\ \' \" \n \t \r \xHH and \uHHHH are supported)");
+}
+
+TEST(VocabularyError, HexEscapeWithOneDigit) {
+  EXPECT_EQ(ErrorAfterBytes(R"(257 'a\x4' 2)"),
+            R"(line 257: bad escape \x: expected 2 hex digits)");
+}
+
+TEST(VocabularyError, UnicodeEscapeWithThreeDigits) {
+  EXPECT_EQ(ErrorAfterBytes(R"(257 '\u00e' 2)"),
+            R"(line 257: bad escape \u: expected 4 hex digits)");
+}
+
+TEST(VocabularyError, UnicodeEscapeInBytesLiteral) {
+  EXPECT_EQ(ErrorAfterBytes(R"(257 b'\u0041b' 2)"),
+            R"(line 257: bad escape \u: bytes literals have no \u escape)");
+}
+
+TEST(VocabularyError, SurrogateEscape) {
+  EXPECT_EQ(ErrorAfterBytes(R"(257 '\ud800' 3)"),
+            R"(line 257: bad escape \u: a surrogate code point has no UTF-8 encoding)");
+}
+
+TEST(VocabularyError, UnterminatedLiteral) {
+  EXPECT_EQ(ErrorAfterBytes("257 'ab 2\n"), "line 257: unterminated literal: no closing '");
+  EXPECT_EQ(ErrorAfterBytes("257 \"ab' 2\n"), "line 257: unterminated literal: no closing \"");
+}
+
+TEST(VocabularyError, LiteralEndingInBackslash) {
+  EXPECT_EQ(ErrorAfterBytes("257 'ab\\\n"),
+            "line 257: unterminated literal: it ends in a backslash");
+}
+
+TEST(VocabularyError, InvalidUtf8InStrLiteral) {
+  const std::string expected = "line 257: invalid UTF-8 in a string literal";
+  EXPECT_EQ(ErrorAfterBytes("257 '\xff' 1\n"), expected);
+  EXPECT_EQ(ErrorAfterBytes("257 '\xc3' 1\n"), expected);          // truncated sequence
+  EXPECT_EQ(ErrorAfterBytes("257 '\xc0\x80' 2\n"), expected);      // overlong
+  EXPECT_EQ(ErrorAfterBytes("257 '\xed\xa0\x80' 3\n"), expected);  // encoded surrogate
+}
+
+TEST(VocabularyError, NonAsciiInBytesLiteral) {
+  EXPECT_EQ(ErrorAfterBytes("257 b'\xc3\xa9' 2\n"),
+            "line 257: non-ASCII character in a bytes literal");
+}
+
+TEST(VocabularyError, LiteralWithoutQuotes) {
+  const std::string expected =
+      "line 257: expected a string literal ('...' or \"...\") or bytes literal (b'...') after "
+      "the id";
+  EXPECT_EQ(ErrorAfterBytes("257 ab 2\n"), expected);
+  EXPECT_EQ(ErrorAfterBytes("257 b 1\n"), expected);
+}
+
+TEST(VocabularyError, EmptyLiteral) {
+  EXPECT_EQ(ErrorAfterBytes("257 '' 0\n"),
+            "line 257: empty token: a token must have at least one byte");
+}
+
+TEST(VocabularyError, TokenLongerThan255Bytes) {
+  EXPECT_EQ(ErrorAfterBytes("257 '" + std::string(256, 'a') + "' 256\n"),
+            "line 257: token is 256 bytes; at most 255 are supported");
+}
+
+TEST(VocabularyError, MissingByteTokenIsABuilderError) {
+  for (const int byte : {0x41, 0xFF}) {
+    const std::vector<VocabToken> tokens = ParseOk(ByteLines(byte) + "257 'ab' 2\n");
+    BlobSections sections;
+    std::string error;
+    EXPECT_FALSE(BuildBlob(tokens, &sections, &error));
+    char expected[100];
+    std::snprintf(expected, sizeof(expected),
+                  "no token for the byte 0x%02X: every byte value must be a token of its own",
+                  byte);
+    EXPECT_EQ(error, expected);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Accepted vocabularies and literal syntax.
+
+TEST(Vocabulary, TokensInFileOrderWithLineNumbers) {
+  const std::vector<VocabToken> tokens = ParseOk(ByteLines() + "300 'ab' 2\n257 'cd' 2\n");
+  ASSERT_EQ(tokens.size(), 258u);
+  EXPECT_EQ(tokens[0].id, 1u);
+  EXPECT_EQ(tokens[0].bytes, std::string(1, '\0'));
+  EXPECT_EQ(tokens[0].line, 1u);
+  EXPECT_EQ(tokens[256].id, 300u);
+  EXPECT_EQ(tokens[256].bytes, "ab");
+  EXPECT_EQ(tokens[256].line, 257u);
+  EXPECT_EQ(tokens[257].id, 257u);
+  EXPECT_EQ(tokens[257].line, 258u);
+}
+
+TEST(Vocabulary, CrlfParsesLikeLf) {
+  const std::string lf = ByteLines() + "257 'ab' 2\n258 \"c'd\" 3\n";
+  std::string crlf;
+  for (const char c : lf) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+  const std::vector<VocabToken> a = ParseOk(lf);
+  const std::vector<VocabToken> b = ParseOk(crlf);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].id, b[i].id) << i;
+    EXPECT_EQ(a[i].bytes, b[i].bytes) << i;
+    EXPECT_EQ(a[i].line, b[i].line) << i;
+  }
+}
+
+TEST(Vocabulary, MissingFinalNewline) {
+  const std::vector<VocabToken> tokens = ParseOk(ByteLines() + "257 'ab' 2");
+  ASSERT_EQ(tokens.size(), 257u);
+  EXPECT_EQ(tokens.back().bytes, "ab");
+  EXPECT_EQ(ParseOk(ByteLines() + "257 'ab' 2\r").size(), 257u);
+}
+
+TEST(Vocabulary, HexEscapeInStrIsACodePoint) {
+  EXPECT_EQ(LiteralBytes(R"('\x80')", 2), "\xC2\x80");
+  EXPECT_EQ(LiteralBytes(R"('\xff')", 2), "\xC3\xBF");
+  EXPECT_EQ(LiteralBytes(R"('\x41')", 1), "A");
+}
+
+TEST(Vocabulary, HexEscapeInBytesIsAByte) {
+  EXPECT_EQ(LiteralBytes(R"(b'\x80')", 1), "\x80");
+  EXPECT_EQ(LiteralBytes(R"(b'\xFf\x00')", 2), std::string("\xFF\0", 2));
+}
+
+TEST(Vocabulary, UnicodeEscape) {
+  EXPECT_EQ(LiteralBytes(R"('\u00e9')", 2), "\xC3\xA9");
+  EXPECT_EQ(LiteralBytes(R"('\u0000')", 1), std::string(1, '\0'));
+  EXPECT_EQ(LiteralBytes(R"('\u20AC')", 3), "\xE2\x82\xAC");
+  EXPECT_EQ(LiteralBytes(R"('\uffff')", 3), "\xEF\xBF\xBF");
+}
+
+TEST(Vocabulary, SimpleEscapes) {
+  EXPECT_EQ(LiteralBytes(R"('\\')", 1), "\\");
+  EXPECT_EQ(LiteralBytes(R"('\'')", 1), "'");
+  EXPECT_EQ(LiteralBytes(R"('\"')", 1), "\"");
+  EXPECT_EQ(LiteralBytes(R"('\n')", 1), "\n");
+  EXPECT_EQ(LiteralBytes(R"('\t')", 1), "\t");
+  EXPECT_EQ(LiteralBytes(R"('\r')", 1), "\r");
+  EXPECT_EQ(LiteralBytes(R"(b'\\\'\"\n\t\r')", 6), "\\'\"\n\t\r");
+}
+
+TEST(Vocabulary, QuotesInsideOtherQuotes) {
+  EXPECT_EQ(LiteralBytes(R"("it's")", 4), "it's");
+  EXPECT_EQ(LiteralBytes(R"('say "hi"')", 8), "say \"hi\"");
+  EXPECT_EQ(LiteralBytes(R"(b"'")", 1), "'");
+}
+
+TEST(Vocabulary, RawUtf8InStrLiteral) {
+  EXPECT_EQ(LiteralBytes("'\xE6\x97\xA5\xE6\x9C\xAC'", 6), "\xE6\x97\xA5\xE6\x9C\xAC");  // 日本
+  EXPECT_EQ(LiteralBytes("'\xF0\x9F\x98\x80'", 4), "\xF0\x9F\x98\x80");  // U+1F600
+  EXPECT_EQ(LiteralBytes("'\xF4\x8F\xBF\xBF'", 4), "\xF4\x8F\xBF\xBF");  // U+10FFFF
+}
+
+TEST(Vocabulary, LongestAllowedToken) {
+  EXPECT_EQ(LiteralBytes("'" + std::string(255, 'a') + "'", 255), std::string(255, 'a'));
+}
+
+TEST(Vocabulary, HighestId) {
+  const std::vector<VocabToken> tokens = ParseOk(ByteLines() + "65535 'ab' 2\n");
+  EXPECT_EQ(tokens.back().id, 65535u);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Blobs built from small vocabularies, used through the runtime.
+
+// A blob copied into 4-byte aligned memory, and a tokenizer viewing it.
+struct LoadedBlob {
+  std::vector<uint32_t> storage;
+  Tokenizer tokenizer = Tokenizer::World();  // replaced by FromBlob
+};
+
+BlobSections BuildOk(std::string_view vocabulary) {
+  BlobSections sections;
+  std::string error;
+  EXPECT_TRUE(BuildBlob(ParseOk(vocabulary), &sections, &error)) << error;
+  return sections;
+}
+
+std::unique_ptr<LoadedBlob> Load(const BlobSections& sections) {
+  const std::vector<uint8_t> bytes = SerializeBlob(sections);
+  auto blob = std::make_unique<LoadedBlob>();
+  blob->storage.resize((bytes.size() + 3) / 4);
+  std::memcpy(blob->storage.data(), bytes.data(), bytes.size());
+  EXPECT_EQ(Validate(blob->storage.data(), bytes.size()), Status::kOk);
+  EXPECT_EQ(Tokenizer::FromBlob(blob->storage.data(), bytes.size(), &blob->tokenizer), Status::kOk);
+  return blob;
+}
+
+std::vector<uint32_t> Encode(const Tokenizer& tokenizer, std::string_view text) {
+  std::vector<uint32_t> ids(text.size());
+  const Result result = tokenizer.Encode(text.data(), text.size(), ids.data(), ids.size());
+  EXPECT_EQ(result.status, Status::kOk);
+  ids.resize(result.ok() ? result.count : 0);
+  return ids;
+}
+
+// The decoded bytes, with the Result in `*result`.
+std::string Decode(const Tokenizer& tokenizer, const std::vector<uint32_t>& ids, Result* result) {
+  std::string bytes(ids.size() * tokenizer.max_token_length(), '\0');
+  *result = tokenizer.Decode(ids.data(), ids.size(), &bytes[0], bytes.size());
+  bytes.resize(std::min(result->count, bytes.size()));
+  return bytes;
+}
+
+std::string DecodeOk(const Tokenizer& tokenizer, const std::vector<uint32_t>& ids) {
+  Result result{};
+  std::string bytes = Decode(tokenizer, ids, &result);
+  EXPECT_EQ(result.status, Status::kOk);
+  return bytes;
+}
+
+// "abc" is deliberately not a token; 259, 263 and 264 are gaps.
+constexpr uint32_t kAb = 257, kAbcd = 258, kAbcdefgh = 260, kCde = 261, kNihon = 262, kXyz = 265;
+const char kSmallTokens[] =
+    "257 'ab' 2\n"
+    "258 'abcd' 4\n"
+    "260 'abcdefgh' 8\n"
+    "261 'cde' 3\n"
+    "262 '\xE6\x97\xA5\xE6\x9C\xAC' 6\n"
+    "265 'xyz' 3\n";
+
+std::string SmallVocabulary() { return ByteLines() + kSmallTokens; }
+
+class SmallBlobTest : public ::testing::Test {
+ protected:
+  void SetUp() override { blob_ = Load(BuildOk(SmallVocabulary())); }
+  const Tokenizer& tokenizer() const { return blob_->tokenizer; }
+
+  std::unique_ptr<LoadedBlob> blob_;
+};
+
+TEST_F(SmallBlobTest, HeaderValues) {
+  EXPECT_EQ(tokenizer().token_count(), 266u);  // highest id + 1
+  EXPECT_EQ(tokenizer().max_token_length(), 8u);
+}
+
+TEST_F(SmallBlobTest, LongestMatchFallsBackToTheLastToken) {
+  EXPECT_THAT(Encode(tokenizer(), "abcx"), ElementsAre(kAb, ByteId('c'), ByteId('x')));
+}
+
+TEST_F(SmallBlobTest, LongestMatchTakesTheWholeToken) {
+  EXPECT_THAT(Encode(tokenizer(), "abcd"), ElementsAre(kAbcd));
+  EXPECT_THAT(Encode(tokenizer(), "abcdefgh"), ElementsAre(kAbcdefgh));
+  EXPECT_THAT(Encode(tokenizer(), "abcdabcd"), ElementsAre(kAbcd, kAbcd));
+}
+
+TEST_F(SmallBlobTest, LongestMatchBacktracksOverSeveralBytes) {
+  // The walk reaches "abcdefg" before failing, then goes back three bytes to "abcd".
+  EXPECT_THAT(Encode(tokenizer(), "abcdefgX"),
+              ElementsAre(kAbcd, ByteId('e'), ByteId('f'), ByteId('g'), ByteId('X')));
+  // Up to "abc" and back to "ab".
+  EXPECT_THAT(Encode(tokenizer(), "abc"), ElementsAre(kAb, ByteId('c')));
+}
+
+TEST_F(SmallBlobTest, GreedyNotOptimal) {
+  // "ab" + "cde" would be two tokens; greedy takes "abcd" first.
+  EXPECT_THAT(Encode(tokenizer(), "abcde"), ElementsAre(kAbcd, ByteId('e')));
+}
+
+TEST_F(SmallBlobTest, PrefixOfATokenIsSingleBytes) {
+  EXPECT_THAT(Encode(tokenizer(), "xy"), ElementsAre(ByteId('x'), ByteId('y')));
+  EXPECT_THAT(Encode(tokenizer(), "a"), ElementsAre(ByteId('a')));
+}
+
+TEST_F(SmallBlobTest, EveryByteValueEncodes) {
+  const std::string text = std::string("\0\x7F\x80\xFF", 4) + "\xE6\x97\xA5\xE6\x9C\xAC\xE8";
+  EXPECT_THAT(Encode(tokenizer(), text),
+              ElementsAre(1u, 0x80u, 0x81u, 0x100u, kNihon, ByteId('\xE8')));
+}
+
+TEST_F(SmallBlobTest, EmptyInputEncodesToNothing) {
+  EXPECT_THAT(Encode(tokenizer(), ""), IsEmpty());
+}
+
+TEST_F(SmallBlobTest, DecodeGivesTheBytesBack) {
+  EXPECT_EQ(DecodeOk(tokenizer(), {kAb, ByteId('c'), ByteId('x')}), "abcx");
+  EXPECT_EQ(DecodeOk(tokenizer(), {kAbcdefgh, kCde, kXyz, kNihon}),
+            "abcdefghcdexyz\xE6\x97\xA5\xE6\x9C\xAC");
+  const std::string texts[] = {"abcdefgX", "xyzzy", std::string("ab\xFF\0\x01", 5), "abcdabcde"};
+  for (const std::string& text : texts) {
+    EXPECT_EQ(DecodeOk(tokenizer(), Encode(tokenizer(), text)), text);
+  }
+}
+
+TEST_F(SmallBlobTest, IdZeroDecodesToNothing) {
+  EXPECT_EQ(DecodeOk(tokenizer(), {0}), "");
+  EXPECT_EQ(DecodeOk(tokenizer(), {kAb, 0, kAb, 0}), "abab");
+}
+
+TEST_F(SmallBlobTest, GapIdsAreInvalid) {
+  for (const uint32_t gap : {259u, 263u, 264u}) {
+    Result result{};
+    const std::string bytes = Decode(tokenizer(), {kAb, kXyz, gap, kAb}, &result);
+    EXPECT_EQ(result.status, Status::kInvalidId) << gap;
+    EXPECT_EQ(result.position, 2u) << gap;
+    EXPECT_EQ(result.count, 5u) << gap;  // the bytes written before it
+    EXPECT_EQ(bytes, "abxyz") << gap;
+  }
+}
+
+TEST_F(SmallBlobTest, IdsBeyondTheVocabularyAreInvalid) {
+  for (const uint32_t id : {266u, 267u, 65535u, 65536u, 0xFFFFFFFFu}) {
+    Result result{};
+    Decode(tokenizer(), {id}, &result);
+    EXPECT_EQ(result.status, Status::kInvalidId) << id;
+    EXPECT_EQ(result.position, 0u) << id;
+  }
+}
+
+TEST(Blob, HighestIdWorks) {
+  const std::unique_ptr<LoadedBlob> blob = Load(BuildOk(ByteLines() + "65535 'top' 3\n"));
+  EXPECT_EQ(blob->tokenizer.token_count(), 65536u);
+  EXPECT_THAT(Encode(blob->tokenizer, "top"), ElementsAre(65535u));
+  EXPECT_EQ(DecodeOk(blob->tokenizer, {65535u}), "top");
+  Result result{};
+  Decode(blob->tokenizer, {65534u}, &result);
+  EXPECT_EQ(result.status, Status::kInvalidId);
+}
+
+TEST(Blob, OnlyByteTokens) {
+  const std::unique_ptr<LoadedBlob> blob = Load(BuildOk(ByteLines()));
+  EXPECT_EQ(blob->tokenizer.token_count(), 257u);
+  EXPECT_EQ(blob->tokenizer.max_token_length(), 1u);
+  EXPECT_THAT(Encode(blob->tokenizer, "ab"), ElementsAre(ByteId('a'), ByteId('b')));
+}
+
+TEST(Blob, SharedPrefixesAndDeepTrie) {
+  // Many tokens branching at every depth, to exercise the double-array placement.
+  std::string extra;
+  uint32_t id = 257;
+  std::vector<std::string> words;
+  for (const char first : std::string("abc")) {
+    for (int length = 2; length <= 40; length += 3) {
+      std::string word(length, first);
+      for (int i = 1; i < length; i += 2) word[i] = static_cast<char>('d' + i % 20);
+      words.push_back(word);
+      extra += std::to_string(id++) + " '" + word + "' " + std::to_string(word.size()) + "\n";
+    }
+  }
+  const std::unique_ptr<LoadedBlob> blob = Load(BuildOk(ByteLines() + extra));
+  for (size_t i = 0; i < words.size(); ++i) {
+    EXPECT_THAT(Encode(blob->tokenizer, words[i]), ElementsAre(257u + i)) << words[i];
+    EXPECT_EQ(DecodeOk(blob->tokenizer, {static_cast<uint32_t>(257u + i)}), words[i]);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Determinism and checksums.
+
+TEST(Blob, SameVocabularyGivesIdenticalOutput) {
+  const BlobSections a = BuildOk(SmallVocabulary());
+  const BlobSections b = BuildOk(SmallVocabulary());
+  EXPECT_EQ(SerializeBlob(a), SerializeBlob(b));
+  EXPECT_EQ(EmitHeader(a, "small", "small.txt"), EmitHeader(b, "small", "small.txt"));
+}
+
+TEST(Blob, LineOrderDoesNotMatter) {
+  std::vector<std::string> lines;
+  const std::string text = SmallVocabulary();
+  for (size_t start = 0; start < text.size();) {
+    const size_t end = text.find('\n', start);
+    lines.push_back(text.substr(start, end + 1 - start));
+    start = end + 1;
+  }
+  std::shuffle(lines.begin(), lines.end(), std::mt19937(12345));
+  std::string shuffled;
+  for (const std::string& line : lines) shuffled += line;
+  ASSERT_NE(shuffled, text);
+
+  const BlobSections a = BuildOk(text);
+  const BlobSections b = BuildOk(shuffled);
+  EXPECT_EQ(SerializeBlob(a), SerializeBlob(b));
+  EXPECT_EQ(EmitHeader(a, "small", "small.txt"), EmitHeader(b, "small", "small.txt"));
+}
+
+TEST(Blob, VocabChecksumChangesWithOneTokensBytes) {
+  std::string changed = SmallVocabulary();
+  const size_t at = changed.find("'xyz'");
+  ASSERT_NE(at, std::string::npos);
+  changed.replace(at, 5, "'xyw'");
+  const BlobSections a = BuildOk(SmallVocabulary());
+  const BlobSections b = BuildOk(changed);
+  EXPECT_NE(a.vocab_checksum, b.vocab_checksum);
+  EXPECT_EQ(Load(a)->tokenizer.vocab_checksum(), a.vocab_checksum);
+  EXPECT_EQ(Load(b)->tokenizer.vocab_checksum(), b.vocab_checksum);
+}
+
+TEST(Blob, VocabChecksumChangesWithOneTokensId) {
+  std::string changed = SmallVocabulary();
+  const size_t at = changed.find("265 'xyz'");
+  ASSERT_NE(at, std::string::npos);
+  changed.replace(at, 3, "264");
+  EXPECT_NE(BuildOk(SmallVocabulary()).vocab_checksum, BuildOk(changed).vocab_checksum);
+}
+
+TEST(Blob, HeaderNamesTheNamespaceAndChecksum) {
+  const BlobSections sections = BuildOk(SmallVocabulary());
+  const std::string header = EmitHeader(sections, "small", "small.txt");
+  char checksum[64];
+  std::snprintf(checksum, sizeof(checksum), "kVocabChecksum = 0x%016llxull;",
+                static_cast<unsigned long long>(sections.vocab_checksum));
+  EXPECT_NE(header.find("namespace small {"), std::string::npos);
+  EXPECT_NE(header.find("from small.txt."), std::string::npos);
+  EXPECT_NE(header.find(checksum), std::string::npos);
+  EXPECT_NE(header.find("kTokenCount = 266;"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tools
+}  // namespace rwkvtok

@@ -1,0 +1,111 @@
+// Proves that encoding, decoding and loading a blob never allocate: this binary replaces malloc,
+// calloc, realloc and operator new with versions that count calls made while a flag is set.
+
+#include <cstdint>
+#include <cstdlib>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "lib/rwkvtok.h"
+#include "tests/test_util.h"
+
+extern "C" void* __libc_malloc(size_t size);
+extern "C" void* __libc_calloc(size_t count, size_t size);
+extern "C" void* __libc_realloc(void* pointer, size_t size);
+extern "C" void* __libc_memalign(size_t alignment, size_t size);
+extern "C" void __libc_free(void* pointer);
+
+namespace {
+thread_local bool counting = false;
+thread_local int allocations = 0;
+void Count() {
+  if (counting) ++allocations;
+}
+}  // namespace
+
+extern "C" void* malloc(size_t size) {
+  Count();
+  return __libc_malloc(size);
+}
+extern "C" void* calloc(size_t count, size_t size) {
+  Count();
+  return __libc_calloc(count, size);
+}
+extern "C" void* realloc(void* pointer, size_t size) {
+  Count();
+  return __libc_realloc(pointer, size);
+}
+extern "C" void* aligned_alloc(size_t alignment, size_t size) {
+  Count();
+  return __libc_memalign(alignment, size);
+}
+extern "C" void free(void* pointer) { __libc_free(pointer); }
+void* operator new(size_t size) {
+  Count();
+  void* pointer = __libc_malloc(size == 0 ? 1 : size);
+  if (pointer == nullptr) std::abort();
+  return pointer;
+}
+void* operator new[](size_t size) { return operator new(size); }
+void operator delete(void* pointer) noexcept { __libc_free(pointer); }
+void operator delete[](void* pointer) noexcept { __libc_free(pointer); }
+void operator delete(void* pointer, size_t) noexcept { __libc_free(pointer); }
+void operator delete[](void* pointer, size_t) noexcept { __libc_free(pointer); }
+
+namespace rwkvtok {
+namespace testing {
+namespace {
+
+// Runs `work` with counting on and returns how many allocations it made.
+template <typename Work>
+int AllocationsDuring(Work work) {
+  allocations = 0;
+  counting = true;
+  work();
+  counting = false;
+  return allocations;
+}
+
+TEST(NoAllocation, TheCounterWorks) {
+  EXPECT_EQ(AllocationsDuring([] { delete new int(1); }), 1);
+  EXPECT_EQ(AllocationsDuring([] { free(malloc(16)); }), 1);
+  EXPECT_EQ(AllocationsDuring([] { std::string s(100, 'x'); }), 1);
+}
+
+TEST(NoAllocation, EncodeDecodeAndLoad) {
+  std::string text = "Hello, world! 你好，世界。 //------- \xff\xfe\x00 tail ";
+  for (int i = 0; i < 6; ++i) text += text;
+  const Tokenizer world = Tokenizer::World();
+  std::vector<uint16_t> ids16(text.size());
+  std::vector<int32_t> ids32(text.size());
+  std::vector<uint32_t> idsu(text.size());
+  std::string bytes(text.size(), '\0');
+  const std::string file = ReadFileOrDie(RunfilePath("lib/world_blob.bin"));
+  std::vector<uint32_t> blob(file.size() / 4 + 1);
+  std::copy(file.begin(), file.end(), reinterpret_cast<char*>(blob.data()));
+
+  const int count = AllocationsDuring([&] {
+    Result r = world.Encode(text.data(), text.size(), ids16.data(), ids16.size());
+    EXPECT_TRUE(r.ok());
+    r = world.Decode(ids16.data(), r.count, &bytes[0], bytes.size());
+    EXPECT_TRUE(r.ok());
+    r = world.Encode(text.data(), text.size(), ids32.data(), ids32.size());
+    r = world.Decode(ids32.data(), r.count, &bytes[0], bytes.size());
+    r = world.Encode(text.data(), text.size(), idsu.data(), idsu.size());
+    r = world.Decode(idsu.data(), r.count, &bytes[0], bytes.size());
+    r = world.Encode(text.data(), text.size(), idsu.data(), 0);  // too small
+    r = world.Decode(idsu.data(), idsu.size(), &bytes[0], 1);    // too small or invalid
+    Tokenizer loaded = world;
+    EXPECT_EQ(Tokenizer::FromBlob(blob.data(), file.size(), &loaded), Status::kOk);
+    r = loaded.Encode(text.data(), text.size(), idsu.data(), idsu.size());
+    EXPECT_EQ(Validate(blob.data(), file.size() - 1), Status::kBlobTruncated);
+  });
+  EXPECT_EQ(count, 0);
+  EXPECT_EQ(bytes, text);
+}
+
+}  // namespace
+}  // namespace testing
+}  // namespace rwkvtok
