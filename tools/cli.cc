@@ -118,8 +118,10 @@ int main(int argc, char** argv) {
   } else {
     std::vector<uint32_t> ids;
     if (!ParseIds(text, &ids, &error)) return Fail(error);
-    std::string bytes(ids.size() * tokenizer.max_token_length(), '\0');
-    const rwkvtok::Result result = tokenizer.Decode(ids.data(), ids.size(), &bytes[0], bytes.size());
+    // First measure (capacity 0), then decode into a buffer of exactly that size.
+    rwkvtok::Result result = tokenizer.Decode(ids.data(), ids.size(), nullptr, 0);
+    std::string bytes(result.status == rwkvtok::Status::kBufferTooSmall ? result.count : 0, '\0');
+    if (!bytes.empty()) result = tokenizer.Decode(ids.data(), ids.size(), &bytes[0], bytes.size());
     if (result.status == rwkvtok::Status::kInvalidId) {
       return Fail("invalid id " + std::to_string(ids[result.position]) + " at position " +
                   std::to_string(result.position + 1) + ": it names no token (0 is end of text, " +
