@@ -154,16 +154,14 @@ TEST(StatusMessage, EveryStatusHasOne) {
 
 // --- Blobs loaded at run time ------------------------------------------------------------------
 
-// The blob file in 4-byte aligned memory, with room for a misaligned copy.
+// The blob file in aligned memory, with room to shift it by a byte or extend it by a word.
 class BlobTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string file = ReadFileOrDie(RunfilePath("lib/world_blob.bin"));
-    size_ = file.size();
-    words_.assign(size_ / 4 + 2, 0);
-    std::memcpy(words_.data(), file.data(), size_);
+    file_ = ReadWorldBlobFile();
+    size_ = file_.size;
   }
-  uint8_t* bytes() { return reinterpret_cast<uint8_t*>(words_.data()); }
+  uint8_t* bytes() { return file_.bytes(); }
   void Reseal() {  // recomputes the body checksum after a deliberate change
     blob::StoreU64(bytes() + blob::kBodyChecksumOffset,
                    blob::Fnv1a64(bytes() + blob::kHeaderSize, size_ - blob::kHeaderSize));
@@ -175,7 +173,7 @@ class BlobTest : public ::testing::Test {
                            blob::LoadU32(bytes() + blob::kTokenBytesSizeOffset));
   }
 
-  std::vector<uint32_t> words_;
+  BlobFile file_;
   size_t size_ = 0;
 };
 

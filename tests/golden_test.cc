@@ -13,24 +13,16 @@ namespace rwkvtok {
 namespace testing {
 namespace {
 
-// world_blob.bin loaded into aligned memory once, as an application would map it.
+// world_blob.bin loaded once and kept for the whole run.
 const Tokenizer& LoadedWorld() {
-  static const std::vector<uint32_t>* storage = [] {
-    const std::string bytes = ReadFileOrDie(RunfilePath("lib/world_blob.bin"));
-    auto* words = new std::vector<uint32_t>((bytes.size() + 3) / 4);
-    std::copy(bytes.begin(), bytes.end(), reinterpret_cast<char*>(words->data()));
-    return words;
-  }();
+  static BlobFile* const file = new BlobFile(ReadWorldBlobFile());
   static const Tokenizer tokenizer = [] {
     Tokenizer t = Tokenizer::World();
-    const std::string bytes = ReadFileOrDie(RunfilePath("lib/world_blob.bin"));
-    EXPECT_EQ(Tokenizer::FromBlob(storage->data(), bytes.size(), &t), Status::kOk);
+    EXPECT_EQ(Tokenizer::FromBlob(file->bytes(), file->size, &t), Status::kOk);
     return t;
   }();
   return tokenizer;
 }
-
-class GoldenTest : public ::testing::TestWithParam<std::string> {};
 
 void CheckCorpusFile(const std::string& part, const std::string& stem) {
   const std::string dir = CorpusDir(part) + "/";
@@ -60,13 +52,13 @@ void CheckCorpusFile(const std::string& part, const std::string& stem) {
 
 std::string StemName(const ::testing::TestParamInfo<std::string>& info) { return info.param; }
 
-class PublicCorpus : public GoldenTest {};
+class PublicCorpus : public ::testing::TestWithParam<std::string> {};
 TEST_P(PublicCorpus, EncodesToReferenceIdsAndDecodesBack) { CheckCorpusFile("public", GetParam()); }
 INSTANTIATE_TEST_SUITE_P(Golden, PublicCorpus, ::testing::ValuesIn(CorpusStems("public")),
                          StemName);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(PublicCorpus);
 
-class BenchCorpus : public GoldenTest {};
+class BenchCorpus : public ::testing::TestWithParam<std::string> {};
 TEST_P(BenchCorpus, EncodesToReferenceIdsAndDecodesBack) { CheckCorpusFile("bench", GetParam()); }
 INSTANTIATE_TEST_SUITE_P(Golden, BenchCorpus, ::testing::ValuesIn(CorpusStems("bench")),
                          StemName);

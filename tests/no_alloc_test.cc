@@ -82,9 +82,7 @@ TEST(NoAllocation, EncodeDecodeAndLoad) {
   std::vector<int32_t> ids32(text.size());
   std::vector<uint32_t> idsu(text.size());
   std::string bytes(text.size(), '\0');
-  const std::string file = ReadFileOrDie(RunfilePath("lib/world_blob.bin"));
-  std::vector<uint32_t> blob(file.size() / 4 + 1);
-  std::copy(file.begin(), file.end(), reinterpret_cast<char*>(blob.data()));
+  BlobFile blob = ReadWorldBlobFile();
 
   const int count = AllocationsDuring([&] {
     Result r = world.Encode(text.data(), text.size(), ids16.data(), ids16.size());
@@ -98,9 +96,9 @@ TEST(NoAllocation, EncodeDecodeAndLoad) {
     r = world.Encode(text.data(), text.size(), idsu.data(), 0);  // too small
     r = world.Decode(idsu.data(), idsu.size(), &bytes[0], 1);    // too small or invalid
     Tokenizer loaded = world;
-    EXPECT_EQ(Tokenizer::FromBlob(blob.data(), file.size(), &loaded), Status::kOk);
+    EXPECT_EQ(Tokenizer::FromBlob(blob.bytes(), blob.size, &loaded), Status::kOk);
     r = loaded.Encode(text.data(), text.size(), idsu.data(), idsu.size());
-    EXPECT_EQ(Validate(blob.data(), file.size() - 1), Status::kBlobTruncated);
+    EXPECT_EQ(Validate(blob.bytes(), blob.size - 1), Status::kBlobTruncated);
   });
   EXPECT_EQ(count, 0);
   EXPECT_EQ(bytes, text);

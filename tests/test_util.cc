@@ -34,6 +34,15 @@ std::string RunfilePath(const std::string& path) {
   return std::string(srcdir) + "/" + (workspace ? workspace : "rwkvtok") + "/" + path;
 }
 
+BlobFile ReadWorldBlobFile() {
+  const std::string file = ReadFileOrDie(RunfilePath("lib/world_blob.bin"));
+  BlobFile blob;
+  blob.size = file.size();
+  blob.words.assign(file.size() / 4 + 2, 0);
+  std::copy(file.begin(), file.end(), reinterpret_cast<char*>(blob.words.data()));
+  return blob;
+}
+
 std::string CorpusDir(const std::string& part) {
   const char* srcdir = std::getenv("TEST_SRCDIR");
   return std::string(srcdir ? srcdir : ".") + "/corpus/" + part;

@@ -27,6 +27,15 @@ std::vector<std::string> CorpusStems(const std::string& part);
 // A path in the test's runfiles, e.g. "lib/world_blob.bin".
 std::string RunfilePath(const std::string& path);
 
+// The built-in blob's file (lib/world_blob.bin) in 4-byte aligned memory, as an application
+// would map it, with a spare word after it so tests can shift or extend it.
+struct BlobFile {
+  std::vector<uint32_t> words;
+  size_t size = 0;
+  uint8_t* bytes() { return reinterpret_cast<uint8_t*>(words.data()); }
+};
+BlobFile ReadWorldBlobFile();
+
 // Encodes with the tokenizer into a buffer of exactly the needed size; checks the status.
 std::vector<uint32_t> EncodeAll(const Tokenizer& tokenizer, const std::string& text);
 std::string DecodeAll(const Tokenizer& tokenizer, const std::vector<uint32_t>& ids);
