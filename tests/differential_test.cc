@@ -1,59 +1,20 @@
-// Differential test: the trie encoder against a deliberately simple greedy matcher that knows
-// nothing of tries, on many thousands of generated inputs. The simple matcher gets the tokens
-// from Decode, tries every length from the longest down, and takes the first that is a token.
+// Differential test: the trie encoder against the simple matcher of tests/simple_encoder.h, on
+// many thousands of generated inputs.
 
 #include <algorithm>
 #include <cstdint>
 #include <random>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "gtest/gtest.h"
 #include "lib/rwkvtok.h"
+#include "tests/simple_encoder.h"
 #include "tests/test_util.h"
 
 namespace rwkvtok {
 namespace testing {
 namespace {
-
-class SimpleEncoder {
- public:
-  explicit SimpleEncoder(const Tokenizer& tokenizer) {
-    for (uint32_t id = 1; id < tokenizer.token_count(); ++id) {
-      std::string bytes(tokenizer.max_token_length(), '\0');
-      const Result r = tokenizer.Decode(&id, 1, &bytes[0], bytes.size());
-      if (!r.ok()) continue;  // a gap in the id space
-      bytes.resize(r.count);
-      id_of_.emplace(bytes, id);
-      tokens_.push_back(bytes);
-      max_length_ = std::max(max_length_, bytes.size());
-    }
-  }
-
-  std::vector<uint32_t> Encode(const std::string& text) const {
-    std::vector<uint32_t> ids;
-    size_t pos = 0;
-    while (pos < text.size()) {
-      for (size_t length = std::min(max_length_, text.size() - pos);; --length) {
-        const auto it = id_of_.find(text.substr(pos, length));
-        if (it != id_of_.end()) {
-          ids.push_back(it->second);
-          pos += length;
-          break;
-        }
-      }
-    }
-    return ids;
-  }
-
-  const std::vector<std::string>& tokens() const { return tokens_; }
-
- private:
-  std::unordered_map<std::string, uint32_t> id_of_;
-  std::vector<std::string> tokens_;
-  size_t max_length_ = 0;
-};
 
 std::string Hex(const std::string& bytes) {
   static const char kDigits[] = "0123456789abcdef";
