@@ -145,6 +145,24 @@ TEST(Decode, NullPointers) {
   EXPECT_EQ(world.Decode(&id, 1, nullptr, 4).status, Status::kInvalidArgument);
 }
 
+// Capacities and sizes at the top of size_t are taken at their word, without overflow.
+TEST(Sizes, CapacityNearSizeMax) {
+  const Tokenizer world = Tokenizer::World();
+  const std::vector<uint32_t> expected = EncodeAll(world, kText);
+  std::vector<uint32_t> ids(kText.size() + 1, kSentinel);
+  for (const size_t capacity : {SIZE_MAX, SIZE_MAX - 1, SIZE_MAX / 2 + 1}) {
+    Result r = world.Encode(kText.data(), kText.size(), ids.data(), capacity);
+    EXPECT_EQ(r.status, Status::kOk);
+    ASSERT_EQ(r.count, expected.size());
+    EXPECT_EQ(std::vector<uint32_t>(ids.begin(), ids.begin() + r.count), expected);
+    EXPECT_EQ(ids[r.count], kSentinel);
+    std::string bytes(kText.size() + 1, '#');
+    r = world.Decode(expected.data(), expected.size(), &bytes[0], capacity);
+    EXPECT_EQ(r.status, Status::kOk);
+    EXPECT_EQ(bytes, kText + "#");
+  }
+}
+
 TEST(StatusMessage, EveryStatusHasOne) {
   for (uint32_t s = 0; s <= static_cast<uint32_t>(Status::kBlobCorrupt); ++s) {
     EXPECT_STRNE(StatusMessage(static_cast<Status>(s)), "unknown status") << s;
@@ -212,6 +230,25 @@ TEST_F(BlobTest, TruncatedAtEveryOffset) {
 
 TEST_F(BlobTest, TrailingBytesAreRejected) {
   EXPECT_EQ(Validate(bytes(), size_ + 4), Status::kBlobCorrupt);
+  // Sizes the caller could not own are rejected from the header alone, before any byte past
+  // the header is read.
+  EXPECT_EQ(Validate(bytes(), SIZE_MAX), Status::kBlobCorrupt);
+  EXPECT_EQ(Validate(bytes(), SIZE_MAX - 3), Status::kBlobCorrupt);
+}
+
+// Section sizes at the top of their 32-bit fields add up to more than 4 GiB: no overflow, and on
+// any platform the blob is reported as truncated.
+TEST_F(BlobTest, HugeSectionSizesAreTruncatedNotOverflowed) {
+  for (const uint32_t field : {uint32_t{blob::kUnitCountOffset}, uint32_t{blob::kTokenCountOffset},
+                               uint32_t{blob::kTokenBytesSizeOffset}}) {
+    const uint32_t saved = blob::LoadU32(bytes() + field);
+    for (const uint32_t huge : {0xFFFFFFFFu, 0xFFFFFFFEu, 0x80000000u, 0x40000000u}) {
+      blob::StoreU32(bytes() + field, huge);
+      EXPECT_EQ(Check(), Status::kBlobTruncated) << field << " " << huge;
+    }
+    blob::StoreU32(bytes() + field, saved);
+  }
+  EXPECT_EQ(Check(), Status::kOk);
 }
 
 TEST_F(BlobTest, HeaderProblems) {

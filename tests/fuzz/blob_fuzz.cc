@@ -1,0 +1,95 @@
+// Fuzz target: any bytes offered as a blob are either rejected by Validate with a status, or make
+// a tokenizer that encodes and decodes without reading out of bounds, always makes progress, and
+// writes only ids that decode.
+//
+// Input: byte 0 says which checksums to recompute over the rest before validating (bit 0: the
+// body checksum, bit 1: the vocabulary checksum). Recomputing them lets mutations reach the
+// structural checks behind the checksums, as a deliberately forged blob would.
+
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lib/blob_format.h"
+#include "lib/rwkvtok.h"
+#include "tests/fuzz/fuzz_check.h"
+
+namespace {
+
+namespace blob = rwkvtok::blob;
+using rwkvtok::Result;
+using rwkvtok::Status;
+using rwkvtok::Tokenizer;
+
+void ForgeVocabChecksum(uint8_t* b, size_t size) {
+  const uint32_t token_count = blob::LoadU32(b + blob::kTokenCountOffset);
+  const uint32_t token_bytes_size = blob::LoadU32(b + blob::kTokenBytesSizeOffset);
+  const blob::Layout layout = blob::LayoutFor(blob::LoadU32(b + blob::kUnitCountOffset),
+                                              token_count, token_bytes_size);
+  if (layout.total_size > size) return;
+  const uint8_t* offsets = b + layout.token_offsets;
+  uint64_t checksum = blob::kFnvOffsetBasis;
+  for (uint32_t id = 0; id < token_count; ++id) {
+    const uint32_t begin = blob::LoadU32(offsets + 4 * id);
+    const uint32_t end = blob::LoadU32(offsets + 4 * (id + 1));
+    if (end < begin || end > token_bytes_size) return;
+    if (end > begin) {
+      checksum = blob::VocabChecksumStep(checksum, id, b + layout.token_bytes + begin, end - begin);
+    }
+  }
+  blob::StoreU64(b + blob::kVocabChecksumOffset, checksum);
+}
+
+// Encodes `text`, checks the counts, and checks that every id it wrote decodes.
+void EncodeAndDecode(const Tokenizer& tok, const uint8_t* text, size_t size) {
+  const Result needed = tok.Encode(text, size, static_cast<uint16_t*>(nullptr), 0);
+  FUZZ_CHECK(needed.count <= size);
+  FUZZ_CHECK(needed.count * uint64_t{tok.max_token_length()} >= size);
+  std::unique_ptr<uint16_t[]> ids(new uint16_t[needed.count + 1]);
+  const Result r = tok.Encode(text, size, ids.get(), needed.count);
+  FUZZ_CHECK(r.status == Status::kOk && r.count == needed.count);
+  const Result length = tok.Decode(ids.get(), r.count, nullptr, 0);
+  FUZZ_CHECK(length.status != Status::kInvalidId);
+  std::unique_ptr<uint8_t[]> bytes(new uint8_t[length.count + 1]);
+  const Result d = tok.Decode(ids.get(), r.count, bytes.get(), length.count);
+  FUZZ_CHECK(d.status == Status::kOk && d.count == length.count);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size < 1) return 0;
+  const uint8_t forge = data[0];
+  size -= 1;
+  // operator new[] memory is aligned well beyond the 4 bytes a blob needs, and its exact size
+  // lets AddressSanitizer catch a read one byte past the blob.
+  std::unique_ptr<uint8_t[]> b(new uint8_t[size + 1]);
+  std::memcpy(b.get(), data + 1, size);
+  if (size >= blob::kHeaderSize) {
+    if (forge & 2) ForgeVocabChecksum(b.get(), size);
+    if (forge & 1) {
+      blob::StoreU64(b.get() + blob::kBodyChecksumOffset,
+                     blob::Fnv1a64(b.get() + blob::kHeaderSize, size - blob::kHeaderSize));
+    }
+  }
+
+  const Status status = rwkvtok::Validate(b.get(), size);
+  Tokenizer tok = Tokenizer::World();
+  FUZZ_CHECK(Tokenizer::FromBlob(b.get(), size, &tok) == status);
+  if (status != Status::kOk) {
+    FUZZ_CHECK(tok.vocab_checksum() == Tokenizer::World().vocab_checksum());  // left untouched
+    return 0;
+  }
+
+  for (uint32_t id = 0; id < tok.token_count() + 2; ++id) {
+    uint8_t bytes[blob::kMaxTokenLength];
+    const Result r = tok.Decode(&id, 1, bytes, sizeof(bytes));
+    FUZZ_CHECK(r.ok() ? r.count <= tok.max_token_length() : r.status == Status::kInvalidId);
+  }
+  uint8_t every_byte[512];
+  for (size_t i = 0; i < sizeof(every_byte); ++i) every_byte[i] = static_cast<uint8_t>(i * 7);
+  EncodeAndDecode(tok, every_byte, sizeof(every_byte));
+  EncodeAndDecode(tok, b.get(), size);  // the blob's own bytes, tokens included
+  return 0;
+}
