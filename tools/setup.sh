@@ -21,6 +21,7 @@ fi
 PACKAGES=(
   bazel-bootstrap bazel-rules-java g++ libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pip ca-certificates
+  clang libclang-rt-14-dev  # the fuzzers: libFuzzer and sanitizer runtimes
 )
 missing=()
 for package in "${PACKAGES[@]}"; do
