@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "lib/blob_format.h"
+#include "lib/internal.h"
 #include "lib/rwkvtok.h"
 
 namespace rwkvtok {
@@ -124,8 +125,8 @@ Status Tokenizer::FromBlob(const void* data, size_t size, Tokenizer* out) noexce
   Sections s{};
   const Status status = CheckBlob(data, size, &s);
   if (status != Status::kOk) return status;
-  *out = Tokenizer(s.units, s.unit_tokens, s.token_offsets, s.token_bytes, s.header.token_count,
-                   s.header.max_token_length, s.header.vocab_checksum);
+  *out = Internal::Make(s.units, s.unit_tokens, s.token_offsets, s.token_bytes,
+                        s.header.token_count, s.header.max_token_length, s.header.vocab_checksum);
   return Status::kOk;
 }
 

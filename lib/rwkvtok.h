@@ -1,21 +1,34 @@
-// rwkvtok: the RWKV "World" tokenizer (vocabulary rwkv_vocab_v20230424), exact and allocation-free.
-//
-// Encoding is greedy longest match over bytes: at each position the longest vocabulary entry that
-// is a prefix of the remaining input is emitted. Every byte value is a token of its own (for the
-// World vocabulary, id = byte + 1), so every input encodes, including invalid UTF-8. Id 0 is the
-// end-of-text token: text never encodes to it and it decodes to no bytes. Note that id 1 is the
-// byte 0x00, not a special token.
-//
-// Buffers belong to the caller. No function here allocates, throws, aborts or keeps global state;
-// all are safe to call from many threads on one shared Tokenizer.
-//
-//   const rwkvtok::Tokenizer tok = rwkvtok::Tokenizer::World();
-//   std::vector<uint16_t> ids(text.size());              // never more ids than input bytes
-//   rwkvtok::Result r = tok.Encode(text.data(), text.size(), ids.data(), ids.size());
-//   ids.resize(r.count);
-//
-// Sizing rule: Encode writes at most one id per input byte; Decode writes at most
-// max_token_length() (128 for World) bytes per id. Or call with capacity 0 to learn the size.
+/* rwkvtok: the RWKV "World" tokenizer (vocabulary rwkv_vocab_v20230424), exact and allocation-free.
+ *
+ * Encoding is greedy longest match over bytes: at each position the longest vocabulary entry that
+ * is a prefix of the remaining input is emitted. Every byte value is a token of its own (for the
+ * World vocabulary, id = byte + 1), so every input encodes, including invalid UTF-8.
+ *
+ * Special ids: id 0 is the end-of-text token. Text never encodes to it, it decodes to no bytes,
+ * and appending it is up to the caller. Id 1 is the byte 0x00, an ordinary token, although some
+ * models emit it where they mean "stop"; the streaming decoder can treat any ids as stop tokens.
+ * Ids 65530..65535 are reserved and name no token.
+ *
+ * Buffers belong to the caller. No function here allocates, throws, aborts or keeps global state;
+ * all are safe to call from many threads on one shared tokenizer (streaming states are per stream).
+ *
+ * This header has two layers over one implementation:
+ *  - a C API (C99 and C++), with a stable ABI: caller-allocated opaque states of fixed, documented
+ *    size, statuses as int32_t, no callbacks;
+ *  - a C++17 API in namespace rwkvtok (Tokenizer, StreamDecoder, StreamEncoder), the idiomatic one.
+ *
+ * C++:
+ *   const rwkvtok::Tokenizer tok = rwkvtok::Tokenizer::World();
+ *   std::vector<uint16_t> ids(text.size());              // never more ids than input bytes
+ *   rwkvtok::Result r = tok.Encode(text.data(), text.size(), ids.data(), ids.size());
+ *   ids.resize(r.count);
+ * C:
+ *   rwkvtok_tokenizer tok;
+ *   rwkvtok_world(&tok);
+ *   rwkvtok_result r = rwkvtok_encode(&tok, text, size, ids, capacity);
+ *
+ * Sizing rule: Encode writes at most one id per input byte; Decode writes at most
+ * max_token_length (128 for World) bytes per id. Or call with capacity 0 to learn the size. */
 
 #ifndef RWKVTOK_LIB_RWKVTOK_H_
 #define RWKVTOK_LIB_RWKVTOK_H_
@@ -23,81 +36,261 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* ------------------------------------------------------------------------------------------------
+ * C API
+ * --------------------------------------------------------------------------------------------- */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bumped when the layout of a state or the meaning of a function changes. */
+#define RWKVTOK_ABI_VERSION 1
+uint32_t rwkvtok_abi_version(void);
+
+/* Statuses. Functions return them as rwkvtok_status (int32_t) so the ABI never depends on the
+ * compiler's choice of enum size. */
+typedef int32_t rwkvtok_status;
+enum {
+  RWKVTOK_OK = 0,
+  /* The output did not fit. result.count is the size needed; nothing past capacity was written. */
+  RWKVTOK_BUFFER_TOO_SMALL = 1,
+  /* An id that names no token (reserved, beyond the vocabulary, negative). result.position is its
+   * index. Id 0 (end of text) is valid. */
+  RWKVTOK_INVALID_ID = 2,
+  /* A null pointer with a non-zero size, or an argument out of its documented range. */
+  RWKVTOK_INVALID_ARGUMENT = 3,
+  /* Blob problems, from rwkvtok_validate and rwkvtok_from_blob. */
+  RWKVTOK_BLOB_TRUNCATED = 4,           /* shorter than its header says */
+  RWKVTOK_BLOB_BAD_MAGIC = 5,           /* not an rwkvtok blob */
+  RWKVTOK_BLOB_UNSUPPORTED_VERSION = 6, /* made for another version of this library */
+  RWKVTOK_BLOB_MISALIGNED = 7,          /* does not start at a multiple of 4 bytes */
+  RWKVTOK_BLOB_CHECKSUM_MISMATCH = 8,   /* contents damaged */
+  RWKVTOK_BLOB_CORRUPT = 9,             /* inconsistent structure */
+  /* Streaming decoder, strict policy: the text is not valid UTF-8 (see rwkvtok_decoder_push). */
+  RWKVTOK_INVALID_UTF8 = 10,
+  /* Streaming decoder: a stop id was pushed (see rwkvtok_decoder_push). Not an error. */
+  RWKVTOK_STOPPED = 11
+};
+
+/* A short English description of a status, for logs. Never null. */
+const char* rwkvtok_status_message(rwkvtok_status status);
+
+typedef struct rwkvtok_result {
+  rwkvtok_status status;
+  uint32_t reserved; /* always 0 */
+  /* RWKVTOK_OK: elements written (ids for encoding, bytes for decoding). BUFFER_TOO_SMALL: elements
+   * needed. INVALID_ID: bytes written before the invalid id. Other statuses: see each function. */
+  size_t count;
+  /* INVALID_ID: index of the first invalid id. Otherwise as each function says, else 0. */
+  size_t position;
+} rwkvtok_result;
+
+/* A tokenizer: an immutable view of a vocabulary blob, copyable with memcpy. */
+#define RWKVTOK_TOKENIZER_SIZE 64
+typedef struct rwkvtok_tokenizer {
+  uint64_t opaque[RWKVTOK_TOKENIZER_SIZE / 8];
+} rwkvtok_tokenizer;
+
+/* The built-in World vocabulary. Cannot fail; needs no initialisation of the library. */
+void rwkvtok_world(rwkvtok_tokenizer* out);
+
+/* Checks that `size` bytes at `blob` are a complete, undamaged blob (made by rwkvtok_gen) that
+ * can be used without reading out of bounds. Reads only inside [blob, blob + size). */
+rwkvtok_status rwkvtok_validate(const void* blob, size_t size);
+
+/* Validates the blob and, on success, points `*out` at it (the blob must outlive every use).
+ * On failure `*out` is left untouched. */
+rwkvtok_status rwkvtok_from_blob(const void* blob, size_t size, rwkvtok_tokenizer* out);
+
+/* Encodes `size` bytes of `text` into `ids` (room for `capacity`). count = ids written, or needed
+ * with RWKVTOK_BUFFER_TOO_SMALL. */
+rwkvtok_result rwkvtok_encode(const rwkvtok_tokenizer* tok, const void* text, size_t size,
+                              uint32_t* ids, size_t capacity);
+rwkvtok_result rwkvtok_encode_u16(const rwkvtok_tokenizer* tok, const void* text, size_t size,
+                                  uint16_t* ids, size_t capacity);
+
+/* Decodes `count` ids into `bytes` (room for `capacity`). The bytes of the tokens are joined as
+ * they are; a token may be part of a UTF-8 character (see the streaming decoder for text). */
+rwkvtok_result rwkvtok_decode(const rwkvtok_tokenizer* tok, const uint32_t* ids, size_t count,
+                              void* bytes, size_t capacity);
+rwkvtok_result rwkvtok_decode_u16(const rwkvtok_tokenizer* tok, const uint16_t* ids, size_t count,
+                                  void* bytes, size_t capacity);
+
+/* Token budgeting. rwkvtok_count: count = the number of tokens `text` encodes to, no ids written.
+ * rwkvtok_prefix: count = the length in bytes of the longest prefix of `text` that encodes to at
+ * most `max_tokens` tokens, position = the number of tokens it encodes to. That prefix always ends
+ * on a token boundary of the whole text's encoding, so its ids are the first `position` ids of the
+ * whole text's. Both stop early: they cost what encoding the part they look at costs. */
+rwkvtok_result rwkvtok_count(const rwkvtok_tokenizer* tok, const void* text, size_t size);
+rwkvtok_result rwkvtok_prefix(const rwkvtok_tokenizer* tok, const void* text, size_t size,
+                              size_t max_tokens);
+
+uint32_t rwkvtok_token_count(const rwkvtok_tokenizer* tok);      /* ids are below it: 65530 */
+uint32_t rwkvtok_max_token_length(const rwkvtok_tokenizer* tok); /* bytes: 128 for World */
+uint64_t rwkvtok_vocab_checksum(const rwkvtok_tokenizer* tok);   /* see lib/blob_format.h */
+
+/* --- Streaming decoder: ids in one at a time, UTF-8 text out ----------------------------------
+ *
+ * Emits only complete UTF-8 characters: the bytes of a character split across tokens are held
+ * back (never more than 3) until it is complete. Bytes that cannot be part of valid UTF-8 are
+ * handled by the policy:
+ *   RWKVTOK_UTF8_REPLACE: each maximal invalid subpart becomes U+FFFD (EF BF BD), as the Unicode
+ *                         standard recommends and as Python's bytes.decode('utf-8', 'replace')
+ *                         does; the output is always valid UTF-8.
+ *   RWKVTOK_UTF8_STRICT:  the push (or finish) that meets them returns RWKVTOK_INVALID_UTF8 with
+ *                         count = the bytes of valid text it wrote before them; the rest of that
+ *                         token's bytes and anything held back are dropped, and the decoder
+ *                         carries on with the next id as if starting a new text.
+ *   RWKVTOK_UTF8_RAW:     they are passed through as they are. Output = the one-shot decode.
+ * Stop ids (default: just 0, end of text; set others with rwkvtok_decoder_set_stop_ids): pushing
+ * one returns RWKVTOK_STOPPED after flushing what was held back (as rwkvtok_decoder_finish does,
+ * except that under the strict policy an unfinished character is dropped and reported by
+ * position = 1, else 0); the stop id's own bytes are not written and the decoder is ready for a
+ * new text. Any id can be a stop id, even one that names no token. */
+enum { RWKVTOK_UTF8_REPLACE = 0, RWKVTOK_UTF8_STRICT = 1, RWKVTOK_UTF8_RAW = 2 };
+#define RWKVTOK_MAX_STOP_IDS 8
+/* The most bytes one push or finish can write, for any blob: 3 bytes of U+FFFD for each of up to
+ * 255 token bytes and 3 held-back bytes. rwkvtok_decoder_max_output gives the bound for one
+ * tokenizer (393 for World). */
+#define RWKVTOK_DECODER_MAX_OUTPUT 774
+
+#define RWKVTOK_DECODER_SIZE 128
+typedef struct rwkvtok_decoder {
+  uint64_t opaque[RWKVTOK_DECODER_SIZE / 8];
+} rwkvtok_decoder;
+
+/* `policy` is one of RWKVTOK_UTF8_*. The tokenizer is copied. */
+rwkvtok_status rwkvtok_decoder_init(rwkvtok_decoder* dec, const rwkvtok_tokenizer* tok,
+                                    int32_t policy);
+/* Replaces the stop ids with `count` (at most RWKVTOK_MAX_STOP_IDS) ids, copied; 0 ids is allowed
+ * and means nothing stops. */
+rwkvtok_status rwkvtok_decoder_set_stop_ids(rwkvtok_decoder* dec, const uint32_t* ids,
+                                            size_t count);
+size_t rwkvtok_decoder_max_output(const rwkvtok_decoder* dec);
+/* Decodes one id into `out` (room for `capacity` bytes). count = bytes written. Atomic: on
+ * RWKVTOK_BUFFER_TOO_SMALL (count = bytes needed) or RWKVTOK_INVALID_ID nothing is written and the
+ * decoder is unchanged, so the push can be retried. Other statuses as above. */
+rwkvtok_result rwkvtok_decoder_push(rwkvtok_decoder* dec, uint32_t id, void* out, size_t capacity);
+/* Ends the text: writes what is held back (an unfinished character is invalid: U+FFFD, an
+ * RWKVTOK_INVALID_UTF8 error, or raw bytes, by policy) and resets the decoder for a new text. */
+rwkvtok_result rwkvtok_decoder_finish(rwkvtok_decoder* dec, void* out, size_t capacity);
+
+/* --- Streaming encoder: bytes in chunks of any size, ids out --------------------------------
+ *
+ * Gives exactly the ids that encoding all the bytes at once gives. An id is written as soon as it
+ * is final: when the bytes after its start rule out any longer token. So at most
+ * max_token_length (128 for World) bytes are held back between pushes, in the state itself. */
+#define RWKVTOK_ENCODER_SIZE 576
+typedef struct rwkvtok_encoder {
+  uint64_t opaque[RWKVTOK_ENCODER_SIZE / 8];
+} rwkvtok_encoder;
+
+/* The tokenizer is copied. */
+rwkvtok_status rwkvtok_encoder_init(rwkvtok_encoder* enc, const rwkvtok_tokenizer* tok);
+/* Bytes held back now (0..max_token_length). */
+size_t rwkvtok_encoder_pending(const rwkvtok_encoder* enc);
+/* Adds `size` bytes and writes the ids that became final. Writes at most size + pending ids, and
+ * requires `capacity` to be at least that (else RWKVTOK_BUFFER_TOO_SMALL with count = that bound,
+ * nothing consumed or written), so a buffer of chunk size + max_token_length always suffices. */
+rwkvtok_result rwkvtok_encoder_push(rwkvtok_encoder* enc, const void* chunk, size_t size,
+                                    uint32_t* ids, size_t capacity);
+/* Ends the input: writes the ids of the bytes held back (at most pending ids, same capacity rule)
+ * and resets the encoder for a new input. */
+rwkvtok_result rwkvtok_encoder_finish(rwkvtok_encoder* enc, uint32_t* ids, size_t capacity);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+/* ------------------------------------------------------------------------------------------------
+ * C++ API
+ * --------------------------------------------------------------------------------------------- */
+
+#ifdef __cplusplus
+
 namespace rwkvtok {
 
-enum class Status : uint32_t {
-  kOk = 0,
-  // The output did not fit. Result::count is the size that would have been needed; the first
-  // `capacity` elements of the output were written, nothing after them.
-  kBufferTooSmall = 1,
-  // Decode met an id that names no token: id 0 is fine, but reserved ids (65530..65535 for World),
-  // ids beyond the vocabulary and negative ids are not. Result::position is its index.
-  kInvalidId = 2,
-  // A null pointer was passed with a non-zero length or capacity.
-  kInvalidArgument = 3,
-  // Blob problems, reported by Validate and Tokenizer::FromBlob.
-  kBlobTruncated = 4,          // shorter than its header says
-  kBlobBadMagic = 5,           // not an rwkvtok blob
-  kBlobUnsupportedVersion = 6, // made for another version of this library
-  kBlobMisaligned = 7,         // does not start at a multiple of 4 bytes
-  kBlobChecksumMismatch = 8,   // contents damaged
-  kBlobCorrupt = 9,            // inconsistent structure (would read out of bounds or not encode)
+enum class Status : int32_t {
+  kOk = RWKVTOK_OK,
+  kBufferTooSmall = RWKVTOK_BUFFER_TOO_SMALL,
+  kInvalidId = RWKVTOK_INVALID_ID,
+  kInvalidArgument = RWKVTOK_INVALID_ARGUMENT,
+  kBlobTruncated = RWKVTOK_BLOB_TRUNCATED,
+  kBlobBadMagic = RWKVTOK_BLOB_BAD_MAGIC,
+  kBlobUnsupportedVersion = RWKVTOK_BLOB_UNSUPPORTED_VERSION,
+  kBlobMisaligned = RWKVTOK_BLOB_MISALIGNED,
+  kBlobChecksumMismatch = RWKVTOK_BLOB_CHECKSUM_MISMATCH,
+  kBlobCorrupt = RWKVTOK_BLOB_CORRUPT,
+  kInvalidUtf8 = RWKVTOK_INVALID_UTF8,
+  kStopped = RWKVTOK_STOPPED,
 };
 
 // A short English description of a status, e.g. for logs. Never null.
 const char* StatusMessage(Status status) noexcept;
 
+// As rwkvtok_result: count and position mean what each function says.
 struct [[nodiscard]] Result {
   Status status;
-  // kOk: elements written. kBufferTooSmall: elements needed. kInvalidId: elements written
-  // before the invalid id. Encode counts ids, Decode counts bytes.
   size_t count;
-  // kInvalidId: index of the first invalid id in the input. Otherwise 0.
   size_t position;
 
   bool ok() const noexcept { return status == Status::kOk; }
 };
 
-// Checks that `size` bytes at `data` are a complete, undamaged blob that encoding and decoding can
-// use without reading out of bounds. Reads only inside [data, data + size).
+enum class Utf8Policy : int32_t {
+  kReplace = RWKVTOK_UTF8_REPLACE,
+  kStrict = RWKVTOK_UTF8_STRICT,
+  kRaw = RWKVTOK_UTF8_RAW,
+};
+
 Status Validate(const void* data, size_t size) noexcept;
 
 // An immutable view of a vocabulary blob: a few pointers, cheap to copy. The memory it views must
-// outlive it.
+// outlive it. Same layout as rwkvtok_tokenizer's contents.
 class Tokenizer {
  public:
-  // The built-in World vocabulary, compiled into the library as read-only data. Needs no
-  // initialisation and cannot fail.
+  // The built-in World vocabulary, compiled into the library as read-only data.
   static Tokenizer World() noexcept;
 
   // Validates the blob at `data` (see Validate) and, on success, points `*out` at it. On failure
   // `*out` is left untouched. `out` must not be null.
   static Status FromBlob(const void* data, size_t size, Tokenizer* out) noexcept;
 
-  // Encodes `size` bytes at `text` into `ids` (room for `capacity` ids). Returns kOk with the
-  // number of ids, or kBufferTooSmall with the number needed, or kInvalidArgument for null
-  // pointers with non-zero sizes.
+  // Encodes `size` bytes at `text` into `ids` (room for `capacity` ids): kOk with the number of
+  // ids, kBufferTooSmall with the number needed, or kInvalidArgument for null pointers with
+  // non-zero sizes.
   Result Encode(const void* text, size_t size, uint16_t* ids, size_t capacity) const noexcept;
   Result Encode(const void* text, size_t size, int32_t* ids, size_t capacity) const noexcept;
   Result Encode(const void* text, size_t size, uint32_t* ids, size_t capacity) const noexcept;
 
-  // Decodes `count` ids into `bytes` (room for `capacity` bytes). Returns kOk with the number of
-  // bytes, kBufferTooSmall with the number needed (saturating at SIZE_MAX), kInvalidId with the
-  // index of the first id that names no token, or kInvalidArgument for null pointers with
-  // non-zero sizes. The bytes of consecutive tokens are simply joined: a token may be part of a
-  // UTF-8 character, so decode a whole sequence before interpreting it as text.
+  // Decodes `count` ids into `bytes` (room for `capacity` bytes): kOk with the number of bytes,
+  // kBufferTooSmall with the number needed (saturating at SIZE_MAX), kInvalidId with the index of
+  // the first id that names no token, or kInvalidArgument. Tokens' bytes are simply joined: a
+  // token may be part of a UTF-8 character (StreamDecoder yields whole characters).
   Result Decode(const uint16_t* ids, size_t count, void* bytes, size_t capacity) const noexcept;
   Result Decode(const int32_t* ids, size_t count, void* bytes, size_t capacity) const noexcept;
   Result Decode(const uint32_t* ids, size_t count, void* bytes, size_t capacity) const noexcept;
 
+  // Token budgeting, as rwkvtok_count and rwkvtok_prefix: Count's count is the number of tokens;
+  // Prefix's count is the byte length of the longest prefix that encodes to at most `max_tokens`
+  // tokens and its position the number of tokens that prefix encodes to.
+  Result Count(const void* text, size_t size) const noexcept;
+  Result Prefix(const void* text, size_t size, size_t max_tokens) const noexcept;
+
   // The size of the id space: every valid id is below it (65530 for World).
-  uint32_t token_count() const noexcept;
+  uint32_t token_count() const noexcept { return token_count_; }
   // The longest token, in bytes (128 for World).
-  uint32_t max_token_length() const noexcept;
+  uint32_t max_token_length() const noexcept { return max_token_length_; }
   // Identifies the vocabulary (see lib/blob_format.h).
-  uint64_t vocab_checksum() const noexcept;
+  uint64_t vocab_checksum() const noexcept { return vocab_checksum_; }
+
+  // The C state for this tokenizer, and back.
+  rwkvtok_tokenizer ToC() const noexcept;
+  static Tokenizer FromC(const rwkvtok_tokenizer& c) noexcept;
 
  private:
+  friend struct Internal;
   constexpr Tokenizer(const uint32_t* units, const uint16_t* unit_tokens,
                       const uint32_t* token_offsets, const uint8_t* token_bytes,
                       uint32_t token_count, uint32_t max_token_length, uint64_t vocab_checksum)
@@ -109,11 +302,6 @@ class Tokenizer {
         max_token_length_(max_token_length),
         vocab_checksum_(vocab_checksum) {}
 
-  template <typename Id>
-  Result EncodeTo(const void* text, size_t size, Id* ids, size_t capacity) const noexcept;
-  template <typename Id>
-  Result DecodeFrom(const Id* ids, size_t count, void* bytes, size_t capacity) const noexcept;
-
   // The sections of a validated blob; see lib/blob_format.h.
   const uint32_t* units_;
   const uint16_t* unit_tokens_;
@@ -124,6 +312,37 @@ class Tokenizer {
   uint64_t vocab_checksum_;
 };
 
+// Ids in one at a time, whole UTF-8 characters out; see the C API above for every rule.
+class StreamDecoder {
+ public:
+  explicit StreamDecoder(const Tokenizer& tokenizer,
+                         Utf8Policy policy = Utf8Policy::kReplace) noexcept;
+  // Up to kMaxStopIds ids; kInvalidArgument if more.
+  static constexpr size_t kMaxStopIds = RWKVTOK_MAX_STOP_IDS;
+  Status SetStopIds(const uint32_t* ids, size_t count) noexcept;
+  // The most bytes one Push or Finish can write with this tokenizer.
+  size_t max_output() const noexcept;
+  Result Push(uint32_t id, void* out, size_t capacity) noexcept;
+  Result Finish(void* out, size_t capacity) noexcept;
+
+ private:
+  rwkvtok_decoder state_;
+};
+
+// Bytes in, in chunks of any size; exactly the one-shot ids out. See the C API above.
+class StreamEncoder {
+ public:
+  explicit StreamEncoder(const Tokenizer& tokenizer) noexcept;
+  size_t pending() const noexcept;
+  Result Push(const void* chunk, size_t size, uint32_t* ids, size_t capacity) noexcept;
+  Result Finish(uint32_t* ids, size_t capacity) noexcept;
+
+ private:
+  rwkvtok_encoder state_;
+};
+
 }  // namespace rwkvtok
+
+#endif  // __cplusplus
 
 #endif  // RWKVTOK_LIB_RWKVTOK_H_

@@ -1,6 +1,7 @@
 #include <string.h>
 
 #include "lib/blob_format.h"
+#include "lib/internal.h"
 #include "lib/rwkvtok.h"
 
 namespace rwkvtok {
@@ -27,6 +28,10 @@ const char* StatusMessage(Status status) noexcept {
       return "blob checksum mismatch (damaged)";
     case Status::kBlobCorrupt:
       return "blob structure is inconsistent";
+    case Status::kInvalidUtf8:
+      return "invalid UTF-8";
+    case Status::kStopped:
+      return "stopped at a stop id";
   }
   return "unknown status";
 }
@@ -41,52 +46,38 @@ Result CountResult(size_t needed, size_t capacity) {
   return MakeResult(needed <= capacity ? Status::kOk : Status::kBufferTooSmall, needed);
 }
 
-bool IsValidId(uint16_t id, uint32_t token_count) { return id < token_count; }
-bool IsValidId(uint32_t id, uint32_t token_count) { return id < token_count; }
-bool IsValidId(int32_t id, uint32_t token_count) {
+// Whether an id of any type is below token_count (and, for int32_t, not negative).
+bool InRange(uint16_t id, uint32_t token_count) { return id < token_count; }
+bool InRange(uint32_t id, uint32_t token_count) { return id < token_count; }
+bool InRange(int32_t id, uint32_t token_count) {
   return id >= 0 && static_cast<uint32_t>(id) < token_count;
 }
 
 }  // namespace
 
-// The plain walk: follow the input down the trie from the root, remembering the last node that
-// ended a token; emit that token and restart after it. Validation guarantees every byte value is a
-// one-byte token, so each step consumes at least one byte.
+// Greedy longest match, one token after another. A template over the id type so that each
+// overload is the same tight loop.
 template <typename Id>
-Result Tokenizer::EncodeTo(const void* text, size_t size, Id* ids, size_t capacity) const noexcept {
+static Result EncodeTo(const Tokenizer& tok, const void* text, size_t size, Id* ids,
+                       size_t capacity) {
   if ((text == nullptr && size != 0) || (ids == nullptr && capacity != 0)) {
     return MakeResult(Status::kInvalidArgument, 0);
   }
   const uint8_t* in = static_cast<const uint8_t*>(text);
-  const uint32_t* units = units_;
-  const uint32_t root_base = blob::UnitBase(units[blob::kRootUnit]);
   size_t emitted = 0;
   size_t pos = 0;
   while (pos < size) {
-    uint32_t base = root_base;
-    uint32_t token_unit = 0;
-    size_t token_end = pos;
-    for (size_t i = pos; i < size; ++i) {
-      const uint8_t byte = in[i];
-      const uint32_t next = base + byte;
-      const uint32_t unit = units[next];
-      if ((unit & blob::kUnitCheckMask) != blob::UnitCheckFor(byte)) break;
-      if (blob::UnitIsToken(unit)) {
-        token_unit = next;
-        token_end = i + 1;
-      }
-      base = blob::UnitBase(unit);
-    }
-    if (emitted < capacity) ids[emitted] = static_cast<Id>(unit_tokens_[token_unit]);
+    const Match m = Internal::LongestMatch(tok, in + pos, size - pos);
+    if (emitted < capacity) ids[emitted] = static_cast<Id>(m.id);
     ++emitted;
-    pos = token_end;
+    pos += m.length;
   }
   return CountResult(emitted, capacity);
 }
 
 template <typename Id>
-Result Tokenizer::DecodeFrom(const Id* ids, size_t count, void* bytes,
-                             size_t capacity) const noexcept {
+static Result DecodeFrom(const Tokenizer& tok, const Id* ids, size_t count, void* bytes,
+                         size_t capacity) {
   if ((ids == nullptr && count != 0) || (bytes == nullptr && capacity != 0)) {
     return MakeResult(Status::kInvalidArgument, 0);
   }
@@ -94,17 +85,16 @@ Result Tokenizer::DecodeFrom(const Id* ids, size_t count, void* bytes,
   size_t needed = 0;
   for (size_t k = 0; k < count; ++k) {
     const Id id = ids[k];
-    // Ids other than end-of-text with no bytes are gaps or reserved ids.
-    if (!IsValidId(id, token_count_) ||
-        (token_offsets_[id] == token_offsets_[id + 1] &&
-         static_cast<uint32_t>(id) != blob::kEndOfTextId)) {
+    if (!InRange(id, tok.token_count()) ||
+        !Internal::IsValidId(tok, static_cast<uint32_t>(id))) {
       return MakeResult(Status::kInvalidId, needed < capacity ? needed : capacity, k);
     }
-    const uint32_t begin = token_offsets_[id];
-    const size_t length = token_offsets_[id + 1] - begin;
+    uint32_t length32;
+    const uint8_t* token = Internal::TokenBytes(tok, static_cast<uint32_t>(id), &length32);
+    const size_t length = length32;
     if (needed < capacity) {
       const size_t room = capacity - needed;
-      memcpy(out + needed, token_bytes_ + begin, length < room ? length : room);
+      memcpy(out + needed, token, length < room ? length : room);
     }
     needed = (needed <= SIZE_MAX - length) ? needed + length : SIZE_MAX;
   }
@@ -113,32 +103,48 @@ Result Tokenizer::DecodeFrom(const Id* ids, size_t count, void* bytes,
 
 Result Tokenizer::Encode(const void* text, size_t size, uint16_t* ids,
                          size_t capacity) const noexcept {
-  return EncodeTo(text, size, ids, capacity);
+  return EncodeTo(*this, text, size, ids, capacity);
 }
 Result Tokenizer::Encode(const void* text, size_t size, int32_t* ids,
                          size_t capacity) const noexcept {
-  return EncodeTo(text, size, ids, capacity);
+  return EncodeTo(*this, text, size, ids, capacity);
 }
 Result Tokenizer::Encode(const void* text, size_t size, uint32_t* ids,
                          size_t capacity) const noexcept {
-  return EncodeTo(text, size, ids, capacity);
+  return EncodeTo(*this, text, size, ids, capacity);
 }
 
 Result Tokenizer::Decode(const uint16_t* ids, size_t count, void* bytes,
                          size_t capacity) const noexcept {
-  return DecodeFrom(ids, count, bytes, capacity);
+  return DecodeFrom(*this, ids, count, bytes, capacity);
 }
 Result Tokenizer::Decode(const int32_t* ids, size_t count, void* bytes,
                          size_t capacity) const noexcept {
-  return DecodeFrom(ids, count, bytes, capacity);
+  return DecodeFrom(*this, ids, count, bytes, capacity);
 }
 Result Tokenizer::Decode(const uint32_t* ids, size_t count, void* bytes,
                          size_t capacity) const noexcept {
-  return DecodeFrom(ids, count, bytes, capacity);
+  return DecodeFrom(*this, ids, count, bytes, capacity);
 }
 
-uint32_t Tokenizer::token_count() const noexcept { return token_count_; }
-uint32_t Tokenizer::max_token_length() const noexcept { return max_token_length_; }
-uint64_t Tokenizer::vocab_checksum() const noexcept { return vocab_checksum_; }
+Result Tokenizer::Count(const void* text, size_t size) const noexcept {
+  const Result r = EncodeTo(*this, text, size, static_cast<uint32_t*>(nullptr), 0);
+  return r.status == Status::kBufferTooSmall ? MakeResult(Status::kOk, r.count) : r;
+}
+
+// The prefix ends where the first max_tokens tokens of the whole text end: a prefix cut inside a
+// later token still encodes those tokens first (each is the longest match in the shorter text
+// too) and then at least one more.
+Result Tokenizer::Prefix(const void* text, size_t size, size_t max_tokens) const noexcept {
+  if (text == nullptr && size != 0) return MakeResult(Status::kInvalidArgument, 0);
+  const uint8_t* in = static_cast<const uint8_t*>(text);
+  size_t pos = 0;
+  size_t tokens = 0;
+  while (pos < size && tokens < max_tokens) {
+    pos += Internal::LongestMatch(*this, in + pos, size - pos).length;
+    ++tokens;
+  }
+  return MakeResult(Status::kOk, pos, tokens);
+}
 
 }  // namespace rwkvtok

@@ -164,7 +164,7 @@ TEST(Sizes, CapacityNearSizeMax) {
 }
 
 TEST(StatusMessage, EveryStatusHasOne) {
-  for (uint32_t s = 0; s <= static_cast<uint32_t>(Status::kBlobCorrupt); ++s) {
+  for (int32_t s = 0; s <= static_cast<int32_t>(Status::kStopped); ++s) {
     EXPECT_STRNE(StatusMessage(static_cast<Status>(s)), "unknown status") << s;
   }
   EXPECT_STREQ(StatusMessage(static_cast<Status>(999)), "unknown status");

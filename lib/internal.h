@@ -1,0 +1,77 @@
+// What the library's sources share and callers never see: access to a tokenizer's sections and the
+// longest-match walk that encoding, counting and streaming all use.
+
+#ifndef RWKVTOK_LIB_INTERNAL_H_
+#define RWKVTOK_LIB_INTERNAL_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/blob_format.h"
+#include "lib/rwkvtok.h"
+
+namespace rwkvtok {
+
+// The longest token at the start of some bytes.
+struct Match {
+  uint32_t id;
+  uint32_t length;  // >= 1 for non-empty input
+  // True when the walk used every byte it was given without leaving the trie, so that more bytes
+  // might have made a longer token.
+  bool reached_end;
+};
+
+struct Internal {
+  static Tokenizer Make(const uint32_t* units, const uint16_t* unit_tokens,
+                        const uint32_t* token_offsets, const uint8_t* token_bytes,
+                        uint32_t token_count, uint32_t max_token_length, uint64_t vocab_checksum) {
+    return Tokenizer(units, unit_tokens, token_offsets, token_bytes, token_count, max_token_length,
+                     vocab_checksum);
+  }
+
+  // Follows `in` down the trie from the root, remembering the last node that ended a token.
+  // Validation guarantees every byte value is a one-byte token, so a non-empty input always
+  // matches at least one byte.
+  static inline Match LongestMatch(const Tokenizer& tok, const uint8_t* in, size_t size) {
+    const uint32_t* units = tok.units_;
+    uint32_t base = blob::UnitBase(units[blob::kRootUnit]);
+    uint32_t token_unit = 0;
+    uint32_t token_length = 0;
+    size_t i = 0;
+    for (; i < size; ++i) {
+      const uint8_t byte = in[i];
+      const uint32_t next = base + byte;
+      const uint32_t unit = units[next];
+      if ((unit & blob::kUnitCheckMask) != blob::UnitCheckFor(byte)) break;
+      if (blob::UnitIsToken(unit)) {
+        token_unit = next;
+        token_length = static_cast<uint32_t>(i + 1);
+      }
+      base = blob::UnitBase(unit);
+    }
+    return Match{tok.unit_tokens_[token_unit], token_length, i == size};
+  }
+
+  // Whether a match is final when the input may go on after `available` bytes: either the walk
+  // left the trie before their end, or it saw enough bytes for the longest token.
+  static inline bool IsFinal(const Tokenizer& tok, const Match& m, size_t available) {
+    return !m.reached_end || available >= tok.max_token_length_;
+  }
+
+  // The bytes of a valid id.
+  static inline const uint8_t* TokenBytes(const Tokenizer& tok, uint32_t id, uint32_t* length) {
+    const uint32_t begin = tok.token_offsets_[id];
+    *length = tok.token_offsets_[id + 1] - begin;
+    return tok.token_bytes_ + begin;
+  }
+
+  // Whether `id` names a token: below token_count and with bytes, or end of text.
+  static inline bool IsValidId(const Tokenizer& tok, uint32_t id) {
+    return id < tok.token_count_ &&
+           (tok.token_offsets_[id] != tok.token_offsets_[id + 1] || id == blob::kEndOfTextId);
+  }
+};
+
+}  // namespace rwkvtok
+
+#endif  // RWKVTOK_LIB_INTERNAL_H_
