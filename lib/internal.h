@@ -58,11 +58,19 @@ struct Internal {
     return !m.reached_end || available >= tok.max_token_length_;
   }
 
-  // The bytes of a valid id.
+  // The bytes of an id below token_count (and their number, if `length` is not null).
   static inline const uint8_t* TokenBytes(const Tokenizer& tok, uint32_t id, uint32_t* length) {
     const uint32_t begin = tok.token_offsets_[id];
-    *length = tok.token_offsets_[id + 1] - begin;
+    if (length != nullptr) *length = tok.token_offsets_[id + 1] - begin;
     return tok.token_bytes_ + begin;
+  }
+  static inline const uint32_t* TokenOffsets(const Tokenizer& tok) { return tok.token_offsets_; }
+  static inline uint32_t TokenLength(const Tokenizer& tok, uint32_t id) {
+    return tok.token_offsets_[id + 1] - tok.token_offsets_[id];
+  }
+  // The size of the token bytes section: reads from it must end there.
+  static inline size_t TokenBytesSize(const Tokenizer& tok) {
+    return tok.token_offsets_[tok.token_count_];
   }
 
   // Whether `id` names a token: below token_count and with bytes, or end of text.

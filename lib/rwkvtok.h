@@ -111,7 +111,10 @@ rwkvtok_result rwkvtok_encode_u16(const rwkvtok_tokenizer* tok, const void* text
                                   uint16_t* ids, size_t capacity);
 
 /* Decodes `count` ids into `bytes` (room for `capacity`). The bytes of the tokens are joined as
- * they are; a token may be part of a UTF-8 character (see the streaming decoder for text). */
+ * they are; a token may be part of a UTF-8 character (see the streaming decoder for text). With
+ * RWKVTOK_OK and RWKVTOK_BUFFER_TOO_SMALL nothing after the bytes counted is touched; with
+ * RWKVTOK_INVALID_ID the bytes of the ids before it are written and up to 16 bytes after them (but
+ * within capacity) may have been overwritten. */
 rwkvtok_result rwkvtok_decode(const rwkvtok_tokenizer* tok, const uint32_t* ids, size_t count,
                               void* bytes, size_t capacity);
 rwkvtok_result rwkvtok_decode_u16(const rwkvtok_tokenizer* tok, const uint16_t* ids, size_t count,
@@ -266,8 +269,10 @@ class Tokenizer {
 
   // Decodes `count` ids into `bytes` (room for `capacity` bytes): kOk with the number of bytes,
   // kBufferTooSmall with the number needed (saturating at SIZE_MAX), kInvalidId with the index of
-  // the first id that names no token, or kInvalidArgument. Tokens' bytes are simply joined: a
-  // token may be part of a UTF-8 character (StreamDecoder yields whole characters).
+  // the first id that names no token (its predecessors' bytes are written; up to 16 bytes after
+  // them, within capacity, may have been overwritten), or kInvalidArgument. Tokens' bytes are
+  // simply joined: a token may be part of a UTF-8 character (StreamDecoder yields whole
+  // characters).
   Result Decode(const uint16_t* ids, size_t count, void* bytes, size_t capacity) const noexcept;
   Result Decode(const int32_t* ids, size_t count, void* bytes, size_t capacity) const noexcept;
   Result Decode(const uint32_t* ids, size_t count, void* bytes, size_t capacity) const noexcept;

@@ -75,6 +75,12 @@ static Result EncodeTo(const Tokenizer& tok, const void* text, size_t size, Id* 
   return CountResult(emitted, capacity);
 }
 
+// Most tokens are short, so the fast loop copies each with one 16-byte move and then advances by
+// the token's length: the next token overwrites the excess. Those excess bytes must stay inside the
+// final output, so the fast loop leaves out the shortest run of final ids that holds at least 16
+// bytes, and the exact loop copies those.
+constexpr size_t kCopyChunk = 16;
+
 template <typename Id>
 static Result DecodeFrom(const Tokenizer& tok, const Id* ids, size_t count, void* bytes,
                          size_t capacity) {
@@ -82,11 +88,46 @@ static Result DecodeFrom(const Tokenizer& tok, const Id* ids, size_t count, void
     return MakeResult(Status::kInvalidArgument, 0);
   }
   uint8_t* out = static_cast<uint8_t*>(bytes);
+  const uint32_t token_count = tok.token_count();
+
+  size_t tail = count;
+  for (size_t tail_bytes = 0; tail > 0 && tail_bytes < kCopyChunk;) {
+    const Id id = ids[--tail];
+    if (InRange(id, token_count)) tail_bytes += Internal::TokenLength(tok, static_cast<uint32_t>(id));
+  }
+
+  size_t k = 0;
   size_t needed = 0;
-  for (size_t k = 0; k < count; ++k) {
+  // Local copies: stores through `out` could alias the tokenizer's fields, which would otherwise
+  // be reloaded after every copy.
+  const uint32_t* const offsets = Internal::TokenOffsets(tok);
+  const uint8_t* const token_bytes = Internal::TokenBytes(tok, 0, nullptr);
+  const size_t bytes_size = Internal::TokenBytesSize(tok);
+  const size_t last_chunk_begin = bytes_size < kCopyChunk ? 0 : bytes_size - kCopyChunk;
+  if (capacity >= kCopyChunk && bytes_size >= kCopyChunk) {
+    const size_t last_chunk_out = capacity - kCopyChunk;
+    for (; k < tail && needed <= last_chunk_out; ++k) {
+      const Id id = ids[k];
+      if (!InRange(id, token_count)) break;
+      const uint32_t begin = offsets[id];
+      const uint32_t length = offsets[id + 1] - begin;
+      // One test for the rare cases: no bytes (end of text or a gap), long, or near the end.
+      if (length - 1 < kCopyChunk && begin <= last_chunk_begin) {
+        memcpy(out + needed, token_bytes + begin, kCopyChunk);
+      } else if (length == 0) {
+        if (static_cast<uint32_t>(id) != blob::kEndOfTextId) break;
+      } else if (length <= capacity - needed) {
+        memcpy(out + needed, token_bytes + begin, length);
+      } else {
+        break;
+      }
+      needed += length;
+    }
+  }
+
+  for (; k < count; ++k) {
     const Id id = ids[k];
-    if (!InRange(id, tok.token_count()) ||
-        !Internal::IsValidId(tok, static_cast<uint32_t>(id))) {
+    if (!InRange(id, token_count) || !Internal::IsValidId(tok, static_cast<uint32_t>(id))) {
       return MakeResult(Status::kInvalidId, needed < capacity ? needed : capacity, k);
     }
     uint32_t length32;

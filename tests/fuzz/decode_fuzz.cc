@@ -19,6 +19,8 @@ using rwkvtok::Result;
 using rwkvtok::Status;
 using rwkvtok::Tokenizer;
 
+constexpr char kUntouched = '\xA5';
+
 constexpr uint32_t kFarIds[8] = {65536,      65537,      100000,     0x7FFFFFFF,
                                  0x80000000, 0xFFFF0000, 0xFFFFFFFE, 0xFFFFFFFF};
 
@@ -60,6 +62,7 @@ void Check(const std::vector<Id>& ids, uint8_t capacity_choice) {
   const size_t capacity = capacity_choice == 255 ? expected.size() + 7
                                                  : expected.size() * capacity_choice / 254;
   std::unique_ptr<char[]> out(new char[capacity + 1]);
+  std::fill(out.get(), out.get() + capacity, kUntouched);
   const Result r = Tokenizer::World().Decode(ids.data(), ids.size(), capacity ? out.get() : nullptr,
                                              capacity);
   const size_t written = std::min(expected.size(), capacity);
@@ -71,6 +74,12 @@ void Check(const std::vector<Id>& ids, uint8_t capacity_choice) {
     FUZZ_CHECK(r.count == expected.size());
   }
   FUZZ_CHECK(std::equal(out.get(), out.get() + written, expected.begin()));
+  // Past the bytes counted nothing changes, but for up to 16 bytes after an invalid id's
+  // predecessors (the header allows it).
+  const size_t slack = invalid_at < ids.size() ? 16 : 0;
+  const size_t untouched_from = std::min(capacity, written + slack);
+  FUZZ_CHECK(std::all_of(out.get() + untouched_from, out.get() + capacity,
+                         [](char c) { return c == kUntouched; }));
 }
 
 }  // namespace
