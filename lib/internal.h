@@ -8,6 +8,9 @@
 #include <stdint.h>
 
 #include "lib/blob_format.h"
+#if RWKVTOK_LANES
+#include "lib/lanes.h"
+#endif
 #include "lib/rwkvtok.h"
 
 namespace rwkvtok {
@@ -43,20 +46,41 @@ struct Internal {
       const uint32_t next = base + byte;
       const uint32_t unit = units[next];
       if ((unit & blob::kUnitCheckMask) != blob::UnitCheckFor(byte)) break;
-      if (blob::UnitIsToken(unit)) {
+      // A branch, not a select: predicted, it lets the next token's walk start before this
+      // token's loads are back, while a select would chain every token to the one before.
+      if (__builtin_expect(blob::UnitIsToken(unit), 1)) {
         token_unit = next;
         token_length = static_cast<uint32_t>(i + 1);
+        __asm__("" : "+r"(token_length));  // keeps the compiler from making it a select
       }
       base = blob::UnitBase(unit);
     }
     return Match{tok.unit_tokens_[token_unit], token_length, i == size};
   }
 
-  // Whether a match is final when the input may go on after `available` bytes: either the walk
-  // left the trie before their end, or it saw enough bytes for the longest token.
-  static inline bool IsFinal(const Tokenizer& tok, const Match& m, size_t available) {
-    return !m.reached_end || available >= tok.max_token_length_;
+  // Whether a match at the start of `available` bytes is final although the input may go on:
+  // the walk left the trie before their end, or no token is longer than them and starts with
+  // them (the node they lead to has no children).
+  static inline bool IsFinal(const Tokenizer& tok, const Match& m, const uint8_t* in,
+                             size_t available) {
+    if (!m.reached_end || available >= tok.max_token_length_) return true;
+    uint32_t base = blob::UnitBase(tok.units_[blob::kRootUnit]);
+    for (size_t i = 0; i < available; ++i) base = blob::UnitBase(tok.units_[base + in[i]]);
+    for (uint32_t byte = 0; byte < 256; ++byte) {
+      const uint32_t unit = tok.units_[base + byte];
+      if ((unit & blob::kUnitCheckMask) == blob::UnitCheckFor(static_cast<uint8_t>(byte))) {
+        return false;
+      }
+    }
+    return true;
   }
+
+#if RWKVTOK_LANES
+  static inline lanes::Trie LaneTrie(const Tokenizer& tok) {
+    const uint32_t root_base = blob::UnitBase(tok.units_[blob::kRootUnit]);
+    return lanes::Trie{tok.units_, root_base, root_base};
+  }
+#endif
 
   // The bytes of an id below token_count (and their number, if `length` is not null).
   static inline const uint8_t* TokenBytes(const Tokenizer& tok, uint32_t id, uint32_t* length) {
@@ -65,6 +89,9 @@ struct Internal {
     return tok.token_bytes_ + begin;
   }
   static inline const uint32_t* TokenOffsets(const Tokenizer& tok) { return tok.token_offsets_; }
+  static inline uint32_t UnitToken(const Tokenizer& tok, uint32_t unit) {
+    return tok.unit_tokens_[unit];
+  }
   static inline uint32_t TokenLength(const Tokenizer& tok, uint32_t id) {
     return tok.token_offsets_[id + 1] - tok.token_offsets_[id];
   }
@@ -79,6 +106,15 @@ struct Internal {
            (tok.token_offsets_[id] != tok.token_offsets_[id + 1] || id == blob::kEndOfTextId);
   }
 };
+
+#if RWKVTOK_LANES
+// Encodes in `lane_count` lanes (lanes::LaneCount() of the current target) as long as every lane
+// gets at least `min_segment` bytes, then plainly; writes every id to `out`, which has room for
+// one id per byte. Encode uses it with kLaneMinSegment; tests use small segments to join often.
+size_t EncodeInLanes(const Tokenizer& tok, size_t lane_count, const uint8_t* in, size_t size,
+                     uint32_t* out, size_t min_segment);
+constexpr size_t kLaneMinSegment = 4096;
+#endif
 
 }  // namespace rwkvtok
 

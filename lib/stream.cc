@@ -278,13 +278,13 @@ rwkvtok_result rwkvtok_encoder_push(rwkvtok_encoder* enc, const void* chunk, siz
 
   const size_t held = s->held;
   const size_t topped = size < sizeof(s->buffer) - held ? size : sizeof(s->buffer) - held;
-  memcpy(s->buffer + held, in, topped);
+  if (topped != 0) memcpy(s->buffer + held, in, topped);  // `in` may be null when size is 0
   const size_t window = held + topped;
   size_t pos = 0;
   while (pos < held) {
     const Match m = Internal::LongestMatch(s->tok, s->buffer + pos, window - pos);
     // When the window stops short of the chunk's end it still holds more than any token.
-    if (!Internal::IsFinal(s->tok, m, window - pos)) {
+    if (!Internal::IsFinal(s->tok, m, s->buffer + pos, window - pos)) {
       memmove(s->buffer, s->buffer + pos, window - pos);
       s->held = static_cast<uint32_t>(window - pos);
       return rwkvtok::CResult(RWKVTOK_OK, emitted);
@@ -296,11 +296,11 @@ rwkvtok_result rwkvtok_encoder_push(rwkvtok_encoder* enc, const void* chunk, siz
   size_t at = pos - held;  // now inside the chunk
   while (at < size) {
     const Match m = Internal::LongestMatch(s->tok, in + at, size - at);
-    if (!Internal::IsFinal(s->tok, m, size - at)) break;
+    if (!Internal::IsFinal(s->tok, m, in + at, size - at)) break;
     ids[emitted++] = m.id;
     at += m.length;
   }
-  memcpy(s->buffer, in + at, size - at);
+  if (size != at) memcpy(s->buffer, in + at, size - at);
   s->held = static_cast<uint32_t>(size - at);
   return rwkvtok::CResult(RWKVTOK_OK, emitted);
 }

@@ -1,0 +1,1413 @@
+// The streaming decoder, the streaming encoder and token budgeting, checked against the rules in
+// lib/rwkvtok.h:
+//  - StreamDecoder against a small reference model written here (Python's UTF-8 decoding rules,
+//    fed one token at a time), on the corpus, on generated and adversarial inputs, in every
+//    policy; stop ids; atomic retries; the output bound.
+//  - StreamEncoder against the one-shot encoder under many chunkings, with the documented rule
+//    for when an id becomes final and the capacity rule.
+//  - Count and Prefix against the one-shot encoder, by brute force on short texts.
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "lib/rwkvtok.h"
+#include "tests/simple_encoder.h"
+#include "tests/test_util.h"
+
+namespace rwkvtok {
+namespace testing {
+namespace {
+
+// tools/test.sh also runs the suite under ASan+UBSan and TSan, which are several times slower;
+// there the corpus samples and the widest loops are smaller, to stay well inside the time limit.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+
+constexpr Utf8Policy kPolicies[] = {Utf8Policy::kReplace, Utf8Policy::kStrict, Utf8Policy::kRaw};
+constexpr uint32_t kWorldMaxOutput = 393;  // 3 bytes of U+FFFD for each of 128 + 3 bytes
+const std::string kFffd = "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER in UTF-8
+
+// World: every byte is a token of its own, id = byte + 1.
+uint32_t ByteId(uint8_t byte) { return byte + 1u; }
+
+const char* PolicyName(Utf8Policy policy) {
+  switch (policy) {
+    case Utf8Policy::kReplace:
+      return "replace";
+    case Utf8Policy::kStrict:
+      return "strict";
+    case Utf8Policy::kRaw:
+      return "raw";
+  }
+  return "?";
+}
+
+std::string Hex(std::string_view bytes) {
+  static const char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (const unsigned char c : bytes.substr(0, 160)) {
+    out += kDigits[c >> 4];
+    out += kDigits[c & 15];
+    out += ' ';
+  }
+  return bytes.size() > 160 ? out + "..." : out;
+}
+
+size_t Uniform(std::mt19937_64& rng, size_t low, size_t high) {
+  return std::uniform_int_distribution<size_t>(low, high)(rng);
+}
+
+// The bytes of every World id (id 0 and gaps: empty), index = id.
+const std::vector<std::string>& TokenBytes() {
+  static const std::vector<std::string>* const tokens = [] {
+    const Tokenizer world = Tokenizer::World();
+    auto* t = new std::vector<std::string>(world.token_count());
+    for (uint32_t id = 1; id < world.token_count(); ++id) {
+      std::string bytes(world.max_token_length(), '\0');
+      const Result r = world.Decode(&id, 1, &bytes[0], bytes.size());
+      if (!r.ok()) continue;
+      bytes.resize(r.count);
+      (*t)[id] = bytes;
+    }
+    return t;
+  }();
+  return *tokens;
+}
+
+const SimpleEncoder& Simple() {
+  static const SimpleEncoder* const simple = new SimpleEncoder(Tokenizer::World());
+  return *simple;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Reference UTF-8 decoding, written from the standard rather than from the library.
+//
+// Python's bytes.decode('utf-8', 'replace') follows Unicode §3.9 "U+FFFD Substitution of Maximal
+// Subparts" (also the W3C/WHATWG Encoding Standard): a lead byte announces 1..3 continuation
+// bytes; the first continuation has a narrower range after E0 (A0..BF, no overlongs), ED (80..9F,
+// no surrogates), F0 (90..BF, no overlongs) and F4 (80..8F, nothing above U+10FFFF); every other
+// continuation is 80..BF. 80..C1 and F5..FF never start a character. A maximal subpart is a lead
+// byte followed by the continuations that were still valid when an unexpected byte (or the end)
+// came; it becomes one U+FFFD, and decoding resumes at the unexpected byte.
+
+struct RefDecoded {
+  std::string text;      // what is written
+  size_t held = 0;       // final == false: trailing bytes of a character that may yet complete
+  bool invalid = false;  // strict: an invalid subpart was met; `text` is the valid text before it
+};
+
+// Decodes `in` under `policy`. With final == false an unfinished (but so far valid) character at
+// the end is held back instead of being treated as invalid, as a streaming decoder must.
+RefDecoded RefDecode(std::string_view in, Utf8Policy policy, bool final) {
+  RefDecoded r;
+  size_t i = 0;
+  while (i < in.size()) {
+    const uint8_t lead = static_cast<uint8_t>(in[i]);
+    if (lead < 0x80) {
+      r.text += static_cast<char>(lead);
+      ++i;
+      continue;
+    }
+    size_t need = 0;  // continuation bytes this lead announces; 0: it cannot start a character
+    uint8_t low = 0x80, high = 0xBF;  // range of the first continuation byte
+    if (lead >= 0xC2 && lead <= 0xDF) {
+      need = 1;
+    } else if (lead == 0xE0) {
+      need = 2, low = 0xA0;
+    } else if (lead == 0xED) {
+      need = 2, high = 0x9F;
+    } else if (lead >= 0xE1 && lead <= 0xEF) {
+      need = 2;
+    } else if (lead == 0xF0) {
+      need = 3, low = 0x90;
+    } else if (lead >= 0xF1 && lead <= 0xF3) {
+      need = 3;
+    } else if (lead == 0xF4) {
+      need = 3, high = 0x8F;
+    }
+    size_t end = i + 1;  // end of the valid-so-far part
+    while (need > 0 && end < in.size() && end - i <= need) {
+      const uint8_t c = static_cast<uint8_t>(in[end]);
+      const bool ok = end == i + 1 ? (c >= low && c <= high) : (c >= 0x80 && c <= 0xBF);
+      if (!ok) break;
+      ++end;
+    }
+    if (need > 0 && end - i == need + 1) {  // a whole character
+      r.text.append(in.substr(i, end - i));
+      i = end;
+      continue;
+    }
+    if (need > 0 && end == in.size() && !final) {  // may still be completed by what follows
+      r.held = end - i;
+      break;
+    }
+    // in[i, end) is a maximal invalid subpart.
+    switch (policy) {
+      case Utf8Policy::kReplace:
+        r.text += kFffd;
+        break;
+      case Utf8Policy::kRaw:
+        r.text.append(in.substr(i, end - i));
+        break;
+      case Utf8Policy::kStrict:
+        r.invalid = true;
+        return r;
+    }
+    i = end;
+  }
+  return r;
+}
+
+bool IsValidUtf8(std::string_view bytes) {
+  const RefDecoded d = RefDecode(bytes, Utf8Policy::kStrict, /*final=*/true);
+  return !d.invalid;
+}
+
+std::string PythonReplace(std::string_view bytes) {
+  return RefDecode(bytes, Utf8Policy::kReplace, /*final=*/true).text;
+}
+
+// What one push or finish returns: a status, the bytes written and the result's position (0 but
+// for a strict stop that drops an unfinished character).
+struct Pushed {
+  Status status;
+  std::string bytes;
+  size_t position = 0;
+  bool operator==(const Pushed& o) const {
+    return status == o.status && bytes == o.bytes && position == o.position;
+  }
+};
+
+// The streaming decoder as the header describes it, one token's bytes at a time: the held bytes
+// and the new token are decoded together; an unfinished character at the end stays held. Strict:
+// on an invalid subpart, everything after the valid text before it is dropped. A stop id flushes
+// like Finish and returns kStopped.
+class RefStream {
+ public:
+  explicit RefStream(Utf8Policy policy) : policy_(policy) {}
+
+  Pushed Push(std::string_view token) {
+    // ASCII after a character boundary is itself in every policy (and most corpus tokens are).
+    if (held_.empty() && std::all_of(token.begin(), token.end(),
+                                     [](char c) { return static_cast<uint8_t>(c) < 0x80; })) {
+      return {Status::kOk, std::string(token)};
+    }
+    const std::string buffer = held_ + std::string(token);
+    const RefDecoded d = RefDecode(buffer, policy_, /*final=*/false);
+    held_ = d.invalid ? std::string() : buffer.substr(buffer.size() - d.held);
+    return {d.invalid ? Status::kInvalidUtf8 : Status::kOk, d.text};
+  }
+
+  Pushed Finish() {
+    const RefDecoded d = RefDecode(held_, policy_, /*final=*/true);
+    held_.clear();
+    return {d.invalid ? Status::kInvalidUtf8 : Status::kOk, d.text};
+  }
+
+  // "pushing one returns RWKVTOK_STOPPED after flushing what was held back (as
+  // rwkvtok_decoder_finish does, except that under the strict policy an unfinished character is
+  // dropped and reported by position = 1, else 0)".
+  Pushed Stop() {
+    Pushed flushed = Finish();
+    flushed.position = flushed.status == Status::kInvalidUtf8 ? 1 : 0;
+    flushed.status = Status::kStopped;
+    return flushed;
+  }
+
+  size_t held() const { return held_.size(); }
+
+ private:
+  Utf8Policy policy_;
+  std::string held_;
+};
+
+std::string Show(const Pushed& p) {
+  return std::string(StatusMessage(p.status)) + " [" + Hex(p.bytes) + "] position " +
+         std::to_string(p.position);
+}
+
+// A buffer that any push or finish fits in, with guard bytes after it.
+class OutBuffer {
+ public:
+  static constexpr size_t kCapacity = RWKVTOK_DECODER_MAX_OUTPUT;
+  static constexpr char kGuard = '#';
+  OutBuffer() : bytes_(kCapacity + 16, kGuard) {}
+  char* data() { return &bytes_[0]; }
+  // The bytes the result says were written; checks that nothing was written past the capacity.
+  std::string Take(const Result& r) {
+    std::string out;
+    if (r.status != Status::kBufferTooSmall && r.status != Status::kInvalidId &&
+        r.status != Status::kInvalidArgument && r.count <= kCapacity) {
+      out.assign(bytes_.data(), r.count);
+    }
+    if (bytes_.find_first_not_of(kGuard, kCapacity) != std::string::npos) {
+      ADD_FAILURE() << "written past the capacity";
+    }
+    return out;
+  }
+
+ private:
+  std::string bytes_;
+};
+
+Pushed PushId(StreamDecoder* dec, uint32_t id) {
+  OutBuffer buffer;
+  const Result r = dec->Push(id, buffer.data(), OutBuffer::kCapacity);
+  return {r.status, buffer.Take(r), r.position};
+}
+
+Pushed FinishDecoder(StreamDecoder* dec) {
+  OutBuffer buffer;
+  const Result r = dec->Finish(buffer.data(), OutBuffer::kCapacity);
+  return {r.status, buffer.Take(r), r.position};
+}
+
+// A StreamDecoder and the reference model side by side: every push and finish must return the
+// same status and bytes from both. Reports the first few differences and then stays quiet.
+class CheckedDecoder {
+ public:
+  CheckedDecoder(Utf8Policy policy, std::string what)
+      : decoder_(Tokenizer::World(), policy),
+        model_(policy),
+        policy_(policy),
+        what_(std::move(what) + " (" + PolicyName(policy) + ")") {}
+
+  void SetStopIds(const std::vector<uint32_t>& ids) {
+    ASSERT_EQ(decoder_.SetStopIds(ids.data(), ids.size()), Status::kOk);
+    stop_ids_ = ids;
+  }
+
+  bool Push(uint32_t id) {
+    const bool stop = std::find(stop_ids_.begin(), stop_ids_.end(), id) != stop_ids_.end();
+    const Pushed expected = stop ? model_.Stop() : model_.Push(TokenBytes().at(id));
+    if (policy_ == Utf8Policy::kReplace) {
+      const Pushed validity = stop ? validity_.Finish() : validity_.Push(TokenBytes()[id]);
+      if (validity.status == Status::kInvalidUtf8) valid_ = false;
+    } else if (expected.status == Status::kInvalidUtf8) {
+      valid_ = false;  // strict: the model itself says so (raw does not need to know)
+    }
+    const Result r = decoder_.Push(id, buffer_.data(), OutBuffer::kCapacity);
+    const Pushed actual{r.status, buffer_.Take(r), r.position};
+    input_ += stop ? "" : TokenBytes()[id];
+    return Record(expected, actual, "push of id " + std::to_string(id));
+  }
+
+  bool Finish() {
+    const Pushed expected = model_.Finish();
+    if (validity_.Finish().status == Status::kInvalidUtf8) valid_ = false;
+    const Result r = decoder_.Finish(buffer_.data(), OutBuffer::kCapacity);
+    const Pushed actual{r.status, buffer_.Take(r), r.position};
+    return Record(expected, actual, "finish");
+  }
+
+  const std::string& output() const { return output_; }
+  size_t invalid_utf8_count() const { return invalid_utf8_; }
+  bool failed() const { return failures_ > 0; }
+
+ private:
+  bool Record(const Pushed& expected, const Pushed& actual, const std::string& step) {
+    ++steps_;
+    output_ += actual.bytes;
+    if (actual.status == Status::kInvalidUtf8) ++invalid_utf8_;
+    bool good = actual == expected;
+    if (actual.bytes.size() > decoder_.max_output()) good = false;
+    // Never more than 3 bytes held back: in raw mode, and in any mode while the text is valid,
+    // everything but the held bytes has been written.
+    if ((policy_ == Utf8Policy::kRaw || valid_) && output_.size() + 3 < input_.size()) {
+      good = false;
+    }
+    if (!good && ++failures_ <= 3) {
+      ADD_FAILURE() << what_ << ", step " << steps_ << ", " << step << ": got " << Show(actual)
+                    << ", expected " << Show(expected) << "; output so far " << output_.size()
+                    << " bytes of " << input_.size() << " input bytes; max_output "
+                    << decoder_.max_output();
+    }
+    return good;
+  }
+
+  StreamDecoder decoder_;
+  OutBuffer buffer_;
+  RefStream model_;
+  RefStream validity_{Utf8Policy::kStrict};  // tells whether the input so far is valid UTF-8
+  bool valid_ = true;
+  Utf8Policy policy_;
+  std::string what_;
+  std::vector<uint32_t> stop_ids_ = {0};
+  std::string input_;  // the bytes of every non-stop id pushed
+  std::string output_;
+  size_t steps_ = 0;
+  size_t invalid_utf8_ = 0;
+  int failures_ = 0;
+};
+
+// Streams `ids` (no stop ids among them) in every policy and checks, besides every single push
+// against the model: raw gives exactly the one-shot Decode; replace gives Python's replacement
+// of the one-shot bytes; for valid UTF-8 all three give the one-shot bytes and strict reports
+// nothing.
+void CheckDecoderOnIds(const std::vector<uint32_t>& ids, const std::string& what) {
+  const std::string oneshot = DecodeAll(Tokenizer::World(), ids);
+  const bool valid = IsValidUtf8(oneshot);
+  for (const Utf8Policy policy : kPolicies) {
+    CheckedDecoder dec(policy, what);
+    for (const uint32_t id : ids) {
+      if (!dec.Push(id)) return;
+    }
+    if (!dec.Finish()) return;
+    if (policy == Utf8Policy::kRaw) {
+      ASSERT_TRUE(dec.output() == oneshot) << what << ": raw output differs from Decode";
+    }
+    if (policy == Utf8Policy::kReplace) {
+      ASSERT_TRUE(dec.output() == PythonReplace(oneshot)) << what << ": replace output";
+    }
+    if (valid) {
+      ASSERT_TRUE(dec.output() == oneshot) << what << " (" << PolicyName(policy) << ")";
+      ASSERT_EQ(dec.invalid_utf8_count(), 0u) << what;
+    }
+  }
+}
+
+// The first `limit` bytes of a file.
+std::string ReadPrefix(const std::string& path, size_t limit) {
+  std::ifstream file(path, std::ios::binary);
+  EXPECT_TRUE(file.good()) << "cannot read " << path;
+  std::string bytes(limit, '\0');
+  file.read(&bytes[0], static_cast<std::streamsize>(limit));
+  bytes.resize(static_cast<size_t>(file.gcount()));
+  return bytes;
+}
+
+// Every corpus text, when the corpus is present: the public files whole and the first MiB of each
+// 10 MB bench file (a large sample of each language and of code, and still quick); under
+// sanitizers the first 16 KiB and 64 KiB.
+const std::vector<std::pair<std::string, std::string>>& CorpusTexts() {
+  static const auto* const texts = [] {
+    const size_t public_limit = kSanitized ? 16 << 10 : 1 << 24;
+    const size_t bench_limit = kSanitized ? 64 << 10 : 1 << 20;
+    auto* t = new std::vector<std::pair<std::string, std::string>>;
+    for (const std::string& stem : CorpusStems("public")) {
+      const std::string path = CorpusDir("public") + "/" + stem + ".txt";
+      t->emplace_back("public/" + stem, ReadPrefix(path, public_limit));
+    }
+    for (const std::string& stem : CorpusStems("bench")) {
+      const std::string path = CorpusDir("bench") + "/" + stem + ".txt";
+      t->emplace_back("bench/" + stem, ReadPrefix(path, bench_limit));
+    }
+    return t;
+  }();
+  return *texts;
+}
+
+void AppendUtf8(uint32_t cp, std::string* out) {
+  if (cp < 0x80) {
+    *out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    *out += static_cast<char>(0xC0 | (cp >> 6));
+    *out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    *out += static_cast<char>(0xE0 | (cp >> 12));
+    *out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    *out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    *out += static_cast<char>(0xF0 | (cp >> 18));
+    *out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    *out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    *out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+// Random text in one or several scripts, up to `max_chars` characters.
+std::string RandomUtf8(std::mt19937_64& rng, size_t max_chars) {
+  static const std::pair<uint32_t, uint32_t> kRanges[] = {
+      {0x20, 0x7E},     {0xA0, 0x24F},      {0x370, 0x3FF},     {0x400, 0x4FF},   {0x600, 0x6FF},
+      {0x900, 0x97F},   {0xE00, 0xE7F},     {0x3040, 0x30FF},   {0x4E00, 0x9FFF}, {0xAC00, 0xD7A3},
+      {0xE000, 0xFFFD}, {0x1F300, 0x1FAFF}, {0x10000, 0x10FFFF}};
+  std::string text;
+  const size_t script = Uniform(rng, 0, std::size(kRanges) - 1);
+  const size_t length = Uniform(rng, 0, max_chars);
+  for (size_t i = 0; i < length; ++i) {
+    const size_t pick = Uniform(rng, 0, 9);
+    const auto& range =
+        pick < 6 ? kRanges[script] : kRanges[Uniform(rng, 0, std::size(kRanges) - 1)];
+    if (pick == 9) {
+      text += ' ';
+    } else {
+      AppendUtf8(static_cast<uint32_t>(Uniform(rng, range.first, range.second)), &text);
+    }
+  }
+  return text;
+}
+
+std::string RandomBytes(std::mt19937_64& rng, size_t max_size) {
+  std::string text(Uniform(rng, 0, max_size), '\0');
+  const size_t alphabet = Uniform(rng, 0, 1) ? 256 : Uniform(rng, 2, 8);
+  const size_t offset = Uniform(rng, 0, 255);
+  for (char& c : text) c = static_cast<char>((offset + Uniform(rng, 0, alphabet - 1)) & 0xFF);
+  return text;
+}
+
+// Byte strings aimed at the UTF-8 rules: valid characters of every length, each of them cut
+// short, overlongs (C0 80, C1 BF, E0 80..9F, F0 80..8F), surrogates (ED A0..BF), code points
+// above U+10FFFF (F4 90.., F5..FF), lone and surplus continuation bytes, ASCII between them.
+std::string AdversarialUtf8(std::mt19937_64& rng) {
+  static const char* const kPieces[] = {"a",
+                                        " ",
+                                        "\x7f",
+                                        "\xc2\xa9",
+                                        "\xdf\xbf",
+                                        "\xe0\xa0\x80",
+                                        "\xe4\xb8\xad",
+                                        "\xed\x9f\xbf",
+                                        "\xee\x80\x80",
+                                        "\xef\xbf\xbd",
+                                        "\xf0\x90\x80\x80",
+                                        "\xf0\x9f\x98\x80",
+                                        "\xf4\x8f\xbf\xbf",
+                                        "\xf3\xbf\xbf\xbf",
+                                        "\xc2",
+                                        "\xdf",
+                                        "\xe0",
+                                        "\xe0\xa0",
+                                        "\xe4",
+                                        "\xe4\xb8",
+                                        "\xed",
+                                        "\xed\x9f",
+                                        "\xf0",
+                                        "\xf0\x9f",
+                                        "\xf0\x9f\x98",
+                                        "\xf4",
+                                        "\xf4\x8f",
+                                        "\xf4\x8f\xbf",
+                                        "\xc0\x80",
+                                        "\xc1\xbf",
+                                        "\xc0",
+                                        "\xc1",
+                                        "\xe0\x80\x80",
+                                        "\xe0\x9f\xbf",
+                                        "\xe0\x80",
+                                        "\xf0\x80\x80\x80",
+                                        "\xf0\x8f\xbf\xbf",
+                                        "\xf0\x8f",
+                                        "\xed\xa0\x80",
+                                        "\xed\xbf\xbf",
+                                        "\xed\xa0",
+                                        "\xf4\x90\x80\x80",
+                                        "\xf4\x90",
+                                        "\xf5\x80\x80\x80",
+                                        "\xf5",
+                                        "\xf7\xbf",
+                                        "\xf8\x88\x80\x80\x80",
+                                        "\xfc",
+                                        "\xfe",
+                                        "\xff",
+                                        "\x80",
+                                        "\x8f",
+                                        "\x90",
+                                        "\x9f",
+                                        "\xa0",
+                                        "\xbf",
+                                        "\x80\x80\x80\x80",
+                                        "\xe4\xb8\xad\xad",
+                                        "\xf0\x9f\x98\x80\x80"};
+  std::string text;
+  const size_t pieces = Uniform(rng, 1, 12);
+  for (size_t p = 0; p < pieces; ++p) {
+    if (Uniform(rng, 0, 9) == 0) {
+      text += static_cast<char>(Uniform(rng, 0, 255));
+    } else {
+      text += kPieces[Uniform(rng, 0, std::size(kPieces) - 1)];
+    }
+  }
+  return text;
+}
+
+// ================================================================================================
+// The reference model itself
+
+// Results of Python 3's bytes.decode('utf-8', 'replace').encode('utf-8'), recorded, so that the
+// model is checked against Python independently of the library (tests/utf8_replace_test.py checks
+// the library against a live python3 on thousands more).
+TEST(Reference, MatchesRecordedPythonResults) {
+  const std::pair<std::string, std::string> kCases[] = {
+      // The example of Unicode §3.9, Table 3-8.
+      {"\x61\xF1\x80\x80\xE1\x80\xC2\x62\x80\x63\x80\xBF\x64",
+       "a" + kFffd + kFffd + kFffd + "b" + kFffd + "c" + kFffd + kFffd + "d"},
+      {"\xc0\x80", kFffd + kFffd},
+      {"\xc1\xbf", kFffd + kFffd},
+      {"\xe0\x80\x80", kFffd + kFffd + kFffd},
+      {"\xe0\x9f\xbf", kFffd + kFffd + kFffd},
+      {"\xe0\xa0\x80", "\xe0\xa0\x80"},
+      {"\xed\xa0\x80", kFffd + kFffd + kFffd},
+      {"\xed\x9f\xbf", "\xed\x9f\xbf"},
+      {"\xf0\x8f\xbf\xbf", kFffd + kFffd + kFffd + kFffd},
+      {"\xf0\x90\x80\x80", "\xf0\x90\x80\x80"},
+      {"\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf"},
+      {"\xf4\x90\x80\x80", kFffd + kFffd + kFffd + kFffd},
+      {"\xf5\x80\x80\x80", kFffd + kFffd + kFffd + kFffd},
+      {"\xff\xfe", kFffd + kFffd},
+      {"\xe4\xb8", kFffd},
+      {"\xf0\x9f\x98", kFffd},
+      {"\xe4\xb8\x41", kFffd + "A"},
+      {"\x80\xbf", kFffd + kFffd},
+      {"\xf1\x80\x80\xe1\x80\xc2", kFffd + kFffd + kFffd},
+      {"\xed\xa0", kFffd + kFffd},
+      {"\xf4\x90", kFffd + kFffd},
+      {"\xe0\x80", kFffd + kFffd},
+  };
+  for (const auto& [in, expected] : kCases) {
+    EXPECT_EQ(Hex(PythonReplace(in)), Hex(expected)) << "input " << Hex(in);
+  }
+  // Held back only while it can still complete.
+  EXPECT_EQ(RefDecode("a\xf0\x9f\x98", Utf8Policy::kReplace, false).held, 3u);
+  EXPECT_EQ(RefDecode("a\xed\xa0", Utf8Policy::kReplace, false).held, 0u);
+}
+
+// ================================================================================================
+// StreamDecoder
+
+TEST(StreamDecoder, MaxOutputIsTheDocumentedBound) {
+  for (const Utf8Policy policy : kPolicies) {
+    const StreamDecoder dec(Tokenizer::World(), policy);
+    EXPECT_EQ(dec.max_output(), kWorldMaxOutput) << PolicyName(policy);
+    EXPECT_LE(dec.max_output(), size_t{RWKVTOK_DECODER_MAX_OUTPUT});
+  }
+}
+
+// A character is written by the push that completes it, not earlier and not later.
+TEST(StreamDecoder, EmitsEachCharacterAsSoonAsItIsComplete) {
+  for (const Utf8Policy policy : kPolicies) {
+    StreamDecoder dec(Tokenizer::World(), policy);
+    // 中 = E4 B8 AD, one byte token at a time.
+    EXPECT_EQ(PushId(&dec, ByteId(0xE4)), (Pushed{Status::kOk, ""}));
+    EXPECT_EQ(PushId(&dec, ByteId(0xB8)), (Pushed{Status::kOk, ""}));
+    EXPECT_EQ(PushId(&dec, ByteId(0xAD)), (Pushed{Status::kOk, "\xe4\xb8\xad"}));
+    // 😀 = F0 9F 98 80: "a" + F0, then 9F, then 98 80 + "b".
+    EXPECT_EQ(PushId(&dec, 98), (Pushed{Status::kOk, "a"}));  // 98 = "a"
+    EXPECT_EQ(PushId(&dec, ByteId(0xF0)), (Pushed{Status::kOk, ""}));
+    EXPECT_EQ(PushId(&dec, ByteId(0x9F)), (Pushed{Status::kOk, ""}));
+    EXPECT_EQ(PushId(&dec, ByteId(0x98)), (Pushed{Status::kOk, ""}));
+    EXPECT_EQ(PushId(&dec, ByteId(0x80)), (Pushed{Status::kOk, "\xf0\x9f\x98\x80"}));
+    EXPECT_EQ(FinishDecoder(&dec), (Pushed{Status::kOk, ""}));
+  }
+  // A vocabulary token that ends inside a character (E0 A4, the start of Devanagari) is held
+  // until a later token completes it.
+  const std::vector<uint32_t> ids = EncodeAll(Tokenizer::World(), "\xe0\xa4");
+  ASSERT_EQ(ids.size(), 1u);
+  StreamDecoder dec(Tokenizer::World(), Utf8Policy::kStrict);
+  EXPECT_EQ(PushId(&dec, ids[0]), (Pushed{Status::kOk, ""}));
+  EXPECT_EQ(PushId(&dec, ByteId(0xA8)), (Pushed{Status::kOk, "\xe0\xa4\xa8"}));  // न
+}
+
+TEST(StreamDecoder, CorpusFilesDecodeAsOneShot) {
+  const auto& texts = CorpusTexts();
+  if (texts.empty())
+    GTEST_SKIP() << "no corpus beside the checkout; generated data is tested below";
+  for (const auto& [name, text] : texts) {
+    CheckDecoderOnIds(EncodeAll(Tokenizer::World(), text), name);
+    if (HasFatalFailure()) return;
+  }
+}
+
+TEST(StreamDecoder, GeneratedTextsDecodeAsOneShot) {
+  std::mt19937_64 rng(1);
+  for (int n = 0; n < 300; ++n) {
+    const std::string text = RandomBytes(rng, 300);
+    CheckDecoderOnIds(EncodeAll(Tokenizer::World(), text), "random bytes " + Hex(text));
+    if (HasFatalFailure()) return;
+  }
+  for (int n = 0; n < 300; ++n) {
+    const std::string text = RandomUtf8(rng, 100);
+    CheckDecoderOnIds(EncodeAll(Tokenizer::World(), text), "random UTF-8 " + Hex(text));
+    if (HasFatalFailure()) return;
+  }
+  // Every token of the vocabulary, concatenated and encoded...
+  std::string all;
+  for (const std::string& token : Simple().tokens()) all += token;
+  CheckDecoderOnIds(EncodeAll(Tokenizer::World(), all), "every token concatenated");
+  // ...and every id pushed as such, in order and shuffled: each of the 358 tokens that are
+  // parts of characters meets every kind of neighbour.
+  std::vector<uint32_t> ids;
+  for (uint32_t id = 1; id < Tokenizer::World().token_count(); ++id) ids.push_back(id);
+  CheckDecoderOnIds(ids, "every id in order");
+  std::shuffle(ids.begin(), ids.end(), rng);
+  CheckDecoderOnIds(ids, "every id shuffled");
+}
+
+// Replacement of invalid input, tokenized in three ways: as the encoder does, one byte per token
+// (every character split), and as random runs of the vocabulary tokens that are parts of
+// characters, mixed with bytes that start, continue or break characters.
+TEST(StreamDecoder, ReplaceMatchesPythonOnAdversarialInputs) {
+  std::mt19937_64 rng(2);
+  for (int n = 0; n < 3000; ++n) {
+    const std::string text = AdversarialUtf8(rng);
+    CheckDecoderOnIds(EncodeAll(Tokenizer::World(), text), "encoded " + Hex(text));
+    if (HasFatalFailure()) return;
+    std::vector<uint32_t> bytes;
+    for (const char c : text) bytes.push_back(ByteId(static_cast<uint8_t>(c)));
+    CheckDecoderOnIds(bytes, "byte by byte " + Hex(text));
+    if (HasFatalFailure()) return;
+  }
+  std::vector<uint32_t> pool;
+  for (uint32_t id = 1; id < TokenBytes().size(); ++id) {
+    if (!IsValidUtf8(TokenBytes()[id])) pool.push_back(id);
+  }
+  EXPECT_GT(pool.size(), 300u) << "the World vocabulary has 358 tokens that are not valid UTF-8";
+  for (const uint8_t b : {0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1,
+                          0xC2, 0xDF, 0xE0, 0xE4, 0xED, 0xEF, 0xF0, 0xF3, 0xF4, 0xF5, 0xFF}) {
+    pool.push_back(ByteId(b));
+  }
+  for (const char* valid : {"\xe4\xb8\xad", " the", "\xf0\x9f\x98\x80", "\xc3\xa9"}) {
+    for (const uint32_t id : EncodeAll(Tokenizer::World(), valid)) pool.push_back(id);
+  }
+  for (int n = 0; n < 4000; ++n) {
+    std::vector<uint32_t> ids(Uniform(rng, 1, 10));
+    for (uint32_t& id : ids) id = pool[Uniform(rng, 0, pool.size() - 1)];
+    CheckDecoderOnIds(ids, "token mix #" + std::to_string(n));
+    if (HasFatalFailure()) return;
+  }
+}
+
+// Each token of the vocabulary after each kind of unfinished character, in every policy: the
+// widest outputs a push can have (U+FFFD for held bytes, then a whole token), checked against
+// the model and the bound.
+TEST(StreamDecoder, EveryTokenAfterEveryKindOfHeldBytes) {
+  const std::vector<std::string> kHeld = {"",     "\xf0\x9f\x98", "\xe4\xb8",    "\xc3",
+                                          "\xe0", "\xed",         "\xf4\x8f\xbf"};
+  const size_t kinds = kSanitized ? 3 : kHeld.size();
+  for (const Utf8Policy policy : kPolicies) {
+    CheckedDecoder dec(policy, "held bytes then a token");
+    for (size_t kind = 0; kind < kinds; ++kind) {
+      const std::string& held = kHeld[kind];
+      for (uint32_t id = 1; id < TokenBytes().size(); ++id) {
+        for (const char c : held) dec.Push(ByteId(static_cast<uint8_t>(c)));
+        dec.Push(id);
+        dec.Finish();
+        if (dec.failed()) return;
+      }
+    }
+  }
+}
+
+// Strict: an invalid subpart ends the push with kInvalidUtf8, count = the valid text written
+// before it; the rest of that token and anything held are dropped; the next id starts afresh.
+TEST(StreamDecoder, StrictReportsInvalidSubpartsAndCarriesOn) {
+  StreamDecoder dec(Tokenizer::World(), Utf8Policy::kStrict);
+  EXPECT_EQ(PushId(&dec, 66), (Pushed{Status::kOk, "A"}));
+  EXPECT_EQ(PushId(&dec, ByteId(0xFF)), (Pushed{Status::kInvalidUtf8, ""}));
+  EXPECT_EQ(PushId(&dec, 67), (Pushed{Status::kOk, "B"}));
+
+  // C3 held; the token 82 AC completes "Â" (C3 82), then AC is a lone continuation byte.
+  const std::vector<uint32_t> token = EncodeAll(Tokenizer::World(), "\x82\xac");
+  ASSERT_EQ(token.size(), 1u);
+  EXPECT_EQ(PushId(&dec, ByteId(0xC3)), (Pushed{Status::kOk, ""}));
+  OutBuffer out;
+  Result r = dec.Push(token[0], out.data(), OutBuffer::kCapacity);
+  EXPECT_EQ(r.status, Status::kInvalidUtf8);
+  EXPECT_EQ(r.count, 2u);
+  EXPECT_EQ(out.Take(r), "\xc3\x82");
+  EXPECT_EQ(PushId(&dec, 66), (Pushed{Status::kOk, "A"}));
+
+  // E4 held, then "A": E4 is an unfinished character; "A" is part of the same token and dropped.
+  EXPECT_EQ(PushId(&dec, ByteId(0xE4)), (Pushed{Status::kOk, ""}));
+  EXPECT_EQ(PushId(&dec, 66), (Pushed{Status::kInvalidUtf8, ""}));
+  EXPECT_EQ(PushId(&dec, 67), (Pushed{Status::kOk, "B"}));
+
+  // An overlong C0 AF over two tokens: C0 can never start a character, so it is invalid at once.
+  EXPECT_EQ(PushId(&dec, ByteId(0xC0)), (Pushed{Status::kInvalidUtf8, ""}));
+  EXPECT_EQ(PushId(&dec, ByteId(0xAF)), (Pushed{Status::kInvalidUtf8, ""}));  // lone continuation
+  // A surrogate: ED is held, A0 shows it is invalid; the held ED is dropped with it.
+  EXPECT_EQ(PushId(&dec, ByteId(0xED)), (Pushed{Status::kOk, ""}));
+  EXPECT_EQ(PushId(&dec, ByteId(0xA0)), (Pushed{Status::kInvalidUtf8, ""}));
+  // The decoder starts afresh: 80 after a dropped ED A0 is a lone continuation too.
+  EXPECT_EQ(PushId(&dec, ByteId(0x80)), (Pushed{Status::kInvalidUtf8, ""}));
+  for (const uint32_t id : EncodeAll(Tokenizer::World(), "\xe4\xbd\xa0\xe5\xa5\xbd")) {
+    const Pushed p = PushId(&dec, id);
+    EXPECT_EQ(p.status, Status::kOk);
+  }
+  EXPECT_EQ(FinishDecoder(&dec), (Pushed{Status::kOk, ""}));
+}
+
+// Finish with an unfinished character: U+FFFD, kInvalidUtf8 or the raw bytes; then a new text.
+TEST(StreamDecoder, FinishWithAnUnfinishedCharacter) {
+  for (const std::string& held : {std::string("\xe4\xb8"), std::string("\xf0\x9f\x98"),
+                                  std::string("\xc3"), std::string("\xed")}) {
+    const Pushed expected[] = {
+        {Status::kOk, kFffd}, {Status::kInvalidUtf8, ""}, {Status::kOk, held}};
+    for (int p = 0; p < 3; ++p) {
+      StreamDecoder dec(Tokenizer::World(), kPolicies[p]);
+      for (const char c : held) {
+        EXPECT_EQ(PushId(&dec, ByteId(static_cast<uint8_t>(c))), (Pushed{Status::kOk, ""}));
+      }
+      EXPECT_EQ(FinishDecoder(&dec), expected[p]) << PolicyName(kPolicies[p]) << " " << Hex(held);
+      // Reset: what was held is gone, so a continuation byte now stands alone.
+      const Pushed after = PushId(&dec, ByteId(0xAD));
+      const Pushed lone[] = {
+          {Status::kOk, kFffd}, {Status::kInvalidUtf8, ""}, {Status::kOk, "\xad"}};
+      EXPECT_EQ(after, lone[p]) << PolicyName(kPolicies[p]) << " after finish";
+      EXPECT_EQ(FinishDecoder(&dec), (Pushed{Status::kOk, ""}));
+      EXPECT_EQ(FinishDecoder(&dec), (Pushed{Status::kOk, ""})) << "finish of nothing";
+    }
+  }
+}
+
+// --- Stop ids
+
+TEST(StreamDecoder, EndOfTextStopsByDefaultAndFlushes) {
+  // Strict drops the unfinished character and says so with position 1.
+  const Pushed flushed[] = {
+      {Status::kStopped, kFffd}, {Status::kStopped, "", 1}, {Status::kStopped, "\xe4\xb8"}};
+  for (int p = 0; p < 3; ++p) {
+    StreamDecoder dec(Tokenizer::World(), kPolicies[p]);
+    EXPECT_EQ(PushId(&dec, 66), (Pushed{Status::kOk, "A"}));
+    EXPECT_EQ(PushId(&dec, 0), (Pushed{Status::kStopped, ""})) << "nothing held";
+    EXPECT_EQ(PushId(&dec, ByteId(0xE4)), (Pushed{Status::kOk, ""}));
+    EXPECT_EQ(PushId(&dec, ByteId(0xB8)), (Pushed{Status::kOk, ""}));
+    EXPECT_EQ(PushId(&dec, 0), flushed[p]) << PolicyName(kPolicies[p]);
+    // Ready for a new text: the held E4 B8 is gone, so AD stands alone.
+    const Pushed lone[] = {{Status::kOk, kFffd}, {Status::kInvalidUtf8, ""}, {Status::kOk, "\xad"}};
+    EXPECT_EQ(PushId(&dec, ByteId(0xAD)), lone[p]) << PolicyName(kPolicies[p]);
+    // And a fresh text decodes exactly.
+    const std::string text = "Fresh text, \xe6\x96\xb0\xe3\x81\x97\xe3\x81\x84 \xf0\x9f\x8c\xb1.";
+    std::string out;
+    for (const uint32_t id : EncodeAll(Tokenizer::World(), text)) {
+      const Pushed pushed = PushId(&dec, id);
+      EXPECT_EQ(pushed.status, Status::kOk);
+      out += pushed.bytes;
+    }
+    EXPECT_EQ(FinishDecoder(&dec), (Pushed{Status::kOk, ""}));
+    EXPECT_EQ(out, text) << PolicyName(kPolicies[p]);
+  }
+}
+
+TEST(StreamDecoder, CustomStopIds) {
+  StreamDecoder dec(Tokenizer::World(), Utf8Policy::kReplace);
+  // 1 is the byte 0x00, which some models emit to mean "stop"; 261 is "\n\n".
+  ASSERT_EQ(TokenBytes()[261], "\n\n");
+  const uint32_t stops[] = {1, 261};
+  ASSERT_EQ(dec.SetStopIds(stops, 2), Status::kOk);
+  EXPECT_EQ(PushId(&dec, 66), (Pushed{Status::kOk, "A"}));
+  EXPECT_EQ(PushId(&dec, 1), (Pushed{Status::kStopped, ""})) << "the stop id's byte is not written";
+  EXPECT_EQ(PushId(&dec, ByteId(0xF0)), (Pushed{Status::kOk, ""}));
+  EXPECT_EQ(PushId(&dec, 261), (Pushed{Status::kStopped, kFffd})) << "flushes the held F0";
+  // 0 is no longer a stop id: it decodes to nothing, and leaves held bytes alone.
+  EXPECT_EQ(PushId(&dec, ByteId(0xE4)), (Pushed{Status::kOk, ""}));
+  EXPECT_EQ(PushId(&dec, 0), (Pushed{Status::kOk, ""}));
+  EXPECT_EQ(PushId(&dec, ByteId(0xB8)), (Pushed{Status::kOk, ""}));
+  EXPECT_EQ(PushId(&dec, 0), (Pushed{Status::kOk, ""}));
+  EXPECT_EQ(PushId(&dec, ByteId(0xAD)), (Pushed{Status::kOk, "\xe4\xb8\xad"}));
+  EXPECT_EQ(PushId(&dec, 262), (Pushed{Status::kOk, "\n "})) << "262 is not a stop id";
+
+  // No stop ids at all: 0 decodes to nothing.
+  ASSERT_EQ(dec.SetStopIds(nullptr, 0), Status::kOk);
+  EXPECT_EQ(PushId(&dec, 0), (Pushed{Status::kOk, ""}));
+  EXPECT_EQ(PushId(&dec, 1), (Pushed{Status::kOk, std::string(1, '\0')}));
+  EXPECT_EQ(PushId(&dec, 261), (Pushed{Status::kOk, "\n\n"}));
+
+  // Up to kMaxStopIds; more is an invalid argument.
+  static_assert(StreamDecoder::kMaxStopIds == 8, "documented as RWKVTOK_MAX_STOP_IDS");
+  const uint32_t many[] = {0, 1, 2, 3, 4, 5, 6, 7, 8};
+  EXPECT_EQ(dec.SetStopIds(many, StreamDecoder::kMaxStopIds), Status::kOk);
+  EXPECT_EQ(PushId(&dec, 7), (Pushed{Status::kStopped, ""}));
+  EXPECT_EQ(PushId(&dec, 9), (Pushed{Status::kOk, "\x08"}));
+  EXPECT_EQ(dec.SetStopIds(many, StreamDecoder::kMaxStopIds + 1), Status::kInvalidArgument);
+
+  // "Any id can be a stop id, even one that names no token": such a stop id stops rather than
+  // being rejected, while other invalid ids still are.
+  const uint32_t invalid_stops[] = {65535, 70000};
+  ASSERT_EQ(dec.SetStopIds(invalid_stops, 2), Status::kOk);
+  EXPECT_EQ(PushId(&dec, ByteId(0xC3)), (Pushed{Status::kOk, ""}));
+  EXPECT_EQ(PushId(&dec, 70000), (Pushed{Status::kStopped, kFffd}));
+  EXPECT_EQ(PushId(&dec, 65535), (Pushed{Status::kStopped, ""}));
+  EXPECT_EQ(PushId(&dec, 65534).status, Status::kInvalidId);
+  EXPECT_EQ(PushId(&dec, 0), (Pushed{Status::kOk, ""}));
+  EXPECT_EQ(dec.SetStopIds(nullptr, 1), Status::kInvalidArgument);
+}
+
+// Stop ids in the middle of random streams: each one ends a text, the next text starts afresh.
+TEST(StreamDecoder, StopIdsInRandomStreams) {
+  std::mt19937_64 rng(3);
+  for (const Utf8Policy policy : kPolicies) {
+    for (const std::vector<uint32_t>& stops :
+         {std::vector<uint32_t>{0}, std::vector<uint32_t>{1, 261}, std::vector<uint32_t>{}}) {
+      CheckedDecoder dec(policy, "random stream with stop ids");
+      dec.SetStopIds(stops);
+      for (int n = 0; n < 400; ++n) {
+        const std::string text = Uniform(rng, 0, 1) ? AdversarialUtf8(rng) : RandomUtf8(rng, 20);
+        for (const uint32_t id : EncodeAll(Tokenizer::World(), text)) dec.Push(id);
+        dec.Push(Uniform(rng, 0, 1) ? 0 : (Uniform(rng, 0, 1) ? 1 : 261));
+        if (dec.failed()) return;
+      }
+      dec.Finish();
+    }
+  }
+}
+
+// --- Atomic pushes
+
+// kBufferTooSmall (count = bytes needed) and kInvalidId leave the decoder as it was: a decoder
+// probed with small buffers and invalid ids before every push writes exactly what a decoder fed
+// with roomy buffers writes.
+TEST(StreamDecoder, TooSmallBuffersAndInvalidIdsChangeNothing) {
+  std::mt19937_64 rng(4);
+  std::vector<uint32_t> ids;
+  for (int n = 0; n < 1000; ++n) {
+    const std::string text = Uniform(rng, 0, 1) ? AdversarialUtf8(rng) : RandomUtf8(rng, 10);
+    for (const uint32_t id : EncodeAll(Tokenizer::World(), text)) ids.push_back(id);
+    if (Uniform(rng, 0, 9) == 0) ids.push_back(0);  // end of text: a stop id that may flush
+  }
+  ids.push_back(Simple().Encode(std::string(128, ' ')).at(0));  // 128 spaces after a held byte
+  ids.insert(ids.end() - 1, ByteId(0xF0));
+  const uint32_t kInvalid[] = {65530, 65535, 65536, 100000, 0xFFFFFFFFu};
+
+  for (const Utf8Policy policy : kPolicies) {
+    StreamDecoder probed(Tokenizer::World(), policy);
+    StreamDecoder plain(Tokenizer::World(), policy);
+    for (size_t i = 0; i < ids.size(); ++i) {
+      const Pushed expected = PushId(&plain, ids[i]);
+      // An invalid id: rejected, nothing written, state kept.
+      const uint32_t bad = kInvalid[Uniform(rng, 0, std::size(kInvalid) - 1)];
+      std::string sentinel(64, '#');
+      Result r = probed.Push(bad, &sentinel[0], sentinel.size());
+      ASSERT_EQ(r.status, Status::kInvalidId) << bad;
+      EXPECT_EQ(r.count, 0u);
+      EXPECT_EQ(r.position, 0u) << "the index of the invalid id among the one pushed";
+      EXPECT_EQ(sentinel, std::string(64, '#'));
+      // Measure with capacity 0, then try one byte short, then the exact size.
+      r = probed.Push(ids[i], &sentinel[0], 0);
+      if (r.status != Status::kBufferTooSmall) {  // nothing to write: that was the push
+        ASSERT_EQ(expected.bytes, "") << PolicyName(policy) << " id " << ids[i];
+        ASSERT_EQ(r.status, expected.status);
+        ASSERT_EQ(r.position, expected.position);
+        ASSERT_EQ(r.count, 0u);
+        continue;
+      }
+      ASSERT_EQ(r.count, expected.bytes.size()) << PolicyName(policy) << " id " << ids[i];
+      ASSERT_GT(r.count, 0u);
+      std::string buffer(r.count + 8, '#');
+      const Result shorter = probed.Push(ids[i], &buffer[0], r.count - 1);
+      EXPECT_EQ(shorter.status, Status::kBufferTooSmall);
+      EXPECT_EQ(shorter.count, r.count);
+      EXPECT_EQ(buffer, std::string(r.count + 8, '#')) << "a failed push wrote bytes";
+      const Result exact = probed.Push(ids[i], &buffer[0], r.count);
+      ASSERT_EQ(exact.status, expected.status);
+      ASSERT_EQ(exact.position, expected.position);
+      ASSERT_EQ(exact.count, r.count);
+      ASSERT_EQ(buffer.substr(0, exact.count), expected.bytes);
+      ASSERT_EQ(buffer.substr(exact.count), std::string(8, '#'));
+    }
+    // Finish is atomic too.
+    for (const uint8_t b : {0xF0, 0x9F}) {
+      ASSERT_EQ(PushId(&probed, ByteId(b)).status, Status::kOk);
+      ASSERT_EQ(PushId(&plain, ByteId(b)).status, Status::kOk);
+    }
+    const Pushed expected = FinishDecoder(&plain);
+    if (!expected.bytes.empty()) {
+      std::string buffer(8, '#');
+      const Result r = probed.Finish(&buffer[0], expected.bytes.size() - 1);
+      EXPECT_EQ(r.status, Status::kBufferTooSmall);
+      EXPECT_EQ(r.count, expected.bytes.size());
+      EXPECT_EQ(buffer, std::string(8, '#'));
+    }
+    EXPECT_EQ(FinishDecoder(&probed), expected) << PolicyName(policy);
+  }
+}
+
+TEST(StreamDecoder, NullOutputOnlyWithCapacityZero) {
+  StreamDecoder dec(Tokenizer::World(), Utf8Policy::kReplace);
+  Result r = dec.Push(66, nullptr, 0);
+  EXPECT_EQ(r.status, Status::kBufferTooSmall);
+  EXPECT_EQ(r.count, 1u);
+  r = dec.Push(66, nullptr, 1);
+  EXPECT_EQ(r.status, Status::kInvalidArgument);
+  r = dec.Push(ByteId(0xE4), nullptr, 0);
+  EXPECT_EQ(r.status, Status::kOk) << "nothing to write";
+  EXPECT_EQ(r.count, 0u);
+  EXPECT_EQ(PushId(&dec, 66), (Pushed{Status::kOk, kFffd + "A"}));
+}
+
+// The C API drives the same decoder: pushing every id, shuffled, gives identical results, and the
+// states have the documented sizes.
+TEST(StreamDecoder, CApiAgreesWithCpp) {
+  static_assert(sizeof(rwkvtok_decoder) == RWKVTOK_DECODER_SIZE, "");
+  static_assert(sizeof(rwkvtok_encoder) == RWKVTOK_ENCODER_SIZE, "");
+  static_assert(sizeof(rwkvtok_tokenizer) == RWKVTOK_TOKENIZER_SIZE, "");
+  std::vector<uint32_t> ids;
+  for (uint32_t id = 0; id < 65536; ++id) ids.push_back(id);
+  std::mt19937_64 rng(5);
+  std::shuffle(ids.begin(), ids.end(), rng);
+  const rwkvtok_tokenizer world = Tokenizer::World().ToC();
+  for (const Utf8Policy policy : kPolicies) {
+    rwkvtok_decoder c;
+    ASSERT_EQ(rwkvtok_decoder_init(&c, &world, static_cast<int32_t>(policy)), RWKVTOK_OK);
+    EXPECT_EQ(rwkvtok_decoder_max_output(&c), kWorldMaxOutput);
+    StreamDecoder cpp(Tokenizer::World(), policy);
+    for (const uint32_t id : ids) {
+      OutBuffer c_out;
+      const rwkvtok_result cr = rwkvtok_decoder_push(&c, id, c_out.data(), OutBuffer::kCapacity);
+      const Result r{static_cast<Status>(cr.status), cr.count, cr.position};
+      const Pushed from_c{r.status, c_out.Take(r), r.position};
+      ASSERT_EQ(from_c, PushId(&cpp, id)) << PolicyName(policy) << " id " << id;
+      EXPECT_EQ(cr.reserved, 0u);
+    }
+  }
+  rwkvtok_decoder c;
+  EXPECT_EQ(rwkvtok_decoder_init(&c, &world, 3), RWKVTOK_INVALID_ARGUMENT);
+  EXPECT_EQ(rwkvtok_decoder_init(&c, &world, -1), RWKVTOK_INVALID_ARGUMENT);
+}
+
+// ================================================================================================
+// StreamEncoder
+
+// Tokens sorted, to answer "is this string the beginning of a longer token?".
+const std::vector<std::string>& SortedTokens() {
+  static const std::vector<std::string>* const sorted = [] {
+    auto* s = new std::vector<std::string>(Simple().tokens());
+    std::sort(s->begin(), s->end());
+    return s;
+  }();
+  return *sorted;
+}
+
+bool StartsLongerToken(std::string_view bytes) {
+  const auto& sorted = SortedTokens();
+  auto it = std::lower_bound(sorted.begin(), sorted.end(), bytes,
+                             [](const std::string& a, std::string_view b) { return a < b; });
+  if (it != sorted.end() && *it == bytes) ++it;  // the token itself, if it is one
+  return it != sorted.end() && it->size() > bytes.size() &&
+         std::string_view(*it).substr(0, bytes.size()) == bytes;
+}
+
+// Chunk sizes for one pass over a text.
+struct Chunking {
+  std::string name;
+  size_t fixed = 0;   // every chunk this size, or
+  uint64_t seed = 0;  // random sizes (including 0 and sizes around 128) from this seed
+};
+
+const std::vector<Chunking>& AllChunkings() {
+  static const std::vector<Chunking>* const all = [] {
+    auto* c = new std::vector<Chunking>;
+    for (const size_t size : {1, 2, 3, 7, 127, 128, 129, 4096}) {
+      c->push_back({"chunks of " + std::to_string(size), size, 0});
+    }
+    for (uint64_t seed = 1; seed <= 3; ++seed) {
+      c->push_back({"random chunks #" + std::to_string(seed), 0, seed});
+    }
+    return c;
+  }();
+  return *all;
+}
+
+// When ids must be written: "An id is written as soon as it is final: when the bytes after its
+// start rule out any longer token."
+enum class Finality {
+  kNeverEarly,  // every id written is final (an id written earlier could still change)
+  kExact,       // and every final id is written by the push that makes it final
+};
+
+// Pushes `text` in the chunks of `chunking` and checks, at every push: a too-small buffer gets
+// kBufferTooSmall with count = size + pending and changes nothing; the ids written are one-shot
+// ids that are final (no longer token can start with the bytes from their start to the end of
+// the input so far), with `finality`; pending() is the rest, at most max_token_length; and the
+// finish gives the remaining ids, so the whole is the one-shot encoding. Leaves `enc` reset.
+void CheckEncoderChunking(StreamEncoder* enc, const std::string& text,
+                          const std::vector<uint32_t>& expected, const Chunking& chunking,
+                          const std::string& what, Finality finality = Finality::kNeverEarly) {
+  const size_t max_length = Tokenizer::World().max_token_length();
+  std::mt19937_64 rng(chunking.seed);
+  std::vector<uint32_t> ids;
+  size_t consumed = 0;  // bytes pushed
+  size_t covered = 0;   // bytes covered by the ids written
+  std::vector<uint32_t> buffer;
+  const auto fail = [&](const std::string& message) {
+    ADD_FAILURE() << what << ", " << chunking.name << ", after " << consumed << " of "
+                  << text.size() << " bytes: " << message;
+    std::vector<uint32_t> rest(max_length + 1);
+    (void)enc->Finish(rest.data(), rest.size());  // ready for the next input
+  };
+  for (;;) {
+    size_t size = chunking.fixed;
+    if (chunking.fixed == 0) {
+      const size_t kind = Uniform(rng, 0, 9);
+      size = kind == 0  ? 0
+             : kind < 6 ? Uniform(rng, 1, 8)
+             : kind < 9 ? Uniform(rng, 120, 136)
+                        : Uniform(rng, 137, 5000);
+    }
+    size = std::min(size, text.size() - consumed);
+    if (size == 0 && consumed == text.size()) break;
+    const size_t pending = enc->pending();
+    if (pending != consumed - covered) return fail("pending() is " + std::to_string(pending));
+    const size_t needed = size + pending;
+    // One short of the rule's bound: nothing consumed, nothing written.
+    if (needed > 0) {
+      buffer.assign(needed + 1, 0xDEADBEEF);
+      const Result r = enc->Push(text.data() + consumed, size, buffer.data(), needed - 1);
+      if (r.status != Status::kBufferTooSmall || r.count != needed) {
+        return fail("capacity " + std::to_string(needed - 1) + " gave " + StatusMessage(r.status) +
+                    " with count " + std::to_string(r.count));
+      }
+      if (std::count(buffer.begin(), buffer.end(), 0xDEADBEEF) !=
+          static_cast<long>(buffer.size())) {
+        return fail("a push with too small a buffer wrote ids");
+      }
+      if (enc->pending() != pending) return fail("a push with too small a buffer consumed bytes");
+    }
+    buffer.assign(needed + 1, 0xDEADBEEF);
+    const Result r = enc->Push(text.data() + consumed, size, buffer.data(), needed);
+    if (!r.ok() || r.count > needed) return fail(std::string("push: ") + StatusMessage(r.status));
+    if (buffer[needed] != 0xDEADBEEF) return fail("written past the capacity");
+    ids.insert(ids.end(), buffer.begin(), buffer.begin() + r.count);
+    consumed += size;
+    // Which ids are final now, counting from the first not yet written.
+    size_t final_count = ids.size() - r.count;
+    size_t final_end = covered;
+    while (final_count < expected.size() &&
+           !StartsLongerToken(std::string_view(text).substr(final_end, consumed - final_end))) {
+      final_end += TokenBytes()[expected[final_count]].size();
+      ++final_count;
+    }
+    if (ids.size() > final_count || (finality == Finality::kExact && ids.size() != final_count)) {
+      return fail("wrote " + std::to_string(ids.size()) + " ids in all, " +
+                  std::to_string(final_count) + " are final; the bytes after the last id " +
+                  "written before this push: " + Hex(text.substr(covered, consumed - covered)));
+    }
+    if (!std::equal(ids.end() - r.count, ids.end(), expected.begin() + (ids.size() - r.count))) {
+      return fail("ids differ");
+    }
+    for (size_t i = ids.size() - r.count; i < ids.size(); ++i)
+      covered += TokenBytes()[ids[i]].size();
+    if (enc->pending() != consumed - covered || enc->pending() > max_length) {
+      return fail("pending() is " + std::to_string(enc->pending()) + ", expected " +
+                  std::to_string(consumed - covered));
+    }
+  }
+  const size_t pending = enc->pending();
+  buffer.assign(pending + 1, 0xDEADBEEF);
+  if (pending > 0) {
+    const Result r = enc->Finish(buffer.data(), pending - 1);
+    if (r.status != Status::kBufferTooSmall || r.count != pending) {
+      return fail(std::string("finish with a small buffer: ") + StatusMessage(r.status));
+    }
+    if (enc->pending() != pending) return fail("a finish with too small a buffer consumed bytes");
+  }
+  const Result r = enc->Finish(buffer.data(), pending);
+  if (!r.ok() || buffer[pending] != 0xDEADBEEF) return fail("finish failed");
+  ids.insert(ids.end(), buffer.begin(), buffer.begin() + r.count);
+  if (ids != expected) return fail("the ids differ from the one-shot ids");
+  if (enc->pending() != 0) return fail("finish did not reset");
+}
+
+TEST(StreamEncoder, CorpusFilesInChunks) {
+  const auto& texts = CorpusTexts();
+  if (texts.empty())
+    GTEST_SKIP() << "no corpus beside the checkout; generated data is tested below";
+  StreamEncoder enc(Tokenizer::World());  // one encoder for everything: Finish resets it
+  const auto& chunkings = AllChunkings();
+  for (size_t i = 0; i < texts.size(); ++i) {
+    const auto& [name, text] = texts[i];
+    const std::vector<uint32_t> expected = EncodeAll(Tokenizer::World(), text);
+    // Two chunkings per file, a fixed size and a random mix, rotating through all of them; the
+    // big bench samples get only the fixed sizes from 127 up (tiny chunks over a whole megabyte
+    // would add time, not coverage).
+    const size_t fixed = text.size() > (256 << 10) ? 4 + i % 4 : i % 8;
+    CheckEncoderChunking(&enc, text, expected, chunkings[fixed], name);
+    CheckEncoderChunking(&enc, text, expected, chunkings[8 + i % 3], name);
+    if (HasFailure()) return;
+  }
+}
+
+TEST(StreamEncoder, AdversarialInputsInEveryChunking) {
+  std::mt19937_64 rng(6);
+  std::vector<std::string> inputs = {"", "a", std::string(1, '\0')};
+  // Long runs of one byte (World has tokens of up to 128 spaces, 64 dashes, ...).
+  for (const char byte : {' ', '-', '=', '\n', '\t', '#', '0', '\xff', 'a'}) {
+    for (const size_t length : {2, 15, 16, 17, 63, 64, 65, 127, 128, 129, 255, 256, 257, 300}) {
+      inputs.push_back(std::string(length, byte));
+      inputs.push_back("x" + std::string(length, byte) + "y");
+    }
+  }
+  for (size_t dashes = 1; dashes <= 300; dashes += 7)
+    inputs.push_back("//" + std::string(dashes, '-'));
+  // Near misses of long tokens: a proper prefix then a wrong byte, or one byte changed, so the
+  // longest match is only known many bytes after its start.
+  std::vector<std::string> longer;
+  for (const std::string& token : Simple().tokens()) {
+    if (token.size() >= 8) longer.push_back(token);
+  }
+  ASSERT_GT(longer.size(), 100u);
+  for (int n = 0; n < 300; ++n) {
+    std::string text;
+    for (size_t p = Uniform(rng, 1, 5); p > 0; --p) {
+      std::string token = longer[Uniform(rng, 0, longer.size() - 1)];
+      if (Uniform(rng, 0, 1)) {
+        token = token.substr(0, Uniform(rng, 1, token.size() - 1)) +
+                static_cast<char>(Uniform(rng, 0, 255));
+      } else {
+        token[Uniform(rng, 0, token.size() - 1)] ^= static_cast<char>(Uniform(rng, 1, 255));
+      }
+      text += token;
+    }
+    inputs.push_back(text);
+  }
+  for (int n = 0; n < 150; ++n) inputs.push_back(RandomBytes(rng, 600));
+  for (int n = 0; n < 150; ++n) inputs.push_back(RandomUtf8(rng, 200));
+  for (int n = 0; n < 150; ++n) inputs.push_back(AdversarialUtf8(rng));
+
+  StreamEncoder enc(Tokenizer::World());
+  for (const std::string& text : inputs) {
+    const std::vector<uint32_t> expected = EncodeAll(Tokenizer::World(), text);
+    for (const Chunking& chunking : AllChunkings()) {
+      CheckEncoderChunking(&enc, text, expected, chunking, Hex(text));
+      if (HasFailure()) return;
+    }
+  }
+}
+
+// "An id is written as soon as it is final: when the bytes after its start rule out any longer
+// token." A token that no longer token starts with (a leaf of the trie, such as the byte 0x00 or
+// "Download") is final as soon as its last byte arrives.
+TEST(StreamEncoder, WritesALeafTokenAsSoonAsItsLastByteArrives) {
+  ASSERT_FALSE(StartsLongerToken(std::string(1, '\0')));
+  ASSERT_FALSE(StartsLongerToken("Download"));
+  ASSERT_TRUE(StartsLongerToken("Down"));
+  StreamEncoder enc(Tokenizer::World());
+  std::vector<uint32_t> ids(256);
+  Result r = enc.Push("\0", 1, ids.data(), ids.size());
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.count, 1u) << "no token is longer than the byte 0x00 and starts with it";
+  ASSERT_TRUE(enc.Finish(ids.data(), ids.size()).ok());
+  r = enc.Push("Down", 4, ids.data(), ids.size());
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.count, 0u) << "\"Down\" may become \"Download\"";
+  EXPECT_EQ(enc.pending(), 4u);
+  r = enc.Push("load", 4, ids.data(), ids.size());
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.count, 1u) << "no token is longer than \"Download\" and starts with it";
+  ASSERT_TRUE(enc.Finish(ids.data(), ids.size()).ok());
+}
+
+// The same rule at every byte of generated texts and of the start of every corpus file.
+TEST(StreamEncoder, WritesEachIdAsSoonAsItIsFinal) {
+  StreamEncoder enc(Tokenizer::World());
+  std::mt19937_64 rng(10);
+  std::vector<std::string> texts;
+  for (int n = 0; n < 100; ++n) texts.push_back(RandomUtf8(rng, 50));
+  for (int n = 0; n < 100; ++n) texts.push_back(RandomBytes(rng, 100));
+  for (const auto& [name, text] : CorpusTexts()) texts.push_back(text.substr(0, 4096));
+  for (const std::string& text : texts) {
+    for (const Chunking& chunking : {AllChunkings()[0], AllChunkings()[8]}) {  // 1 byte, random
+      CheckEncoderChunking(&enc, text, EncodeAll(Tokenizer::World(), text), chunking, Hex(text),
+                           Finality::kExact);
+      if (HasFailure()) return;  // one example is enough
+    }
+  }
+}
+
+TEST(StreamEncoder, PendingIsBoundedByTheLongestToken) {
+  // 127 spaces are the start of the 128-space token: all held. The 128th makes it final.
+  StreamEncoder enc(Tokenizer::World());
+  std::vector<uint32_t> ids(300);
+  const std::string spaces(300, ' ');
+  Result r = enc.Push(spaces.data(), 127, ids.data(), ids.size());
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.count, 0u);
+  EXPECT_EQ(enc.pending(), 127u);
+  r = enc.Push(spaces.data(), 1, ids.data(), ids.size());
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r.count, 1u) << "no token is longer: the 128-space token is final";
+  EXPECT_EQ(ids[0], EncodeAll(Tokenizer::World(), std::string(128, ' ')).at(0));
+  EXPECT_EQ(enc.pending(), 0u);
+  r = enc.Finish(ids.data(), ids.size());
+  EXPECT_EQ(r.status, Status::kOk);
+  EXPECT_EQ(r.count, 0u);
+}
+
+TEST(StreamEncoder, FinishStartsANewInput) {
+  StreamEncoder enc(Tokenizer::World());
+  std::vector<uint32_t> ids(64);
+  ASSERT_TRUE(enc.Push("Hello, wor", 10, ids.data(), ids.size()).ok());
+  ASSERT_TRUE(enc.Finish(ids.data(), ids.size()).ok());
+  EXPECT_EQ(enc.pending(), 0u);
+  // "ld" alone, not the end of "world".
+  std::vector<uint32_t> got;
+  Result r = enc.Push("ld", 2, ids.data(), ids.size());
+  ASSERT_TRUE(r.ok());
+  got.insert(got.end(), ids.begin(), ids.begin() + r.count);
+  r = enc.Finish(ids.data(), ids.size());
+  ASSERT_TRUE(r.ok());
+  got.insert(got.end(), ids.begin(), ids.begin() + r.count);
+  EXPECT_EQ(got, EncodeAll(Tokenizer::World(), "ld"));
+  // Finish with nothing pending writes nothing, even into no buffer.
+  r = enc.Finish(nullptr, 0);
+  EXPECT_EQ(r.status, Status::kOk);
+  EXPECT_EQ(r.count, 0u);
+}
+
+TEST(StreamEncoder, NullPointers) {
+  StreamEncoder enc(Tokenizer::World());
+  uint32_t ids[8];
+  EXPECT_EQ(enc.Push(nullptr, 0, nullptr, 0).status, Status::kOk);
+  EXPECT_EQ(enc.Push(nullptr, 0, ids, 8).status, Status::kOk);
+  EXPECT_EQ(enc.Push(nullptr, 3, ids, 8).status, Status::kInvalidArgument);
+  EXPECT_EQ(enc.Push("abc", 3, nullptr, 8).status, Status::kInvalidArgument);
+  EXPECT_EQ(enc.pending(), 0u) << "a rejected push consumes nothing";
+}
+
+TEST(StreamEncoder, CApiAgreesWithCpp) {
+  const rwkvtok_tokenizer world = Tokenizer::World().ToC();
+  rwkvtok_encoder c;
+  ASSERT_EQ(rwkvtok_encoder_init(&c, &world), RWKVTOK_OK);
+  EXPECT_EQ(rwkvtok_encoder_pending(&c), 0u);
+  std::mt19937_64 rng(7);
+  std::string text;
+  for (int n = 0; n < 50; ++n) text += RandomUtf8(rng, 40) + AdversarialUtf8(rng);
+  std::vector<uint32_t> ids;
+  std::vector<uint32_t> buffer(text.size() + 128);
+  for (size_t pos = 0; pos < text.size();) {
+    const size_t size = std::min(text.size() - pos, Uniform(rng, 0, 40));
+    const rwkvtok_result r =
+        rwkvtok_encoder_push(&c, text.data() + pos, size, buffer.data(), buffer.size());
+    ASSERT_EQ(r.status, RWKVTOK_OK);
+    ids.insert(ids.end(), buffer.begin(), buffer.begin() + r.count);
+    pos += size;
+  }
+  const rwkvtok_result r = rwkvtok_encoder_finish(&c, buffer.data(), buffer.size());
+  ASSERT_EQ(r.status, RWKVTOK_OK);
+  ids.insert(ids.end(), buffer.begin(), buffer.begin() + r.count);
+  EXPECT_EQ(ids, EncodeAll(Tokenizer::World(), text));
+}
+
+// ================================================================================================
+// Count and Prefix
+
+// Short texts of every kind, for the brute-force checks.
+std::vector<std::string> ShortTexts() {
+  std::mt19937_64 rng(8);
+  std::vector<std::string> texts = {"",
+                                    "a",
+                                    " ",
+                                    std::string(1, '\0'),
+                                    "Hello, world!",
+                                    std::string(130, ' '),
+                                    "//" + std::string(70, '-'),
+                                    "\xe4\xbd\xa0\xe5\xa5\xbd\xef\xbc\x8c\xe4\xb8\x96\xe7\x95\x8c"};
+  for (int n = 0; n < 150; ++n) texts.push_back(RandomUtf8(rng, 25));
+  for (int n = 0; n < 150; ++n) texts.push_back(RandomBytes(rng, 60));
+  for (int n = 0; n < 150; ++n) texts.push_back(AdversarialUtf8(rng));
+  std::vector<std::string> longer;
+  for (const std::string& token : Simple().tokens()) {
+    if (token.size() >= 6) longer.push_back(token);
+  }
+  for (int n = 0; n < 150; ++n) {
+    std::string text;
+    for (size_t p = Uniform(rng, 1, 3); p > 0; --p) {
+      const std::string& token = longer[Uniform(rng, 0, longer.size() - 1)];
+      text +=
+          token.substr(0, Uniform(rng, 1, token.size())) + static_cast<char>(Uniform(rng, 0, 255));
+    }
+    texts.push_back(text);
+  }
+  return texts;
+}
+
+TEST(Budget, CountIsTheNumberOfIds) {
+  const Tokenizer world = Tokenizer::World();
+  std::vector<std::string> texts = ShortTexts();
+  for (const auto& [name, text] : CorpusTexts()) texts.push_back(text);
+  for (const std::string& text : texts) {
+    const Result r = world.Count(text.data(), text.size());
+    ASSERT_EQ(r.status, Status::kOk);
+    ASSERT_EQ(r.position, 0u);
+    ASSERT_EQ(r.count, EncodeAll(world, text).size()) << Hex(text);
+  }
+  EXPECT_EQ(world.Count(nullptr, 0).status, Status::kOk);
+  EXPECT_EQ(world.Count(nullptr, 0).count, 0u);
+  EXPECT_EQ(world.Count(nullptr, 1).status, Status::kInvalidArgument);
+}
+
+// Prefix(text, N) for every N up to count + 2: the prefix encodes on its own to exactly
+// `position` <= N ids, which are the first ids of the whole text's encoding, and no longer prefix
+// encodes to N ids or fewer (every longer length is tried).
+TEST(Budget, PrefixIsTheLongestPrefixWithinTheBudget) {
+  const Tokenizer world = Tokenizer::World();
+  for (const std::string& text : ShortTexts()) {
+    const std::vector<uint32_t> all = EncodeAll(world, text);
+    // Tokens needed by every prefix length, by brute force.
+    std::vector<size_t> needed(text.size() + 1);
+    for (size_t length = 0; length <= text.size(); ++length) {
+      needed[length] = EncodeAll(world, text.substr(0, length)).size();
+    }
+    for (size_t budget = 0; budget <= all.size() + 2; ++budget) {
+      const Result r = world.Prefix(text.data(), text.size(), budget);
+      ASSERT_EQ(r.status, Status::kOk);
+      ASSERT_LE(r.count, text.size());
+      ASSERT_LE(r.position, budget);
+      const std::vector<uint32_t> prefix = EncodeAll(world, text.substr(0, r.count));
+      ASSERT_EQ(prefix.size(), r.position) << Hex(text) << " budget " << budget;
+      ASSERT_TRUE(std::equal(prefix.begin(), prefix.end(), all.begin()))
+          << "the prefix's ids are not the first ids of the text: " << Hex(text);
+      for (size_t length = r.count + 1; length <= text.size(); ++length) {
+        ASSERT_GT(needed[length], budget)
+            << Hex(text) << ": a prefix of " << length << " bytes fits " << budget
+            << " tokens, longer than the " << r.count << " returned";
+      }
+      ASSERT_EQ(r.position, std::min(budget, all.size()));
+    }
+  }
+}
+
+// On whole corpus files the prefix for N tokens ends exactly after the first N one-shot ids.
+TEST(Budget, PrefixOnCorpusEndsAfterTheFirstIds) {
+  const Tokenizer world = Tokenizer::World();
+  std::mt19937_64 rng(9);
+  for (const auto& [name, text] : CorpusTexts()) {
+    const std::vector<uint32_t> ids = EncodeAll(world, text);
+    std::vector<size_t> end_of(ids.size() + 1, 0);  // byte length of the first i ids
+    for (size_t i = 0; i < ids.size(); ++i) end_of[i + 1] = end_of[i] + TokenBytes()[ids[i]].size();
+    std::vector<size_t> budgets = {0, 1, 2, 3, 100, ids.size() + 1, ids.size() + 1000, SIZE_MAX};
+    if (!ids.empty()) budgets.push_back(ids.size() - 1);
+    budgets.push_back(ids.size());
+    for (int n = 0; n < 5; ++n) budgets.push_back(Uniform(rng, 0, ids.size()));
+    for (const size_t budget : budgets) {
+      const Result r = world.Prefix(text.data(), text.size(), budget);
+      const size_t n = std::min(budget, ids.size());
+      ASSERT_EQ(r.status, Status::kOk);
+      ASSERT_EQ(r.position, n) << name << " budget " << budget;
+      ASSERT_EQ(r.count, end_of[n]) << name << " budget " << budget;
+    }
+  }
+}
+
+TEST(Budget, CApiAgreesWithCpp) {
+  const Tokenizer world = Tokenizer::World();
+  const rwkvtok_tokenizer c = world.ToC();
+  for (const std::string& text : ShortTexts()) {
+    const rwkvtok_result count = rwkvtok_count(&c, text.data(), text.size());
+    EXPECT_EQ(count.status, RWKVTOK_OK);
+    EXPECT_EQ(count.count, world.Count(text.data(), text.size()).count);
+    for (size_t budget = 0; budget <= count.count + 1; ++budget) {
+      const rwkvtok_result cr = rwkvtok_prefix(&c, text.data(), text.size(), budget);
+      const Result r = world.Prefix(text.data(), text.size(), budget);
+      EXPECT_EQ(cr.status, static_cast<int32_t>(r.status));
+      EXPECT_EQ(cr.count, r.count);
+      EXPECT_EQ(cr.position, r.position);
+    }
+  }
+  EXPECT_EQ(rwkvtok_prefix(&c, nullptr, 0, 3).status, RWKVTOK_OK);
+  EXPECT_EQ(rwkvtok_prefix(&c, nullptr, 2, 3).status, RWKVTOK_INVALID_ARGUMENT);
+}
+
+}  // namespace
+}  // namespace testing
+}  // namespace rwkvtok
