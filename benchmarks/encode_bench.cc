@@ -1,8 +1,16 @@
-// Throughput of Encode and Decode on every NAME.txt in a corpus directory:
-// $RWKVTOK_CORPUS_DIR, else ../shared/corpus/bench beside the checkout.
+// Throughput of Encode and Decode on every NAME.txt in a corpus directory
+// ($RWKVTOK_CORPUS_DIR, else ../shared/corpus/bench beside the checkout) and on a generated
+// adversarial text ("adversarial": near misses of the longest tokens, which make a longest-match
+// walk go far and fall back).
 //
 //   bazel run //benchmarks:encode_bench
 //   RWKVTOK_CORPUS_DIR=/some/dir bazel run //benchmarks:encode_bench -- --benchmark_filter=Encode
+//
+//   BM_Encode/<name>           Encode as an application calls it (uint32_t ids, room for all)
+//   BM_EncodeBaseline/<name>   the simplest correct double-array walk over the same blob
+//   BM_EncodeLanes/<T>/<name>  the lane encoder forced onto Highway target T; SCALAR is its
+//                              scalar twin
+//   BM_Decode/<name>
 //
 // bytes_per_second counts text bytes (the input of Encode, the output of Decode); tokens_per_second
 // counts ids.
@@ -18,7 +26,11 @@
 #include <string>
 #include <vector>
 
+#include "hwy/targets.h"
+#include "lib/blob_format.h"
+#include "lib/internal.h"
 #include "lib/rwkvtok.h"
+#include "lib/world_blob.h"
 
 namespace {
 
@@ -56,6 +68,82 @@ void BM_Encode(benchmark::State& state, const Corpus* corpus) {
   SetRates(state, *corpus);
 }
 
+// The baseline: a plain double-array walk straight over the blob's sections, kept as simple as
+// possible so that every speed-up is measured against it.
+size_t EncodeBaseline(const uint8_t* in, size_t size, uint32_t* ids) {
+  namespace blob = rwkvtok::blob;
+  const uint32_t* units = rwkvtok::world_blob::kUnits;
+  const uint16_t* unit_tokens = rwkvtok::world_blob::kUnitTokens;
+  const uint32_t root_base = blob::UnitBase(units[blob::kRootUnit]);
+  size_t count = 0;
+  size_t pos = 0;
+  while (pos < size) {
+    uint32_t base = root_base;
+    uint32_t token_unit = 0;
+    size_t token_end = pos;
+    for (size_t i = pos; i < size; ++i) {
+      const uint32_t child = base + in[i];
+      if ((units[child] & blob::kUnitCheckMask) != blob::UnitCheckFor(in[i])) break;
+      if (blob::UnitIsToken(units[child])) {
+        token_unit = child;
+        token_end = i + 1;
+      }
+      base = blob::UnitBase(units[child]);
+    }
+    ids[count++] = unit_tokens[token_unit];
+    pos = token_end;
+  }
+  return count;
+}
+
+void BM_EncodeBaseline(benchmark::State& state, const Corpus* corpus) {
+  std::vector<uint32_t> ids(corpus->text.size());
+  size_t count = 0;
+  for (auto _ : state) {
+    count = EncodeBaseline(reinterpret_cast<const uint8_t*>(corpus->text.data()),
+                           corpus->text.size(), ids.data());
+    benchmark::DoNotOptimize(count);
+    benchmark::ClobberMemory();
+  }
+  ids.resize(count);
+  if (ids != corpus->ids) state.SkipWithError("baseline ids differ");
+  SetRates(state, *corpus);
+}
+
+void BM_EncodeLanes(benchmark::State& state, const Corpus* corpus, int64_t target) {
+  hwy::SetSupportedTargetsForTest(target);
+  const size_t lane_count = rwkvtok::lanes::LaneCount();
+  std::vector<uint32_t> ids(corpus->text.size());
+  size_t count = 0;
+  for (auto _ : state) {
+    count = rwkvtok::EncodeInLanes(rwkvtok::Tokenizer::World(), lane_count,
+                                   reinterpret_cast<const uint8_t*>(corpus->text.data()),
+                                   corpus->text.size(), ids.data(), rwkvtok::kLaneMinSegment);
+    benchmark::DoNotOptimize(count);
+    benchmark::ClobberMemory();
+  }
+  hwy::SetSupportedTargetsForTest(0);
+  ids.resize(count);
+  if (ids != corpus->ids) state.SkipWithError("lane ids differ");
+  SetRates(state, *corpus);
+}
+
+// Every token of 32 bytes or more, cut before its last byte and followed by a byte that ends the
+// match there, repeated to about 10 MB: each token makes the walk go far, then fall back.
+std::string AdversarialText(const rwkvtok::Tokenizer& tok) {
+  std::string pieces;
+  for (uint32_t id = 1; id < tok.token_count(); ++id) {
+    std::string bytes(tok.max_token_length(), '\0');
+    const rwkvtok::Result r = tok.Decode(&id, 1, &bytes[0], bytes.size());
+    if (!r.ok() || r.count < 32) continue;
+    bytes.resize(r.count - 1);
+    pieces += bytes + '\x01';
+  }
+  std::string text;
+  while (text.size() < 10000000) text += pieces;
+  return text;
+}
+
 void BM_Decode(benchmark::State& state, const Corpus* corpus) {
   const rwkvtok::Tokenizer tokenizer = rwkvtok::Tokenizer::World();
   std::string bytes(corpus->text.size(), '\0');
@@ -83,20 +171,33 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::sort(files.begin(), files.end());
-  std::vector<Corpus> corpora(files.size());  // sized once: benchmarks keep pointers into it
-  const rwkvtok::Tokenizer tokenizer = rwkvtok::Tokenizer::World();
-  for (size_t i = 0; i < files.size(); ++i) {
-    std::ifstream file(files[i], std::ios::binary);
+  std::vector<std::pair<std::string, std::string>> texts;
+  for (const auto& path : files) {
+    std::ifstream file(path, std::ios::binary);
     std::stringstream text;
     text << file.rdbuf();
-    corpora[i].text = text.str();
-    corpora[i].ids.resize(corpora[i].text.size());
-    const rwkvtok::Result r = tokenizer.Encode(corpora[i].text.data(), corpora[i].text.size(),
-                                               corpora[i].ids.data(), corpora[i].ids.size());
-    corpora[i].ids.resize(r.count);
-    const std::string stem = files[i].stem().string();
-    benchmark::RegisterBenchmark(("BM_Encode/" + stem).c_str(), BM_Encode, &corpora[i]);
-    benchmark::RegisterBenchmark(("BM_Decode/" + stem).c_str(), BM_Decode, &corpora[i]);
+    texts.emplace_back(path.stem().string(), text.str());
+  }
+  const rwkvtok::Tokenizer tokenizer = rwkvtok::Tokenizer::World();
+  texts.emplace_back("adversarial", AdversarialText(tokenizer));
+
+  std::vector<Corpus> corpora(texts.size());  // sized once: benchmarks keep pointers into it
+  for (size_t i = 0; i < texts.size(); ++i) {
+    Corpus& corpus = corpora[i];
+    corpus.text = texts[i].second;
+    corpus.ids.resize(corpus.text.size());
+    const rwkvtok::Result r = tokenizer.Encode(corpus.text.data(), corpus.text.size(),
+                                               corpus.ids.data(), corpus.ids.size());
+    corpus.ids.resize(r.count);
+    const std::string& stem = texts[i].first;
+    benchmark::RegisterBenchmark(("BM_EncodeBaseline/" + stem).c_str(), BM_EncodeBaseline, &corpus);
+    benchmark::RegisterBenchmark(("BM_Encode/" + stem).c_str(), BM_Encode, &corpus);
+    for (const int64_t target : hwy::SupportedAndGeneratedTargets()) {
+      benchmark::RegisterBenchmark(
+          ("BM_EncodeLanes/" + std::string(hwy::TargetName(target)) + "/" + stem).c_str(),
+          BM_EncodeLanes, &corpus, target);
+    }
+    benchmark::RegisterBenchmark(("BM_Decode/" + stem).c_str(), BM_Decode, &corpus);
   }
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

@@ -2,6 +2,9 @@
 
 #include "lib/blob_format.h"
 #include "lib/internal.h"
+#if RWKVTOK_LANES
+#include "lib/lanes.h"
+#endif
 #include "lib/rwkvtok.h"
 
 namespace rwkvtok {
@@ -55,8 +58,115 @@ bool InRange(int32_t id, uint32_t token_count) {
 
 }  // namespace
 
-// Greedy longest match, one token after another. A template over the id type so that each
-// overload is the same tight loop.
+// The plain walk: greedy longest match, one token after another, from `pos`.
+template <typename Id>
+static size_t EncodePlain(const Tokenizer& tok, const uint8_t* in, size_t size, size_t pos,
+                          Id* ids, size_t emitted, size_t capacity) {
+  while (pos < size) {
+    const Match m = Internal::LongestMatch(tok, in + pos, size - pos);
+    if (emitted < capacity) ids[emitted] = static_cast<Id>(m.id);
+    ++emitted;
+    pos += m.length;
+  }
+  return emitted;
+}
+
+#if RWKVTOK_LANES
+// Positions inside a window are 32-bit.
+constexpr size_t kLaneWindow = size_t{1} << 30;
+// Tokens re-encoded while joining two lanes before they agree; beyond this (never seen on real
+// text) the rest of the input is encoded plainly.
+constexpr size_t kJoinScratch = 32;
+
+// Encodes text[from..) in lanes over [from, from + window) into out[written..); returns false if
+// it had to finish the whole input plainly. Updates `from` (a token boundary past the window)
+// and `written`.
+static bool EncodeWindowInLanes(const Tokenizer& tok, const lanes::Trie& trie, size_t lane_count,
+                                const uint8_t* in, size_t size, size_t* from, size_t window,
+                                uint32_t* out, size_t* written) {
+  uint32_t begin[lanes::kMaxLanes] = {}, end[lanes::kMaxLanes] = {};
+  uint32_t boundary[lanes::kMaxLanes], next[lanes::kMaxLanes];
+  const size_t segment = window / lane_count;
+  for (size_t k = 0; k < lane_count; ++k) {
+    begin[k] = static_cast<uint32_t>(k * segment);
+    end[k] = static_cast<uint32_t>(k + 1 == lane_count ? window : (k + 1) * segment);
+  }
+  const uint8_t* text = in + *from;
+  uint32_t* lane_out = out + *written;  // index = position in the window: room for one id per byte
+  lanes::Walk(trie, text, begin, end, boundary, next, lane_out);
+
+  // Finish each lane's segment: its units become ids, boundary[k] becomes the end of its last
+  // token and next[k] the end of its ids.
+  const size_t rest = size - *from;
+  for (size_t k = 0; k < lane_count; ++k) {
+    for (uint32_t i = begin[k]; i < next[k]; ++i) lane_out[i] = Internal::UnitToken(tok, lane_out[i]);
+    size_t pos = boundary[k];
+    uint32_t index = next[k];
+    while (pos < end[k]) {
+      const Match m = Internal::LongestMatch(tok, text + pos, rest - pos);
+      lane_out[index++] = m.id;
+      pos += m.length;
+    }
+    boundary[k] = static_cast<uint32_t>(pos);
+    next[k] = index;
+  }
+
+  // Join: the true tokenization enters lane k's segment at `entry`. Re-encode from there until it
+  // lands on one of lane k's token boundaries, then take lane k's tokens from that one on.
+  size_t joined = next[0];
+  size_t entry = boundary[0];
+  for (size_t k = 1; k < lane_count; ++k) {
+    uint32_t scratch[kJoinScratch];
+    size_t scratched = 0;
+    size_t index = begin[k];     // lane k's next token
+    size_t lane_pos = begin[k];  // where it starts
+    size_t pos = entry;          // where the true tokenization is
+    while (true) {
+      const bool lane_left = index < next[k];
+      if (lane_left && lane_pos == pos) break;
+      if (lane_left && lane_pos < pos) {
+        lane_pos += Internal::TokenLength(tok, lane_out[index++]);
+        continue;
+      }
+      if (!lane_left && pos >= end[k]) break;  // lane k never agreed: its segment is re-encoded
+      if (scratched == kJoinScratch) {
+        memcpy(lane_out + joined, scratch, sizeof(scratch));
+        *written = EncodePlain(tok, in, size, *from + pos, out, *written + joined + scratched,
+                               SIZE_MAX);
+        return false;
+      }
+      const Match m = Internal::LongestMatch(tok, text + pos, rest - pos);
+      scratch[scratched++] = m.id;
+      pos += m.length;
+    }
+    const size_t kept = index < next[k] ? next[k] - index : 0;
+    memmove(lane_out + joined + scratched, lane_out + index, kept * sizeof(uint32_t));
+    memcpy(lane_out + joined, scratch, scratched * sizeof(uint32_t));
+    joined += scratched + kept;
+    entry = kept > 0 ? boundary[k] : pos;
+  }
+  *written += joined;
+  *from += entry;
+  return true;
+}
+
+size_t EncodeInLanes(const Tokenizer& tok, size_t lane_count, const uint8_t* in, size_t size,
+                     uint32_t* out, size_t min_segment) {
+  const lanes::Trie trie = Internal::LaneTrie(tok);
+  size_t from = 0;
+  size_t written = 0;
+  while (size - from >= min_segment * lane_count) {
+    const size_t window = size - from < kLaneWindow ? size - from : kLaneWindow;
+    if (!EncodeWindowInLanes(tok, trie, lane_count, in, size, &from, window, out, &written)) {
+      return written;
+    }
+  }
+  return EncodePlain(tok, in, size, from, out, written, SIZE_MAX);
+}
+#endif  // RWKVTOK_LANES
+
+// Greedy longest match over the whole input. Long inputs with room for one id per byte go
+// through the lanes when the CPU has wide enough vectors; the result is the same.
 template <typename Id>
 static Result EncodeTo(const Tokenizer& tok, const void* text, size_t size, Id* ids,
                        size_t capacity) {
@@ -64,15 +174,20 @@ static Result EncodeTo(const Tokenizer& tok, const void* text, size_t size, Id* 
     return MakeResult(Status::kInvalidArgument, 0);
   }
   const uint8_t* in = static_cast<const uint8_t*>(text);
-  size_t emitted = 0;
-  size_t pos = 0;
-  while (pos < size) {
-    const Match m = Internal::LongestMatch(tok, in + pos, size - pos);
-    if (emitted < capacity) ids[emitted] = static_cast<Id>(m.id);
-    ++emitted;
-    pos += m.length;
+#if RWKVTOK_LANES
+  // Lanes pay only when every lane has a long segment: joining costs a few tokens per segment.
+  if (sizeof(Id) == sizeof(uint32_t) && capacity >= size) {
+    const size_t lane_count = lanes::LaneCount();
+    if (lane_count >= 8 && lane_count <= lanes::kMaxLanes &&
+        size >= kLaneMinSegment * lane_count) {
+      // int32_t and uint32_t ids have the same bits for every id.
+      return CountResult(EncodeInLanes(tok, lane_count, in, size,
+                                       reinterpret_cast<uint32_t*>(ids), kLaneMinSegment),
+                         capacity);
+    }
   }
-  return CountResult(emitted, capacity);
+#endif
+  return CountResult(EncodePlain(tok, in, size, 0, ids, 0, capacity), capacity);
 }
 
 // Most tokens are short, so the fast loop copies each with one 16-byte move and then advances by

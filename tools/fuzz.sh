@@ -27,8 +27,8 @@ bazel build //lib:world_blob //tests/fuzz:small_blob //tools:rwkvtok_gen
 generated="$(bazel info bazel-bin 2>/dev/null)"
 
 flags=(-std=c++17 -O1 -g -I. -I"$generated" -fsanitize=fuzzer,address,undefined
-       -fno-sanitize-recover=all -fno-omit-frame-pointer)
-lib=(lib/blob.cc lib/tokenizer.cc lib/world.cc)
+       -fno-sanitize-recover=all -fno-omit-frame-pointer -DRWKVTOK_LANES=1)
+lib=(lib/blob.cc lib/c_api.cc lib/lanes.cc lib/stream.cc lib/tokenizer.cc lib/world.cc)
 tools_lib=(tools/vocab.cc tools/blob_builder.cc)
 for target in "${targets[@]}"; do
   case "$target" in
@@ -37,7 +37,8 @@ for target in "${targets[@]}"; do
     *) echo "unknown fuzz target: $target (encode decode blob vocab)" >&2; exit 2 ;;
   esac
   echo "building ${target}_fuzz"
-  clang++ "${flags[@]}" "${sources[@]}" "tests/fuzz/${target}_fuzz.cc" -o "$work/bin/${target}_fuzz"
+  clang++ "${flags[@]}" "${sources[@]}" "tests/fuzz/${target}_fuzz.cc" -lhwy \
+    -o "$work/bin/${target}_fuzz"
 done
 
 # Seeds made from the shared corpus (when present) and from the vocabulary, in 4 KB pieces.

@@ -19,7 +19,7 @@ fi
 
 # --- Debian packages ----------------------------------------------------------------------------
 PACKAGES=(
-  bazel-bootstrap bazel-rules-java g++ libgtest-dev libgmock-dev libbenchmark-dev
+  bazel-bootstrap bazel-rules-java g++ libhwy-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pip ca-certificates
   clang libclang-rt-14-dev  # the fuzzers: libFuzzer and sanitizer runtimes
 )

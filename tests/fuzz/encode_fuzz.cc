@@ -1,11 +1,13 @@
 // Fuzz target: any bytes, encoded with the World vocabulary, give exactly the simple matcher's ids,
-// decode back to the same bytes, and never overrun a short output buffer.
+// through every path (one-shot, the lanes with short segments, the streaming encoder in chunks of
+// varying size), decode back to the same bytes, and never overrun a short output buffer.
 
 #include <algorithm>
 #include <memory>
 #include <string_view>
 #include <vector>
 
+#include "lib/internal.h"
 #include "lib/rwkvtok.h"
 #include "tests/fuzz/fuzz_check.h"
 #include "tests/simple_encoder.h"
@@ -33,6 +35,31 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(r.count == expected.size());
   FUZZ_CHECK(r.status == (expected.empty() ? Status::kOk : Status::kBufferTooSmall));
   FUZZ_CHECK(std::equal(prefix.get(), prefix.get() + short_capacity, expected.begin()));
+
+#if RWKVTOK_LANES
+  // Segments this short make the lanes walk a little and join at many places of every input.
+  std::unique_ptr<uint32_t[]> lane_ids(new uint32_t[size + 1]);
+  const size_t lane_count = rwkvtok::EncodeInLanes(world, rwkvtok::lanes::LaneCount(), data, size,
+                                                   lane_ids.get(), 100);
+  FUZZ_CHECK(lane_count == expected.size());
+  FUZZ_CHECK(std::equal(expected.begin(), expected.end(), lane_ids.get()));
+#endif
+
+  // Chunk sizes from the input's own bytes, 1 to 256.
+  rwkvtok::StreamEncoder stream(world);
+  std::vector<uint32_t> streamed;
+  std::vector<uint32_t> chunk_ids(256 + world.max_token_length());
+  for (size_t at = 0, k = 0; at < size; ++k) {
+    const size_t chunk = std::min<size_t>(size - at, 1 + data[k % size]);
+    r = stream.Push(data + at, chunk, chunk_ids.data(), chunk_ids.size());
+    FUZZ_CHECK(r.ok() && stream.pending() < world.max_token_length());
+    streamed.insert(streamed.end(), chunk_ids.begin(), chunk_ids.begin() + r.count);
+    at += chunk;
+  }
+  r = stream.Finish(chunk_ids.data(), chunk_ids.size());
+  FUZZ_CHECK(r.ok());
+  streamed.insert(streamed.end(), chunk_ids.begin(), chunk_ids.begin() + r.count);
+  FUZZ_CHECK(streamed == expected);
 
   std::unique_ptr<uint8_t[]> bytes(new uint8_t[size + 1]);
   r = world.Decode(ids.get(), expected.size(), bytes.get(), size);

@@ -1,0 +1,105 @@
+// The lane walk of lib/lanes.h for every Highway target, chosen at run time on x86-64.
+//
+// Each step of a lane is one step of the plain walk, without branches: look up the child for
+// the current byte; if it exists, move to it (remembering it if it ends a token); if not, emit
+// the last token and restart at its end. Reading the next byte is kept off the chain of
+// dependent loads: both candidates (the byte after this one, and the byte at the restart point)
+// are known before the child's lookup returns, and the restart point is nearly always the byte
+// that failed, which the lane already holds.
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "lib/lanes.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+#include "lib/blob_format.h"
+#include "lib/lanes.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace rwkvtok {
+namespace lanes {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+size_t LaneCountImpl() { return hn::Lanes(hn::ScalableTag<uint32_t>()); }
+
+void WalkImpl(const Trie& trie, const uint8_t* text, const uint32_t* begin, const uint32_t* end,
+              uint32_t* start, uint32_t* next, uint32_t* out) {
+  const hn::ScalableTag<uint32_t> d;
+  const hn::RebindToSigned<decltype(d)> di;
+  using V = hn::Vec<decltype(d)>;
+  // Gathers of text read 4 bytes at a byte offset; only the low byte is used.
+  const uint32_t* const text32 = reinterpret_cast<const uint32_t*>(text);
+
+  const V one = hn::Set(d, 1), low_byte = hn::Set(d, 0xFF);
+  const V check_mask = hn::Set(d, blob::kUnitCheckMask), occupied = hn::Set(d, blob::kUnitOccupied);
+  const V token_bit = hn::Set(d, blob::kUnitIsToken), root = hn::Set(d, trie.root_base);
+  const V limit = hn::Sub(hn::LoadU(d, end), hn::Set(d, kStopBefore));
+
+  V pos = hn::LoadU(d, begin);
+  V base = root;
+  V last_unit = hn::Set(d, trie.first_token_unit);  // replaced by the first step of every lane
+  V last_end = pos;
+  V token_start = pos;
+  V out_index = pos;
+  V byte = hn::And(hn::GatherOffset(d, text32, hn::BitCast(di, pos)), low_byte);
+
+  // Each round moves every lane at most one byte forward, so kRounds rounds fit in the margin.
+  constexpr uint32_t kRounds = 16;
+  static_assert(kRounds + 4 < kStopBefore, "reads must stay before the segment's end");
+  while (hn::AllTrue(d, hn::Lt(hn::Add(pos, hn::Set(d, kRounds)), limit))) {
+    for (uint32_t round = 0; round < kRounds; ++round) {
+      const V child = hn::Add(base, byte);
+      const V unit = hn::GatherIndex(d, trie.units, hn::BitCast(di, child));
+      const V after = hn::Add(pos, one);
+      const V byte_after = hn::GatherOffset(d, text32, hn::BitCast(di, after));
+      const auto ok = hn::Eq(hn::And(unit, check_mask), hn::Or(byte, occupied));
+      const auto is_token = hn::And(ok, hn::Ne(hn::And(unit, token_bit), hn::Zero(d)));
+      last_unit = hn::IfThenElse(is_token, child, last_unit);
+      const V new_last_end = hn::IfThenElse(is_token, after, last_end);
+
+      // Emit: every lane stores the unit of its candidate token at its next output index, but
+      // only lanes whose step failed move that index on, so the other stores are overwritten
+      // later. Units become ids afterwards, off this loop's chain of loads.
+      hn::ScatterIndex(last_unit, d, out, hn::BitCast(di, out_index));
+      out_index = hn::IfThenElse(ok, out_index, hn::Add(out_index, one));
+
+      // Restart after a failure: at the end of the last token, usually the byte that failed.
+      const auto fell_back = hn::AndNot(ok, hn::Ne(last_end, pos));
+      V restart_byte = byte;
+      if (!hn::AllFalse(d, fell_back)) {
+        restart_byte = hn::IfThenElse(
+            fell_back, hn::GatherOffset(d, text32, hn::BitCast(di, last_end)), byte);
+      }
+      token_start = hn::IfThenElse(ok, token_start, last_end);
+      pos = hn::IfThenElse(ok, after, last_end);
+      byte = hn::And(hn::IfThenElse(ok, byte_after, restart_byte), low_byte);
+      base = hn::IfThenElse(ok, hn::ShiftRight<blob::kUnitBaseShift>(unit), root);
+      last_end = new_last_end;
+    }
+  }
+  hn::StoreU(token_start, d, start);
+  hn::StoreU(out_index, d, next);
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace lanes
+}  // namespace rwkvtok
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace rwkvtok {
+namespace lanes {
+
+HWY_EXPORT(LaneCountImpl);
+HWY_EXPORT(WalkImpl);
+
+size_t LaneCount() { return HWY_DYNAMIC_DISPATCH(LaneCountImpl)(); }
+
+void Walk(const Trie& trie, const uint8_t* text, const uint32_t* begin, const uint32_t* end,
+          uint32_t* start, uint32_t* next, uint32_t* out) {
+  HWY_DYNAMIC_DISPATCH(WalkImpl)(trie, text, begin, end, start, next, out);
+}
+
+}  // namespace lanes
+}  // namespace rwkvtok
+#endif  // HWY_ONCE

@@ -1,0 +1,44 @@
+// Encoding many places of one text at once: the walk of lib/internal.h, run in the lanes of a
+// vector (Highway, lib/lanes.cc), each lane from its own segment of the text. Tokenization from
+// any position is fixed, so lane k's tokens are exact from its segment's start; where the greedy
+// tokenization entering from the previous segment lands on one of lane k's token boundaries, the
+// rest of lane k's tokens are the true ones. Encode (lib/tokenizer.cc) finishes each lane and
+// joins them there.
+
+#ifndef RWKVTOK_LIB_LANES_H_
+#define RWKVTOK_LIB_LANES_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+namespace rwkvtok {
+namespace lanes {
+
+// The widest vector has this many 32-bit lanes (AVX-512).
+constexpr size_t kMaxLanes = 16;
+// Lanes stop this many bytes before their segment's end, so that every read they make (4 bytes
+// at a time) stays inside the text.
+constexpr uint32_t kStopBefore = 32;
+
+struct Trie {
+  const uint32_t* units;
+  uint32_t root_base;
+  uint32_t first_token_unit;  // any unit that is a token, to start from
+};
+
+// How many lanes the best target of this CPU walks; below 8 the lanes do not pay.
+size_t LaneCount();
+
+// Walks LaneCount() lanes: lane k starts at text[begin[k]] and writes the trie units of its
+// tokens (unit_tokens[unit] is the id) to out[begin[k]], out[begin[k] + 1], ... (never past
+// out[end[k] - 1], since every token has at least one byte).
+// All stop once some lane comes within kStopBefore bytes of its end[k], which must be at least
+// that far from begin[k]. On return lane k's token in progress started at start[k] and its next
+// id goes to out[next[k]].
+void Walk(const Trie& trie, const uint8_t* text, const uint32_t* begin, const uint32_t* end,
+          uint32_t* start, uint32_t* next, uint32_t* out);
+
+}  // namespace lanes
+}  // namespace rwkvtok
+
+#endif  // RWKVTOK_LIB_LANES_H_

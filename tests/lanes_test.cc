@@ -1,0 +1,107 @@
+// The lane encoder (lib/lanes.cc) on every Highway target this CPU runs, against the simple
+// matcher, with segments short enough that lanes are joined thousands of times, including where
+// greedy tokenizations from neighbouring segments take long to agree.
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "hwy/targets.h"
+#include "lib/internal.h"
+#include "lib/lanes.h"
+#include "lib/rwkvtok.h"
+#include "tests/simple_encoder.h"
+#include "tests/test_util.h"
+
+namespace rwkvtok {
+namespace testing {
+namespace {
+
+class LanesTest : public ::testing::TestWithParam<int64_t> {
+ protected:
+  static void SetUpTestSuite() { simple_ = new SimpleEncoder(Tokenizer::World()); }
+  static void TearDownTestSuite() { delete simple_; }
+  void SetUp() override { hwy::SetSupportedTargetsForTest(GetParam()); }
+  void TearDown() override { hwy::SetSupportedTargetsForTest(0); }
+
+  // Encodes in lanes with segments of `segment` bytes and compares with the simple matcher.
+  void Check(const std::string& text, size_t segment) {
+    const size_t lane_count = lanes::LaneCount();
+    ASSERT_LE(lane_count, lanes::kMaxLanes);
+    std::vector<uint32_t> ids(text.size() + 1, 0xDEADBEEF);
+    const size_t count = EncodeInLanes(Tokenizer::World(), lane_count,
+                                       reinterpret_cast<const uint8_t*>(text.data()), text.size(),
+                                       ids.data(), segment);
+    ids.resize(count);
+    EXPECT_EQ(ids, simple_->Encode(text)) << hwy::TargetName(GetParam()) << ", " << text.size()
+                                          << " bytes, segments of " << segment;
+  }
+
+  static SimpleEncoder* simple_;
+  std::mt19937_64 rng_{7};
+};
+
+SimpleEncoder* LanesTest::simple_ = nullptr;
+
+TEST_P(LanesTest, RandomTokensAndBytes) {
+  const std::vector<std::string>& tokens = simple_->tokens();
+  for (int n = 0; n < 40 && !HasFailure(); ++n) {
+    std::string text;
+    while (text.size() < 20000) {
+      text += rng_() % 8 ? tokens[rng_() % tokens.size()] : std::string(1, static_cast<char>(rng_()));
+    }
+    Check(text, 64 + rng_() % 200);
+  }
+}
+
+// Runs of one byte and near misses of the longest tokens keep two greedy tokenizations that start
+// a byte apart from agreeing for a long time, so joins re-encode far (and sometimes give up).
+TEST_P(LanesTest, SlowAgreement) {
+  const std::string pieces[] = {std::string(1000, '-'), std::string(6000, ' '),
+                                std::string(2000, '='), "//" + std::string(62, '-') + "x"};
+  for (int n = 0; n < 20 && !HasFailure(); ++n) {
+    std::string text;
+    while (text.size() < 30000) text += pieces[rng_() % 4] + (rng_() % 2 ? "a" : "");
+    Check(text, 64 + rng_() % 500);
+  }
+}
+
+TEST_P(LanesTest, CorpusFiles) {
+  for (const std::string& part : {"public", "bench"}) {
+    for (const std::string& stem : CorpusStems(part)) {
+      std::string text = ReadFileOrDie(CorpusDir(part) + "/" + stem + ".txt");
+      if (text.size() > 300000) text.resize(300000);
+      Check(text, 4096);
+      Check(text, 100);
+    }
+  }
+}
+
+TEST_P(LanesTest, EncodeChoosesLanesOnlyWhereTheyFit) {
+  // Whatever path Encode takes for each id type and capacity, the ids are the same.
+  std::string text;
+  while (text.size() < 200000) text += "Lanes and the plain walk agree, 每一个 token. ";
+  const std::vector<uint32_t> expected = simple_->Encode(text);
+  std::vector<uint32_t> ids32(text.size());
+  Result r = Tokenizer::World().Encode(text.data(), text.size(), ids32.data(), ids32.size());
+  ASSERT_TRUE(r.ok());
+  ids32.resize(r.count);
+  EXPECT_EQ(ids32, expected);
+  std::vector<int32_t> idsi(expected.size());  // exact size: too small for the lanes
+  r = Tokenizer::World().Encode(text.data(), text.size(), idsi.data(), idsi.size());
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(std::vector<uint32_t>(idsi.begin(), idsi.end()), expected);
+}
+
+std::string Name(const ::testing::TestParamInfo<int64_t>& info) {
+  return hwy::TargetName(info.param);
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryTarget, LanesTest,
+                         ::testing::ValuesIn(hwy::SupportedAndGeneratedTargets()), Name);
+
+}  // namespace
+}  // namespace testing
+}  // namespace rwkvtok
