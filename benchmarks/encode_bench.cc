@@ -128,19 +128,23 @@ void BM_EncodeLanes(benchmark::State& state, const Corpus* corpus, int64_t targe
   SetRates(state, *corpus);
 }
 
-// Every token of 32 bytes or more, cut before its last byte and followed by a byte that ends the
-// match there, repeated to about 10 MB: each token makes the walk go far, then fall back.
+// Near misses of long tokens: each token cut before its last byte and followed by a byte that
+// ends the walk there, kept where the walk then falls back at least 16 bytes (the longest token
+// starting there is short). Repeated to about 10 MB, this makes a longest-match walk read most
+// bytes many times.
 std::string AdversarialText(const rwkvtok::Tokenizer& tok) {
   std::string pieces;
   for (uint32_t id = 1; id < tok.token_count(); ++id) {
     std::string bytes(tok.max_token_length(), '\0');
     const rwkvtok::Result r = tok.Decode(&id, 1, &bytes[0], bytes.size());
-    if (!r.ok() || r.count < 32) continue;
+    if (!r.ok() || r.count < 17) continue;
     bytes.resize(r.count - 1);
-    pieces += bytes + '\x01';
+    bytes += '\x01';
+    const size_t first_token = tok.Prefix(bytes.data(), bytes.size(), 1).count;
+    if (bytes.size() - 1 - first_token >= 16) pieces += bytes;
   }
   std::string text;
-  while (text.size() < 10000000) text += pieces;
+  while (!pieces.empty() && text.size() < 10000000) text += pieces;
   return text;
 }
 
