@@ -10,6 +10,7 @@
 //   BM_EncodeBaseline/<name>   the simplest correct double-array walk over the same blob
 //   BM_EncodeLanes/<T>/<name>  the lane encoder forced onto Highway target T; SCALAR is its
 //                              scalar twin
+//   BM_EncodeParts/<n>/<name>  the text cut into n parts, encoded on n threads, joined
 //   BM_Decode/<name>
 //
 // bytes_per_second counts text bytes (the input of Encode, the output of Decode); tokens_per_second
@@ -24,6 +25,7 @@
 #include <iostream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "hwy/targets.h"
@@ -128,6 +130,30 @@ void BM_EncodeLanes(benchmark::State& state, const Corpus* corpus, int64_t targe
   SetRates(state, *corpus);
 }
 
+void BM_EncodeParts(benchmark::State& state, const Corpus* corpus, size_t threads) {
+  const rwkvtok::Tokenizer tokenizer = rwkvtok::Tokenizer::World();
+  const std::string& text = corpus->text;
+  std::vector<uint32_t> ids(text.size());
+  std::vector<rwkvtok::Tokenizer::Part> parts(threads);
+  size_t count = 0;
+  for (auto _ : state) {
+    std::vector<std::thread> workers;
+    for (size_t k = 0; k < threads; ++k) {
+      parts[k] = {text.size() * k / threads, text.size() * (k + 1) / threads, 0, 0};
+      workers.emplace_back([&, k] {
+        (void)tokenizer.EncodePart(text.data(), text.size(), &parts[k], ids.data());
+      });
+    }
+    for (std::thread& worker : workers) worker.join();
+    count = tokenizer.JoinParts(text.data(), text.size(), parts.data(), threads, ids.data()).count;
+    benchmark::DoNotOptimize(count);
+    benchmark::ClobberMemory();
+  }
+  ids.resize(count);
+  if (ids != corpus->ids) state.SkipWithError("ids differ");
+  SetRates(state, *corpus);
+}
+
 // Near misses of long tokens: each token cut before its last byte and followed by a byte that
 // ends the walk there, kept where the walk then falls back at least 16 bytes (the longest token
 // starting there is short). Repeated to about 10 MB, this makes a longest-match walk read most
@@ -200,6 +226,12 @@ int main(int argc, char** argv) {
       benchmark::RegisterBenchmark(
           ("BM_EncodeLanes/" + std::string(hwy::TargetName(target)) + "/" + stem).c_str(),
           BM_EncodeLanes, &corpus, target);
+    }
+    for (const size_t threads : {1, 2}) {
+      benchmark::RegisterBenchmark(
+          ("BM_EncodeParts/" + std::to_string(threads) + "/" + stem).c_str(), BM_EncodeParts,
+          &corpus, threads)
+          ->UseRealTime();
     }
     benchmark::RegisterBenchmark(("BM_Decode/" + stem).c_str(), BM_Decode, &corpus);
   }

@@ -103,6 +103,18 @@ rwkvtok_result rwkvtok_prefix(const rwkvtok_tokenizer* tok, const void* text, si
   return rwkvtok::ToC(Tokenizer::FromC(*tok).Prefix(text, size, max_tokens));
 }
 
+rwkvtok_status rwkvtok_encode_part(const rwkvtok_tokenizer* tok, const void* text, size_t size,
+                                   rwkvtok_part* part, uint32_t* ids) {
+  if (tok == nullptr) return RWKVTOK_INVALID_ARGUMENT;
+  return static_cast<rwkvtok_status>(Tokenizer::FromC(*tok).EncodePart(text, size, part, ids));
+}
+
+rwkvtok_result rwkvtok_join_parts(const rwkvtok_tokenizer* tok, const void* text, size_t size,
+                                  const rwkvtok_part* parts, size_t part_count, uint32_t* ids) {
+  if (tok == nullptr) return rwkvtok::NullTokenizer();
+  return rwkvtok::ToC(Tokenizer::FromC(*tok).JoinParts(text, size, parts, part_count, ids));
+}
+
 uint32_t rwkvtok_token_count(const rwkvtok_tokenizer* tok) {
   return tok == nullptr ? 0 : Tokenizer::FromC(*tok).token_count();
 }

@@ -202,6 +202,32 @@ rwkvtok_result rwkvtok_encoder_push(rwkvtok_encoder* enc, const void* chunk, siz
  * and resets the encoder for a new input. */
 rwkvtok_result rwkvtok_encoder_finish(rwkvtok_encoder* enc, uint32_t* ids, size_t capacity);
 
+/* --- One long text on several threads -----------------------------------------------------
+ *
+ * Cut the text anywhere into parts, encode each part on its own thread with rwkvtok_encode_part,
+ * then, once all are done, call rwkvtok_join_parts on one thread: ids[0..result.count) are then
+ * exactly the ids of rwkvtok_encode. The caller owns the threads and all the memory: one ids
+ * buffer with room for one id per byte of text, shared by all parts, and one rwkvtok_part each.
+ * Joining re-encodes a few bytes at each cut (where the tokenizations from either side agree
+ * again), so parts of a few hundred KB and more cost next to nothing to join. */
+typedef struct rwkvtok_part {
+  size_t begin;    /* the caller's: the part's first byte; the first part begins at 0 */
+  size_t end;      /* the caller's: where the next part begins; the last part ends at the size */
+  size_t count;    /* rwkvtok_encode_part's: ids written at ids[begin], ids[begin + 1], ... */
+  size_t last_end; /* rwkvtok_encode_part's: where the part's last token ends (>= end) */
+} rwkvtok_part;
+
+/* Encodes the tokens that start in [part->begin, part->end) of text[0..size), greedily from
+ * part->begin, into ids[part->begin...]. Parts never write outside their own range of ids. */
+rwkvtok_status rwkvtok_encode_part(const rwkvtok_tokenizer* tok, const void* text, size_t size,
+                                   rwkvtok_part* part, uint32_t* ids);
+/* Joins the encoded parts (in order, covering the text) into ids[0..count). The parts and their
+ * ids must be as rwkvtok_encode_part left them. Parts that do not cover the text end to end, or
+ * ids that name no token where joining reads them, are RWKVTOK_INVALID_ARGUMENT (position: the
+ * part), and ids is then unspecified. */
+rwkvtok_result rwkvtok_join_parts(const rwkvtok_tokenizer* tok, const void* text, size_t size,
+                                  const rwkvtok_part* parts, size_t part_count, uint32_t* ids);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif
@@ -282,6 +308,12 @@ class Tokenizer {
   // tokens and its position the number of tokens that prefix encodes to.
   Result Count(const void* text, size_t size) const noexcept;
   Result Prefix(const void* text, size_t size, size_t max_tokens) const noexcept;
+
+  // One long text on several threads, as rwkvtok_encode_part and rwkvtok_join_parts.
+  using Part = rwkvtok_part;
+  Status EncodePart(const void* text, size_t size, Part* part, uint32_t* ids) const noexcept;
+  Result JoinParts(const void* text, size_t size, const Part* parts, size_t part_count,
+                   uint32_t* ids) const noexcept;
 
   // The size of the id space: every valid id is below it (65530 for World).
   uint32_t token_count() const noexcept { return token_count_; }

@@ -71,82 +71,108 @@ static size_t EncodePlain(const Tokenizer& tok, const uint8_t* in, size_t size, 
   return emitted;
 }
 
+// Greedy tokenization from any position is fixed. So a text can be cut into segments, each
+// encoded from its own start (by another lane or thread), and joined: the true tokenization
+// enters a segment where the previous segment's last true token ends; re-encode from there until
+// it lands on one of the segment's token boundaries, and from that one on the segment's tokens
+// are the true ones.
+struct Segment {
+  size_t begin;     // the segment's tokens were encoded from here...
+  size_t end;       // ...and are those that start before here
+  uint32_t* ids;    // their ids
+  size_t count;
+  size_t last_end;  // where the last of them ends
+};
+
+// Tokens re-encoded while joining a segment before the tokenizations agree; beyond this (never
+// seen on real text) the rest of the input is encoded plainly.
+constexpr size_t kJoinScratch = 32;
+
+enum class Joined { kYes, kRestEncodedPlainly, kBadId };
+
+// Appends the true tokens that start in `seg` to out[*written..), given that the true
+// tokenization enters it at *entry; updates both. `seg.ids` may lie in `out` at or after
+// out[*written]: every true token starts at a distinct byte, so the ids written never overtake
+// the segment's ids still to be read. Gives up after kJoinScratch tokens and encodes the rest of
+// the input plainly (then *written is final). Of the segment's ids it reads only those before the
+// point of agreement, and checks them: a caller's parts may be damaged.
+static Joined JoinSegment(const Tokenizer& tok, const uint8_t* in, size_t size,
+                          const Segment& seg, uint32_t* out, size_t* written, size_t* entry) {
+  uint32_t scratch[kJoinScratch];
+  size_t scratched = 0;
+  size_t index = 0;              // the segment's next token
+  size_t seg_pos = seg.begin;    // where it starts
+  size_t pos = *entry;           // where the true tokenization is
+  while (true) {
+    const bool seg_left = index < seg.count;
+    if (seg_left && seg_pos == pos) break;
+    if (seg_left && seg_pos < pos) {
+      const uint32_t id = seg.ids[index++];
+      if (!Internal::IsValidId(tok, id) || id == blob::kEndOfTextId) return Joined::kBadId;
+      seg_pos += Internal::TokenLength(tok, id);
+      continue;
+    }
+    if (!seg_left && pos >= seg.end) break;  // never agreed: the whole segment was re-encoded
+    if (scratched == kJoinScratch) {
+      memcpy(out + *written, scratch, sizeof(scratch));
+      *written = EncodePlain(tok, in, size, pos, out, *written + scratched, SIZE_MAX);
+      return Joined::kRestEncodedPlainly;
+    }
+    const Match m = Internal::LongestMatch(tok, in + pos, size - pos);
+    scratch[scratched++] = m.id;
+    pos += m.length;
+  }
+  const size_t kept = seg.count - index;
+  memmove(out + *written + scratched, seg.ids + index, kept * sizeof(uint32_t));
+  memcpy(out + *written, scratch, scratched * sizeof(uint32_t));
+  *written += scratched + kept;
+  *entry = kept > 0 ? seg.last_end : pos;
+  return Joined::kYes;
+}
+
+// Encodes the tokens that start in [begin, end), greedily from `begin`, into ids[0..).
+static Segment EncodeSegment(const Tokenizer& tok, const uint8_t* in, size_t size, size_t begin,
+                             size_t end, uint32_t* ids) {
+  Segment seg{begin, end, ids, 0, begin};
+  while (seg.last_end < end) {
+    const Match m = Internal::LongestMatch(tok, in + seg.last_end, size - seg.last_end);
+    ids[seg.count++] = m.id;
+    seg.last_end += m.length;
+  }
+  return seg;
+}
+
 #if RWKVTOK_LANES
 // Positions inside a window are 32-bit.
 constexpr size_t kLaneWindow = size_t{1} << 30;
-// Tokens re-encoded while joining two lanes before they agree; beyond this (never seen on real
-// text) the rest of the input is encoded plainly.
-constexpr size_t kJoinScratch = 32;
 
-// Encodes text[from..) in lanes over [from, from + window) into out[written..); returns false if
-// it had to finish the whole input plainly. Updates `from` (a token boundary past the window)
-// and `written`.
+// Encodes text[*from..) in lanes over [*from, *from + window) into out[*written..); returns false
+// if it had to finish the whole input plainly. Moves *from to a token boundary past the window.
 static bool EncodeWindowInLanes(const Tokenizer& tok, const lanes::Trie& trie, size_t lane_count,
                                 const uint8_t* in, size_t size, size_t* from, size_t window,
                                 uint32_t* out, size_t* written) {
   uint32_t begin[lanes::kMaxLanes] = {}, end[lanes::kMaxLanes] = {};
-  uint32_t boundary[lanes::kMaxLanes], next[lanes::kMaxLanes];
+  uint32_t start[lanes::kMaxLanes], next[lanes::kMaxLanes];
   const size_t segment = window / lane_count;
   for (size_t k = 0; k < lane_count; ++k) {
     begin[k] = static_cast<uint32_t>(k * segment);
     end[k] = static_cast<uint32_t>(k + 1 == lane_count ? window : (k + 1) * segment);
   }
-  const uint8_t* text = in + *from;
-  uint32_t* lane_out = out + *written;  // index = position in the window: room for one id per byte
-  lanes::Walk(trie, text, begin, end, boundary, next, lane_out);
+  // Lane ids go to out[*written + position in the window]: room for one id per byte.
+  uint32_t* lane_out = out + *written;
+  lanes::Walk(trie, in + *from, begin, end, start, next, lane_out);
 
-  // Finish each lane's segment: its units become ids, boundary[k] becomes the end of its last
-  // token and next[k] the end of its ids.
-  const size_t rest = size - *from;
+  size_t entry = *from;
   for (size_t k = 0; k < lane_count; ++k) {
+    // The lane's units become ids; then the plain walk finishes its segment.
     for (uint32_t i = begin[k]; i < next[k]; ++i) lane_out[i] = Internal::UnitToken(tok, lane_out[i]);
-    size_t pos = boundary[k];
-    uint32_t index = next[k];
-    while (pos < end[k]) {
-      const Match m = Internal::LongestMatch(tok, text + pos, rest - pos);
-      lane_out[index++] = m.id;
-      pos += m.length;
-    }
-    boundary[k] = static_cast<uint32_t>(pos);
-    next[k] = index;
+    Segment seg = EncodeSegment(tok, in, size, *from + start[k], *from + end[k], lane_out + next[k]);
+    seg.begin = *from + begin[k];
+    seg.ids = lane_out + begin[k];
+    seg.count += next[k] - begin[k];
+    if (JoinSegment(tok, in, size, seg, out, written, &entry) != Joined::kYes) return false;
   }
-
-  // Join: the true tokenization enters lane k's segment at `entry`. Re-encode from there until it
-  // lands on one of lane k's token boundaries, then take lane k's tokens from that one on.
-  size_t joined = next[0];
-  size_t entry = boundary[0];
-  for (size_t k = 1; k < lane_count; ++k) {
-    uint32_t scratch[kJoinScratch];
-    size_t scratched = 0;
-    size_t index = begin[k];     // lane k's next token
-    size_t lane_pos = begin[k];  // where it starts
-    size_t pos = entry;          // where the true tokenization is
-    while (true) {
-      const bool lane_left = index < next[k];
-      if (lane_left && lane_pos == pos) break;
-      if (lane_left && lane_pos < pos) {
-        lane_pos += Internal::TokenLength(tok, lane_out[index++]);
-        continue;
-      }
-      if (!lane_left && pos >= end[k]) break;  // lane k never agreed: its segment is re-encoded
-      if (scratched == kJoinScratch) {
-        memcpy(lane_out + joined, scratch, sizeof(scratch));
-        *written = EncodePlain(tok, in, size, *from + pos, out, *written + joined + scratched,
-                               SIZE_MAX);
-        return false;
-      }
-      const Match m = Internal::LongestMatch(tok, text + pos, rest - pos);
-      scratch[scratched++] = m.id;
-      pos += m.length;
-    }
-    const size_t kept = index < next[k] ? next[k] - index : 0;
-    memmove(lane_out + joined + scratched, lane_out + index, kept * sizeof(uint32_t));
-    memcpy(lane_out + joined, scratch, scratched * sizeof(uint32_t));
-    joined += scratched + kept;
-    entry = kept > 0 ? boundary[k] : pos;
-  }
-  *written += joined;
-  *from += entry;
+  *from = entry;
   return true;
 }
 
@@ -164,6 +190,69 @@ size_t EncodeInLanes(const Tokenizer& tok, size_t lane_count, const uint8_t* in,
   return EncodePlain(tok, in, size, from, out, written, SIZE_MAX);
 }
 #endif  // RWKVTOK_LANES
+
+Status Tokenizer::EncodePart(const void* text, size_t size, Part* part,
+                             uint32_t* ids) const noexcept {
+  if (part == nullptr || (text == nullptr && size != 0) || (ids == nullptr && size != 0) ||
+      part->begin > part->end || part->end > size) {
+    return Status::kInvalidArgument;
+  }
+  const uint8_t* in = static_cast<const uint8_t*>(text);
+  const size_t begin = part->begin, end = part->end;
+#if RWKVTOK_LANES
+  const size_t lane_count = lanes::LaneCount();
+  if (lane_count >= 8 && lane_count <= lanes::kMaxLanes &&
+      end - begin >= kLaneMinSegment * lane_count) {
+    // The lanes see the part as if the text ended with it, which can change only tokens that
+    // start within max_token_length of its end: those are encoded again with the bytes after it.
+    size_t count = EncodeInLanes(*this, lane_count, in + begin, end - begin, ids + begin,
+                                 kLaneMinSegment);
+    size_t pos = end;
+    while (count > 0 && pos > end - max_token_length_) {
+      pos -= Internal::TokenLength(*this, ids[begin + --count]);
+    }
+    const Segment tail = EncodeSegment(*this, in, size, pos, end, ids + begin + count);
+    part->count = count + tail.count;
+    part->last_end = tail.last_end;
+    return Status::kOk;
+  }
+#endif
+  const Segment seg = EncodeSegment(*this, in, size, begin, end, ids + begin);
+  part->count = seg.count;
+  part->last_end = seg.last_end;
+  return Status::kOk;
+}
+
+Result Tokenizer::JoinParts(const void* text, size_t size, const Part* parts, size_t part_count,
+                            uint32_t* ids) const noexcept {
+  if ((text == nullptr && size != 0) || (ids == nullptr && size != 0) ||
+      (parts == nullptr && part_count != 0)) {
+    return MakeResult(Status::kInvalidArgument, 0);
+  }
+  // The parts must cover the text in order, each within its own range of ids.
+  size_t expected_begin = 0;
+  for (size_t k = 0; k < part_count; ++k) {
+    const Part& p = parts[k];
+    if (p.begin != expected_begin || p.end < p.begin || p.end > size || p.count > p.end - p.begin ||
+        p.last_end < p.end || p.last_end > size || (p.count == 0 && p.end != p.begin)) {
+      return MakeResult(Status::kInvalidArgument, 0, k);
+    }
+    expected_begin = p.end;
+  }
+  if (expected_begin != size) return MakeResult(Status::kInvalidArgument, 0, part_count);
+
+  const uint8_t* in = static_cast<const uint8_t*>(text);
+  size_t written = 0;
+  size_t entry = 0;
+  for (size_t k = 0; k < part_count; ++k) {
+    const Segment seg{parts[k].begin, parts[k].end, ids + parts[k].begin, parts[k].count,
+                      parts[k].last_end};
+    const Joined joined = JoinSegment(*this, in, size, seg, ids, &written, &entry);
+    if (joined == Joined::kBadId) return MakeResult(Status::kInvalidArgument, 0, k);
+    if (joined == Joined::kRestEncodedPlainly) break;
+  }
+  return MakeResult(Status::kOk, written);
+}
 
 // Greedy longest match over the whole input. Long inputs with room for one id per byte go
 // through the lanes when the CPU has wide enough vectors; the result is the same.
