@@ -1,5 +1,6 @@
 #!/bin/bash
-# End-to-end tests of the rwkvtok command line tool (tools/cli.cc).
+# End-to-end tests of the rwkvtok command line tool (tools/cli.cc): commands, formats, options,
+# errors. tests/cli_threads_test.sh and tests/cli_memory_test.sh cover --threads and large inputs.
 
 set -euo pipefail
 
@@ -26,8 +27,9 @@ run() {
   "$BIN" "$@" <"$T/in" >"$T/out" 2>"$T/err" || rc=$?
 }
 
-expect_rc() {  # expect_rc CODE WHAT
+expect_rc() {  # expect_rc CODE WHAT; a success also writes nothing to stderr (no progress line)
   [[ "$rc" == "$1" ]] || fail "$2: exit status $rc, expected $1"
+  [[ "$1" != 0 || ! -s "$T/err" ]] || fail "$2: succeeded but wrote to stderr"
 }
 
 expect_out() {  # expect_out FILE WHAT: stdout equals the bytes of FILE
@@ -182,5 +184,229 @@ expect_rc 0 "count of empty --text"
 run decode "$T/empty"
 expect_rc 0 "decode of an empty file"
 expect_empty_out "decode of an empty file"
+
+
+# --- formats: every one round-trips arbitrary bytes, and all carry the same ids.
+
+python3 -c 'import random, sys
+r = random.Random(5)
+sys.stdout.buffer.write(bytes(r.randrange(256) for _ in range(30000)))' >"$T/random"
+{ cat "$T/bytes" "$T/text"; printf '\r\n\000\000 naïve 日本語 \xe6\x97\n'; cat "$T/random"; } >"$T/mix"
+run encode "$T/mix"
+expect_rc 0 "encode of mixed bytes"
+cp "$T/out" "$T/mix.ids"
+n_ids=$(wc -l <"$T/mix.ids")
+for format in lines json u16 u32; do
+  run encode --format "$format" "$T/mix"
+  expect_rc 0 "encode --format $format"
+  cp "$T/out" "$T/mix.$format"
+  run decode --format "$format" "$T/mix.$format"
+  expect_rc 0 "decode --format $format"
+  expect_out "$T/mix" "round trip through --format $format"
+  run count --format "$format" "$T/mix"
+  [[ "$(cat "$T/out")" == "$n_ids" ]] || fail "count --format $format is '$(cat "$T/out")', not $n_ids"
+done
+cmp -s "$T/mix.lines" "$T/mix.ids" || fail "--format lines differs from the default"
+(( $(wc -c <"$T/mix.u16") == 2 * n_ids )) || fail "u16 output is not 2 bytes per id"
+(( $(wc -c <"$T/mix.u32") == 4 * n_ids )) || fail "u32 output is not 4 bytes per id"
+# Each format read back by Python gives the lines' ids.
+python3 -c 'import json, sys; print("\n".join(map(str, json.load(sys.stdin))))' <"$T/mix.json" \
+  >"$T/py.ids" || fail "the JSON output does not parse"
+cmp -s "$T/py.ids" "$T/mix.ids" || fail "the JSON array's ids differ from the lines"
+for format in u16:H u32:I; do
+  python3 -c 'import struct, sys
+values = struct.iter_unpack("<" + sys.argv[1], sys.stdin.buffer.read())
+print("\n".join(str(v) for (v,) in values))' "${format#*:}" \
+    <"$T/mix.${format%:*}" >"$T/py.ids"
+  cmp -s "$T/py.ids" "$T/mix.ids" || fail "--format ${format%:*} values differ from the lines"
+done
+run encode --format json --text ""
+expect_rc 0 "json of no ids"
+[[ "$(cat "$T/out")" == "[]" ]] || fail "json of no ids is '$(cat "$T/out")'"
+run encode --format=json --text "Hello"
+[[ "$(cat "$T/out")" == "[33155]" ]] || fail "--format=json Hello is '$(cat "$T/out")'"
+
+# Decode reads JSON with any whitespace, and only JSON arrays of ids.
+run decode --format json --text $' [ 33155 ,\n\t45,1\r\n]\n '
+expect_rc 0 "decode of spaced JSON"
+printf 'Hello,\000' >"$T/expected"
+expect_out "$T/expected" "decode of spaced JSON"
+run decode --format json --text "[]"
+expect_rc 0 "decode of an empty JSON array"
+expect_empty_out "decode of an empty JSON array"
+check_json_error() {  # check_json_error INPUT MESSAGE
+  run decode --format json --text "$1"
+  expect_rc 1 "decode of JSON '$1'"
+  expect_err "$2" "decode of JSON '$1'"
+}
+check_json_error "" "ends before the array of ids is closed"
+check_json_error "33155" "at byte 1: expected '['"
+check_json_error "[1,,2]" "at byte 4: expected an id"
+check_json_error "[1 2]" "at byte 4: expected ',' or ']'"
+check_json_error "[1,2" "ends before the array of ids is closed"
+check_json_error "[1,2,]" "at byte 6: expected an id"
+check_json_error "[1]]" "at byte 4: expected nothing after the array"
+check_json_error "[-1]" "at byte 2: expected an id or ']'"
+check_json_error "[1.5]" "at byte 3: expected ',' or ']'"
+check_json_error "[1,99999999999]" "invalid id '99999999999' at position 2: too large"
+check_json_error "[1,65530]" "invalid id 65530 at position 2:"
+
+# Binary ids: whole ids only; values that name no token are invalid ids.
+printf 'A' >"$T/odd"
+run decode --format u16 "$T/odd"
+expect_rc 1 "u16 input of 1 byte"
+expect_err "u16 input has an odd number of bytes (1 byte)" "u16 input of 1 byte"
+printf '\001\000\000\000\002' >"$T/five"
+run decode --format u32 "$T/five"
+expect_rc 1 "u32 input of 5 bytes"
+expect_err "u32 input of 5 bytes is not a multiple of 4 bytes" "u32 input of 5 bytes"
+printf '\111\000\372\377' >"$T/u16bad"
+run decode --format u16 "$T/u16bad"
+expect_rc 1 "u16 id 65530"
+expect_err "invalid id 65530 at position 2:" "u16 id 65530"
+printf '\377\377\377\377' >"$T/u32bad"
+run decode --format u32 "$T/u32bad"
+expect_rc 1 "u32 id 4294967295"
+expect_err "invalid id 4294967295 at position 1:" "u32 id 4294967295"
+
+# --- numbers and ids split across read blocks (RWKVTOK_BLOCK_BYTES makes blocks tiny).
+
+for size in 1 2 3 5 7; do
+  for format in lines json u16 u32; do
+    rc=0
+    RWKVTOK_BLOCK_BYTES=$size "$BIN" decode --format "$format" "$T/mix.$format" >"$T/out" \
+      2>"$T/err" || rc=$?
+    expect_rc 0 "decode --format $format in blocks of $size"
+    expect_out "$T/mix" "decode --format $format in blocks of $size"
+  done
+  rc=0
+  RWKVTOK_BLOCK_BYTES=$size "$BIN" encode "$T/mix" >"$T/out" 2>"$T/err" || rc=$?
+  expect_rc 0 "encode in blocks of $size"
+  expect_out "$T/mix.ids" "encode in blocks of $size"
+done
+printf '1 2 abc' >"$T/in"
+RWKVTOK_BLOCK_BYTES=1 run decode
+expect_err "invalid id 'abc' at position 3:" "a bad word split across blocks"
+: >"$T/in"
+
+# --- --eos appends the end-of-text id 0, in every format; count includes it.
+
+run encode --eos --text "Hello"
+expect_rc 0 "encode --eos"
+[[ "$(cat "$T/out")" == $'33155\n0' ]] || fail "encode --eos Hello is '$(cat "$T/out")'"
+run encode --eos --format json --text "Hello"
+[[ "$(cat "$T/out")" == "[33155,0]" ]] || fail "json --eos Hello is '$(cat "$T/out")'"
+run encode --eos --format json --text ""
+[[ "$(cat "$T/out")" == "[0]" ]] || fail "json --eos of nothing is '$(cat "$T/out")'"
+run encode --eos --format u16 --text "Hello"
+printf '\203\201\000\000' >"$T/expected"
+expect_out "$T/expected" "u16 --eos Hello"
+run count --eos --text "Hello"
+[[ "$(cat "$T/out")" == "2" ]] || fail "count --eos Hello is '$(cat "$T/out")'"
+run encode --eos --threads 2 "$T/mix"
+expect_rc 0 "encode --eos --threads 2"
+{ cat "$T/mix.ids"; echo 0; } >"$T/expected"
+expect_out "$T/expected" "encode --eos --threads 2"
+run decode --text "$(cat "$T/expected")"
+expect_out "$T/mix" "decode of ids ending with 0"
+
+# --- decode --utf8: raw (default) is the exact bytes; replace is Python's 'replace'; strict fails.
+
+run decode --utf8 raw "$T/mix.ids"
+expect_rc 0 "decode --utf8 raw"
+expect_out "$T/mix" "decode --utf8 raw"
+run decode --utf8 replace "$T/mix.ids"
+expect_rc 0 "decode --utf8 replace"
+python3 -c 'import sys
+sys.stdout.buffer.write(sys.stdin.buffer.read().decode("utf-8", "replace").encode())' \
+  <"$T/mix" >"$T/expected"
+expect_out "$T/expected" "decode --utf8 replace vs Python's bytes.decode(..., 'replace')"
+printf 'Hello, 日本語 naïve \U0001F600\n' >"$T/valid"
+run encode "$T/valid"
+cp "$T/out" "$T/valid.ids"
+run decode --utf8 strict "$T/valid.ids"
+expect_rc 0 "decode --utf8 strict of valid text"
+expect_out "$T/valid" "decode --utf8 strict of valid text"
+# Ids 72, 256, 73 are the bytes 'G', 0xFF (never valid UTF-8), 'H'.
+run decode --utf8 strict --text "72 256 73"
+expect_rc 1 "strict decode of 0xFF"
+expect_err "rwkvtok: invalid UTF-8 at position 2 (id 256)" "strict decode of 0xFF"
+[[ "$(cat "$T/out")" == "G" ]] || fail "strict decode wrote '$(cat "$T/out")' before the error"
+run decode --utf8 replace --text "72 256 73"
+[[ "$(cat "$T/out")" == "G�H" ]] || fail "replace decode of 0xFF is '$(cat "$T/out")'"
+# Ids 231, 152 are the bytes E6 97: the start of a three-byte character.
+run decode --utf8 strict --text "72 231 152"
+expect_rc 1 "strict decode of an unfinished character"
+expect_err "invalid UTF-8: the input ends inside a character" "strict decode of E6 97"
+run decode --utf8 strict --text "231 152 0 72"
+expect_rc 1 "strict decode of an unfinished character before id 0"
+expect_err "before the end of text (id 0) at position 3" "strict decode of E6 97 0"
+run decode --utf8 replace --text "231 152 0 72"
+expect_rc 0 "replace decode of E6 97 0 G"
+[[ "$(cat "$T/out")" == "�G" ]] || fail "id 0 does not end the unfinished character: '$(cat "$T/out")'"
+run decode --text "231 152 0 134"  # raw: the exact bytes E6 97 85
+[[ "$(cat "$T/out")" == "旅" ]] || fail "raw decode across id 0 is '$(cat "$T/out")'"
+
+# --- --threads: any count gives the single-thread ids (tests/cli_threads_test.sh does it at size).
+
+python3 -c 'import random, sys
+r = random.Random(9)
+out = bytearray()
+while len(out) < 300000:
+    k = r.random()
+    if k < 0.4: out += bytes([r.choice(b"-= \n")]) * r.randint(1, 3000)
+    elif k < 0.7: out += "The quick brown fox, 日本語 naïve café. ".encode() * r.randint(1, 5)
+    else: out += bytes(r.randrange(256) for _ in range(r.randint(1, 200)))
+sys.stdout.buffer.write(out)' >"$T/runs"
+run encode "$T/runs"
+cp "$T/out" "$T/runs.ids"
+for threads in 0 1 2 3 8; do
+  run encode --threads "$threads" "$T/runs"
+  expect_rc 0 "encode --threads $threads"
+  expect_out "$T/runs.ids" "encode --threads $threads"
+done
+# Tiny blocks: many block and part boundaries, each inside some token or run.
+for setting in 129:2 997:3 5000:8; do
+  rc=0
+  RWKVTOK_BLOCK_BYTES=${setting%:*} "$BIN" encode --threads "${setting#*:}" "$T/runs" >"$T/out" \
+    2>"$T/err" || rc=$?
+  expect_rc 0 "encode --threads ${setting#*:} in blocks of ${setting%:*}"
+  expect_out "$T/runs.ids" "encode --threads ${setting#*:} in blocks of ${setting%:*}"
+done
+cp "$T/runs" "$T/in"
+run count --threads 3
+[[ "$(cat "$T/out")" == "$(wc -l <"$T/runs.ids")" ]] || fail "count --threads 3 from stdin"
+run encode --threads 2 --format json
+python3 -c 'import json, sys; print("\n".join(map(str, json.load(sys.stdin))))' <"$T/out" \
+  >"$T/py.ids"
+cmp -s "$T/py.ids" "$T/runs.ids" || fail "encode --threads 2 --format json from stdin"
+: >"$T/in"
+run encode --threads 4 --text "Hello"
+[[ "$(cat "$T/out")" == "33155" ]] || fail "encode --threads 4 of a short text"
+run encode --threads 4 "$T/empty"
+expect_rc 0 "encode --threads 4 of an empty file"
+expect_empty_out "encode --threads 4 of an empty file"
+
+# --- option errors: one line naming the problem, exit status 2.
+
+check_usage_error() {  # check_usage_error MESSAGE ARGS...
+  local message=$1
+  shift
+  run "$@"
+  expect_rc 2 "$*"
+  expect_err "$message" "$*"
+  (( $(wc -l <"$T/err") == 1 )) || fail "$*: the error is not one line"
+}
+for value in -1 257 abc "" 2x; do
+  check_usage_error "rwkvtok: --threads must be a number from 1 to 256, not '$value'" \
+    encode --threads "$value" --text a
+done
+check_usage_error "rwkvtok: --format must be lines, json, u16 or u32, not 'xml'" encode --format xml
+check_usage_error "rwkvtok: --utf8 must be raw, replace or strict, not 'latin1'" decode --utf8 latin1
+check_usage_error "rwkvtok: --utf8 applies to decode only" encode --utf8 raw
+check_usage_error "rwkvtok: --eos applies to encode and count only" decode --eos
+check_usage_error "rwkvtok: --threads applies to encode and count only" decode --threads 2
+run encode --format
+expect_rc 2 "--format without a value"
 
 echo "PASS"
