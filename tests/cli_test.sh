@@ -17,13 +17,15 @@ fail() {
 }
 
 [[ -x "$BIN" ]] || fail "rwkvtok binary not found at $BIN"
+# Cross builds run the tool under an emulator (third_party/toolchains/qemu_aarch64.sh sets it).
+EMULATOR=(${RWKVTOK_EMULATOR:-})
 
 # run ARGS...: runs the tool with stdin from $T/in (empty unless written), stdout to $T/out and
 # stderr to $T/err; sets rc to its exit status.
 : >"$T/in"
 run() {
   rc=0
-  "$BIN" "$@" <"$T/in" >"$T/out" 2>"$T/err" || rc=$?
+  "${EMULATOR[@]}" "$BIN" "$@" <"$T/in" >"$T/out" 2>"$T/err" || rc=$?
 }
 
 expect_rc() {  # expect_rc CODE WHAT
