@@ -92,6 +92,8 @@ def run(args, **kwargs):
     result = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
     if result.returncode != 0:
         sys.exit("size_report: %s failed:\n%s%s" % (" ".join(args), result.stdout, result.stderr))
+    if result.stderr:  # compiler warnings
+        print(result.stderr, end="")
     return result.stdout
 
 
@@ -114,9 +116,7 @@ def compile_library(root, include_dirs, work):
                             ["-I" + d for d in include_dirs] +
                             ["-c", os.path.join(root, "lib", source), "-o", obj])
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-        for output in pool.map(run, jobs):
-            if output:
-                print(output)
+        list(pool.map(run, jobs))
     return objects
 
 
@@ -286,8 +286,16 @@ def main():
                  " or pass --gen-dir" % gen_dir)
     if shutil.which(TOOL + "g++") is None:
         sys.exit("size_report: arm-none-eabi-g++ is missing: run tools/setup.sh")
-    work = args.work or tempfile.mkdtemp(prefix="rwkvtok-size-",
-                                         dir=os.environ.get("TEST_TMPDIR"))
+    if args.work:
+        return report(args, root, gen_dir, args.work)
+    work = tempfile.mkdtemp(prefix="rwkvtok-size-", dir=os.environ.get("TEST_TMPDIR"))
+    try:
+        return report(args, root, gen_dir, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def report(args, root, gen_dir, work):
     include_dirs = [root, gen_dir]
     linker_script = os.path.join(root, "tools", "cortex_m", "cortex_m.ld")
 

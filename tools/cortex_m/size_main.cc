@@ -16,9 +16,9 @@ extern "C" uint32_t __stack_top__[];
 
 namespace {
 
-uint8_t text[256];
-uint32_t ids[256];
-uint8_t bytes[1024];
+[[maybe_unused]] uint8_t text[256];
+[[maybe_unused]] uint32_t ids[256];
+[[maybe_unused]] uint8_t bytes[1024];
 volatile size_t sink;
 
 void Use(const rwkvtok::Result& r) { sink = r.count + r.position + static_cast<size_t>(r.status); }
