@@ -1,16 +1,63 @@
 // The built-in World vocabulary: constexpr arrays generated at build time from
 // rwkv_vocab_v20230424.txt by //tools:rwkvtok_gen, so they live in read-only memory (flash on a
 // microcontroller) and need no initialisation.
+//
+// Small devices can leave half of them out (README, "Microcontrollers"), defining for the library:
+//   RWKVTOK_NO_DECODE  keeps only what encoding reads: the trie (units, unit_tokens);
+//   RWKVTOK_NO_ENCODE  keeps only what decoding reads: the decode table (token_offsets, token_bytes).
+// The half left out is replaced by a tiny stand-in, so that calling it stays memory-safe.
 
+#include "lib/blob_format.h"
 #include "lib/internal.h"
 #include "lib/rwkvtok.h"
 #include "lib/world_blob.h"
 
+#if defined(RWKVTOK_NO_DECODE) && defined(RWKVTOK_NO_ENCODE)
+#error "RWKVTOK_NO_DECODE and RWKVTOK_NO_ENCODE together leave nothing of the tokenizer"
+#endif
+
 namespace rwkvtok {
+namespace {
+
+#ifdef RWKVTOK_NO_ENCODE
+// The trie stand-in: a root and one child per byte value, each a one-byte token with id 0 (end of
+// text, which real text never encodes to), so every byte encodes to id 0.
+struct ByteTrie {
+  uint32_t units[257];
+  uint16_t unit_tokens[257];
+};
+constexpr ByteTrie MakeByteTrie() {
+  ByteTrie trie{};
+  trie.units[blob::kRootUnit] = blob::MakeUnit(1, false, false, 0);
+  for (uint32_t byte = 0; byte < 256; ++byte) {
+    trie.units[1 + byte] = blob::MakeUnit(0, true, true, static_cast<uint8_t>(byte));
+  }
+  return trie;
+}
+constexpr ByteTrie kByteTrie = MakeByteTrie();
+constexpr const uint32_t* kUnits = kByteTrie.units;
+constexpr const uint16_t* kUnitTokens = kByteTrie.unit_tokens;
+#else
+constexpr const uint32_t* kUnits = world_blob::kUnits;
+constexpr const uint16_t* kUnitTokens = world_blob::kUnitTokens;
+#endif
+
+#ifdef RWKVTOK_NO_DECODE
+// The decode table stand-in: an id space of one id, 0 (end of text, no bytes), so every other id
+// is reported as invalid.
+constexpr uint32_t kTokenOffsets[2] = {0, 0};
+constexpr uint8_t kTokenBytes[1] = {0};
+constexpr uint32_t kTokenCount = 1;
+#else
+constexpr const uint32_t* kTokenOffsets = world_blob::kTokenOffsets;
+constexpr const uint8_t* kTokenBytes = world_blob::kTokenBytes;
+constexpr uint32_t kTokenCount = world_blob::kTokenCount;
+#endif
+
+}  // namespace
 
 Tokenizer Tokenizer::World() noexcept {
-  return Internal::Make(world_blob::kUnits, world_blob::kUnitTokens, world_blob::kTokenOffsets,
-                        world_blob::kTokenBytes, world_blob::kTokenCount,
+  return Internal::Make(kUnits, kUnitTokens, kTokenOffsets, kTokenBytes, kTokenCount,
                         world_blob::kMaxTokenLength, world_blob::kVocabChecksum);
 }
 

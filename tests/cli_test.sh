@@ -18,13 +18,15 @@ fail() {
 }
 
 [[ -x "$BIN" ]] || fail "rwkvtok binary not found at $BIN"
+# Cross builds run the tool under an emulator (third_party/toolchains/qemu_aarch64.sh sets it).
+EMULATOR=(${RWKVTOK_EMULATOR:-})
 
 # run ARGS...: runs the tool with stdin from $T/in (empty unless written), stdout to $T/out and
 # stderr to $T/err; sets rc to its exit status.
 : >"$T/in"
 run() {
   rc=0
-  "$BIN" "$@" <"$T/in" >"$T/out" 2>"$T/err" || rc=$?
+  "${EMULATOR[@]}" "$BIN" "$@" <"$T/in" >"$T/out" 2>"$T/err" || rc=$?
 }
 
 expect_rc() {  # expect_rc CODE WHAT; a success also writes nothing to stderr (no progress line)
@@ -274,13 +276,13 @@ expect_err "invalid id 4294967295 at position 1:" "u32 id 4294967295"
 for size in 1 2 3 5 7; do
   for format in lines json u16 u32; do
     rc=0
-    RWKVTOK_BLOCK_BYTES=$size "$BIN" decode --format "$format" "$T/mix.$format" >"$T/out" \
+    RWKVTOK_BLOCK_BYTES=$size "${EMULATOR[@]}" "$BIN" decode --format "$format" "$T/mix.$format" >"$T/out" \
       2>"$T/err" || rc=$?
     expect_rc 0 "decode --format $format in blocks of $size"
     expect_out "$T/mix" "decode --format $format in blocks of $size"
   done
   rc=0
-  RWKVTOK_BLOCK_BYTES=$size "$BIN" encode "$T/mix" >"$T/out" 2>"$T/err" || rc=$?
+  RWKVTOK_BLOCK_BYTES=$size "${EMULATOR[@]}" "$BIN" encode "$T/mix" >"$T/out" 2>"$T/err" || rc=$?
   expect_rc 0 "encode in blocks of $size"
   expect_out "$T/mix.ids" "encode in blocks of $size"
 done
@@ -368,7 +370,7 @@ done
 # Tiny blocks: many block and part boundaries, each inside some token or run.
 for setting in 129:2 997:3 5000:8; do
   rc=0
-  RWKVTOK_BLOCK_BYTES=${setting%:*} "$BIN" encode --threads "${setting#*:}" "$T/runs" >"$T/out" \
+  RWKVTOK_BLOCK_BYTES=${setting%:*} "${EMULATOR[@]}" "$BIN" encode --threads "${setting#*:}" "$T/runs" >"$T/out" \
     2>"$T/err" || rc=$?
   expect_rc 0 "encode --threads ${setting#*:} in blocks of ${setting%:*}"
   expect_out "$T/runs.ids" "encode --threads ${setting#*:} in blocks of ${setting%:*}"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sets up a Debian 12 machine for rwkvtok, builds it and runs the CLI on a sample text.
+# Sets up a Debian 12 machine for rwkvtok, builds it and runs the CLI on a sample text. It also
+# installs what the aarch64 and Cortex-M builds need (cross compilers, QEMU).
 # Safe to rerun: each step is skipped when its work is already done. Run it as root, or as a
 # normal user with sudo (used only to install Debian packages).
 set -euo pipefail
@@ -22,6 +23,10 @@ PACKAGES=(
   bazel-bootstrap bazel-rules-java g++ libhwy-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pip ca-certificates
   clang libclang-rt-14-dev  # the fuzzers: libFuzzer and sanitizer runtimes
+  # --config=aarch64*: the cross compiler, qemu-aarch64, GoogleTest's sources (/usr/src/googletest)
+  crossbuild-essential-arm64 qemu-user googletest
+  # --config=cortex_m*, the size report: bare-metal GCC, newlib, QEMU's MPS2 boards
+  gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm
 )
 missing=()
 for package in "${PACKAGES[@]}"; do
