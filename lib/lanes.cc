@@ -20,11 +20,14 @@ namespace lanes {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-size_t LaneCountImpl() { return hn::Lanes(hn::ScalableTag<uint32_t>()); }
+// At most kMaxLanes lanes, however wide the vectors (SVE may be wider than AVX-512).
+using LaneTag = hn::CappedTag<uint32_t, kMaxLanes>;
+
+size_t LaneCountImpl() { return hn::Lanes(LaneTag()); }
 
 void WalkImpl(const Trie& trie, const uint8_t* text, const uint32_t* begin, const uint32_t* end,
               uint32_t* start, uint32_t* next, uint32_t* out) {
-  const hn::ScalableTag<uint32_t> d;
+  const LaneTag d;
   const hn::RebindToSigned<decltype(d)> di;
   using V = hn::Vec<decltype(d)>;
   // Gathers of text read 4 bytes at a byte offset; only the low byte is used.
