@@ -123,7 +123,8 @@ static Joined JoinSegment(const Tokenizer& tok, const uint8_t* in, size_t size,
     pos += m.length;
   }
   const size_t kept = seg.count - index;
-  if (kept != 0) memmove(out + *written + scratched, seg.ids + index, kept * sizeof(uint32_t));
+  uint32_t* const to = out + *written + scratched;
+  if (kept != 0 && to != seg.ids + index) memmove(to, seg.ids + index, kept * sizeof(uint32_t));
   if (scratched != 0) memcpy(out + *written, scratch, scratched * sizeof(uint32_t));
   *written += scratched + kept;
   *entry = kept > 0 ? seg.last_end : pos;
