@@ -70,29 +70,52 @@ void BM_Encode(benchmark::State& state, const Corpus* corpus) {
   SetRates(state, *corpus);
 }
 
+// 16-bit ids: Encode takes the plain walk, without lanes (as it does on every CPU without wide
+// vectors, and on microcontrollers).
+void BM_EncodePlain(benchmark::State& state, const Corpus* corpus) {
+  const rwkvtok::Tokenizer tokenizer = rwkvtok::Tokenizer::World();
+  std::vector<uint16_t> ids(corpus->text.size());
+  rwkvtok::Result r{};
+  for (auto _ : state) {
+    r = tokenizer.Encode(corpus->text.data(), corpus->text.size(), ids.data(), ids.size());
+    benchmark::DoNotOptimize(r.count);
+    benchmark::ClobberMemory();
+  }
+  ids.resize(r.count);
+  if (!std::equal(ids.begin(), ids.end(), corpus->ids.begin(), corpus->ids.end())) {
+    state.SkipWithError("plain ids differ");
+  }
+  SetRates(state, *corpus);
+}
+
 // The baseline: a plain double-array walk straight over the blob's sections, kept as simple as
 // possible so that every speed-up is measured against it.
 size_t EncodeBaseline(const uint8_t* in, size_t size, uint32_t* ids) {
   namespace blob = rwkvtok::blob;
   const uint32_t* units = rwkvtok::world_blob::kUnits;
-  const uint16_t* unit_tokens = rwkvtok::world_blob::kUnitTokens;
-  const uint32_t root_base = blob::UnitBase(units[blob::kRootUnit]);
+  const uint32_t* rank_blocks = rwkvtok::world_blob::kRankBlocks;
+  const uint16_t* ranked_tokens = rwkvtok::world_blob::kRankedTokens;
   size_t count = 0;
   size_t pos = 0;
   while (pos < size) {
-    uint32_t base = root_base;
+    uint32_t node = units[blob::kRootUnit];
     uint32_t token_unit = 0;
     size_t token_end = pos;
     for (size_t i = pos; i < size; ++i) {
-      const uint32_t child = base + in[i];
-      if ((units[child] & blob::kUnitCheckMask) != blob::UnitCheckFor(in[i])) break;
+      const uint32_t child = blob::UnitBase(node) + in[i];
+      if ((units[child] & blob::kUnitCheckMask) != blob::ExpectedCheck(node, in[i])) break;
       if (blob::UnitIsToken(units[child])) {
         token_unit = child;
         token_end = i + 1;
       }
-      base = blob::UnitBase(units[child]);
+      node = units[child];
     }
-    ids[count++] = unit_tokens[token_unit];
+    const uint32_t unit = units[token_unit];
+    if (blob::UnitHasIdInBase(unit)) {
+      ids[count++] = blob::UnitBase(unit);
+    } else {
+      ids[count++] = ranked_tokens[blob::RankOf(rank_blocks, token_unit)];
+    }
     pos = token_end;
   }
   return count;
@@ -222,6 +245,7 @@ int main(int argc, char** argv) {
     const std::string& stem = texts[i].first;
     benchmark::RegisterBenchmark(("BM_EncodeBaseline/" + stem).c_str(), BM_EncodeBaseline, &corpus);
     benchmark::RegisterBenchmark(("BM_Encode/" + stem).c_str(), BM_Encode, &corpus);
+    benchmark::RegisterBenchmark(("BM_EncodePlain/" + stem).c_str(), BM_EncodePlain, &corpus);
     for (const int64_t target : hwy::SupportedAndGeneratedTargets()) {
       benchmark::RegisterBenchmark(
           ("BM_EncodeLanes/" + std::string(hwy::TargetName(target)) + "/" + stem).c_str(),

@@ -25,11 +25,21 @@ struct Match {
 };
 
 struct Internal {
-  static Tokenizer Make(const uint32_t* units, const uint16_t* unit_tokens,
-                        const uint32_t* token_offsets, const uint8_t* token_bytes,
-                        uint32_t token_count, uint32_t max_token_length, uint64_t vocab_checksum) {
-    return Tokenizer(units, unit_tokens, token_offsets, token_bytes, token_count, max_token_length,
-                     vocab_checksum);
+  static constexpr Tokenizer Make(const uint32_t* units, const uint32_t* rank_blocks,
+                                  const uint16_t* ranked_tokens, const uint32_t* token_entries,
+                                  const uint8_t* token_bytes, uint32_t token_count,
+                                  uint32_t token_bytes_size, uint32_t max_token_length,
+                                  uint64_t vocab_checksum) {
+    return Tokenizer(units, rank_blocks, ranked_tokens, token_entries, token_bytes, token_count,
+                     token_bytes_size, max_token_length, vocab_checksum);
+  }
+
+  // The id of token unit `index`, whose value is `unit` (see "ranked" in lib/blob_format.h).
+  static inline uint32_t TokenId(const Tokenizer& tok, uint32_t index, uint32_t unit) {
+    // Both lookups, then a select: which kind a token is cannot be predicted.
+    const uint32_t ranked = tok.ranked_tokens_[blob::RankOf(tok.rank_blocks_, index)];
+    const uint32_t kept = 0u - static_cast<uint32_t>(blob::UnitHasIdInBase(unit));
+    return (blob::UnitBase(unit) & kept) | (ranked & ~kept);
   }
 
   // Follows `in` down the trie from the root, remembering the last node that ended a token.
@@ -38,24 +48,30 @@ struct Internal {
   static inline Match LongestMatch(const Tokenizer& tok, const uint8_t* in, size_t size) {
     const uint32_t* units = tok.units_;
     uint32_t base = blob::UnitBase(units[blob::kRootUnit]);
-    uint32_t token_unit = 0;
+    uint32_t token_index = 0;
+    uint32_t token_unit = blob::kUnitIdInBase;  // id 0, for empty input
     uint32_t token_length = 0;
     size_t i = 0;
     for (; i < size; ++i) {
       const uint8_t byte = in[i];
       const uint32_t next = base + byte;
       const uint32_t unit = units[next];
+      // The walk stops at every unit with kUnitIdInBase, so the parent here never has it and
+      // the expected check is the plain one.
       if ((unit & blob::kUnitCheckMask) != blob::UnitCheckFor(byte)) break;
       // A branch, not a select: predicted, it lets the next token's walk start before this
       // token's loads are back, while a select would chain every token to the one before.
       if (__builtin_expect(blob::UnitIsToken(unit), 1)) {
-        token_unit = next;
+        token_index = next;
+        token_unit = unit;
         token_length = static_cast<uint32_t>(i + 1);
         __asm__("" : "+r"(token_length));  // keeps the compiler from making it a select
+        // No token is longer: stop without probing for a child that cannot exist.
+        if (blob::UnitHasIdInBase(unit)) return Match{blob::UnitBase(unit), token_length, false};
       }
       base = blob::UnitBase(unit);
     }
-    return Match{tok.unit_tokens_[token_unit], token_length, i == size};
+    return Match{TokenId(tok, token_index, token_unit), token_length, i == size};
   }
 
   // Whether a match at the start of `available` bytes is final although the input may go on:
@@ -64,8 +80,10 @@ struct Internal {
   static inline bool IsFinal(const Tokenizer& tok, const Match& m, const uint8_t* in,
                              size_t available) {
     if (!m.reached_end || available >= tok.max_token_length_) return true;
-    uint32_t base = blob::UnitBase(tok.units_[blob::kRootUnit]);
-    for (size_t i = 0; i < available; ++i) base = blob::UnitBase(tok.units_[base + in[i]]);
+    uint32_t node = tok.units_[blob::kRootUnit];
+    for (size_t i = 0; i < available; ++i) node = tok.units_[blob::UnitBase(node) + in[i]];
+    if (blob::UnitHasIdInBase(node)) return true;
+    const uint32_t base = blob::UnitBase(node);
     for (uint32_t byte = 0; byte < 256; ++byte) {
       const uint32_t unit = tok.units_[base + byte];
       if ((unit & blob::kUnitCheckMask) == blob::UnitCheckFor(static_cast<uint8_t>(byte))) {
@@ -77,33 +95,34 @@ struct Internal {
 
 #if RWKVTOK_LANES
   static inline lanes::Trie LaneTrie(const Tokenizer& tok) {
-    const uint32_t root_base = blob::UnitBase(tok.units_[blob::kRootUnit]);
-    return lanes::Trie{tok.units_, root_base, root_base};
+    const uint32_t root = tok.units_[blob::kRootUnit];
+    return lanes::Trie{tok.units_, root, blob::UnitBase(root), tok.rank_blocks_,
+                       tok.ranked_tokens_};
   }
 #endif
 
+
   // The bytes of an id below token_count (and their number, if `length` is not null).
   static inline const uint8_t* TokenBytes(const Tokenizer& tok, uint32_t id, uint32_t* length) {
-    const uint32_t begin = tok.token_offsets_[id];
-    if (length != nullptr) *length = tok.token_offsets_[id + 1] - begin;
-    return tok.token_bytes_ + begin;
+    const uint32_t entry = tok.token_entries_[id];
+    if (length != nullptr) *length = blob::EntryLength(entry);
+    return tok.token_bytes_ + blob::EntryOffset(entry);
   }
-  static inline const uint32_t* TokenOffsets(const Tokenizer& tok) { return tok.token_offsets_; }
-  static inline uint32_t UnitToken(const Tokenizer& tok, uint32_t unit) {
-    return tok.unit_tokens_[unit];
+  static inline const uint32_t* TokenEntries(const Tokenizer& tok) { return tok.token_entries_; }
+  static inline const uint8_t* TokenPool(const Tokenizer& tok) { return tok.token_bytes_; }
+  // The id of the token at unit `index`.
+  static inline uint32_t UnitToken(const Tokenizer& tok, uint32_t index) {
+    return TokenId(tok, index, tok.units_[index]);
   }
   static inline uint32_t TokenLength(const Tokenizer& tok, uint32_t id) {
-    return tok.token_offsets_[id + 1] - tok.token_offsets_[id];
+    return blob::EntryLength(tok.token_entries_[id]);
   }
   // The size of the token bytes section: reads from it must end there.
-  static inline size_t TokenBytesSize(const Tokenizer& tok) {
-    return tok.token_offsets_[tok.token_count_];
-  }
+  static inline size_t TokenBytesSize(const Tokenizer& tok) { return tok.token_bytes_size_; }
 
   // Whether `id` names a token: below token_count and with bytes, or end of text.
   static inline bool IsValidId(const Tokenizer& tok, uint32_t id) {
-    return id < tok.token_count_ &&
-           (tok.token_offsets_[id] != tok.token_offsets_[id + 1] || id == blob::kEndOfTextId);
+    return id < tok.token_count_ && (tok.token_entries_[id] != 0 || id == blob::kEndOfTextId);
   }
 };
 

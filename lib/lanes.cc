@@ -35,11 +35,12 @@ void WalkImpl(const Trie& trie, const uint8_t* text, const uint32_t* begin, cons
 
   const V one = hn::Set(d, 1), low_byte = hn::Set(d, 0xFF);
   const V check_mask = hn::Set(d, blob::kUnitCheckMask), occupied = hn::Set(d, blob::kUnitOccupied);
-  const V token_bit = hn::Set(d, blob::kUnitIsToken), root = hn::Set(d, trie.root_base);
+  const V token_bit = hn::Set(d, blob::kUnitIsToken), root = hn::Set(d, trie.root_unit);
+  const V id_in_base = hn::Set(d, blob::kUnitIdInBase);
   const V limit = hn::Sub(hn::LoadU(d, end), hn::Set(d, kStopBefore));
 
   V pos = hn::LoadU(d, begin);
-  V base = root;
+  V node = root;
   V last_unit = hn::Set(d, trie.first_token_unit);  // replaced by the first step of every lane
   V last_end = pos;
   V token_start = pos;
@@ -51,11 +52,14 @@ void WalkImpl(const Trie& trie, const uint8_t* text, const uint32_t* begin, cons
   static_assert(kRounds + 4 < kStopBefore, "reads must stay before the segment's end");
   while (hn::AllTrue(d, hn::Lt(hn::Add(pos, hn::Set(d, kRounds)), limit))) {
     for (uint32_t round = 0; round < kRounds; ++round) {
-      const V child = hn::Add(base, byte);
+      const V child = hn::Add(hn::ShiftRight<blob::kUnitBaseShift>(node), byte);
       const V unit = hn::GatherIndex(d, trie.units, hn::BitCast(di, child));
+      // blob::ExpectedCheck, lane by lane.
+      const V expected =
+          hn::Or(hn::Or(byte, occupied), hn::ShiftLeft<1>(hn::And(node, id_in_base)));
       const V after = hn::Add(pos, one);
       const V byte_after = hn::GatherOffset(d, text32, hn::BitCast(di, after));
-      const auto ok = hn::Eq(hn::And(unit, check_mask), hn::Or(byte, occupied));
+      const auto ok = hn::Eq(hn::And(unit, check_mask), expected);
       const auto is_token = hn::And(ok, hn::Ne(hn::And(unit, token_bit), hn::Zero(d)));
       last_unit = hn::IfThenElse(is_token, child, last_unit);
       const V new_last_end = hn::IfThenElse(is_token, after, last_end);
@@ -76,12 +80,46 @@ void WalkImpl(const Trie& trie, const uint8_t* text, const uint32_t* begin, cons
       token_start = hn::IfThenElse(ok, token_start, last_end);
       pos = hn::IfThenElse(ok, after, last_end);
       byte = hn::And(hn::IfThenElse(ok, byte_after, restart_byte), low_byte);
-      base = hn::IfThenElse(ok, hn::ShiftRight<blob::kUnitBaseShift>(unit), root);
+      node = hn::IfThenElse(ok, unit, root);
       last_end = new_last_end;
     }
   }
   hn::StoreU(token_start, d, start);
   hn::StoreU(out_index, d, next);
+}
+
+// The id of each token unit (lib/blob_format.h): both lookups, then a select per lane.
+void ToIdsImpl(const Trie& trie, uint32_t* values, size_t count) {
+  const LaneTag d;
+  const hn::RebindToSigned<decltype(d)> di;
+  using V = hn::Vec<decltype(d)>;
+  const V one = hn::Set(d, 1), low_bits = hn::Set(d, blob::kRankBlockUnits - 1);
+  const V id_in_base = hn::Set(d, blob::kUnitIdInBase), low_half = hn::Set(d, 0xFFFF);
+  // ranked_tokens is read as u32 pairs; it has an even number of entries.
+  const uint32_t* ranked_pairs = reinterpret_cast<const uint32_t*>(trie.ranked_tokens);
+  static_assert(blob::kRankBlockUnits == 32, "a rank block is one 32-bit word of bits");
+  const size_t n = hn::Lanes(d);
+  size_t i = 0;
+  for (; i + n <= count; i += n) {
+    const V index = hn::LoadU(d, values + i);
+    const V unit = hn::GatherIndex(d, trie.units, hn::BitCast(di, index));
+    const V block = hn::ShiftLeft<1>(hn::ShiftRight<5>(index));
+    const V bits = hn::GatherIndex(d, trie.rank_blocks, hn::BitCast(di, block));
+    const V before = hn::GatherIndex(d, trie.rank_blocks, hn::BitCast(di, hn::Add(block, one)));
+    const V below = hn::Sub(hn::Shl(one, hn::And(index, low_bits)), one);
+    const V rank = hn::Add(before, hn::PopulationCount(hn::And(bits, below)));
+    const V pair = hn::GatherIndex(d, ranked_pairs, hn::BitCast(di, hn::ShiftRight<1>(rank)));
+    const V ranked = hn::And(hn::Shr(pair, hn::ShiftLeft<4>(hn::And(rank, one))), low_half);
+    const auto kept = hn::Ne(hn::And(unit, id_in_base), hn::Zero(d));
+    hn::StoreU(hn::IfThenElse(kept, hn::ShiftRight<blob::kUnitBaseShift>(unit), ranked), d,
+               values + i);
+  }
+  for (; i < count; ++i) {
+    const uint32_t unit = trie.units[values[i]];
+    values[i] = blob::UnitHasIdInBase(unit)
+                    ? blob::UnitBase(unit)
+                    : trie.ranked_tokens[blob::RankOf(trie.rank_blocks, values[i])];
+  }
 }
 
 }  // namespace HWY_NAMESPACE
@@ -95,12 +133,17 @@ namespace lanes {
 
 HWY_EXPORT(LaneCountImpl);
 HWY_EXPORT(WalkImpl);
+HWY_EXPORT(ToIdsImpl);
 
 size_t LaneCount() { return HWY_DYNAMIC_DISPATCH(LaneCountImpl)(); }
 
 void Walk(const Trie& trie, const uint8_t* text, const uint32_t* begin, const uint32_t* end,
           uint32_t* start, uint32_t* next, uint32_t* out) {
   HWY_DYNAMIC_DISPATCH(WalkImpl)(trie, text, begin, end, start, next, out);
+}
+
+void ToIds(const Trie& trie, uint32_t* values, size_t count) {
+  HWY_DYNAMIC_DISPATCH(ToIdsImpl)(trie, values, count);
 }
 
 }  // namespace lanes

@@ -22,21 +22,26 @@ constexpr uint32_t kStopBefore = 32;
 
 struct Trie {
   const uint32_t* units;
-  uint32_t root_base;
+  uint32_t root_unit;
   uint32_t first_token_unit;  // any unit that is a token, to start from
+  const uint32_t* rank_blocks;
+  const uint16_t* ranked_tokens;
 };
 
 // How many lanes the best target of this CPU walks; below 8 the lanes do not pay.
 size_t LaneCount();
 
 // Walks LaneCount() lanes: lane k starts at text[begin[k]] and writes the trie units of its
-// tokens (unit_tokens[unit] is the id) to out[begin[k]], out[begin[k] + 1], ... (never past
+// tokens (ToIds makes them ids) to out[begin[k]], out[begin[k] + 1], ... (never past
 // out[end[k] - 1], since every token has at least one byte).
 // All stop once some lane comes within kStopBefore bytes of its end[k], which must be at least
 // that far from begin[k]. On return lane k's token in progress started at start[k] and its next
 // id goes to out[next[k]].
 void Walk(const Trie& trie, const uint8_t* text, const uint32_t* begin, const uint32_t* end,
           uint32_t* start, uint32_t* next, uint32_t* out);
+
+// Replaces each of `count` token units by its token's id.
+void ToIds(const Trie& trie, uint32_t* values, size_t count);
 
 }  // namespace lanes
 }  // namespace rwkvtok

@@ -166,7 +166,7 @@ static bool EncodeWindowInLanes(const Tokenizer& tok, const lanes::Trie& trie, s
   size_t entry = *from;
   for (size_t k = 0; k < lane_count; ++k) {
     // The lane's units become ids; then the plain walk finishes its segment.
-    for (uint32_t i = begin[k]; i < next[k]; ++i) lane_out[i] = Internal::UnitToken(tok, lane_out[i]);
+    lanes::ToIds(trie, lane_out + begin[k], next[k] - begin[k]);
     Segment seg = EncodeSegment(tok, in, size, *from + start[k], *from + end[k], lane_out + next[k]);
     seg.begin = *from + begin[k];
     seg.ids = lane_out + begin[k];
@@ -305,8 +305,8 @@ static Result DecodeFrom(const Tokenizer& tok, const Id* ids, size_t count, void
   size_t needed = 0;
   // Local copies: stores through `out` could alias the tokenizer's fields, which would otherwise
   // be reloaded after every copy.
-  const uint32_t* const offsets = Internal::TokenOffsets(tok);
-  const uint8_t* const token_bytes = Internal::TokenBytes(tok, 0, nullptr);
+  const uint32_t* const entries = Internal::TokenEntries(tok);
+  const uint8_t* const token_bytes = Internal::TokenPool(tok);
   const size_t bytes_size = Internal::TokenBytesSize(tok);
   const size_t last_chunk_begin = bytes_size < kCopyChunk ? 0 : bytes_size - kCopyChunk;
   if (capacity >= kCopyChunk && bytes_size >= kCopyChunk) {
@@ -314,8 +314,8 @@ static Result DecodeFrom(const Tokenizer& tok, const Id* ids, size_t count, void
     for (; k < tail && needed <= last_chunk_out; ++k) {
       const Id id = ids[k];
       if (!InRange(id, token_count)) break;
-      const uint32_t begin = offsets[id];
-      const uint32_t length = offsets[id + 1] - begin;
+      const uint32_t begin = blob::EntryOffset(entries[id]);
+      const uint32_t length = blob::EntryLength(entries[id]);
       // One test for the rare cases: no bytes (end of text or a gap), long, or near the end.
       if (length - 1 < kCopyChunk && begin <= last_chunk_begin) {
         memcpy(out + needed, token_bytes + begin, kCopyChunk);

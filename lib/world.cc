@@ -3,8 +3,8 @@
 // microcontroller) and need no initialisation.
 //
 // Small devices can leave half of them out (README, "Microcontrollers"), defining for the library:
-//   RWKVTOK_NO_DECODE  keeps only what encoding reads: the trie (units, unit_tokens);
-//   RWKVTOK_NO_ENCODE  keeps only what decoding reads: the decode table (token_offsets, token_bytes).
+//   RWKVTOK_NO_DECODE  keeps only what encoding reads: the trie (units and ranked ids);
+//   RWKVTOK_NO_ENCODE  keeps only what decoding reads: the decode table (entries and byte pool).
 // The half left out is replaced by a tiny stand-in, so that calling it stays memory-safe.
 
 #include "lib/blob_format.h"
@@ -21,44 +21,49 @@ namespace {
 
 #ifdef RWKVTOK_NO_ENCODE
 // The trie stand-in: a root and one child per byte value, each a one-byte token with id 0 (end of
-// text, which real text never encodes to), so every byte encodes to id 0.
+// text, which real text never encodes to) kept in its unit, so every byte encodes to id 0.
 struct ByteTrie {
   uint32_t units[257];
-  uint16_t unit_tokens[257];
+  uint32_t rank_blocks[blob::RankBlockWords(257)];
+  uint16_t ranked_tokens[2];
 };
 constexpr ByteTrie MakeByteTrie() {
   ByteTrie trie{};
   trie.units[blob::kRootUnit] = blob::MakeUnit(1, false, false, 0);
   for (uint32_t byte = 0; byte < 256; ++byte) {
-    trie.units[1 + byte] = blob::MakeUnit(0, true, true, static_cast<uint8_t>(byte));
+    trie.units[1 + byte] = blob::MakeUnit(0, true, true, static_cast<uint8_t>(byte), true);
   }
   return trie;
 }
 constexpr ByteTrie kByteTrie = MakeByteTrie();
 constexpr const uint32_t* kUnits = kByteTrie.units;
-constexpr const uint16_t* kUnitTokens = kByteTrie.unit_tokens;
+constexpr const uint32_t* kRankBlocks = kByteTrie.rank_blocks;
+constexpr const uint16_t* kRankedTokens = kByteTrie.ranked_tokens;
 #else
 constexpr const uint32_t* kUnits = world_blob::kUnits;
-constexpr const uint16_t* kUnitTokens = world_blob::kUnitTokens;
+constexpr const uint32_t* kRankBlocks = world_blob::kRankBlocks;
+constexpr const uint16_t* kRankedTokens = world_blob::kRankedTokens;
 #endif
 
 #ifdef RWKVTOK_NO_DECODE
 // The decode table stand-in: an id space of one id, 0 (end of text, no bytes), so every other id
 // is reported as invalid.
-constexpr uint32_t kTokenOffsets[2] = {0, 0};
+constexpr uint32_t kTokenEntries[1] = {0};
 constexpr uint8_t kTokenBytes[1] = {0};
 constexpr uint32_t kTokenCount = 1;
+constexpr uint32_t kTokenBytesSize = 0;
 #else
-constexpr const uint32_t* kTokenOffsets = world_blob::kTokenOffsets;
+constexpr const uint32_t* kTokenEntries = world_blob::kTokenEntries;
 constexpr const uint8_t* kTokenBytes = world_blob::kTokenBytes;
 constexpr uint32_t kTokenCount = world_blob::kTokenCount;
+constexpr uint32_t kTokenBytesSize = world_blob::kTokenBytesSize;
 #endif
 
 }  // namespace
 
 Tokenizer Tokenizer::World() noexcept {
-  return Internal::Make(kUnits, kUnitTokens, kTokenOffsets, kTokenBytes, kTokenCount,
-                        world_blob::kMaxTokenLength, world_blob::kVocabChecksum);
+  return Internal::Make(kUnits, kRankBlocks, kRankedTokens, kTokenEntries, kTokenBytes, kTokenCount,
+                        kTokenBytesSize, world_blob::kMaxTokenLength, world_blob::kVocabChecksum);
 }
 
 }  // namespace rwkvtok

@@ -397,6 +397,36 @@ class SmallBlobTest : public ::testing::Test {
   std::unique_ptr<LoadedBlob> blob_;
 };
 
+// Leaves keep their ids in their units, unless the id is too high to be a base there; those and
+// the inner tokens are ranked.
+TEST(BlobLayout, LeavesKeepTheirIdsUnlessTooHigh) {
+  const BlobSections sections = BuildOk(SmallVocabulary() + "60000 'zzzz' 4\n");
+  std::vector<uint32_t> kept;
+  for (const uint32_t unit : sections.units) {
+    if (rwkvtok::blob::UnitHasIdInBase(unit)) kept.push_back(rwkvtok::blob::UnitBase(unit));
+  }
+  EXPECT_THAT(kept, testing::Contains(ByteId('q')));
+  for (const uint32_t id : kept) EXPECT_LT(id + 255, sections.units.size());
+  EXPECT_THAT(sections.ranked_tokens, testing::Contains(60000u));
+  EXPECT_THAT(sections.ranked_tokens, testing::Contains(kAb));  // an inner token
+  EXPECT_EQ(kept.size() + sections.ranked_tokens.size(), 256u + 7u);
+  const auto blob = Load(sections);
+  EXPECT_THAT(Encode(blob->tokenizer, "zzzzabcdefghabzzz"),
+              ElementsAre(60000u, kAbcdefgh, kAb, ByteId('z'), ByteId('z'), ByteId('z')));
+}
+
+// Tokens that are prefixes of, or lie inside, another token take no bytes of their own.
+TEST(BlobLayout, DecodePoolSharesBytes) {
+  const BlobSections sections = BuildOk(SmallVocabulary());
+  // Left: "abcdefgh", the six bytes of "\xE6\x97\xA5\xE6\x9C\xAC", "xyz", and the 240 byte
+  // values that occur in none of them.
+  EXPECT_EQ(sections.token_bytes.size(), 8u + 6u + 3u + 240u);
+  const auto blob = Load(sections);
+  for (const auto& token : ParseOk(SmallVocabulary())) {
+    EXPECT_EQ(DecodeOk(blob->tokenizer, {token.id}), token.bytes) << token.id;
+  }
+}
+
 TEST_F(SmallBlobTest, HeaderValues) {
   EXPECT_EQ(tokenizer().token_count(), 266u);  // highest id + 1
   EXPECT_EQ(tokenizer().max_token_length(), 8u);

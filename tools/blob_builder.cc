@@ -73,12 +73,26 @@ class DoubleArrayPlacer {
       }
     }
     out->units.assign(unit_count, 0);
-    out->unit_tokens.assign(unit_count, 0);
+    std::vector<int32_t> ranked_token_of(unit_count, -1);
     for (uint32_t node = 0; node < nodes_.size(); ++node) {
-      const bool is_token = nodes_[node].token >= 0;
+      const int32_t token = nodes_[node].token;
+      // A leaf keeps its id in its base if the id is a valid base.
+      const bool id_in_base = token >= 0 && nodes_[node].children.empty() &&
+                              uint64_t(token) + 255 < unit_count;
       out->units[unit_of[node]] =
-          blob::MakeUnit(base_of[node], is_token, node != 0, label_of[node]);
-      if (is_token) out->unit_tokens[unit_of[node]] = static_cast<uint16_t>(nodes_[node].token);
+          blob::MakeUnit(id_in_base ? static_cast<uint32_t>(token) : base_of[node], token >= 0,
+                         node != 0, label_of[node], id_in_base);
+      if (token >= 0 && !id_in_base) ranked_token_of[unit_of[node]] = token;
+    }
+    out->rank_blocks.assign(blob::RankBlockWords(unit_count), 0);
+    for (uint32_t unit = 0; unit < unit_count; ++unit) {
+      const uint32_t block = unit / blob::kRankBlockUnits;
+      if (unit % blob::kRankBlockUnits == 0) {
+        out->rank_blocks[2 * block + 1] = static_cast<uint32_t>(out->ranked_tokens.size());
+      }
+      if (ranked_token_of[unit] < 0) continue;
+      out->rank_blocks[2 * block] |= 1u << (unit % blob::kRankBlockUnits);
+      out->ranked_tokens.push_back(static_cast<uint16_t>(ranked_token_of[unit]));
     }
     out->trie_nodes = static_cast<uint32_t>(nodes_.size());
     return true;
@@ -119,6 +133,68 @@ class DoubleArrayPlacer {
   uint32_t first_free_ = 1;
 };
 
+// The decode pool. A token that is a prefix of another is a path to an inner node of the trie, so
+// only leaves need bytes of their own; and a leaf that occurs inside a longer leaf (found by
+// walking the trie from each of the longer leaf's inner positions) points into it. The other
+// leaves are laid end to end in id order. Fills token_entries and token_bytes.
+void BuildDecodePool(const std::vector<TrieNode>& nodes, const std::vector<VocabToken>& by_id,
+                     BlobSections* out) {
+  std::vector<const std::string*> bytes_of(out->token_count, nullptr);
+  for (const VocabToken& token : by_id) bytes_of[token.id] = &token.bytes;
+  struct Host {
+    int32_t id = -1;  // a longer leaf that contains this one...
+    uint32_t at = 0;  // ...starting at this byte of it
+  };
+  std::vector<Host> host(out->token_count);
+  std::vector<uint32_t> leaves;
+  for (const TrieNode& node : nodes) {
+    if (node.children.empty() && node.token >= 0) leaves.push_back(static_cast<uint32_t>(node.token));
+  }
+  for (const uint32_t id : leaves) {
+    const std::string& bytes = *bytes_of[id];
+    for (uint32_t at = 1; at < bytes.size(); ++at) {
+      uint32_t node = 0;
+      for (size_t i = at; i < bytes.size(); ++i) {
+        const auto& children = nodes[node].children;
+        const uint8_t byte = static_cast<uint8_t>(bytes[i]);
+        auto it = std::lower_bound(children.begin(), children.end(), std::make_pair(byte, 0u));
+        if (it == children.end() || it->first != byte) break;
+        node = it->second;
+        const TrieNode& inner = nodes[node];
+        if (inner.children.empty() && host[inner.token].id < 0) {
+          host[inner.token] = Host{static_cast<int32_t>(id), at};
+        }
+      }
+    }
+  }
+  std::vector<int64_t> offset(out->token_count, -1);
+  std::sort(leaves.begin(), leaves.end());
+  for (const uint32_t id : leaves) {
+    if (host[id].id >= 0) continue;
+    offset[id] = static_cast<int64_t>(out->token_bytes.size());
+    out->token_bytes.insert(out->token_bytes.end(), bytes_of[id]->begin(), bytes_of[id]->end());
+  }
+  // A host is longer than the leaves it holds, so longest first finds every host placed.
+  std::stable_sort(leaves.begin(), leaves.end(), [&](uint32_t a, uint32_t b) {
+    return bytes_of[a]->size() > bytes_of[b]->size();
+  });
+  for (const uint32_t id : leaves) {
+    if (host[id].id >= 0) offset[id] = offset[host[id].id] + host[id].at;
+  }
+  // An inner token's bytes begin every leaf below it; take the first.
+  for (const TrieNode& node : nodes) {
+    if (node.token < 0 || node.children.empty()) continue;
+    const TrieNode* leaf = &node;
+    while (!leaf->children.empty()) leaf = &nodes[leaf->children.front().second];
+    offset[node.token] = offset[leaf->token];
+  }
+  out->token_entries.assign(out->token_count, 0);
+  for (const VocabToken& token : by_id) {
+    out->token_entries[token.id] = blob::MakeEntry(static_cast<uint32_t>(offset[token.id]),
+                                                   static_cast<uint32_t>(token.bytes.size()));
+  }
+}
+
 }  // namespace
 
 bool BuildBlob(const std::vector<VocabToken>& tokens, BlobSections* out, std::string* error) {
@@ -142,30 +218,25 @@ bool BuildBlob(const std::vector<VocabToken>& tokens, BlobSections* out, std::st
 
   *out = BlobSections{};
   out->token_count = by_id.empty() ? 1 : by_id.back().id + 1;
-  out->token_offsets.assign(out->token_count + 1, 0);
   out->vocab_checksum = blob::kFnvOffsetBasis;
-  size_t next = 0;
-  for (uint32_t id = 0; id < out->token_count; ++id) {
-    out->token_offsets[id] = static_cast<uint32_t>(out->token_bytes.size());
-    if (next < by_id.size() && by_id[next].id == id) {
-      const std::string& bytes = by_id[next++].bytes;
-      const uint8_t* data = reinterpret_cast<const uint8_t*>(bytes.data());
-      const uint32_t length = static_cast<uint32_t>(bytes.size());
-      out->token_bytes.insert(out->token_bytes.end(), data, data + length);
-      out->max_token_length = std::max(out->max_token_length, length);
-      out->vocab_checksum = blob::VocabChecksumStep(out->vocab_checksum, id, data, length);
-    }
+  for (const VocabToken& token : by_id) {
+    const uint8_t* data = reinterpret_cast<const uint8_t*>(token.bytes.data());
+    const uint32_t length = static_cast<uint32_t>(token.bytes.size());
+    out->max_token_length = std::max(out->max_token_length, length);
+    out->vocab_checksum = blob::VocabChecksumStep(out->vocab_checksum, token.id, data, length);
   }
-  out->token_offsets[out->token_count] = static_cast<uint32_t>(out->token_bytes.size());
 
   const std::vector<TrieNode> nodes = BuildTrie(by_id);
+  BuildDecodePool(nodes, by_id, out);
   return DoubleArrayPlacer(nodes).Place(out, error);
 }
 
 std::vector<uint8_t> SerializeBlob(const BlobSections& s) {
   const uint32_t unit_count = static_cast<uint32_t>(s.units.size());
   const uint32_t token_bytes_size = static_cast<uint32_t>(s.token_bytes.size());
-  const blob::Layout layout = blob::LayoutFor(unit_count, s.token_count, token_bytes_size);
+  const uint32_t ranked_count = static_cast<uint32_t>(s.ranked_tokens.size());  // + the 0 after
+  const blob::Layout layout =
+      blob::LayoutFor(unit_count, ranked_count, s.token_count, token_bytes_size);
   std::vector<uint8_t> out(layout.total_size, 0);
   uint8_t* p = out.data();
   std::copy(std::begin(blob::kMagic), std::end(blob::kMagic), p + blob::kMagicOffset);
@@ -176,13 +247,17 @@ std::vector<uint8_t> SerializeBlob(const BlobSections& s) {
   blob::StoreU32(p + blob::kTokenCountOffset, s.token_count);
   blob::StoreU32(p + blob::kTokenBytesSizeOffset, token_bytes_size);
   blob::StoreU32(p + blob::kMaxTokenLengthOffset, s.max_token_length);
-  for (uint32_t i = 0; i < unit_count; ++i) {
-    blob::StoreU32(p + layout.units + 4 * i, s.units[i]);
-    p[layout.unit_tokens + 2 * i] = static_cast<uint8_t>(s.unit_tokens[i]);
-    p[layout.unit_tokens + 2 * i + 1] = static_cast<uint8_t>(s.unit_tokens[i] >> 8);
+  blob::StoreU32(p + blob::kRankedCountOffset, ranked_count);
+  for (size_t i = 0; i < s.units.size(); ++i) blob::StoreU32(p + layout.units + 4 * i, s.units[i]);
+  for (size_t i = 0; i < s.rank_blocks.size(); ++i) {
+    blob::StoreU32(p + layout.rank_blocks + 4 * i, s.rank_blocks[i]);
   }
-  for (uint32_t i = 0; i <= s.token_count; ++i) {
-    blob::StoreU32(p + layout.token_offsets + 4 * i, s.token_offsets[i]);
+  for (size_t i = 0; i < s.ranked_tokens.size(); ++i) {
+    p[layout.ranked_tokens + 2 * i] = static_cast<uint8_t>(s.ranked_tokens[i]);
+    p[layout.ranked_tokens + 2 * i + 1] = static_cast<uint8_t>(s.ranked_tokens[i] >> 8);
+  }
+  for (size_t i = 0; i < s.token_entries.size(); ++i) {
+    blob::StoreU32(p + layout.token_entries + 4 * i, s.token_entries[i]);
   }
   std::copy(s.token_bytes.begin(), s.token_bytes.end(), p + layout.token_bytes);
   blob::StoreU64(p + blob::kBodyChecksumOffset,
@@ -249,9 +324,15 @@ std::string EmitHeader(const BlobSections& s, const std::string& name_space,
   out += "constexpr uint64_t kVocabChecksum = " + std::string(checksum) + ";\n";
   out += "constexpr uint32_t kTokenCount = " + std::to_string(s.token_count) + ";\n";
   out += "constexpr uint32_t kMaxTokenLength = " + std::to_string(s.max_token_length) + ";\n\n";
+  out += "constexpr uint32_t kTokenBytesSize = " + std::to_string(s.token_bytes.size()) + ";\n\n";
   EmitArray("uint32_t", "kUnits", s.units, &out);
-  EmitArray("uint16_t", "kUnitTokens", s.unit_tokens, &out);
-  EmitArray("uint32_t", "kTokenOffsets", s.token_offsets, &out);
+  EmitArray("uint32_t", "kRankBlocks", s.rank_blocks, &out);
+  // The ids, the 0 after them, and a 0 more if needed for an even count (lib/lanes.cc reads
+  // them in pairs).
+  std::vector<uint16_t> ranked_and_zero = s.ranked_tokens;
+  ranked_and_zero.resize((s.ranked_tokens.size() + 2) / 2 * 2, 0);
+  EmitArray("uint16_t", "kRankedTokens", ranked_and_zero, &out);
+  EmitArray("uint32_t", "kTokenEntries", s.token_entries, &out);
   EmitBytes("kTokenBytes", s.token_bytes, &out);
   out += "}  // namespace " + name_space + "\n}  // namespace rwkvtok\n";
   return out;

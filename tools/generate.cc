@@ -78,11 +78,12 @@ int main(int argc, char** argv) {
   if (!blob_path.empty() && !WriteFile(blob_path, blob.data(), blob.size())) return 1;
 
   const size_t units = sections.units.size();
+  const size_t ranked = sections.rank_blocks.size() * 4 + sections.ranked_tokens.size() * 2;
   std::fprintf(stderr,
                "rwkvtok_gen: %zu tokens, %u trie nodes in %zu units (%.1f%% used); blob %zu bytes: "
-               "trie %zu + token ids %zu + decode table %zu\n",
+               "trie %zu + ranked ids %zu (%zu ids) + decode table %zu + byte pool %zu\n",
                tokens.size(), sections.trie_nodes, units, 100.0 * sections.trie_nodes / units,
-               blob.size(), units * 4, units * 2,
-               sections.token_offsets.size() * 4 + sections.token_bytes.size());
+               blob.size(), units * 4, ranked, sections.ranked_tokens.size(),
+               sections.token_entries.size() * 4, sections.token_bytes.size());
   return 0;
 }

@@ -66,8 +66,8 @@ IMAGES = [
 ]
 
 # The vocabulary's arrays (lib/world_blob.h), by the half of the library that reads them.
-TRIE = ["kUnits", "kUnitTokens"]
-DECODE_TABLE = ["kTokenOffsets", "kTokenBytes"]
+TRIE = ["kUnits", "kRankBlocks", "kRankedTokens"]
+DECODE_TABLE = ["kTokenEntries", "kTokenBytes"]
 
 # C library functions the library calls, with the stack they may use: newlib-nano's push at
 # most four registers (16 bytes); the bound leaves room for other C libraries.

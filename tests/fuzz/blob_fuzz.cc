@@ -25,17 +25,18 @@ using rwkvtok::Tokenizer;
 void ForgeVocabChecksum(uint8_t* b, size_t size) {
   const uint32_t token_count = blob::LoadU32(b + blob::kTokenCountOffset);
   const uint32_t token_bytes_size = blob::LoadU32(b + blob::kTokenBytesSizeOffset);
-  const blob::Layout layout = blob::LayoutFor(blob::LoadU32(b + blob::kUnitCountOffset),
-                                              token_count, token_bytes_size);
+  const blob::Layout layout =
+      blob::LayoutFor(blob::LoadU32(b + blob::kUnitCountOffset),
+                      blob::LoadU32(b + blob::kRankedCountOffset), token_count, token_bytes_size);
   if (layout.total_size > size) return;
-  const uint8_t* offsets = b + layout.token_offsets;
+  const uint8_t* entries = b + layout.token_entries;
   uint64_t checksum = blob::kFnvOffsetBasis;
   for (uint32_t id = 0; id < token_count; ++id) {
-    const uint32_t begin = blob::LoadU32(offsets + 4 * id);
-    const uint32_t end = blob::LoadU32(offsets + 4 * (id + 1));
-    if (end < begin || end > token_bytes_size) return;
-    if (end > begin) {
-      checksum = blob::VocabChecksumStep(checksum, id, b + layout.token_bytes + begin, end - begin);
+    const uint32_t entry = blob::LoadU32(entries + 4 * id);
+    const uint32_t offset = blob::EntryOffset(entry), length = blob::EntryLength(entry);
+    if (uint64_t{offset} + length > token_bytes_size) return;
+    if (length != 0) {
+      checksum = blob::VocabChecksumStep(checksum, id, b + layout.token_bytes + offset, length);
     }
   }
   blob::StoreU64(b + blob::kVocabChecksumOffset, checksum);
