@@ -33,7 +33,8 @@ Status ReadHeader(const uint8_t* data, size_t size, blob::Header* header) {
   return Status::kOk;
 }
 
-// The decode table: every token lies inside the pool and is at most max_token_length long; id 0
+// The decode table: every token lies inside the pool, followed by at least kPoolSlack bytes, and
+// is at most max_token_length long; id 0
 // (end of text) and gaps have the entry 0; the vocabulary checksum matches.
 bool TokenTableIsSound(const blob::Header& header, const uint32_t* entries, const uint8_t* bytes) {
   if (entries[blob::kEndOfTextId] != 0) return false;
@@ -42,11 +43,11 @@ bool TokenTableIsSound(const blob::Header& header, const uint32_t* entries, cons
     const uint32_t offset = blob::EntryOffset(entries[id]);
     const uint32_t length = blob::EntryLength(entries[id]);
     if (length > header.max_token_length) return false;
+    if (uint64_t{offset} + length + blob::kPoolSlack > header.token_bytes_size) return false;
     if (length == 0) {
       if (offset != 0) return false;
       continue;
     }
-    if (uint64_t{offset} + length > header.token_bytes_size) return false;
     checksum = blob::VocabChecksumStep(checksum, id, bytes + offset, length);
   }
   return checksum == header.vocab_checksum;
@@ -159,8 +160,8 @@ Status Tokenizer::FromBlob(const void* data, size_t size, Tokenizer* out) noexce
   const Status status = CheckBlob(data, size, &s);
   if (status != Status::kOk) return status;
   *out = Internal::Make(s.units, s.rank_blocks, s.ranked_tokens, s.token_entries, s.token_bytes,
-                        s.header.token_count, s.header.token_bytes_size,
-                        s.header.max_token_length, s.header.vocab_checksum);
+                        s.header.token_count, s.header.max_token_length,
+                        s.header.vocab_checksum);
   return Status::kOk;
 }
 

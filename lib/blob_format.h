@@ -52,7 +52,9 @@
 //
 // The decode table. A token's bytes are token_bytes[offset, offset + length); tokens share bytes
 // (a token that is a prefix or an inner part of another points into it), so the pool is much
-// smaller than all tokens laid end to end. Ids without a token (gaps, and id 0, the end-of-text
+// smaller than all tokens laid end to end. Every token's offset + length + kPoolSlack is at most
+// token_bytes_size (the pool ends with kPoolSlack zeros), so a reader may copy a token in
+// kPoolSlack-byte moves. Ids without a token (gaps, and id 0, the end-of-text
 // token) have the entry 0.
 
 #ifndef RWKVTOK_LIB_BLOB_FORMAT_H_
@@ -132,6 +134,7 @@ inline uint32_t RankOf(const uint32_t* rank_blocks, uint32_t unit) {
 // A decode table entry; lengths fit in 8 bits since tokens are at most kMaxTokenLength bytes.
 constexpr uint32_t kEntryLengthBits = 8;
 constexpr uint32_t kMaxTokenBytesSize = 1u << (32 - kEntryLengthBits);
+constexpr uint32_t kPoolSlack = 16;
 constexpr uint32_t EntryOffset(uint32_t entry) { return entry >> kEntryLengthBits; }
 constexpr uint32_t EntryLength(uint32_t entry) { return entry & ((1u << kEntryLengthBits) - 1); }
 constexpr uint32_t MakeEntry(uint32_t offset, uint32_t length) {

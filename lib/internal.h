@@ -28,10 +28,9 @@ struct Internal {
   static constexpr Tokenizer Make(const uint32_t* units, const uint32_t* rank_blocks,
                                   const uint16_t* ranked_tokens, const uint32_t* token_entries,
                                   const uint8_t* token_bytes, uint32_t token_count,
-                                  uint32_t token_bytes_size, uint32_t max_token_length,
-                                  uint64_t vocab_checksum) {
+                                  uint32_t max_token_length, uint64_t vocab_checksum) {
     return Tokenizer(units, rank_blocks, ranked_tokens, token_entries, token_bytes, token_count,
-                     token_bytes_size, max_token_length, vocab_checksum);
+                     max_token_length, vocab_checksum);
   }
 
   // The id of token unit `index`, whose value is `unit` (see "ranked" in lib/blob_format.h).
@@ -117,8 +116,6 @@ struct Internal {
   static inline uint32_t TokenLength(const Tokenizer& tok, uint32_t id) {
     return blob::EntryLength(tok.token_entries_[id]);
   }
-  // The size of the token bytes section: reads from it must end there.
-  static inline size_t TokenBytesSize(const Tokenizer& tok) { return tok.token_bytes_size_; }
 
   // Whether `id` names a token: below token_count and with bytes, or end of text.
   static inline bool IsValidId(const Tokenizer& tok, uint32_t id) {

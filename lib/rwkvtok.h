@@ -330,15 +330,14 @@ class Tokenizer {
   friend struct Internal;
   constexpr Tokenizer(const uint32_t* units, const uint32_t* rank_blocks,
                       const uint16_t* ranked_tokens, const uint32_t* token_entries,
-                      const uint8_t* token_bytes, uint32_t token_count, uint32_t token_bytes_size,
-                      uint32_t max_token_length, uint64_t vocab_checksum)
+                      const uint8_t* token_bytes, uint32_t token_count, uint32_t max_token_length,
+                      uint64_t vocab_checksum)
       : units_(units),
         rank_blocks_(rank_blocks),
         ranked_tokens_(ranked_tokens),
         token_entries_(token_entries),
         token_bytes_(token_bytes),
         token_count_(token_count),
-        token_bytes_size_(token_bytes_size),
         max_token_length_(max_token_length),
         vocab_checksum_(vocab_checksum) {}
 
@@ -349,7 +348,6 @@ class Tokenizer {
   const uint32_t* token_entries_;
   const uint8_t* token_bytes_;
   uint32_t token_count_;
-  uint32_t token_bytes_size_;
   uint32_t max_token_length_;
   uint64_t vocab_checksum_;
 };

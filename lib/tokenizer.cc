@@ -280,11 +280,18 @@ static Result EncodeTo(const Tokenizer& tok, const void* text, size_t size, Id* 
   return CountResult(EncodePlain(tok, in, size, 0, ids, 0, capacity), capacity);
 }
 
-// Most tokens are short, so the fast loop copies each with one 16-byte move and then advances by
-// the token's length: the next token overwrites the excess. Those excess bytes must stay inside the
-// final output, so the fast loop leaves out the shortest run of final ids that holds at least 16
-// bytes, and the exact loop copies those.
-constexpr size_t kCopyChunk = 16;
+// Most tokens are short, so the fast loop copies each with one 16-byte move (the pool has room for
+// that after every token, lib/blob_format.h) and then advances by the token's length: the next
+// token overwrites the excess. Those excess bytes must stay inside the final output, so the fast
+// loop leaves out the shortest run of final ids that holds at least 16 bytes, and the exact loop
+// copies those. It takes kDecodeBlock ids at a time, with one test for room and one for length.
+constexpr size_t kCopyChunk = blob::kPoolSlack;
+constexpr size_t kDecodeBlock = 4;
+
+// Copies a token's bytes in 16-byte moves, writing up to 15 bytes past them.
+inline void CopyInChunks(uint8_t* to, const uint8_t* from, uint32_t length) {
+  for (uint32_t i = 0; i < length; i += kCopyChunk) memcpy(to + i, from + i, kCopyChunk);
+}
 
 template <typename Id>
 static Result DecodeFrom(const Tokenizer& tok, const Id* ids, size_t count, void* bytes,
@@ -306,27 +313,34 @@ static Result DecodeFrom(const Tokenizer& tok, const Id* ids, size_t count, void
   // Local copies: stores through `out` could alias the tokenizer's fields, which would otherwise
   // be reloaded after every copy.
   const uint32_t* const entries = Internal::TokenEntries(tok);
-  const uint8_t* const token_bytes = Internal::TokenPool(tok);
-  const size_t bytes_size = Internal::TokenBytesSize(tok);
-  const size_t last_chunk_begin = bytes_size < kCopyChunk ? 0 : bytes_size - kCopyChunk;
-  if (capacity >= kCopyChunk && bytes_size >= kCopyChunk) {
-    const size_t last_chunk_out = capacity - kCopyChunk;
-    for (; k < tail && needed <= last_chunk_out; ++k) {
+  const uint8_t* const pool = Internal::TokenPool(tok);
+  if (capacity >= kCopyChunk * kDecodeBlock) {
+    const size_t last_block_out = capacity - kCopyChunk * kDecodeBlock;
+    while (k < tail && needed <= last_block_out) {
+      if (k + kDecodeBlock <= tail) {
+        const Id* id = ids + k;
+        const Id* const block_end = id + kDecodeBlock;
+#pragma GCC unroll 4
+        for (; id != block_end; ++id) {
+          if (!InRange(*id, token_count)) break;
+          const uint32_t entry = entries[*id];
+          if (((entry - 1) & 0xF0) != 0) break;  // empty (- 1 borrows) or longer than 16
+          memcpy(out + needed, pool + blob::EntryOffset(entry), kCopyChunk);
+          needed += blob::EntryLength(entry);
+        }
+        k = static_cast<size_t>(id - ids);
+        if (id == block_end) continue;
+      }
+      // One id at a time; an invalid id, or too little room, is left to the exact loop.
       const Id id = ids[k];
       if (!InRange(id, token_count)) break;
-      const uint32_t begin = blob::EntryOffset(entries[id]);
-      const uint32_t length = blob::EntryLength(entries[id]);
-      // One test for the rare cases: no bytes (end of text or a gap), long, or near the end.
-      if (length - 1 < kCopyChunk && begin <= last_chunk_begin) {
-        memcpy(out + needed, token_bytes + begin, kCopyChunk);
-      } else if (length == 0) {
-        if (static_cast<uint32_t>(id) != blob::kEndOfTextId) break;
-      } else if (length <= capacity - needed) {
-        memcpy(out + needed, token_bytes + begin, length);
-      } else {
-        break;
-      }
+      const uint32_t entry = entries[id];
+      const uint32_t length = blob::EntryLength(entry);
+      if (length == 0 && static_cast<uint32_t>(id) != blob::kEndOfTextId) break;
+      if (length > capacity - needed - (kCopyChunk - 1)) break;
+      CopyInChunks(out + needed, pool + blob::EntryOffset(entry), length);
       needed += length;
+      ++k;
     }
   }
 

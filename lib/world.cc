@@ -49,21 +49,19 @@ constexpr const uint16_t* kRankedTokens = world_blob::kRankedTokens;
 // The decode table stand-in: an id space of one id, 0 (end of text, no bytes), so every other id
 // is reported as invalid.
 constexpr uint32_t kTokenEntries[1] = {0};
-constexpr uint8_t kTokenBytes[1] = {0};
+constexpr uint8_t kTokenBytes[blob::kPoolSlack] = {};
 constexpr uint32_t kTokenCount = 1;
-constexpr uint32_t kTokenBytesSize = 0;
 #else
 constexpr const uint32_t* kTokenEntries = world_blob::kTokenEntries;
 constexpr const uint8_t* kTokenBytes = world_blob::kTokenBytes;
 constexpr uint32_t kTokenCount = world_blob::kTokenCount;
-constexpr uint32_t kTokenBytesSize = world_blob::kTokenBytesSize;
 #endif
 
 }  // namespace
 
 Tokenizer Tokenizer::World() noexcept {
   return Internal::Make(kUnits, kRankBlocks, kRankedTokens, kTokenEntries, kTokenBytes, kTokenCount,
-                        kTokenBytesSize, world_blob::kMaxTokenLength, world_blob::kVocabChecksum);
+                        world_blob::kMaxTokenLength, world_blob::kVocabChecksum);
 }
 
 }  // namespace rwkvtok

@@ -366,6 +366,8 @@ TEST_F(BlobTest, StructuralDamageIsCaughtEvenWithAValidChecksum) {
   const uint32_t pool_size = blob::LoadU32(bytes() + blob::kTokenBytesSizeOffset);
   entries[100] = blob::MakeEntry(pool_size - 1, 2);
   expect_corrupt("token past the pool");
+  entries[100] = blob::MakeEntry(pool_size - blob::kPoolSlack, 1);
+  expect_corrupt("token in the slack at the end of the pool");
   entries[100] = blob::MakeEntry(0, blob::LoadU32(bytes() + blob::kMaxTokenLengthOffset) + 1);
   expect_corrupt("token longer than the longest");
   entries[100] = entry;

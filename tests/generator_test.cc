@@ -419,8 +419,11 @@ TEST(BlobLayout, LeavesKeepTheirIdsUnlessTooHigh) {
 TEST(BlobLayout, DecodePoolSharesBytes) {
   const BlobSections sections = BuildOk(SmallVocabulary());
   // Left: "abcdefgh", the six bytes of "\xE6\x97\xA5\xE6\x9C\xAC", "xyz", and the 240 byte
-  // values that occur in none of them.
-  EXPECT_EQ(sections.token_bytes.size(), 8u + 6u + 3u + 240u);
+  // values that occur in none of them; then the slack.
+  ASSERT_EQ(sections.token_bytes.size(), 8u + 6u + 3u + 240u + rwkvtok::blob::kPoolSlack);
+  EXPECT_EQ(std::vector<uint8_t>(sections.token_bytes.end() - rwkvtok::blob::kPoolSlack,
+                                 sections.token_bytes.end()),
+            std::vector<uint8_t>(rwkvtok::blob::kPoolSlack, 0));
   const auto blob = Load(sections);
   for (const auto& token : ParseOk(SmallVocabulary())) {
     EXPECT_EQ(DecodeOk(blob->tokenizer, {token.id}), token.bytes) << token.id;
