@@ -2,8 +2,11 @@
 
 #include <cstdint>
 #include <cstring>
+#include <random>
+#include <type_traits>
 #include <string>
 #include <vector>
+#include <algorithm>
 
 #include "gtest/gtest.h"
 #include "lib/blob_format.h"
@@ -131,6 +134,89 @@ TEST(Decode, TooSmallBufferReportsSizeAndWritesOnlyWithinCapacity) {
     EXPECT_EQ(buffer.substr(0, written), kText.substr(0, written));
     EXPECT_EQ(buffer.substr(written), std::string(buffer.size() - written, '#'));
   }
+}
+
+// Every id's bytes, taken one id at a time (the exact path), and whether it is valid.
+struct TokenTable {
+  std::vector<std::string> bytes;
+  std::vector<uint32_t> short_ids, long_ids;  // up to 16 bytes, and longer
+};
+const TokenTable& WorldTokens() {
+  static const TokenTable* const table = [] {
+    const Tokenizer world = Tokenizer::World();
+    auto* t = new TokenTable;
+    for (uint32_t id = 0; id < world.token_count(); ++id) {
+      std::string bytes(world.max_token_length(), '\0');
+      const Result r = world.Decode(&id, 1, &bytes[0], bytes.size());
+      bytes.resize(r.ok() ? r.count : 0);
+      t->bytes.push_back(bytes);
+      if (r.ok() && !bytes.empty()) (bytes.size() <= 16 ? t->short_ids : t->long_ids).push_back(id);
+    }
+    return t;
+  }();
+  return *table;
+}
+
+// Random runs of short and long tokens, end of text and invalid ids, at capacities around the
+// exact size and the fast loop's block boundaries, against the bytes of the ids one by one.
+template <typename Id>
+void CheckRandomDecodes(uint32_t seed) {
+  const Tokenizer world = Tokenizer::World();
+  const TokenTable& table = WorldTokens();
+  std::mt19937 rng(seed);
+  for (int round = 0; round < 3000; ++round) {
+    std::vector<Id> ids(rng() % 120);
+    std::string expected;
+    size_t invalid_at = ids.size();
+    for (size_t k = 0; k < ids.size(); ++k) {
+      const uint32_t kind = rng() % 100;
+      int64_t id;
+      if (kind < 80) {
+        id = table.short_ids[rng() % table.short_ids.size()];
+      } else if (kind < 92) {
+        id = table.long_ids[rng() % table.long_ids.size()];
+      } else if (kind < 98) {
+        id = 0;
+      } else {
+        id = std::is_signed<Id>::value && rng() % 2 ? -1 : 65530 + rng() % 6;
+      }
+      ids[k] = static_cast<Id>(id);
+      if (invalid_at < ids.size()) continue;
+      if (id < 0 || id >= 65530) {
+        invalid_at = k;
+      } else {
+        expected += table.bytes[id];
+      }
+    }
+    const size_t capacities[] = {expected.size(), expected.size() + 1, expected.size() + 64,
+                                 rng() % (expected.size() + 1), 63, 64, 65, 79, 80, 81};
+    for (const size_t capacity : capacities) {
+      std::string out(capacity + 32, '#');
+      const Result r = world.Decode(ids.data(), ids.size(), &out[0], capacity);
+      const size_t written = std::min(expected.size(), capacity);
+      if (invalid_at < ids.size()) {
+        ASSERT_EQ(r.status, Status::kInvalidId);
+        ASSERT_EQ(r.position, invalid_at);
+        ASSERT_EQ(r.count, written);
+      } else {
+        ASSERT_EQ(r.status, capacity < expected.size() ? Status::kBufferTooSmall : Status::kOk);
+        ASSERT_EQ(r.count, expected.size());
+      }
+      ASSERT_EQ(out.substr(0, written), expected.substr(0, written)) << round << " " << capacity;
+      // Nothing past capacity; within it, nothing past the bytes unless an invalid id (which
+      // may leave up to 16 bytes of scratch after them).
+      const size_t scratch = invalid_at < ids.size() ? 16 : 0;
+      const size_t untouched = std::min(capacity, written + scratch);
+      ASSERT_EQ(out.substr(untouched), std::string(out.size() - untouched, '#'))
+          << round << " " << capacity;
+    }
+  }
+}
+
+TEST(Decode, RandomIdsMatchTheBytesOfEachId) {
+  CheckRandomDecodes<uint32_t>(1);
+  CheckRandomDecodes<uint16_t>(2);
+  CheckRandomDecodes<int32_t>(3);
 }
 
 TEST(Decode, NullPointers) {
