@@ -318,18 +318,26 @@ static Result DecodeFrom(const Tokenizer& tok, const Id* ids, size_t count, void
     const size_t last_block_out = capacity - kCopyChunk * kDecodeBlock;
     while (k < tail && needed <= last_block_out) {
       if (k + kDecodeBlock <= tail) {
+        static_assert(kDecodeBlock == 4, "the block below is written out for four ids");
         const Id* id = ids + k;
-        const Id* const block_end = id + kDecodeBlock;
-#pragma GCC unroll 4
-        for (; id != block_end; ++id) {
-          if (!InRange(*id, token_count)) break;
-          const uint32_t entry = entries[*id];
-          if (((entry - 1) & 0xF0) != 0) break;  // empty (- 1 borrows) or longer than 16
-          memcpy(out + needed, pool + blob::EntryOffset(entry), kCopyChunk);
-          needed += blob::EntryLength(entry);
+        if (InRange(id[0], token_count) && InRange(id[1], token_count) &&
+            InRange(id[2], token_count) && InRange(id[3], token_count)) {
+          const uint32_t e0 = entries[id[0]], e1 = entries[id[1]];
+          const uint32_t e2 = entries[id[2]], e3 = entries[id[3]];
+          // Every length - 1 below 16: no empty token (its - 1 borrows) and no long one.
+          if ((((e0 - 1) | (e1 - 1) | (e2 - 1) | (e3 - 1)) & 0xF0) == 0) {
+            memcpy(out + needed, pool + blob::EntryOffset(e0), kCopyChunk);
+            needed += blob::EntryLength(e0);
+            memcpy(out + needed, pool + blob::EntryOffset(e1), kCopyChunk);
+            needed += blob::EntryLength(e1);
+            memcpy(out + needed, pool + blob::EntryOffset(e2), kCopyChunk);
+            needed += blob::EntryLength(e2);
+            memcpy(out + needed, pool + blob::EntryOffset(e3), kCopyChunk);
+            needed += blob::EntryLength(e3);
+            k += kDecodeBlock;
+            continue;
+          }
         }
-        k = static_cast<size_t>(id - ids);
-        if (id == block_end) continue;
       }
       // One id at a time; an invalid id, or too little room, is left to the exact loop.
       const Id id = ids[k];
