@@ -93,8 +93,6 @@ void BM_EncodePlain(benchmark::State& state, const Corpus* corpus) {
 size_t EncodeBaseline(const uint8_t* in, size_t size, uint32_t* ids) {
   namespace blob = rwkvtok::blob;
   const uint32_t* units = rwkvtok::world_blob::kUnits;
-  const uint32_t* rank_blocks = rwkvtok::world_blob::kRankBlocks;
-  const uint16_t* ranked_tokens = rwkvtok::world_blob::kRankedTokens;
   size_t count = 0;
   size_t pos = 0;
   while (pos < size) {
@@ -114,7 +112,7 @@ size_t EncodeBaseline(const uint8_t* in, size_t size, uint32_t* ids) {
     if (blob::UnitHasIdInBase(unit)) {
       ids[count++] = blob::UnitBase(unit);
     } else {
-      ids[count++] = ranked_tokens[blob::RankOf(rank_blocks, token_unit)];
+      ids[count++] = blob::UnitBase(units[blob::UnitBase(unit) - 1]);
     }
     pos = token_end;
   }

@@ -26,7 +26,6 @@ Status ReadHeader(const uint8_t* data, size_t size, blob::Header* header) {
   header->token_count = LoadU32(data + blob::kTokenCountOffset);
   header->token_bytes_size = LoadU32(data + blob::kTokenBytesSizeOffset);
   header->max_token_length = LoadU32(data + blob::kMaxTokenLengthOffset);
-  header->ranked_count = LoadU32(data + blob::kRankedCountOffset);
   for (uint32_t offset = blob::kReservedOffset; offset < blob::kHeaderSize; offset += 4) {
     if (LoadU32(data + offset) != 0) return Status::kBlobCorrupt;
   }
@@ -53,39 +52,32 @@ bool TokenTableIsSound(const blob::Header& header, const uint32_t* entries, cons
   return checksum == header.vocab_checksum;
 }
 
-// The trie: every child index is in range, every token unit names a real token, the ranks count
-// exactly the token units that keep their id outside the unit, the root is unreachable, and every
-// byte value is a one-byte token (so encoding always makes progress).
-bool TrieIsSound(const blob::Header& header, const uint32_t* units, const uint32_t* rank_blocks,
-                 const uint16_t* ranked_tokens, const uint32_t* entries) {
-  uint32_t ranked = 0;
+// The trie: every node's child indexes are in range, every token unit names a real token (kept
+// in the unit, or in an id unit below its children), the root is unreachable, and every byte
+// value is a one-byte token (so encoding always makes progress).
+bool TrieIsSound(const blob::Header& header, const uint32_t* units, const uint32_t* entries) {
+  constexpr uint32_t kIdUnitMask = (1u << blob::kUnitBaseShift) - 1;  // zero in an id unit
   for (uint32_t u = 0; u < header.unit_count; ++u) {
-    const uint32_t* block = rank_blocks + 2 * (u / blob::kRankBlockUnits);
-    if (u % blob::kRankBlockUnits == 0 && block[1] != ranked) return false;
-    const bool ranked_bit = (block[0] >> (u % blob::kRankBlockUnits) & 1) != 0;
     const uint32_t unit = units[u];
+    if ((unit & blob::kUnitOccupied) == 0 && u != blob::kRootUnit) {
+      if ((unit & kIdUnitMask) != 0) return false;  // free, or an id unit: never walked from
+      continue;
+    }
     if (uint64_t{blob::UnitBase(unit)} + 255 >= header.unit_count) return false;
     if ((unit & blob::kUnitNoEdge) != 0) return false;
-    const bool is_token = blob::UnitIsToken(unit);
-    if (blob::UnitHasIdInBase(unit) && !is_token) return false;
-    if (ranked_bit != (is_token && !blob::UnitHasIdInBase(unit))) return false;
-    if (!is_token) continue;
-    if ((unit & blob::kUnitOccupied) == 0) return false;
-    uint32_t id;
-    if (ranked_bit) {
-      if (ranked == header.ranked_count) return false;
-      id = ranked_tokens[ranked++];
-    } else {
-      id = blob::UnitBase(unit);
+    if (!blob::UnitIsToken(unit)) {
+      if (blob::UnitHasIdInBase(unit)) return false;
+      continue;
+    }
+    uint32_t id = blob::UnitBase(unit);
+    if (!blob::UnitHasIdInBase(unit)) {
+      if (id < 2) return false;
+      const uint32_t id_unit = units[id - 1];
+      if ((id_unit & kIdUnitMask) != 0) return false;
+      id = blob::UnitBase(id_unit);
     }
     if (id == blob::kEndOfTextId || id >= header.token_count || entries[id] == 0) return false;
   }
-  // Bits past the last unit are zero, so a rank can never point past the ranked ids.
-  const uint32_t tail = header.unit_count % blob::kRankBlockUnits;
-  if (tail != 0 && (rank_blocks[2 * (header.unit_count / blob::kRankBlockUnits)] >> tail) != 0) {
-    return false;
-  }
-  if (ranked != header.ranked_count || ranked_tokens[ranked] != 0) return false;
   const uint32_t root = units[blob::kRootUnit];
   if ((root & blob::kUnitCheckMask) != 0 || blob::UnitIsToken(root) ||
       blob::UnitHasIdInBase(root)) {
@@ -104,8 +96,6 @@ bool TrieIsSound(const blob::Header& header, const uint32_t* units, const uint32
 struct Sections {
   blob::Header header;
   const uint32_t* units;
-  const uint32_t* rank_blocks;
-  const uint16_t* ranked_tokens;
   const uint32_t* token_entries;
   const uint8_t* token_bytes;
 };
@@ -119,8 +109,8 @@ Status CheckBlob(const void* data, size_t size, Sections* sections) {
   if (reinterpret_cast<uintptr_t>(data) % blob::kBlobAlignment != 0) {
     return Status::kBlobMisaligned;
   }
-  const blob::Layout layout = blob::LayoutFor(header.unit_count, header.ranked_count,
-                                              header.token_count, header.token_bytes_size);
+  const blob::Layout layout =
+      blob::LayoutFor(header.unit_count, header.token_count, header.token_bytes_size);
   if (size < layout.total_size) return Status::kBlobTruncated;
   if (size > layout.total_size) return Status::kBlobCorrupt;
   if (blob::Fnv1a64(bytes + blob::kHeaderSize, size - blob::kHeaderSize) != header.body_checksum) {
@@ -129,19 +119,15 @@ Status CheckBlob(const void* data, size_t size, Sections* sections) {
   if (header.token_count < 2 || header.token_count > blob::kMaxTokenCount ||
       header.max_token_length == 0 || header.max_token_length > blob::kMaxTokenLength ||
       header.unit_count < 256 + 1 || header.unit_count > blob::kMaxBase + 256 ||
-      header.ranked_count > header.unit_count ||
       header.token_bytes_size > blob::kMaxTokenBytesSize) {
     return Status::kBlobCorrupt;
   }
   // The sections start at multiples of 8 from a 4-aligned address, so these casts are aligned.
   sections->units = reinterpret_cast<const uint32_t*>(bytes + layout.units);
-  sections->rank_blocks = reinterpret_cast<const uint32_t*>(bytes + layout.rank_blocks);
-  sections->ranked_tokens = reinterpret_cast<const uint16_t*>(bytes + layout.ranked_tokens);
   sections->token_entries = reinterpret_cast<const uint32_t*>(bytes + layout.token_entries);
   sections->token_bytes = bytes + layout.token_bytes;
   if (!TokenTableIsSound(header, sections->token_entries, sections->token_bytes) ||
-      !TrieIsSound(header, sections->units, sections->rank_blocks, sections->ranked_tokens,
-                   sections->token_entries)) {
+      !TrieIsSound(header, sections->units, sections->token_entries)) {
     return Status::kBlobCorrupt;
   }
   return Status::kOk;
@@ -159,7 +145,7 @@ Status Tokenizer::FromBlob(const void* data, size_t size, Tokenizer* out) noexce
   Sections s{};
   const Status status = CheckBlob(data, size, &s);
   if (status != Status::kOk) return status;
-  *out = Internal::Make(s.units, s.rank_blocks, s.ranked_tokens, s.token_entries, s.token_bytes,
+  *out = Internal::Make(s.units, s.token_entries, s.token_bytes,
                         s.header.token_count, s.header.max_token_length,
                         s.header.vocab_checksum);
   return Status::kOk;

@@ -2,7 +2,7 @@
 // the runtime (which reads it) and the validator (which checks it). Changing anything here that a
 // reader could notice means bumping kVersion.
 //
-// A blob is a 64-byte header followed by five sections. Every section starts at a multiple of 8
+// A blob is a 64-byte header followed by three sections. Every section starts at a multiple of 8
 // bytes from the start of the blob; the gaps are zero. All integers are little-endian.
 //
 //   offset  header field
@@ -16,13 +16,10 @@
 //       36  u32 token_count     size of the id space: valid ids are below it
 //       40  u32 token_bytes_size
 //       44  u32 max_token_length  longest token, in bytes (at most kMaxTokenLength)
-//       48  u32 ranked_count    entries of the ranked_tokens section
-//       52  u32 reserved[3]     zero
+//       48  u32 reserved[4]     zero
 //
 //   section        type                        what it holds
 //   units          u32[unit_count]             the double-array trie used to encode (see below)
-//   rank_blocks    u32[2 * RankBlocks(units)]  where the id of a token unit is, if not in the unit
-//   ranked_tokens  u16[ranked_count + 1]       those ids, and a 0 (see below)
 //   token_entries  u32[token_count]            id -> (offset << 8 | length) into token_bytes
 //   token_bytes    u8[token_bytes_size]        a pool that contains every token's bytes
 //
@@ -32,30 +29,28 @@
 //     bit  11     zero in every unit (see below)
 //     bit  10     kUnitIdInBase: a token without children; its base field holds its id instead
 //     bit  9      kUnitIsToken: the path from the root to here spells a whole token
-//     bit  8      kUnitOccupied: this unit is a node (free slots are 0)
+//     bit  8      kUnitOccupied: this unit is a node
 //     bits 7..0   label: the byte on the edge from the parent into this node
 // so following byte c from node s is one load and one compare:
 //     t = Base(units[s]) + c;  the edge exists iff (units[t] & kUnitCheckMask) == ExpectedCheck(s, c)
 // ExpectedCheck is kUnitOccupied | c, plus bit 11 if s has kUnitIdInBase: no unit has that bit,
-// so no edge leads out of such a unit whatever its id. This check identifies the parent because no
-// two nodes with children share a base and none has base 0, the base of every other leaf. The root's low bits are 0, so no edge leads into it. Every base
-// satisfies base + 255 < unit_count, so t is always in range, and every byte value is a one-byte
-// token, so encoding always makes progress.
+// so no edge leads out of such a unit whatever its id. The check identifies the parent because no
+// two nodes share a base (leaves without kUnitIdInBase included). The root's low bits are 0, so no
+// edge leads into it. Every node's base satisfies base + 255 < unit_count, so t is always in
+// range, and every byte value is a one-byte token, so encoding always makes progress.
 //
-// Most tokens (all leaves of the trie, for World) keep their id in the unit, so the hot walk needs
-// no second table. The other token units are ranked: unit u's id is
-//     ranked_tokens[rank_blocks[2 * (u / 32) + 1] + popcount(rank_blocks[2 * (u / 32)] & below)]
-// where bit i of rank_blocks[2 * b] is set iff unit 32 * b + i is a token without kUnitIdInBase,
-// rank_blocks[2 * b + 1] counts such units before unit 32 * b, and `below` masks bits under u % 32.
-// That formula gives every unit an index of at most ranked_count, so the trailing 0 lets a reader
-// look up both kinds of id and pick one without a branch.
+// Token ids. Most tokens (all leaves of the trie, for World) keep their id in their unit. Every
+// other token unit s has base >= 2 and its id in the unit just below its children: the base field
+// of units[Base(units[s]) - 1], a unit that is not a node (kUnitOccupied clear, low 12 bits zero),
+// so no walk ever matches it. A reader may load that unit for a kUnitIdInBase token too (its id is
+// at least 1) and pick one of the two without a branch. Free units are 0.
 //
 // The decode table. A token's bytes are token_bytes[offset, offset + length); tokens share bytes
 // (a token that is a prefix or an inner part of another points into it), so the pool is much
 // smaller than all tokens laid end to end. Every token's offset + length + kPoolSlack is at most
 // token_bytes_size (the pool ends with kPoolSlack zeros), so a reader may copy a token in
-// kPoolSlack-byte moves. Ids without a token (gaps, and id 0, the end-of-text
-// token) have the entry 0.
+// kPoolSlack-byte moves. Ids without a token (gaps, and id 0, the end-of-text token) have the
+// entry 0.
 
 #ifndef RWKVTOK_LIB_BLOB_FORMAT_H_
 #define RWKVTOK_LIB_BLOB_FORMAT_H_
@@ -97,6 +92,7 @@ constexpr bool UnitIsToken(uint32_t unit) { return (unit & kUnitIsToken) != 0; }
 constexpr bool UnitHasIdInBase(uint32_t unit) { return (unit & kUnitIdInBase) != 0; }
 constexpr uint32_t UnitCheckFor(uint8_t byte) { return kUnitOccupied | byte; }
 // What units[UnitBase(parent) + byte] & kUnitCheckMask equals iff that unit is parent's child.
+// (For a kUnitIdInBase parent, nothing does.)
 constexpr uint32_t ExpectedCheck(uint32_t parent, uint8_t byte) {
   return ((parent & kUnitIdInBase) << 1) | kUnitOccupied | byte;
 }
@@ -105,30 +101,11 @@ constexpr uint32_t MakeUnit(uint32_t base, bool is_token, bool occupied, uint8_t
   return (base << kUnitBaseShift) | (id_in_base ? kUnitIdInBase : 0u) |
          (is_token ? kUnitIsToken : 0u) | (occupied ? kUnitOccupied : 0u) | label;
 }
-
-// Units per rank block, and the rank_blocks entries (two u32 per block) for `unit_count` units.
-constexpr uint32_t kRankBlockUnits = 32;
-constexpr uint64_t RankBlockWords(uint32_t unit_count) {
-  return (uint64_t{unit_count} + kRankBlockUnits - 1) / kRankBlockUnits * 2;
-}
-
-// Bits set in x; a plain bit trick where the CPU may lack an instruction for it, so that no
-// run-time library call is needed.
-inline uint32_t PopCount32(uint32_t x) {
-#if defined(__POPCNT__) || defined(__aarch64__)
-  return static_cast<uint32_t>(__builtin_popcount(x));
-#else
-  x = x - ((x >> 1) & 0x55555555u);
-  x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
-  x = (x + (x >> 4)) & 0x0F0F0F0Fu;
-  return (x * 0x01010101u) >> 24;
-#endif
-}
-
-// Where the id of ranked token unit `unit` is in ranked_tokens.
-inline uint32_t RankOf(const uint32_t* rank_blocks, uint32_t unit) {
-  const uint32_t* block = rank_blocks + 2 * (unit / kRankBlockUnits);
-  return block[1] + PopCount32(block[0] & ((1u << (unit % kRankBlockUnits)) - 1));
+// The unit below an inner token's children that holds its id; and the id of a token unit, given
+// the unit below its base (whichever kind of token it is).
+constexpr uint32_t MakeIdUnit(uint32_t id) { return id << kUnitBaseShift; }
+constexpr uint32_t UnitTokenId(uint32_t unit, uint32_t unit_below_base) {
+  return UnitBase(UnitHasIdInBase(unit) ? unit : unit_below_base);
 }
 
 // A decode table entry; lengths fit in 8 bits since tokens are at most kMaxTokenLength bytes.
@@ -152,8 +129,7 @@ enum HeaderField : uint32_t {
   kTokenCountOffset = 36,
   kTokenBytesSizeOffset = 40,
   kMaxTokenLengthOffset = 44,
-  kRankedCountOffset = 48,
-  kReservedOffset = 52,
+  kReservedOffset = 48,
 };
 
 struct Header {
@@ -164,14 +140,11 @@ struct Header {
   uint32_t token_count;
   uint32_t token_bytes_size;
   uint32_t max_token_length;
-  uint32_t ranked_count;
 };
 
 // Where each section starts, relative to the start of the blob, and where the blob ends.
 struct Layout {
   uint64_t units;
-  uint64_t rank_blocks;
-  uint64_t ranked_tokens;
   uint64_t token_entries;
   uint64_t token_bytes;
   uint64_t total_size;
@@ -182,13 +155,10 @@ constexpr uint64_t AlignSection(uint64_t offset) {
 }
 
 // 64-bit arithmetic: no field combination can overflow it.
-constexpr Layout LayoutFor(uint32_t unit_count, uint32_t ranked_count, uint32_t token_count,
-                           uint32_t token_bytes_size) {
+constexpr Layout LayoutFor(uint32_t unit_count, uint32_t token_count, uint32_t token_bytes_size) {
   Layout layout{};
   layout.units = kHeaderSize;
-  layout.rank_blocks = AlignSection(layout.units + uint64_t{unit_count} * 4);
-  layout.ranked_tokens = AlignSection(layout.rank_blocks + RankBlockWords(unit_count) * 4);
-  layout.token_entries = AlignSection(layout.ranked_tokens + (uint64_t{ranked_count} + 1) * 2);
+  layout.token_entries = AlignSection(layout.units + uint64_t{unit_count} * 4);
   layout.token_bytes = AlignSection(layout.token_entries + uint64_t{token_count} * 4);
   layout.total_size = AlignSection(layout.token_bytes + token_bytes_size);
   return layout;

@@ -25,20 +25,18 @@ struct Match {
 };
 
 struct Internal {
-  static constexpr Tokenizer Make(const uint32_t* units, const uint32_t* rank_blocks,
-                                  const uint16_t* ranked_tokens, const uint32_t* token_entries,
+  static constexpr Tokenizer Make(const uint32_t* units, const uint32_t* token_entries,
                                   const uint8_t* token_bytes, uint32_t token_count,
                                   uint32_t max_token_length, uint64_t vocab_checksum) {
-    return Tokenizer(units, rank_blocks, ranked_tokens, token_entries, token_bytes, token_count,
+    return Tokenizer(units, token_entries, token_bytes, token_count,
                      max_token_length, vocab_checksum);
   }
 
-  // The id of token unit `index`, whose value is `unit` (see "ranked" in lib/blob_format.h).
-  static inline uint32_t TokenId(const Tokenizer& tok, uint32_t index, uint32_t unit) {
-    // Both lookups, then a select: which kind a token is cannot be predicted.
-    const uint32_t ranked = tok.ranked_tokens_[blob::RankOf(tok.rank_blocks_, index)];
-    const uint32_t kept = 0u - static_cast<uint32_t>(blob::UnitHasIdInBase(unit));
-    return (blob::UnitBase(unit) & kept) | (ranked & ~kept);
+  // The id of token unit `unit` (lib/blob_format.h, "Token ids"): both places, then a select,
+  // since which kind a token is cannot be predicted.
+  // (A kept id of 0 makes that units[-1], which only the encode-less World stand-in has.)
+  static inline uint32_t TokenId(const Tokenizer& tok, uint32_t unit) {
+    return blob::UnitTokenId(unit, tok.units_[static_cast<ptrdiff_t>(blob::UnitBase(unit)) - 1]);
   }
 
   // Follows `in` down the trie from the root, remembering the last node that ended a token.
@@ -47,8 +45,8 @@ struct Internal {
   static inline Match LongestMatch(const Tokenizer& tok, const uint8_t* in, size_t size) {
     const uint32_t* units = tok.units_;
     uint32_t base = blob::UnitBase(units[blob::kRootUnit]);
-    uint32_t token_index = 0;
-    uint32_t token_unit = blob::kUnitIdInBase;  // id 0, for empty input
+    // For empty input: a length of 0, and an id (1) that is never used.
+    uint32_t token_unit = blob::MakeUnit(1, true, true, 0, true);
     uint32_t token_length = 0;
     size_t i = 0;
     for (; i < size; ++i) {
@@ -61,7 +59,6 @@ struct Internal {
       // A branch, not a select: predicted, it lets the next token's walk start before this
       // token's loads are back, while a select would chain every token to the one before.
       if (__builtin_expect(blob::UnitIsToken(unit), 1)) {
-        token_index = next;
         token_unit = unit;
         token_length = static_cast<uint32_t>(i + 1);
         __asm__("" : "+r"(token_length));  // keeps the compiler from making it a select
@@ -70,7 +67,7 @@ struct Internal {
       }
       base = blob::UnitBase(unit);
     }
-    return Match{TokenId(tok, token_index, token_unit), token_length, i == size};
+    return Match{TokenId(tok, token_unit), token_length, i == size};
   }
 
   // Whether a match at the start of `available` bytes is final although the input may go on:
@@ -95,8 +92,7 @@ struct Internal {
 #if RWKVTOK_LANES
   static inline lanes::Trie LaneTrie(const Tokenizer& tok) {
     const uint32_t root = tok.units_[blob::kRootUnit];
-    return lanes::Trie{tok.units_, root, blob::UnitBase(root), tok.rank_blocks_,
-                       tok.ranked_tokens_};
+    return lanes::Trie{tok.units_, root, blob::UnitBase(root)};
   }
 #endif
 
@@ -109,10 +105,6 @@ struct Internal {
   }
   static inline const uint32_t* TokenEntries(const Tokenizer& tok) { return tok.token_entries_; }
   static inline const uint8_t* TokenPool(const Tokenizer& tok) { return tok.token_bytes_; }
-  // The id of the token at unit `index`.
-  static inline uint32_t UnitToken(const Tokenizer& tok, uint32_t index) {
-    return TokenId(tok, index, tok.units_[index]);
-  }
   static inline uint32_t TokenLength(const Tokenizer& tok, uint32_t id) {
     return blob::EntryLength(tok.token_entries_[id]);
   }

@@ -88,37 +88,25 @@ void WalkImpl(const Trie& trie, const uint8_t* text, const uint32_t* begin, cons
   hn::StoreU(out_index, d, next);
 }
 
-// The id of each token unit (lib/blob_format.h): both lookups, then a select per lane.
+// The id of each token unit (lib/blob_format.h, "Token ids"): both places, then a select.
 void ToIdsImpl(const Trie& trie, uint32_t* values, size_t count) {
   const LaneTag d;
   const hn::RebindToSigned<decltype(d)> di;
   using V = hn::Vec<decltype(d)>;
-  const V one = hn::Set(d, 1), low_bits = hn::Set(d, blob::kRankBlockUnits - 1);
-  const V id_in_base = hn::Set(d, blob::kUnitIdInBase), low_half = hn::Set(d, 0xFFFF);
-  // ranked_tokens is read as u32 pairs; it has an even number of entries.
-  const uint32_t* ranked_pairs = reinterpret_cast<const uint32_t*>(trie.ranked_tokens);
-  static_assert(blob::kRankBlockUnits == 32, "a rank block is one 32-bit word of bits");
+  const V one = hn::Set(d, 1), id_in_base = hn::Set(d, blob::kUnitIdInBase);
   const size_t n = hn::Lanes(d);
   size_t i = 0;
   for (; i + n <= count; i += n) {
-    const V index = hn::LoadU(d, values + i);
-    const V unit = hn::GatherIndex(d, trie.units, hn::BitCast(di, index));
-    const V block = hn::ShiftLeft<1>(hn::ShiftRight<5>(index));
-    const V bits = hn::GatherIndex(d, trie.rank_blocks, hn::BitCast(di, block));
-    const V before = hn::GatherIndex(d, trie.rank_blocks, hn::BitCast(di, hn::Add(block, one)));
-    const V below = hn::Sub(hn::Shl(one, hn::And(index, low_bits)), one);
-    const V rank = hn::Add(before, hn::PopulationCount(hn::And(bits, below)));
-    const V pair = hn::GatherIndex(d, ranked_pairs, hn::BitCast(di, hn::ShiftRight<1>(rank)));
-    const V ranked = hn::And(hn::Shr(pair, hn::ShiftLeft<4>(hn::And(rank, one))), low_half);
+    const V unit = hn::GatherIndex(d, trie.units, hn::BitCast(di, hn::LoadU(d, values + i)));
+    const V below = hn::Sub(hn::ShiftRight<blob::kUnitBaseShift>(unit), one);
+    const V id_unit = hn::GatherIndex(d, trie.units, hn::BitCast(di, below));
     const auto kept = hn::Ne(hn::And(unit, id_in_base), hn::Zero(d));
-    hn::StoreU(hn::IfThenElse(kept, hn::ShiftRight<blob::kUnitBaseShift>(unit), ranked), d,
+    hn::StoreU(hn::ShiftRight<blob::kUnitBaseShift>(hn::IfThenElse(kept, unit, id_unit)), d,
                values + i);
   }
   for (; i < count; ++i) {
     const uint32_t unit = trie.units[values[i]];
-    values[i] = blob::UnitHasIdInBase(unit)
-                    ? blob::UnitBase(unit)
-                    : trie.ranked_tokens[blob::RankOf(trie.rank_blocks, values[i])];
+    values[i] = blob::UnitTokenId(unit, trie.units[static_cast<ptrdiff_t>(blob::UnitBase(unit)) - 1]);
   }
 }
 

@@ -24,8 +24,6 @@ struct Trie {
   const uint32_t* units;
   uint32_t root_unit;
   uint32_t first_token_unit;  // any unit that is a token, to start from
-  const uint32_t* rank_blocks;
-  const uint16_t* ranked_tokens;
 };
 
 // How many lanes the best target of this CPU walks; below 8 the lanes do not pay.

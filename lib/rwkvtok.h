@@ -328,13 +328,10 @@ class Tokenizer {
 
  private:
   friend struct Internal;
-  constexpr Tokenizer(const uint32_t* units, const uint32_t* rank_blocks,
-                      const uint16_t* ranked_tokens, const uint32_t* token_entries,
+  constexpr Tokenizer(const uint32_t* units, const uint32_t* token_entries,
                       const uint8_t* token_bytes, uint32_t token_count, uint32_t max_token_length,
                       uint64_t vocab_checksum)
       : units_(units),
-        rank_blocks_(rank_blocks),
-        ranked_tokens_(ranked_tokens),
         token_entries_(token_entries),
         token_bytes_(token_bytes),
         token_count_(token_count),
@@ -343,8 +340,6 @@ class Tokenizer {
 
   // The sections of a validated blob; see lib/blob_format.h.
   const uint32_t* units_;
-  const uint32_t* rank_blocks_;
-  const uint16_t* ranked_tokens_;
   const uint32_t* token_entries_;
   const uint8_t* token_bytes_;
   uint32_t token_count_;

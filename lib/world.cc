@@ -3,7 +3,7 @@
 // microcontroller) and need no initialisation.
 //
 // Small devices can leave half of them out (README, "Microcontrollers"), defining for the library:
-//   RWKVTOK_NO_DECODE  keeps only what encoding reads: the trie (units and ranked ids);
+//   RWKVTOK_NO_DECODE  keeps only what encoding reads: the trie (units);
 //   RWKVTOK_NO_ENCODE  keeps only what decoding reads: the decode table (entries and byte pool).
 // The half left out is replaced by a tiny stand-in, so that calling it stays memory-safe.
 
@@ -21,28 +21,24 @@ namespace {
 
 #ifdef RWKVTOK_NO_ENCODE
 // The trie stand-in: a root and one child per byte value, each a one-byte token with id 0 (end of
-// text, which real text never encodes to) kept in its unit, so every byte encodes to id 0.
+// text, which real text never encodes to) kept in its unit, so every byte encodes to id 0. Readers
+// also load the unit below a token's base (lib/blob_format.h, "Token ids"), here units[-1]: the
+// array starts one unit before the trie.
 struct ByteTrie {
-  uint32_t units[257];
-  uint32_t rank_blocks[blob::RankBlockWords(257)];
-  uint16_t ranked_tokens[2];
+  uint32_t units[1 + 257];
 };
 constexpr ByteTrie MakeByteTrie() {
   ByteTrie trie{};
-  trie.units[blob::kRootUnit] = blob::MakeUnit(1, false, false, 0);
+  trie.units[1 + blob::kRootUnit] = blob::MakeUnit(1, false, false, 0);
   for (uint32_t byte = 0; byte < 256; ++byte) {
-    trie.units[1 + byte] = blob::MakeUnit(0, true, true, static_cast<uint8_t>(byte), true);
+    trie.units[2 + byte] = blob::MakeUnit(0, true, true, static_cast<uint8_t>(byte), true);
   }
   return trie;
 }
 constexpr ByteTrie kByteTrie = MakeByteTrie();
-constexpr const uint32_t* kUnits = kByteTrie.units;
-constexpr const uint32_t* kRankBlocks = kByteTrie.rank_blocks;
-constexpr const uint16_t* kRankedTokens = kByteTrie.ranked_tokens;
+constexpr const uint32_t* kUnits = kByteTrie.units + 1;
 #else
 constexpr const uint32_t* kUnits = world_blob::kUnits;
-constexpr const uint32_t* kRankBlocks = world_blob::kRankBlocks;
-constexpr const uint16_t* kRankedTokens = world_blob::kRankedTokens;
 #endif
 
 #ifdef RWKVTOK_NO_DECODE
@@ -60,7 +56,7 @@ constexpr uint32_t kTokenCount = world_blob::kTokenCount;
 }  // namespace
 
 Tokenizer Tokenizer::World() noexcept {
-  return Internal::Make(kUnits, kRankBlocks, kRankedTokens, kTokenEntries, kTokenBytes, kTokenCount,
+  return Internal::Make(kUnits, kTokenEntries, kTokenBytes, kTokenCount,
                         world_blob::kMaxTokenLength, world_blob::kVocabChecksum);
 }
 

@@ -273,7 +273,6 @@ class BlobTest : public ::testing::Test {
   Status Check() { return Validate(bytes(), size_); }
   blob::Layout Layout() {
     return blob::LayoutFor(blob::LoadU32(bytes() + blob::kUnitCountOffset),
-                           blob::LoadU32(bytes() + blob::kRankedCountOffset),
                            blob::LoadU32(bytes() + blob::kTokenCountOffset),
                            blob::LoadU32(bytes() + blob::kTokenBytesSizeOffset));
   }
@@ -288,10 +287,6 @@ TEST_F(BlobTest, FileHoldsExactlyTheEmbeddedArrays) {
   EXPECT_EQ(layout.total_size, size_);
   EXPECT_EQ(blob::LoadU64(bytes() + blob::kVocabChecksumOffset), world_blob::kVocabChecksum);
   EXPECT_EQ(0, std::memcmp(bytes() + layout.units, world_blob::kUnits, sizeof(world_blob::kUnits)));
-  EXPECT_EQ(0, std::memcmp(bytes() + layout.rank_blocks, world_blob::kRankBlocks,
-                           sizeof(world_blob::kRankBlocks)));
-  EXPECT_EQ(0, std::memcmp(bytes() + layout.ranked_tokens, world_blob::kRankedTokens,
-                           sizeof(world_blob::kRankedTokens)));
   EXPECT_EQ(0, std::memcmp(bytes() + layout.token_entries, world_blob::kTokenEntries,
                            sizeof(world_blob::kTokenEntries)));
   EXPECT_EQ(sizeof(world_blob::kTokenBytes) - 1, world_blob::kTokenBytesSize);
@@ -330,8 +325,8 @@ TEST_F(BlobTest, TrailingBytesAreRejected) {
 // any platform the blob is reported as truncated.
 TEST_F(BlobTest, HugeSectionSizesAreTruncatedNotOverflowed) {
   for (const uint32_t field :
-       {uint32_t{blob::kUnitCountOffset}, uint32_t{blob::kRankedCountOffset},
-        uint32_t{blob::kTokenCountOffset}, uint32_t{blob::kTokenBytesSizeOffset}}) {
+       {uint32_t{blob::kUnitCountOffset}, uint32_t{blob::kTokenCountOffset},
+        uint32_t{blob::kTokenBytesSizeOffset}}) {
     const uint32_t saved = blob::LoadU32(bytes() + field);
     for (const uint32_t huge : {0xFFFFFFFFu, 0xFFFFFFFEu, 0x80000000u, 0x40000000u}) {
       blob::StoreU32(bytes() + field, huge);
@@ -366,11 +361,9 @@ TEST_F(BlobTest, MisalignedStartIsRejected) {
 
 TEST_F(BlobTest, BitFlipsInEverySectionAreCaught) {
   const blob::Layout layout = Layout();
-  const uint64_t starts[] = {layout.units, layout.rank_blocks, layout.ranked_tokens,
-                             layout.token_entries, layout.token_bytes};
-  const uint64_t ends[] = {layout.rank_blocks, layout.ranked_tokens, layout.token_entries,
-                           layout.token_bytes, layout.total_size};
-  for (int section = 0; section < 5; ++section) {
+  const uint64_t starts[] = {layout.units, layout.token_entries, layout.token_bytes};
+  const uint64_t ends[] = {layout.token_entries, layout.token_bytes, layout.total_size};
+  for (int section = 0; section < 3; ++section) {
     for (uint64_t offset = starts[section]; offset < ends[section];
          offset += (ends[section] - starts[section]) / 97 + 1) {
       for (int bit = 0; bit < 8; bit += 3) {
@@ -389,7 +382,6 @@ TEST_F(BlobTest, StructuralDamageIsCaughtEvenWithAValidChecksum) {
   const blob::Layout layout = Layout();
   const uint32_t unit_count = blob::LoadU32(bytes() + blob::kUnitCountOffset);
   uint32_t* units = reinterpret_cast<uint32_t*>(bytes() + layout.units);
-  uint32_t* rank_blocks = reinterpret_cast<uint32_t*>(bytes() + layout.rank_blocks);
   uint32_t* entries = reinterpret_cast<uint32_t*>(bytes() + layout.token_entries);
   const auto expect_corrupt = [&](const char* what) {
     Reseal();
@@ -412,14 +404,14 @@ TEST_F(BlobTest, StructuralDamageIsCaughtEvenWithAValidChecksum) {
   expect_corrupt("a unit with the bit no unit has");
   units[blob::UnitBase(root) + 'a'] = first_child;
 
-  // A leaf keeping its id, and a token whose id is ranked.
-  uint32_t leaf = 0, ranked = 0;
-  for (uint32_t u = 0; u < unit_count && (leaf == 0 || ranked == 0); ++u) {
+  // A leaf keeping its id, and an inner token with its id unit below its children.
+  uint32_t leaf = 0, inner = 0;
+  for (uint32_t u = 0; u < unit_count && (leaf == 0 || inner == 0); ++u) {
     if (blob::UnitHasIdInBase(units[u])) leaf = u;
-    if (blob::UnitIsToken(units[u]) && !blob::UnitHasIdInBase(units[u])) ranked = u;
+    if (blob::UnitIsToken(units[u]) && !blob::UnitHasIdInBase(units[u])) inner = u;
   }
   ASSERT_NE(leaf, 0u);
-  ASSERT_NE(ranked, 0u);
+  ASSERT_NE(inner, 0u);
   const uint32_t leaf_unit = units[leaf];
   const uint32_t token_count = blob::LoadU32(bytes() + blob::kTokenCountOffset);
   units[leaf] = blob::MakeUnit(token_count, true, true, leaf_unit & 0xFF, true);
@@ -428,25 +420,25 @@ TEST_F(BlobTest, StructuralDamageIsCaughtEvenWithAValidChecksum) {
   expect_corrupt("kept id 0 (end of text)");
   units[leaf] = leaf_unit & ~blob::kUnitIsToken;
   expect_corrupt("kept id on a unit that is not a token");
-  units[leaf] = leaf_unit & ~blob::kUnitIdInBase;
-  expect_corrupt("a leaf's id neither kept nor ranked");
+  units[leaf] = blob::MakeUnit(unit_count - 255, true, true, leaf_unit & 0xFF, true);
+  expect_corrupt("kept id too high to be a base");
   units[leaf] = leaf_unit;
 
-  uint32_t* block = rank_blocks + 2 * (ranked / blob::kRankBlockUnits);
-  const uint32_t bits = block[0];
-  block[0] = bits & ~(1u << (ranked % blob::kRankBlockUnits));
-  expect_corrupt("ranked token without its rank bit");
-  block[0] = bits;
-  const uint32_t last_block_rank = rank_blocks[blob::RankBlockWords(unit_count) - 1];
-  rank_blocks[blob::RankBlockWords(unit_count) - 1] = last_block_rank + 1;
-  expect_corrupt("rank count off by one");
-  rank_blocks[blob::RankBlockWords(unit_count) - 1] = last_block_rank;
-  if (unit_count % blob::kRankBlockUnits != 0) {
-    const uint32_t last_bits = rank_blocks[blob::RankBlockWords(unit_count) - 2];
-    rank_blocks[blob::RankBlockWords(unit_count) - 2] = last_bits | 0x80000000u;
-    expect_corrupt("rank bit past the last unit");
-    rank_blocks[blob::RankBlockWords(unit_count) - 2] = last_bits;
-  }
+  uint32_t* id_unit = &units[blob::UnitBase(units[inner]) - 1];
+  const uint32_t inner_id = *id_unit;
+  *id_unit = blob::MakeIdUnit(token_count);
+  expect_corrupt("id unit past the id space");
+  *id_unit = blob::MakeIdUnit(0);
+  expect_corrupt("id unit naming end of text");
+  *id_unit = inner_id | blob::kUnitOccupied;
+  expect_corrupt("id unit that is a node");
+  *id_unit = inner_id | 1;
+  expect_corrupt("id unit with a label");
+  *id_unit = inner_id;
+  const uint32_t inner_unit = units[inner];
+  units[inner] = blob::MakeUnit(1, true, true, inner_unit & 0xFF);
+  expect_corrupt("inner token with no room for its id unit");
+  units[inner] = inner_unit;
 
   const uint32_t entry = entries[100];
   const uint32_t pool_size = blob::LoadU32(bytes() + blob::kTokenBytesSizeOffset);

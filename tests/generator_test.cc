@@ -398,18 +398,24 @@ class SmallBlobTest : public ::testing::Test {
 };
 
 // Leaves keep their ids in their units, unless the id is too high to be a base there; those and
-// the inner tokens are ranked.
+// the inner tokens keep them in the unit below their children.
 TEST(BlobLayout, LeavesKeepTheirIdsUnlessTooHigh) {
+  namespace format = rwkvtok::blob;
   const BlobSections sections = BuildOk(SmallVocabulary() + "60000 'zzzz' 4\n");
-  std::vector<uint32_t> kept;
+  std::vector<uint32_t> kept, below;
   for (const uint32_t unit : sections.units) {
-    if (rwkvtok::blob::UnitHasIdInBase(unit)) kept.push_back(rwkvtok::blob::UnitBase(unit));
+    if (!format::UnitIsToken(unit)) continue;
+    if (format::UnitHasIdInBase(unit)) {
+      kept.push_back(format::UnitBase(unit));
+    } else {
+      below.push_back(format::UnitBase(sections.units[format::UnitBase(unit) - 1]));
+    }
   }
-  EXPECT_THAT(kept, testing::Contains(ByteId('q')));
+  EXPECT_THAT(kept, testing::Contains(ByteId('\x01')));
   for (const uint32_t id : kept) EXPECT_LT(id + 255, sections.units.size());
-  EXPECT_THAT(sections.ranked_tokens, testing::Contains(60000u));
-  EXPECT_THAT(sections.ranked_tokens, testing::Contains(kAb));  // an inner token
-  EXPECT_EQ(kept.size() + sections.ranked_tokens.size(), 256u + 7u);
+  EXPECT_THAT(below, testing::Contains(60000u));
+  EXPECT_THAT(below, testing::Contains(kAb));  // an inner token
+  EXPECT_EQ(kept.size() + below.size(), 256u + 7u);
   const auto blob = Load(sections);
   EXPECT_THAT(Encode(blob->tokenizer, "zzzzabcdefghabzzz"),
               ElementsAre(60000u, kAbcdefgh, kAb, ByteId('z'), ByteId('z'), ByteId('z')));

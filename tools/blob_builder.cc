@@ -39,7 +39,7 @@ std::vector<TrieNode> BuildTrie(const std::vector<VocabToken>& tokens) {
 
 // Places the trie into a double array, breadth first so that the nodes near the root, which
 // every token passes through, end up close together. Each node's children go at the lowest free
-// base that no other node uses.
+// base that no other node uses, with a free unit below them for the id of an inner token.
 class DoubleArrayPlacer {
  public:
   explicit DoubleArrayPlacer(const std::vector<TrieNode>& nodes) : nodes_(nodes) {}
@@ -56,14 +56,16 @@ class DoubleArrayPlacer {
       const uint32_t node = queue.front();
       queue.pop_front();
       const auto& children = nodes_[node].children;
-      if (children.empty()) continue;
-      const uint32_t base = FindBase(children);
+      const bool needs_id_unit = nodes_[node].token >= 0 && !KeepsIdInBase(node);
+      if (children.empty() && !needs_id_unit) continue;
+      const uint32_t base = FindBase(children, needs_id_unit);
       if (base > blob::kMaxBase) {
         *error = "the trie needs more units than the blob format can address";
         return false;
       }
       base_of[node] = base;
       base_used_[base] = true;
+      if (needs_id_unit) occupied_[base - 1] = true;
       unit_count = std::max(unit_count, base + 256);
       for (const auto& [byte, child] : children) {
         occupied_[base + byte] = true;
@@ -73,32 +75,28 @@ class DoubleArrayPlacer {
       }
     }
     out->units.assign(unit_count, 0);
-    std::vector<int32_t> ranked_token_of(unit_count, -1);
     for (uint32_t node = 0; node < nodes_.size(); ++node) {
       const int32_t token = nodes_[node].token;
-      // A leaf keeps its id in its base if the id is a valid base.
-      const bool id_in_base = token >= 0 && nodes_[node].children.empty() &&
-                              uint64_t(token) + 255 < unit_count;
+      const bool id_in_base = KeepsIdInBase(node);
       out->units[unit_of[node]] =
           blob::MakeUnit(id_in_base ? static_cast<uint32_t>(token) : base_of[node], token >= 0,
                          node != 0, label_of[node], id_in_base);
-      if (token >= 0 && !id_in_base) ranked_token_of[unit_of[node]] = token;
-    }
-    out->rank_blocks.assign(blob::RankBlockWords(unit_count), 0);
-    for (uint32_t unit = 0; unit < unit_count; ++unit) {
-      const uint32_t block = unit / blob::kRankBlockUnits;
-      if (unit % blob::kRankBlockUnits == 0) {
-        out->rank_blocks[2 * block + 1] = static_cast<uint32_t>(out->ranked_tokens.size());
+      if (token >= 0 && !id_in_base) {
+        out->units[base_of[node] - 1] = blob::MakeIdUnit(static_cast<uint32_t>(token));
       }
-      if (ranked_token_of[unit] < 0) continue;
-      out->rank_blocks[2 * block] |= 1u << (unit % blob::kRankBlockUnits);
-      out->ranked_tokens.push_back(static_cast<uint16_t>(ranked_token_of[unit]));
     }
     out->trie_nodes = static_cast<uint32_t>(nodes_.size());
     return true;
   }
 
  private:
+  // A leaf keeps its id in its unit if the id is a valid base: every base + 255 must be a unit,
+  // and there are at least as many units as nodes.
+  bool KeepsIdInBase(uint32_t node) const {
+    const int32_t token = nodes_[node].token;
+    return token > 0 && nodes_[node].children.empty() && uint64_t(token) + 256 <= nodes_.size();
+  }
+
   void Reserve(size_t size) {
     if (occupied_.size() < size) {
       occupied_.resize(size, false);
@@ -106,24 +104,27 @@ class DoubleArrayPlacer {
     }
   }
 
-  bool Fits(uint32_t base, const std::vector<std::pair<uint8_t, uint32_t>>& children) {
+  bool Fits(uint32_t base, const std::vector<std::pair<uint8_t, uint32_t>>& children,
+            bool needs_id_unit) {
     if (base_used_[base]) return false;
+    if (needs_id_unit && (base < 2 || occupied_[base - 1])) return false;
     for (const auto& child : children) {
       if (occupied_[base + child.first]) return false;
     }
     return true;
   }
 
-  uint32_t FindBase(const std::vector<std::pair<uint8_t, uint32_t>>& children) {
+  uint32_t FindBase(const std::vector<std::pair<uint8_t, uint32_t>>& children,
+                    bool needs_id_unit) {
     while (first_free_ < occupied_.size() && occupied_[first_free_]) ++first_free_;
-    const uint32_t first_label = children.front().first;
-    // Candidate bases put the first child on a free unit; base 0 is never used, so that no edge
-    // can lead into the root.
+    // Candidate bases put the first child, or else the id unit, on a free unit; base 0 is never
+    // used, so that no edge can lead into the root.
+    const uint32_t first_label = children.empty() ? 0 : children.front().first;
     for (uint32_t slot = std::max<uint32_t>(first_free_, first_label + 1);; ++slot) {
-      Reserve(size_t{slot} + 256 + 1);
+      Reserve(size_t{slot} + 256 + 2);
       if (occupied_[slot]) continue;
-      const uint32_t base = slot - first_label;
-      if (Fits(base, children)) return base;
+      const uint32_t base = children.empty() ? slot + 1 : slot - first_label;
+      if (Fits(base, children, needs_id_unit)) return base;
     }
   }
 
@@ -236,9 +237,7 @@ bool BuildBlob(const std::vector<VocabToken>& tokens, BlobSections* out, std::st
 std::vector<uint8_t> SerializeBlob(const BlobSections& s) {
   const uint32_t unit_count = static_cast<uint32_t>(s.units.size());
   const uint32_t token_bytes_size = static_cast<uint32_t>(s.token_bytes.size());
-  const uint32_t ranked_count = static_cast<uint32_t>(s.ranked_tokens.size());  // + the 0 after
-  const blob::Layout layout =
-      blob::LayoutFor(unit_count, ranked_count, s.token_count, token_bytes_size);
+  const blob::Layout layout = blob::LayoutFor(unit_count, s.token_count, token_bytes_size);
   std::vector<uint8_t> out(layout.total_size, 0);
   uint8_t* p = out.data();
   std::copy(std::begin(blob::kMagic), std::end(blob::kMagic), p + blob::kMagicOffset);
@@ -249,15 +248,7 @@ std::vector<uint8_t> SerializeBlob(const BlobSections& s) {
   blob::StoreU32(p + blob::kTokenCountOffset, s.token_count);
   blob::StoreU32(p + blob::kTokenBytesSizeOffset, token_bytes_size);
   blob::StoreU32(p + blob::kMaxTokenLengthOffset, s.max_token_length);
-  blob::StoreU32(p + blob::kRankedCountOffset, ranked_count);
   for (size_t i = 0; i < s.units.size(); ++i) blob::StoreU32(p + layout.units + 4 * i, s.units[i]);
-  for (size_t i = 0; i < s.rank_blocks.size(); ++i) {
-    blob::StoreU32(p + layout.rank_blocks + 4 * i, s.rank_blocks[i]);
-  }
-  for (size_t i = 0; i < s.ranked_tokens.size(); ++i) {
-    p[layout.ranked_tokens + 2 * i] = static_cast<uint8_t>(s.ranked_tokens[i]);
-    p[layout.ranked_tokens + 2 * i + 1] = static_cast<uint8_t>(s.ranked_tokens[i] >> 8);
-  }
   for (size_t i = 0; i < s.token_entries.size(); ++i) {
     blob::StoreU32(p + layout.token_entries + 4 * i, s.token_entries[i]);
   }
@@ -328,12 +319,6 @@ std::string EmitHeader(const BlobSections& s, const std::string& name_space,
   out += "constexpr uint32_t kMaxTokenLength = " + std::to_string(s.max_token_length) + ";\n\n";
   out += "constexpr uint32_t kTokenBytesSize = " + std::to_string(s.token_bytes.size()) + ";\n\n";
   EmitArray("uint32_t", "kUnits", s.units, &out);
-  EmitArray("uint32_t", "kRankBlocks", s.rank_blocks, &out);
-  // The ids, the 0 after them, and a 0 more if needed for an even count (lib/lanes.cc reads
-  // them in pairs).
-  std::vector<uint16_t> ranked_and_zero = s.ranked_tokens;
-  ranked_and_zero.resize((s.ranked_tokens.size() + 2) / 2 * 2, 0);
-  EmitArray("uint16_t", "kRankedTokens", ranked_and_zero, &out);
   EmitArray("uint32_t", "kTokenEntries", s.token_entries, &out);
   EmitBytes("kTokenBytes", s.token_bytes, &out);
   out += "}  // namespace " + name_space + "\n}  // namespace rwkvtok\n";

@@ -16,8 +16,6 @@ namespace tools {
 // The sections of a blob, in memory.
 struct BlobSections {
   std::vector<uint32_t> units;
-  std::vector<uint32_t> rank_blocks;
-  std::vector<uint16_t> ranked_tokens;
   std::vector<uint32_t> token_entries;
   std::vector<uint8_t> token_bytes;
   uint32_t token_count = 0;

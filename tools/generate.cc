@@ -78,12 +78,16 @@ int main(int argc, char** argv) {
   if (!blob_path.empty() && !WriteFile(blob_path, blob.data(), blob.size())) return 1;
 
   const size_t units = sections.units.size();
-  const size_t ranked = sections.rank_blocks.size() * 4 + sections.ranked_tokens.size() * 2;
+  size_t id_units = 0;  // units below inner tokens' children holding their ids
+  for (size_t u = 1; u < units; ++u) {
+    id_units += sections.units[u] != 0 && (sections.units[u] & rwkvtok::blob::kUnitOccupied) == 0;
+  }
   std::fprintf(stderr,
-               "rwkvtok_gen: %zu tokens, %u trie nodes in %zu units (%.1f%% used); blob %zu bytes: "
-               "trie %zu + ranked ids %zu (%zu ids) + decode table %zu + byte pool %zu\n",
-               tokens.size(), sections.trie_nodes, units, 100.0 * sections.trie_nodes / units,
-               blob.size(), units * 4, ranked, sections.ranked_tokens.size(),
+               "rwkvtok_gen: %zu tokens, %u trie nodes and %zu ids in %zu units (%.1f%% used); "
+               "blob %zu bytes: trie %zu + decode table %zu + byte pool %zu\n",
+               tokens.size(), sections.trie_nodes, id_units, units,
+               100.0 * (sections.trie_nodes + id_units) / units,
+               blob.size(), units * 4,
                sections.token_entries.size() * 4, sections.token_bytes.size());
   return 0;
 }

@@ -66,7 +66,7 @@ IMAGES = [
 ]
 
 # The vocabulary's arrays (lib/world_blob.h), by the half of the library that reads them.
-TRIE = ["kUnits", "kRankBlocks", "kRankedTokens"]
+TRIE = ["kUnits"]
 DECODE_TABLE = ["kTokenEntries", "kTokenBytes"]
 
 # C library functions the library calls, with the stack they may use: newlib-nano's push at

@@ -26,8 +26,7 @@ void ForgeVocabChecksum(uint8_t* b, size_t size) {
   const uint32_t token_count = blob::LoadU32(b + blob::kTokenCountOffset);
   const uint32_t token_bytes_size = blob::LoadU32(b + blob::kTokenBytesSizeOffset);
   const blob::Layout layout =
-      blob::LayoutFor(blob::LoadU32(b + blob::kUnitCountOffset),
-                      blob::LoadU32(b + blob::kRankedCountOffset), token_count, token_bytes_size);
+      blob::LayoutFor(blob::LoadU32(b + blob::kUnitCountOffset), token_count, token_bytes_size);
   if (layout.total_size > size) return;
   const uint8_t* entries = b + layout.token_entries;
   uint64_t checksum = blob::kFnvOffsetBasis;
