@@ -26,6 +26,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <atomic>
 #include <vector>
 
 #include "hwy/targets.h"
@@ -151,25 +152,47 @@ void BM_EncodeLanes(benchmark::State& state, const Corpus* corpus, int64_t targe
   SetRates(state, *corpus);
 }
 
+// As an application with a pool of threads would run it: the workers are started once and wait
+// (spinning, as a pool under load would not sleep) for each round; the calling thread encodes the
+// first part itself, then joins.
 void BM_EncodeParts(benchmark::State& state, const Corpus* corpus, size_t threads) {
   const rwkvtok::Tokenizer tokenizer = rwkvtok::Tokenizer::World();
   const std::string& text = corpus->text;
   std::vector<uint32_t> ids(text.size());
   std::vector<rwkvtok::Tokenizer::Part> parts(threads);
+  const auto encode_part = [&](size_t k) {
+    parts[k] = {text.size() * k / threads, text.size() * (k + 1) / threads, 0, 0};
+    (void)tokenizer.EncodePart(text.data(), text.size(), &parts[k], ids.data());
+  };
+  std::atomic<uint64_t> round{0};
+  std::atomic<size_t> done{0};
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> workers;
+  for (size_t k = 1; k < threads; ++k) {
+    workers.emplace_back([&, k] {
+      for (uint64_t seen = 0;;) {
+        while (round.load(std::memory_order_acquire) == seen) {
+          if (stop.load(std::memory_order_relaxed)) return;
+        }
+        ++seen;
+        encode_part(k);
+        done.fetch_add(1, std::memory_order_release);
+      }
+    });
+  }
   size_t count = 0;
   for (auto _ : state) {
-    std::vector<std::thread> workers;
-    for (size_t k = 0; k < threads; ++k) {
-      parts[k] = {text.size() * k / threads, text.size() * (k + 1) / threads, 0, 0};
-      workers.emplace_back([&, k] {
-        (void)tokenizer.EncodePart(text.data(), text.size(), &parts[k], ids.data());
-      });
+    done.store(0, std::memory_order_relaxed);
+    round.fetch_add(1, std::memory_order_release);
+    encode_part(0);
+    while (done.load(std::memory_order_acquire) != threads - 1) {
     }
-    for (std::thread& worker : workers) worker.join();
     count = tokenizer.JoinParts(text.data(), text.size(), parts.data(), threads, ids.data()).count;
     benchmark::DoNotOptimize(count);
     benchmark::ClobberMemory();
   }
+  stop.store(true);
+  for (std::thread& worker : workers) worker.join();
   ids.resize(count);
   if (ids != corpus->ids) state.SkipWithError("ids differ");
   SetRates(state, *corpus);
