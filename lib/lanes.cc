@@ -23,13 +23,14 @@ namespace hn = hwy::HWY_NAMESPACE;
 // At most kMaxLanes lanes, however wide the vectors (SVE may be wider than AVX-512).
 using LaneTag = hn::CappedTag<uint32_t, kMaxLanes>;
 
-size_t LaneCountImpl() { return hn::Lanes(LaneTag()); }
+size_t LaneCountImpl() { return kChains * hn::Lanes(LaneTag()); }
 
 void WalkImpl(const Trie& trie, const uint8_t* text, const uint32_t* begin, const uint32_t* end,
               uint32_t* start, uint32_t* next, uint32_t* out) {
   const LaneTag d;
   const hn::RebindToSigned<decltype(d)> di;
   using V = hn::Vec<decltype(d)>;
+  const size_t n = hn::Lanes(d);
   // Gathers of text read 4 bytes at a byte offset; only the low byte is used.
   const uint32_t* const text32 = reinterpret_cast<const uint32_t*>(text);
 
@@ -37,55 +38,70 @@ void WalkImpl(const Trie& trie, const uint8_t* text, const uint32_t* begin, cons
   const V check_mask = hn::Set(d, blob::kUnitCheckMask), occupied = hn::Set(d, blob::kUnitOccupied);
   const V token_bit = hn::Set(d, blob::kUnitIsToken), root = hn::Set(d, trie.root_unit);
   const V id_in_base = hn::Set(d, blob::kUnitIdInBase);
-  const V limit = hn::Sub(hn::LoadU(d, end), hn::Set(d, kStopBefore));
 
-  V pos = hn::LoadU(d, begin);
-  V node = root;
-  V last_unit = hn::Set(d, trie.first_token_unit);  // replaced by the first step of every lane
-  V last_end = pos;
-  V token_start = pos;
-  V out_index = pos;
-  V byte = hn::And(hn::GatherOffset(d, text32, hn::BitCast(di, pos)), low_byte);
+  // One step of every lane of a vector: follow its byte, or emit its last token and restart.
+  const auto step = [&](V& pos, V& node, V& byte, V& last_unit, V& last_end, V& token_start,
+                        V& out_index) HWY_ATTR {
+    const V child = hn::Add(hn::ShiftRight<blob::kUnitBaseShift>(node), byte);
+    const V unit = hn::GatherIndex(d, trie.units, hn::BitCast(di, child));
+    // blob::ExpectedCheck, lane by lane.
+    const V expected = hn::Or(hn::Or(byte, occupied), hn::ShiftLeft<1>(hn::And(node, id_in_base)));
+    const V after = hn::Add(pos, one);
+    const V byte_after = hn::GatherOffset(d, text32, hn::BitCast(di, after));
+    const auto ok = hn::Eq(hn::And(unit, check_mask), expected);
+    const auto is_token = hn::And(ok, hn::Ne(hn::And(unit, token_bit), hn::Zero(d)));
+    last_unit = hn::IfThenElse(is_token, child, last_unit);
+    const V new_last_end = hn::IfThenElse(is_token, after, last_end);
+
+    // Emit: every lane stores the unit of its candidate token at its next output index, but
+    // only lanes whose step failed move that index on, so the other stores are overwritten
+    // later. Units become ids afterwards, off this loop's chain of loads.
+    hn::ScatterIndex(last_unit, d, out, hn::BitCast(di, out_index));
+    out_index = hn::IfThenElse(ok, out_index, hn::Add(out_index, one));
+
+    // Restart after a failure: at the end of the last token, usually the byte that failed.
+    const auto fell_back = hn::AndNot(ok, hn::Ne(last_end, pos));
+    V restart_byte = byte;
+    if (!hn::AllFalse(d, fell_back)) {
+      restart_byte = hn::IfThenElse(
+          fell_back, hn::GatherOffset(d, text32, hn::BitCast(di, last_end)), byte);
+    }
+    token_start = hn::IfThenElse(ok, token_start, last_end);
+    pos = hn::IfThenElse(ok, after, last_end);
+    byte = hn::And(hn::IfThenElse(ok, byte_after, restart_byte), low_byte);
+    node = hn::IfThenElse(ok, unit, root);
+    last_end = new_last_end;
+  };
+
+  // Two vectors of lanes, stepped in turn: each waits on its gathers, which then overlap.
+  static_assert(kChains == 2, "the walk below steps two vectors");
+  const V limit_a = hn::Sub(hn::LoadU(d, end), hn::Set(d, kStopBefore));
+  const V limit_b = hn::Sub(hn::LoadU(d, end + n), hn::Set(d, kStopBefore));
+  V pos_a = hn::LoadU(d, begin), pos_b = hn::LoadU(d, begin + n);
+  V node_a = root, node_b = root;
+  // Replaced by the first step of every lane.
+  V last_unit_a = hn::Set(d, trie.first_token_unit), last_unit_b = last_unit_a;
+  V last_end_a = pos_a, last_end_b = pos_b;
+  V token_start_a = pos_a, token_start_b = pos_b;
+  V out_index_a = pos_a, out_index_b = pos_b;
+  V byte_a = hn::And(hn::GatherOffset(d, text32, hn::BitCast(di, pos_a)), low_byte);
+  V byte_b = hn::And(hn::GatherOffset(d, text32, hn::BitCast(di, pos_b)), low_byte);
 
   // Each round moves every lane at most one byte forward, so kRounds rounds fit in the margin.
   constexpr uint32_t kRounds = 16;
   static_assert(kRounds + 4 < kStopBefore, "reads must stay before the segment's end");
-  while (hn::AllTrue(d, hn::Lt(hn::Add(pos, hn::Set(d, kRounds)), limit))) {
+  const V rounds = hn::Set(d, kRounds);
+  while (hn::AllTrue(d, hn::Lt(hn::Add(pos_a, rounds), limit_a)) &&
+         hn::AllTrue(d, hn::Lt(hn::Add(pos_b, rounds), limit_b))) {
     for (uint32_t round = 0; round < kRounds; ++round) {
-      const V child = hn::Add(hn::ShiftRight<blob::kUnitBaseShift>(node), byte);
-      const V unit = hn::GatherIndex(d, trie.units, hn::BitCast(di, child));
-      // blob::ExpectedCheck, lane by lane.
-      const V expected =
-          hn::Or(hn::Or(byte, occupied), hn::ShiftLeft<1>(hn::And(node, id_in_base)));
-      const V after = hn::Add(pos, one);
-      const V byte_after = hn::GatherOffset(d, text32, hn::BitCast(di, after));
-      const auto ok = hn::Eq(hn::And(unit, check_mask), expected);
-      const auto is_token = hn::And(ok, hn::Ne(hn::And(unit, token_bit), hn::Zero(d)));
-      last_unit = hn::IfThenElse(is_token, child, last_unit);
-      const V new_last_end = hn::IfThenElse(is_token, after, last_end);
-
-      // Emit: every lane stores the unit of its candidate token at its next output index, but
-      // only lanes whose step failed move that index on, so the other stores are overwritten
-      // later. Units become ids afterwards, off this loop's chain of loads.
-      hn::ScatterIndex(last_unit, d, out, hn::BitCast(di, out_index));
-      out_index = hn::IfThenElse(ok, out_index, hn::Add(out_index, one));
-
-      // Restart after a failure: at the end of the last token, usually the byte that failed.
-      const auto fell_back = hn::AndNot(ok, hn::Ne(last_end, pos));
-      V restart_byte = byte;
-      if (!hn::AllFalse(d, fell_back)) {
-        restart_byte = hn::IfThenElse(
-            fell_back, hn::GatherOffset(d, text32, hn::BitCast(di, last_end)), byte);
-      }
-      token_start = hn::IfThenElse(ok, token_start, last_end);
-      pos = hn::IfThenElse(ok, after, last_end);
-      byte = hn::And(hn::IfThenElse(ok, byte_after, restart_byte), low_byte);
-      node = hn::IfThenElse(ok, unit, root);
-      last_end = new_last_end;
+      step(pos_a, node_a, byte_a, last_unit_a, last_end_a, token_start_a, out_index_a);
+      step(pos_b, node_b, byte_b, last_unit_b, last_end_b, token_start_b, out_index_b);
     }
   }
-  hn::StoreU(token_start, d, start);
-  hn::StoreU(out_index, d, next);
+  hn::StoreU(token_start_a, d, start);
+  hn::StoreU(token_start_b, d, start + n);
+  hn::StoreU(out_index_a, d, next);
+  hn::StoreU(out_index_b, d, next + n);
 }
 
 // The id of each token unit (lib/blob_format.h, "Token ids"): both places, then a select.

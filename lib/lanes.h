@@ -14,8 +14,10 @@
 namespace rwkvtok {
 namespace lanes {
 
-// The widest vector has this many 32-bit lanes (AVX-512).
-constexpr size_t kMaxLanes = 16;
+// The walk steps this many vectors in turn, so that their gathers overlap; the widest vector
+// used has 16 32-bit lanes (AVX-512; wider SVE vectors are capped there).
+constexpr size_t kChains = 2;
+constexpr size_t kMaxLanes = kChains * 16;
 // Lanes stop this many bytes before their segment's end, so that every read they make (4 bytes
 // at a time) stays inside the text.
 constexpr uint32_t kStopBefore = 32;
@@ -26,7 +28,8 @@ struct Trie {
   uint32_t first_token_unit;  // any unit that is a token, to start from
 };
 
-// How many lanes the best target of this CPU walks; below 8 the lanes do not pay.
+// How many lanes the best target of this CPU walks, in kChains vectors; below 8 per vector the
+// lanes do not pay.
 size_t LaneCount();
 
 // Walks LaneCount() lanes: lane k starts at text[begin[k]] and writes the trie units of its

@@ -144,6 +144,9 @@ static Segment EncodeSegment(const Tokenizer& tok, const uint8_t* in, size_t siz
 }
 
 #if RWKVTOK_LANES
+// The lanes beat the plain walk from 8 lanes per vector on (BM_EncodeLanes).
+constexpr size_t kMinLanes = 8 * lanes::kChains;
+
 // Positions inside a window are 32-bit.
 constexpr size_t kLaneWindow = size_t{1} << 30;
 
@@ -202,7 +205,7 @@ Status Tokenizer::EncodePart(const void* text, size_t size, Part* part,
   const size_t begin = part->begin, end = part->end;
 #if RWKVTOK_LANES
   const size_t lane_count = lanes::LaneCount();
-  if (lane_count >= 8 && lane_count <= lanes::kMaxLanes &&
+  if (lane_count >= kMinLanes && lane_count <= lanes::kMaxLanes &&
       end - begin >= kLaneMinSegment * lane_count) {
     // The lanes see the part as if the text ended with it, which can change only tokens that
     // start within max_token_length of its end: those are encoded again with the bytes after it.
@@ -268,7 +271,7 @@ static Result EncodeTo(const Tokenizer& tok, const void* text, size_t size, Id* 
   // Lanes pay only when every lane has a long segment: joining costs a few tokens per segment.
   if (sizeof(Id) == sizeof(uint32_t) && capacity >= size) {
     const size_t lane_count = lanes::LaneCount();
-    if (lane_count >= 8 && lane_count <= lanes::kMaxLanes &&
+    if (lane_count >= kMinLanes && lane_count <= lanes::kMaxLanes &&
         size >= kLaneMinSegment * lane_count) {
       // int32_t and uint32_t ids have the same bits for every id.
       return CountResult(EncodeInLanes(tok, lane_count, in, size,
