@@ -7,10 +7,12 @@
 //   RWKVTOK_CORPUS_DIR=/some/dir bazel run //benchmarks:encode_bench -- --benchmark_filter=Encode
 //
 //   BM_Encode/<name>           Encode as an application calls it (uint32_t ids, room for all)
+//   BM_EncodePlain/<name>      Encode with uint16_t ids, which takes the plain walk
 //   BM_EncodeBaseline/<name>   the simplest correct double-array walk over the same blob
 //   BM_EncodeLanes/<T>/<name>  the lane encoder forced onto Highway target T; SCALAR is its
 //                              scalar twin
-//   BM_EncodeParts/<n>/<name>  the text cut into n parts, encoded on n threads, joined
+//   BM_EncodeParts/<n>/<name>  the text cut into n parts, encoded on n threads (the calling one
+//                              and n - 1 started once), joined
 //   BM_Decode/<name>
 //
 // bytes_per_second counts text bytes (the input of Encode, the output of Decode); tokens_per_second
