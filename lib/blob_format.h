@@ -32,7 +32,8 @@
 //     bit  8      kUnitOccupied: this unit is a node
 //     bits 7..0   label: the byte on the edge from the parent into this node
 // so following byte c from node s is one load and one compare:
-//     t = Base(units[s]) + c;  the edge exists iff (units[t] & kUnitCheckMask) == ExpectedCheck(s, c)
+//     t = Base(units[s]) + c;  the edge exists iff
+//     (units[t] & kUnitCheckMask) == ExpectedCheck(s, c)
 // ExpectedCheck is kUnitOccupied | c, plus bit 11 if s has kUnitIdInBase: no unit has that bit,
 // so no edge leads out of such a unit whatever its id. The check identifies the parent because no
 // two nodes share a base (leaves without kUnitIdInBase included). The root's low bits are 0, so no

@@ -28,8 +28,8 @@ struct Internal {
   static constexpr Tokenizer Make(const uint32_t* units, const uint32_t* token_entries,
                                   const uint8_t* token_bytes, uint32_t token_count,
                                   uint32_t max_token_length, uint64_t vocab_checksum) {
-    return Tokenizer(units, token_entries, token_bytes, token_count,
-                     max_token_length, vocab_checksum);
+    return Tokenizer(units, token_entries, token_bytes, token_count, max_token_length,
+                     vocab_checksum);
   }
 
   // The id of token unit `unit` (lib/blob_format.h, "Token ids"): both places, then a select,

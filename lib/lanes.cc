@@ -120,7 +120,8 @@ void ToIdsImpl(const Trie& trie, uint32_t* values, size_t count) {
   }
   for (; i < count; ++i) {
     const uint32_t unit = trie.units[values[i]];
-    values[i] = blob::UnitTokenId(unit, trie.units[static_cast<ptrdiff_t>(blob::UnitBase(unit)) - 1]);
+    const ptrdiff_t below = static_cast<ptrdiff_t>(blob::UnitBase(unit)) - 1;
+    values[i] = blob::UnitTokenId(unit, trie.units[below]);
   }
 }
 

@@ -149,7 +149,9 @@ void BuildDecodePool(const std::vector<TrieNode>& nodes, const std::vector<Vocab
   std::vector<Host> host(out->token_count);
   std::vector<uint32_t> leaves;
   for (const TrieNode& node : nodes) {
-    if (node.children.empty() && node.token >= 0) leaves.push_back(static_cast<uint32_t>(node.token));
+    if (node.children.empty() && node.token >= 0) {
+      leaves.push_back(static_cast<uint32_t>(node.token));
+    }
   }
   for (const uint32_t id : leaves) {
     const std::string& bytes = *bytes_of[id];
