@@ -166,7 +166,7 @@ constexpr size_t kEncoderBufferSize = 2 * blob::kMaxTokenLength;
 
 struct EncoderState {
   Tokenizer tok;
-  uint16_t held;  // bytes at the start of buffer, not yet part of a final token
+  uint32_t held;  // bytes at the start of buffer, not yet part of a final token
   uint8_t buffer[kEncoderBufferSize];
 };
 static_assert(sizeof(EncoderState) <= sizeof(rwkvtok_encoder), "encoder state outgrew its ABI size");
@@ -286,7 +286,7 @@ rwkvtok_result rwkvtok_encoder_push(rwkvtok_encoder* enc, const void* chunk, siz
     // When the window stops short of the chunk's end it still holds more than any token.
     if (!Internal::IsFinal(s->tok, m, s->buffer + pos, window - pos)) {
       memmove(s->buffer, s->buffer + pos, window - pos);
-      s->held = static_cast<uint16_t>(window - pos);
+      s->held = static_cast<uint32_t>(window - pos);
       return rwkvtok::CResult(RWKVTOK_OK, emitted);
     }
     ids[emitted++] = m.id;
@@ -301,7 +301,7 @@ rwkvtok_result rwkvtok_encoder_push(rwkvtok_encoder* enc, const void* chunk, siz
     at += m.length;
   }
   if (size != at) memcpy(s->buffer, in + at, size - at);
-  s->held = static_cast<uint16_t>(size - at);
+  s->held = static_cast<uint32_t>(size - at);
   return rwkvtok::CResult(RWKVTOK_OK, emitted);
 }
 
