@@ -33,20 +33,17 @@ Status ReadHeader(const uint8_t* data, size_t size, blob::Header* header) {
 }
 
 // The decode table: every token lies inside the pool, followed by at least kPoolSlack bytes, and
-// is at most max_token_length long; id 0
-// (end of text) and gaps have the entry 0; the vocabulary checksum matches.
+// is 1 to max_token_length bytes long; id 0 (end of text) has the entry 0 and other ids without a
+// token have kGapEntry; the vocabulary checksum matches.
 bool TokenTableIsSound(const blob::Header& header, const uint32_t* entries, const uint8_t* bytes) {
   if (entries[blob::kEndOfTextId] != 0) return false;
   uint64_t checksum = blob::kFnvOffsetBasis;
-  for (uint32_t id = 0; id < header.token_count; ++id) {
+  for (uint32_t id = blob::kEndOfTextId + 1; id < header.token_count; ++id) {
+    if (entries[id] == blob::kGapEntry) continue;
     const uint32_t offset = blob::EntryOffset(entries[id]);
     const uint32_t length = blob::EntryLength(entries[id]);
-    if (length > header.max_token_length) return false;
+    if (length == 0 || length > header.max_token_length) return false;
     if (uint64_t{offset} + length + blob::kPoolSlack > header.token_bytes_size) return false;
-    if (length == 0) {
-      if (offset != 0) return false;
-      continue;
-    }
     checksum = blob::VocabChecksumStep(checksum, id, bytes + offset, length);
   }
   return checksum == header.vocab_checksum;
@@ -76,7 +73,9 @@ bool TrieIsSound(const blob::Header& header, const uint32_t* units, const uint32
       if ((id_unit & kIdUnitMask) != 0) return false;
       id = blob::UnitBase(id_unit);
     }
-    if (id == blob::kEndOfTextId || id >= header.token_count || entries[id] == 0) return false;
+    if (id == blob::kEndOfTextId || id >= header.token_count || entries[id] == blob::kGapEntry) {
+      return false;
+    }
   }
   const uint32_t root = units[blob::kRootUnit];
   if ((root & blob::kUnitCheckMask) != 0 || blob::UnitIsToken(root) ||

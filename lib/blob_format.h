@@ -50,8 +50,10 @@
 // (a token that is a prefix or an inner part of another points into it), so the pool is much
 // smaller than all tokens laid end to end. Every token's offset + length + kPoolSlack is at most
 // token_bytes_size (the pool ends with kPoolSlack zeros), so a reader may copy a token in
-// kPoolSlack-byte moves. Ids without a token (gaps, and id 0, the end-of-text token) have the
-// entry 0.
+// kPoolSlack-byte moves. Id 0, the end-of-text token, has the entry 0 (no bytes). An id without a
+// token (a gap) has the entry kGapEntry: no token has it (its offset + length is past any pool),
+// and its length bits are all set, so a decoder that tests lengths for its fast copies meets gaps
+// in the same test.
 
 #ifndef RWKVTOK_LIB_BLOB_FORMAT_H_
 #define RWKVTOK_LIB_BLOB_FORMAT_H_
@@ -67,7 +69,7 @@ namespace rwkvtok {
 namespace blob {
 
 constexpr uint8_t kMagic[8] = {'R', 'W', 'K', 'V', 'T', 'O', 'K', 0};
-constexpr uint32_t kVersion = 2;
+constexpr uint32_t kVersion = 3;
 constexpr uint32_t kHeaderSize = 64;
 constexpr uint32_t kSectionAlignment = 8;
 // Blobs loaded at run time must start at an address that is a multiple of this.
@@ -118,6 +120,7 @@ constexpr uint32_t EntryLength(uint32_t entry) { return entry & ((1u << kEntryLe
 constexpr uint32_t MakeEntry(uint32_t offset, uint32_t length) {
   return offset << kEntryLengthBits | length;
 }
+constexpr uint32_t kGapEntry = 0xFFFFFFFFu;
 
 // Byte offsets of the header fields.
 enum HeaderField : uint32_t {

@@ -109,9 +109,9 @@ struct Internal {
     return blob::EntryLength(tok.token_entries_[id]);
   }
 
-  // Whether `id` names a token: below token_count and with bytes, or end of text.
+  // Whether `id` names a token (end of text included): below token_count and not a gap.
   static inline bool IsValidId(const Tokenizer& tok, uint32_t id) {
-    return id < tok.token_count_ && (tok.token_entries_[id] != 0 || id == blob::kEndOfTextId);
+    return id < tok.token_count_ && tok.token_entries_[id] != blob::kGapEntry;
   }
 };
 

@@ -7,6 +7,14 @@
 #endif
 #include "lib/rwkvtok.h"
 
+#if defined(__GNUC__)
+#define RWKVTOK_NOINLINE __attribute__((noinline))
+#elif defined(_MSC_VER)
+#define RWKVTOK_NOINLINE __declspec(noinline)
+#else
+#define RWKVTOK_NOINLINE
+#endif
+
 namespace rwkvtok {
 
 const char* StatusMessage(Status status) noexcept {
@@ -170,7 +178,8 @@ static bool EncodeWindowInLanes(const Tokenizer& tok, const lanes::Trie& trie, s
   for (size_t k = 0; k < lane_count; ++k) {
     // The lane's units become ids; then the plain walk finishes its segment.
     lanes::ToIds(trie, lane_out + begin[k], next[k] - begin[k]);
-    Segment seg = EncodeSegment(tok, in, size, *from + start[k], *from + end[k], lane_out + next[k]);
+    Segment seg =
+        EncodeSegment(tok, in, size, *from + start[k], *from + end[k], lane_out + next[k]);
     seg.begin = *from + begin[k];
     seg.ids = lane_out + begin[k];
     seg.count += next[k] - begin[k];
@@ -287,13 +296,44 @@ static Result EncodeTo(const Tokenizer& tok, const void* text, size_t size, Id* 
 // that after every token, lib/blob_format.h) and then advances by the token's length: the next
 // token overwrites the excess. Those excess bytes must stay inside the final output, so the fast
 // loop leaves out the shortest run of final ids that holds at least 16 bytes, and the exact loop
-// copies those. It takes kDecodeBlock ids at a time, with one test for room and one for length.
+// copies those. It takes kDecodeBlock ids at a time and finds a long token or a gap among them with
+// one test of their entries' OR: a gap's entry has length bits above 15 (blob::kGapEntry).
 constexpr size_t kCopyChunk = blob::kPoolSlack;
 constexpr size_t kDecodeBlock = 4;
+// Length bits of a token that one move does not copy (16 and up); they are set in a gap's entry.
+constexpr uint32_t kLongLengthBits = 0xFFu & ~uint32_t{kCopyChunk - 1};
+static_assert((blob::kGapEntry & kLongLengthBits) != 0, "a gap must fail the short-token test");
 
 // Copies a token's bytes in 16-byte moves, writing up to 15 bytes past them.
 inline void CopyInChunks(uint8_t* to, const uint8_t* from, uint32_t length) {
   for (uint32_t i = 0; i < length; i += kCopyChunk) memcpy(to + i, from + i, kCopyChunk);
+}
+
+// The fast loop's block with a long token in it: copies the four tokens at `id` (in range) to `to`
+// and returns the new end, or returns null and copies nothing if one is a gap or they would write
+// past `copy_limit` + 15. Out of line, so that the short-token loop keeps its values in registers.
+template <typename Id>
+RWKVTOK_NOINLINE static uint8_t* CopyLongBlock(uint8_t* to, const uint8_t* copy_limit,
+                                               const uint32_t* entries, const uint8_t* pool,
+                                               const Id* id) {
+  static_assert(kDecodeBlock == 4, "the block below is written out for four ids");
+  const uint32_t e0 = entries[id[0]], e1 = entries[id[1]];
+  const uint32_t e2 = entries[id[2]], e3 = entries[id[3]];
+  if (e0 == blob::kGapEntry || e1 == blob::kGapEntry || e2 == blob::kGapEntry ||
+      e3 == blob::kGapEntry) {
+    return nullptr;
+  }
+  const uint32_t l0 = blob::EntryLength(e0), l1 = blob::EntryLength(e1);
+  const uint32_t l2 = blob::EntryLength(e2), l3 = blob::EntryLength(e3);
+  if (size_t{l0} + l1 + l2 + l3 > static_cast<size_t>(copy_limit - to)) return nullptr;
+  CopyInChunks(to, pool + blob::EntryOffset(e0), l0);
+  to += l0;
+  CopyInChunks(to, pool + blob::EntryOffset(e1), l1);
+  to += l1;
+  CopyInChunks(to, pool + blob::EntryOffset(e2), l2);
+  to += l2;
+  CopyInChunks(to, pool + blob::EntryOffset(e3), l3);
+  return to + l3;
 }
 
 template <typename Id>
@@ -308,53 +348,47 @@ static Result DecodeFrom(const Tokenizer& tok, const Id* ids, size_t count, void
   size_t tail = count;
   for (size_t tail_bytes = 0; tail > 0 && tail_bytes < kCopyChunk;) {
     const Id id = ids[--tail];
-    if (InRange(id, token_count)) tail_bytes += Internal::TokenLength(tok, static_cast<uint32_t>(id));
+    if (InRange(id, token_count) && Internal::IsValidId(tok, static_cast<uint32_t>(id))) {
+      tail_bytes += Internal::TokenLength(tok, static_cast<uint32_t>(id));
+    }
   }
 
-  size_t k = 0;
-  size_t needed = 0;
   // Local copies: stores through `out` could alias the tokenizer's fields, which would otherwise
   // be reloaded after every copy.
   const uint32_t* const entries = Internal::TokenEntries(tok);
   const uint8_t* const pool = Internal::TokenPool(tok);
-  if (capacity >= kCopyChunk * kDecodeBlock) {
-    const size_t last_block_out = capacity - kCopyChunk * kDecodeBlock;
-    while (k < tail && needed <= last_block_out) {
-      if (k + kDecodeBlock <= tail) {
-        static_assert(kDecodeBlock == 4, "the block below is written out for four ids");
-        const Id* id = ids + k;
-        if (InRange(id[0], token_count) && InRange(id[1], token_count) &&
-            InRange(id[2], token_count) && InRange(id[3], token_count)) {
-          const uint32_t e0 = entries[id[0]], e1 = entries[id[1]];
-          const uint32_t e2 = entries[id[2]], e3 = entries[id[3]];
-          // Every length - 1 below 16: no empty token (its - 1 borrows) and no long one.
-          if ((((e0 - 1) | (e1 - 1) | (e2 - 1) | (e3 - 1)) & 0xF0) == 0) {
-            memcpy(out + needed, pool + blob::EntryOffset(e0), kCopyChunk);
-            needed += blob::EntryLength(e0);
-            memcpy(out + needed, pool + blob::EntryOffset(e1), kCopyChunk);
-            needed += blob::EntryLength(e1);
-            memcpy(out + needed, pool + blob::EntryOffset(e2), kCopyChunk);
-            needed += blob::EntryLength(e2);
-            memcpy(out + needed, pool + blob::EntryOffset(e3), kCopyChunk);
-            needed += blob::EntryLength(e3);
-            k += kDecodeBlock;
-            continue;
-          }
-        }
+  const Id* at = ids;
+  uint8_t* to = out;
+  if (capacity >= kCopyChunk * kDecodeBlock && tail >= kDecodeBlock) {
+    // A block starts below block_end, at or below block_limit; see CopyLongBlock for copy_limit.
+    const Id* const block_end = ids + (tail - (kDecodeBlock - 1));
+    const uint8_t* const block_limit = out + (capacity - kCopyChunk * kDecodeBlock);
+    const uint8_t* const copy_limit = out + (capacity - (kCopyChunk - 1));
+    while (at < block_end && to <= block_limit && InRange(at[0], token_count) &&
+           InRange(at[1], token_count) && InRange(at[2], token_count) &&
+           InRange(at[3], token_count)) {
+      const uint32_t e0 = entries[at[0]], e1 = entries[at[1]];
+      const uint32_t e2 = entries[at[2]], e3 = entries[at[3]];
+      if (((e0 | e1 | e2 | e3) & kLongLengthBits) == 0) {
+        memcpy(to, pool + blob::EntryOffset(e0), kCopyChunk);
+        to += blob::EntryLength(e0);
+        memcpy(to, pool + blob::EntryOffset(e1), kCopyChunk);
+        to += blob::EntryLength(e1);
+        memcpy(to, pool + blob::EntryOffset(e2), kCopyChunk);
+        to += blob::EntryLength(e2);
+        memcpy(to, pool + blob::EntryOffset(e3), kCopyChunk);
+        to += blob::EntryLength(e3);
+      } else {
+        uint8_t* const end = CopyLongBlock(to, copy_limit, entries, pool, at);
+        if (end == nullptr) break;  // a gap, or too little room: left to the exact loop
+        to = end;
       }
-      // One id at a time; an invalid id, or too little room, is left to the exact loop.
-      const Id id = ids[k];
-      if (!InRange(id, token_count)) break;
-      const uint32_t entry = entries[id];
-      const uint32_t length = blob::EntryLength(entry);
-      if (length == 0 && static_cast<uint32_t>(id) != blob::kEndOfTextId) break;
-      if (length > capacity - needed - (kCopyChunk - 1)) break;
-      CopyInChunks(out + needed, pool + blob::EntryOffset(entry), length);
-      needed += length;
-      ++k;
+      at += kDecodeBlock;
     }
   }
 
+  size_t k = static_cast<size_t>(at - ids);
+  size_t needed = static_cast<size_t>(to - out);
   for (; k < count; ++k) {
     const Id id = ids[k];
     if (!InRange(id, token_count) || !Internal::IsValidId(tok, static_cast<uint32_t>(id))) {

@@ -270,6 +270,22 @@ class BlobTest : public ::testing::Test {
     blob::StoreU64(bytes() + blob::kBodyChecksumOffset,
                    blob::Fnv1a64(bytes() + blob::kHeaderSize, size_ - blob::kHeaderSize));
   }
+  // Recomputes the vocabulary checksum as a forger would, over the entries as they are now; every
+  // entry that is not a gap must lie inside the pool.
+  void ForgeVocabChecksum() {
+    const blob::Layout layout = Layout();
+    const uint32_t token_count = blob::LoadU32(bytes() + blob::kTokenCountOffset);
+    uint64_t checksum = blob::kFnvOffsetBasis;
+    for (uint32_t id = 0; id < token_count; ++id) {
+      const uint32_t entry = blob::LoadU32(bytes() + layout.token_entries + 4 * id);
+      if (entry == blob::kGapEntry || blob::EntryLength(entry) == 0) continue;
+      checksum = blob::VocabChecksumStep(checksum, id,
+                                         bytes() + layout.token_bytes + blob::EntryOffset(entry),
+                                         blob::EntryLength(entry));
+    }
+    blob::StoreU64(bytes() + blob::kVocabChecksumOffset, checksum);
+    Reseal();
+  }
   Status Check() { return Validate(bytes(), size_); }
   blob::Layout Layout() {
     return blob::LayoutFor(blob::LoadU32(bytes() + blob::kUnitCountOffset),
@@ -449,6 +465,18 @@ TEST_F(BlobTest, StructuralDamageIsCaughtEvenWithAValidChecksum) {
   entries[100] = blob::MakeEntry(0, blob::LoadU32(bytes() + blob::kMaxTokenLengthOffset) + 1);
   expect_corrupt("token longer than the longest");
   entries[100] = entry;
+  // Damage the forged vocabulary checksum does not give away.
+  entries[100] = blob::MakeEntry(blob::EntryOffset(entry), 0);
+  ForgeVocabChecksum();
+  EXPECT_EQ(Check(), Status::kBlobCorrupt) << "a token with no bytes";
+  entries[100] = blob::kGapEntry;
+  ForgeVocabChecksum();
+  EXPECT_EQ(Check(), Status::kBlobCorrupt) << "a trie token whose id is a gap";
+  entries[100] = entry;
+  ForgeVocabChecksum();
+  EXPECT_EQ(Check(), Status::kOk);
+  entries[0] = blob::kGapEntry;
+  expect_corrupt("end of text as a gap");
   entries[0] = blob::MakeEntry(1, 0);
   expect_corrupt("end of text with an offset");
   entries[0] = blob::MakeEntry(0, 1);

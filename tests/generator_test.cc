@@ -505,6 +505,42 @@ TEST_F(SmallBlobTest, GapIdsAreInvalid) {
   }
 }
 
+// Decode copies short tokens four at a time and long ones apart; a gap or an id past the
+// vocabulary is found wherever it stands among them, whatever the room, and nothing past the
+// capacity is touched.
+TEST(BlobDecode, InvalidIdsAreFoundAmongShortAndLongTokens) {
+  const auto blob = Load(BuildOk(SmallVocabulary() + "266 'ABCDEFGHIJKLMNOPQRSTUVWXYZ' 26\n"));
+  const Tokenizer& tok = blob->tokenizer;
+  const std::vector<std::pair<uint32_t, std::string>> tokens = {
+      {kAb, "ab"}, {kAbcdefgh, "abcdefgh"}, {kNihon, "\xE6\x97\xA5\xE6\x9C\xAC"},
+      {266, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}, {ByteId('q'), "q"}, {0, ""}};
+  const uint32_t invalid[] = {259, 263, 264, 267, 65536, 0xFFFFFFFFu};
+  std::mt19937 rng(7);
+  for (int trial = 0; trial < 400; ++trial) {
+    std::vector<uint32_t> ids(1 + rng() % 100);
+    std::vector<std::string> bytes(ids.size());
+    for (size_t i = 0; i < ids.size(); ++i) {
+      const auto& token = tokens[rng() % tokens.size()];
+      ids[i] = token.first;
+      bytes[i] = token.second;
+    }
+    const size_t bad_at = rng() % ids.size();
+    ids[bad_at] = invalid[rng() % 6];
+    std::string before;
+    for (size_t i = 0; i < bad_at; ++i) before += bytes[i];
+    for (const size_t capacity : {before.size(), before.size() + 15, before.size() + 64,
+                                  ids.size() * 26 + 64}) {
+      std::string out(capacity + 32, '\x55');
+      const Result r = tok.Decode(ids.data(), ids.size(), &out[0], capacity);
+      ASSERT_EQ(r.status, Status::kInvalidId) << trial;
+      ASSERT_EQ(r.position, bad_at) << trial;
+      ASSERT_EQ(r.count, before.size()) << trial;
+      ASSERT_EQ(out.substr(0, before.size()), before) << trial;
+      ASSERT_EQ(out.substr(capacity), std::string(32, '\x55')) << trial;
+    }
+  }
+}
+
 TEST_F(SmallBlobTest, IdsBeyondTheVocabularyAreInvalid) {
   for (const uint32_t id : {266u, 267u, 65535u, 65536u, 0xFFFFFFFFu}) {
     Result result{};

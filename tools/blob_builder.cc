@@ -193,7 +193,8 @@ void BuildDecodePool(const std::vector<TrieNode>& nodes, const std::vector<Vocab
   }
   // Slack after every token, for readers that copy in kPoolSlack-byte moves.
   out->token_bytes.resize(out->token_bytes.size() + blob::kPoolSlack, 0);
-  out->token_entries.assign(out->token_count, 0);
+  out->token_entries.assign(out->token_count, blob::kGapEntry);
+  out->token_entries[blob::kEndOfTextId] = 0;
   for (const VocabToken& token : by_id) {
     out->token_entries[token.id] = blob::MakeEntry(static_cast<uint32_t>(offset[token.id]),
                                                    static_cast<uint32_t>(token.bytes.size()));

@@ -32,6 +32,7 @@ void ForgeVocabChecksum(uint8_t* b, size_t size) {
   uint64_t checksum = blob::kFnvOffsetBasis;
   for (uint32_t id = 0; id < token_count; ++id) {
     const uint32_t entry = blob::LoadU32(entries + 4 * id);
+    if (entry == blob::kGapEntry) continue;
     const uint32_t offset = blob::EntryOffset(entry), length = blob::EntryLength(entry);
     if (uint64_t{offset} + length > token_bytes_size) return;
     if (length != 0) {
