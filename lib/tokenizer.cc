@@ -309,16 +309,13 @@ inline void CopyInChunks(uint8_t* to, const uint8_t* from, uint32_t length) {
   for (uint32_t i = 0; i < length; i += kCopyChunk) memcpy(to + i, from + i, kCopyChunk);
 }
 
-// The fast loop's block with a long token in it: copies the four tokens at `id` (in range) to `to`
-// and returns the new end, or returns null and copies nothing if one is a gap or they would write
-// past `copy_limit` + 15. Out of line, so that the short-token loop keeps its values in registers.
-template <typename Id>
+// The fast loop's block with a long token in it: copies the four tokens with entries e0..e3 to
+// `to` and returns the new end, or returns null and copies nothing if one is a gap or they would
+// write past `copy_limit` + 15. Out of line, so that the short-token loop keeps its values in
+// registers.
 RWKVTOK_NOINLINE static uint8_t* CopyLongBlock(uint8_t* to, const uint8_t* copy_limit,
-                                               const uint32_t* entries, const uint8_t* pool,
-                                               const Id* id) {
-  static_assert(kDecodeBlock == 4, "the block below is written out for four ids");
-  const uint32_t e0 = entries[id[0]], e1 = entries[id[1]];
-  const uint32_t e2 = entries[id[2]], e3 = entries[id[3]];
+                                               const uint8_t* pool, uint32_t e0, uint32_t e1,
+                                               uint32_t e2, uint32_t e3) {
   if (e0 == blob::kGapEntry || e1 == blob::kGapEntry || e2 == blob::kGapEntry ||
       e3 == blob::kGapEntry) {
     return nullptr;
@@ -364,6 +361,7 @@ static Result DecodeFrom(const Tokenizer& tok, const Id* ids, size_t count, void
     const Id* const block_end = ids + (tail - (kDecodeBlock - 1));
     const uint8_t* const block_limit = out + (capacity - kCopyChunk * kDecodeBlock);
     const uint8_t* const copy_limit = out + (capacity - (kCopyChunk - 1));
+    static_assert(kDecodeBlock == 4, "the block below is written out for four ids");
     while (at < block_end && to <= block_limit && InRange(at[0], token_count) &&
            InRange(at[1], token_count) && InRange(at[2], token_count) &&
            InRange(at[3], token_count)) {
@@ -379,7 +377,7 @@ static Result DecodeFrom(const Tokenizer& tok, const Id* ids, size_t count, void
         memcpy(to, pool + blob::EntryOffset(e3), kCopyChunk);
         to += blob::EntryLength(e3);
       } else {
-        uint8_t* const end = CopyLongBlock(to, copy_limit, entries, pool, at);
+        uint8_t* const end = CopyLongBlock(to, copy_limit, pool, e0, e1, e2, e3);
         if (end == nullptr) break;  // a gap, or too little room: left to the exact loop
         to = end;
       }
