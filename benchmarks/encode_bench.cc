@@ -14,6 +14,7 @@
 //   BM_EncodeParts/<n>/<name>  the text cut into n parts, encoded on n threads (the calling one
 //                              and n - 1 started once), joined
 //   BM_Decode/<name>
+//   BM_ValidateWorldBlob       Validate on the World blob file (what FromBlob costs beyond it)
 //
 // bytes_per_second counts text bytes (the input of Encode, the output of Decode); tokens_per_second
 // counts ids.
@@ -232,6 +233,25 @@ void BM_Decode(benchmark::State& state, const Corpus* corpus) {
   SetRates(state, *corpus);
 }
 
+// The blob file as bazel run lays it out, in 4-aligned memory; empty when it is not there.
+std::vector<uint32_t> ReadWorldBlob(size_t* size) {
+  std::ifstream file("lib/world_blob.bin", std::ios::binary | std::ios::ate);
+  *size = file ? static_cast<size_t>(file.tellg()) : 0;
+  std::vector<uint32_t> words((*size + 3) / 4);
+  file.seekg(0);
+  file.read(reinterpret_cast<char*>(words.data()), static_cast<std::streamsize>(*size));
+  return words;
+}
+
+void BM_ValidateWorldBlob(benchmark::State& state, const std::vector<uint32_t>* blob,
+                          size_t size) {
+  for (auto _ : state) {
+    const rwkvtok::Status status = rwkvtok::Validate(blob->data(), size);
+    if (status != rwkvtok::Status::kOk) state.SkipWithError(rwkvtok::StatusMessage(status));
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * size));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -281,6 +301,12 @@ int main(int argc, char** argv) {
           ->UseRealTime();
     }
     benchmark::RegisterBenchmark(("BM_Decode/" + stem).c_str(), BM_Decode, &corpus);
+  }
+  size_t blob_size = 0;
+  const std::vector<uint32_t> blob = ReadWorldBlob(&blob_size);
+  if (blob_size != 0) {
+    benchmark::RegisterBenchmark("BM_ValidateWorldBlob", BM_ValidateWorldBlob, &blob, blob_size)
+        ->Unit(benchmark::kMillisecond);
   }
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

@@ -92,6 +92,66 @@ bool TrieIsSound(const blob::Header& header, const uint32_t* units, const uint32
   return true;
 }
 
+// The first child of `unit` reached by a byte at or after `byte`: that byte, or 256 if none.
+// Most candidates are not children, so they are passed over 16 at a time by a loop that the
+// compiler vectorizes.
+uint32_t NextChildByte(const uint32_t* units, uint32_t unit, uint32_t byte) {
+  if (blob::UnitHasIdInBase(unit)) return 256;  // no edge leaves such a unit
+  const uint32_t* children = units + blob::UnitBase(unit);
+  const uint32_t expected = blob::ExpectedCheck(unit, 0);
+  for (; byte < 256; ++byte) {
+    while (byte % 16 == 0 && byte < 256) {
+      uint32_t any = 0;
+      for (uint32_t i = 0; i < 16; ++i) {
+        any |= static_cast<uint32_t>((children[byte + i] & blob::kUnitCheckMask) ==
+                                     (expected | byte) + i);
+      }
+      if (any != 0) break;
+      byte += 16;
+    }
+    if (byte == 256 || (children[byte] & blob::kUnitCheckMask) == (expected | byte)) break;
+  }
+  return byte;
+}
+
+// Every path the encoder can match spells its token: a depth-first walk over all paths from the
+// root checks that each token unit it reaches names an id whose bytes are the path's bytes, and
+// that no path is longer than max_token_length. So a token never covers more than
+// max_token_length bytes, and decoding what was encoded gives the input back. A trie has fewer
+// paths than units; reaching more means nodes share children, and the walk stops there. It keeps
+// only the current path's bytes, so its stack is small: to step back it walks down again.
+// Runs after TrieIsSound, so every base is in range and every token unit names a token.
+bool TriePathsSpellTheirTokens(const blob::Header& header, const uint32_t* units,
+                               const uint32_t* entries, const uint8_t* bytes) {
+  uint8_t path[blob::kMaxTokenLength];
+  uint32_t depth = 0, node = blob::kRootUnit, first_byte = 0, paths = 0;
+  for (;;) {
+    const uint32_t byte = NextChildByte(units, units[node], first_byte);
+    if (byte == 256) {
+      if (depth == 0) return true;
+      first_byte = path[--depth] + 1u;
+      node = blob::kRootUnit;
+      for (uint32_t i = 0; i < depth; ++i) node = blob::UnitBase(units[node]) + path[i];
+      continue;
+    }
+    if (depth == header.max_token_length || ++paths >= header.unit_count) return false;
+    path[depth++] = static_cast<uint8_t>(byte);
+    node = blob::UnitBase(units[node]) + byte;
+    first_byte = 0;
+    const uint32_t unit = units[node];
+    if (blob::UnitIsToken(unit)) {
+      const uint32_t entry = entries[blob::UnitHasIdInBase(unit)
+                                         ? blob::UnitBase(unit)
+                                         : blob::UnitBase(units[blob::UnitBase(unit) - 1])];
+      if (blob::EntryLength(entry) != depth) return false;
+      const uint8_t* token = bytes + blob::EntryOffset(entry);
+      for (uint32_t i = 0; i < depth; ++i) {
+        if (token[i] != path[i]) return false;
+      }
+    }
+  }
+}
+
 struct Sections {
   blob::Header header;
   const uint32_t* units;
@@ -126,7 +186,9 @@ Status CheckBlob(const void* data, size_t size, Sections* sections) {
   sections->token_entries = reinterpret_cast<const uint32_t*>(bytes + layout.token_entries);
   sections->token_bytes = bytes + layout.token_bytes;
   if (!TokenTableIsSound(header, sections->token_entries, sections->token_bytes) ||
-      !TrieIsSound(header, sections->units, sections->token_entries)) {
+      !TrieIsSound(header, sections->units, sections->token_entries) ||
+      !TriePathsSpellTheirTokens(header, sections->units, sections->token_entries,
+                                 sections->token_bytes)) {
     return Status::kBlobCorrupt;
   }
   return Status::kOk;

@@ -96,7 +96,9 @@ typedef struct rwkvtok_tokenizer {
 void rwkvtok_world(rwkvtok_tokenizer* out);
 
 /* Checks that `size` bytes at `blob` are a complete, undamaged blob (made by rwkvtok_gen) that
- * can be used without reading out of bounds. Reads only inside [blob, blob + size). */
+ * can be used without reading out of bounds, and whose trie spells its own tokens: one id never
+ * covers more than max_token_length bytes, and what it encodes decodes back to the input. Reads
+ * only inside [blob, blob + size). Takes about 10 ms for World (a walk over the whole trie). */
 rwkvtok_status rwkvtok_validate(const void* blob, size_t size);
 
 /* Validates the blob and, on success, points `*out` at it (the blob must outlive every use).

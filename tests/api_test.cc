@@ -456,6 +456,30 @@ TEST_F(BlobTest, StructuralDamageIsCaughtEvenWithAValidChecksum) {
   expect_corrupt("inner token with no room for its id unit");
   units[inner] = inner_unit;
 
+  // Tries whose paths do not spell their tokens, made from two leaves that are not bytes.
+  const auto next_deep_leaf = [&](uint32_t u) {
+    while (!blob::UnitHasIdInBase(units[u]) ||
+           (u >= blob::UnitBase(root) && u - blob::UnitBase(root) < 256)) {
+      ++u;
+    }
+    return u;
+  };
+  const uint32_t deep_leaf = next_deep_leaf(256), other_leaf = next_deep_leaf(deep_leaf + 1);
+  ASSERT_LT(other_leaf + 255, unit_count);
+  const uint32_t deep_leaf_unit = units[deep_leaf], other_leaf_unit = units[other_leaf];
+  units[deep_leaf] = (other_leaf_unit & ~0xFFu) | (deep_leaf_unit & 0xFF);
+  units[other_leaf] = (deep_leaf_unit & ~0xFFu) | (other_leaf_unit & 0xFF);
+  expect_corrupt("two leaves with each other's ids");
+  units[other_leaf] = other_leaf_unit;
+  const uint32_t label = deep_leaf_unit & 0xFF;
+  units[deep_leaf] = blob::MakeUnit(deep_leaf - label, false, true, label);
+  expect_corrupt("a node that is its own child: an endless path");
+  units[deep_leaf] = blob::MakeUnit(blob::UnitBase(root), false, true, label);
+  expect_corrupt("a node sharing the root's children");
+  units[deep_leaf] = deep_leaf_unit;
+  Reseal();
+  ASSERT_EQ(Check(), Status::kOk);
+
   const uint32_t entry = entries[100];
   const uint32_t pool_size = blob::LoadU32(bytes() + blob::kTokenBytesSizeOffset);
   entries[100] = blob::MakeEntry(pool_size - 1, 2);
