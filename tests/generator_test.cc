@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "lib/blob_format.h"
 #include "lib/rwkvtok.h"
+#include "tests/simple_encoder.h"
 #include "tools/blob_builder.h"
 #include "tools/vocab.h"
 
@@ -411,10 +412,10 @@ TEST(BlobLayout, LeavesKeepTheirIdsUnlessTooHigh) {
       below.push_back(format::UnitBase(sections.units[format::UnitBase(unit) - 1]));
     }
   }
-  EXPECT_THAT(kept, testing::Contains(ByteId('\x01')));
+  EXPECT_THAT(kept, ::testing::Contains(ByteId('\x01')));
   for (const uint32_t id : kept) EXPECT_LT(id + 255, sections.units.size());
-  EXPECT_THAT(below, testing::Contains(60000u));
-  EXPECT_THAT(below, testing::Contains(kAb));  // an inner token
+  EXPECT_THAT(below, ::testing::Contains(60000u));
+  EXPECT_THAT(below, ::testing::Contains(kAb));  // an inner token
   EXPECT_EQ(kept.size() + below.size(), 256u + 7u);
   const auto blob = Load(sections);
   EXPECT_THAT(Encode(blob->tokenizer, "zzzzabcdefghabzzz"),
@@ -584,6 +585,86 @@ TEST(Blob, SharedPrefixesAndDeepTrie) {
   for (size_t i = 0; i < words.size(); ++i) {
     EXPECT_THAT(Encode(blob->tokenizer, words[i]), ElementsAre(257u + i)) << words[i];
     EXPECT_EQ(DecodeOk(blob->tokenizer, {static_cast<uint32_t>(257u + i)}), words[i]);
+  }
+}
+
+// Vocabularies unlike World through every way to encode, against the simple matcher: the lanes
+// (a text long enough for 32 lanes of 4 KB, 32-bit ids), the plain walk (16-bit ids), parts cut
+// at random (often long enough for the lanes too), and streaming in chunks of random sizes. The texts are mostly tokens and long runs of one byte, where
+// tokenizations started at different offsets agree late or never.
+TEST(Blob, EveryEncodePathAgreesOnOtherVocabularies) {
+  std::mt19937_64 rng(7);
+  const auto line = [](uint32_t id, const std::string& bytes) {
+    return std::to_string(id) + " '" + bytes + "' " + std::to_string(bytes.size()) + "\n";
+  };
+  std::string runs, words;
+  uint32_t id = 257;
+  for (const size_t length : {2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 255}) {
+    runs += line(id++, std::string(length, 'a'));
+  }
+  std::vector<std::string> seen;
+  while (seen.size() < 300) {
+    std::string word(2 + rng() % 11, 'a');
+    for (char& c : word) c = static_cast<char>('a' + rng() % 3);
+    if (std::find(seen.begin(), seen.end(), word) != seen.end()) continue;
+    seen.push_back(word);
+    words += line(static_cast<uint32_t>(257 + seen.size()), word);
+  }
+  for (const std::string& vocabulary :
+       {ByteLines(), SmallVocabulary(), ByteLines() + runs, ByteLines() + words}) {
+    const std::unique_ptr<LoadedBlob> blob = Load(BuildOk(vocabulary));
+    const Tokenizer& tok = blob->tokenizer;
+    const testing::SimpleEncoder simple(tok);
+    std::string text;
+    while (text.size() < 600000) {
+      const size_t pick = rng() % 10;
+      text += pick < 6   ? simple.tokens()[rng() % simple.tokens().size()]
+              : pick < 9 ? std::string(1 + rng() % 600, 'a')
+                         : std::string(1, static_cast<char>(rng()));
+    }
+    const std::vector<uint32_t> expected = simple.Encode(text);
+    EXPECT_EQ(Encode(tok, text), expected) << "32-bit ids";
+
+    std::vector<uint16_t> ids16(text.size());
+    const Result r16 = tok.Encode(text.data(), text.size(), ids16.data(), ids16.size());
+    ASSERT_EQ(r16.status, Status::kOk);
+    EXPECT_TRUE(std::equal(expected.begin(), expected.end(), ids16.begin()) &&
+                r16.count == expected.size())
+        << "16-bit ids";
+
+    for (int n = 0; n < 4; ++n) {
+      std::vector<size_t> cuts = {0, text.size()};
+      for (size_t k = rng() % 4; k > 0; --k) cuts.push_back(rng() % text.size());
+      std::sort(cuts.begin(), cuts.end());
+      std::vector<Tokenizer::Part> parts;
+      std::vector<uint32_t> ids(text.size());
+      for (size_t k = 0; k + 1 < cuts.size(); ++k) {
+        parts.push_back(Tokenizer::Part{cuts[k], cuts[k + 1], 0, 0});
+        ASSERT_EQ(tok.EncodePart(text.data(), text.size(), &parts.back(), ids.data()),
+                  Status::kOk);
+      }
+      const Result joined =
+          tok.JoinParts(text.data(), text.size(), parts.data(), parts.size(), ids.data());
+      ASSERT_EQ(joined.status, Status::kOk);
+      ids.resize(joined.count);
+      EXPECT_EQ(ids, expected) << "in " << parts.size() << " parts";
+
+      StreamEncoder encoder(tok);
+      std::vector<uint32_t> streamed, out;
+      for (size_t at = 0; at < text.size();) {
+        const size_t chunk = std::min<size_t>(text.size() - at, 1 + rng() % (n == 0 ? 40 : 5000));
+        out.resize(chunk + tok.max_token_length());
+        const Result r = encoder.Push(text.data() + at, chunk, out.data(), out.size());
+        ASSERT_EQ(r.status, Status::kOk);
+        streamed.insert(streamed.end(), out.begin(), out.begin() + r.count);
+        at += chunk;
+      }
+      out.resize(tok.max_token_length());
+      const Result r = encoder.Finish(out.data(), out.size());
+      ASSERT_EQ(r.status, Status::kOk);
+      streamed.insert(streamed.end(), out.begin(), out.begin() + r.count);
+      EXPECT_EQ(streamed, expected) << "streamed";
+    }
   }
 }
 

@@ -7,6 +7,7 @@
 // body checksum, bit 1: the vocabulary checksum). Recomputing them lets mutations reach the
 // structural checks behind the checksums, as a deliberately forged blob would.
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -43,7 +44,41 @@ void ForgeVocabChecksum(uint8_t* b, size_t size) {
   blob::StoreU64(b + blob::kVocabChecksumOffset, checksum);
 }
 
-// Encodes `text`, checks the counts, and checks that the ids decode to `text` again.
+// Encoding `text` in parts cut at places that `variant` picks, and streaming it in chunks of sizes
+// that `variant` picks, give `expected`, the one-shot ids.
+void PartsAndStreamsMatch(const Tokenizer& tok, const uint8_t* text, size_t size,
+                          const std::vector<uint32_t>& expected, uint64_t variant) {
+  std::vector<size_t> cuts = {0, size * (variant % 8) / 8, size * ((variant >> 3) % 8) / 8,
+                              size - (variant >> 6) % (size + 1), size};
+  std::sort(cuts.begin(), cuts.end());
+  std::vector<Tokenizer::Part> parts;
+  std::vector<uint32_t> ids(size);
+  for (size_t k = 0; k + 1 < cuts.size(); ++k) {
+    parts.push_back(Tokenizer::Part{cuts[k], cuts[k + 1], 0, 0});
+    FUZZ_CHECK(tok.EncodePart(text, size, &parts.back(), ids.data()) == Status::kOk);
+  }
+  const Result joined = tok.JoinParts(text, size, parts.data(), parts.size(), ids.data());
+  FUZZ_CHECK(joined.status == Status::kOk && joined.count == expected.size());
+  FUZZ_CHECK(std::equal(expected.begin(), expected.end(), ids.begin()));
+
+  rwkvtok::StreamEncoder encoder(tok);
+  std::vector<uint32_t> streamed;
+  std::vector<uint32_t> out(size + tok.max_token_length());
+  for (size_t at = 0, k = 0; at < size; ++k) {
+    const size_t chunk = std::min<size_t>(size - at, 1 + (variant >> (k % 48)) % 300);
+    const Result r = encoder.Push(text + at, chunk, out.data(), chunk + tok.max_token_length());
+    FUZZ_CHECK(r.status == Status::kOk && encoder.pending() <= tok.max_token_length());
+    streamed.insert(streamed.end(), out.begin(), out.begin() + r.count);
+    at += chunk;
+  }
+  const Result r = encoder.Finish(out.data(), tok.max_token_length());
+  FUZZ_CHECK(r.status == Status::kOk);
+  streamed.insert(streamed.end(), out.begin(), out.begin() + r.count);
+  FUZZ_CHECK(streamed == expected);
+}
+
+// Encodes `text`, checks the counts, checks that the ids decode to `text` again, and that parts
+// and streams give the same ids.
 void EncodeAndDecode(const Tokenizer& tok, const uint8_t* text, size_t size) {
   const Result needed = tok.Encode(text, size, static_cast<uint16_t*>(nullptr), 0);
   FUZZ_CHECK(needed.count <= size);
@@ -57,6 +92,8 @@ void EncodeAndDecode(const Tokenizer& tok, const uint8_t* text, size_t size) {
   const Result d = tok.Decode(ids.get(), r.count, bytes.get(), length.count);
   FUZZ_CHECK(d.status == Status::kOk && d.count == size);
   FUZZ_CHECK(size == 0 || std::memcmp(bytes.get(), text, size) == 0);
+  PartsAndStreamsMatch(tok, text, size, std::vector<uint32_t>(ids.get(), ids.get() + r.count),
+                       blob::Fnv1a64(text, size));
 }
 
 }  // namespace
