@@ -115,12 +115,28 @@ struct Internal {
   }
 };
 
+// Greedy tokenization from any position is fixed, so a text can be encoded in segments, each
+// from its own start (by a lane or a thread), and joined where the tokenizations agree.
+struct Segment {
+  size_t begin;     // the segment's tokens were encoded from here...
+  size_t end;       // ...and are those that start before here
+  uint32_t* ids;    // their ids
+  size_t count;
+  size_t last_end;  // where the last of them ends (begin if there is none)
+};
+
+// Where a segment's ids go in the room they are given (one id per byte of the segment): to its
+// start, or to its end so that the next segment's ids can follow without a move.
+enum class Align { kLeft, kRight };
+
 #if RWKVTOK_LANES
-// Encodes in `lane_count` lanes (lanes::LaneCount() of the current target) as long as every lane
-// gets at least `min_segment` bytes, then plainly; writes every id to `out`, which has room for
-// one id per byte. Encode uses it with kLaneMinSegment; tests use small segments to join often.
-size_t EncodeInLanes(const Tokenizer& tok, size_t lane_count, const uint8_t* in, size_t size,
-                     uint32_t* out, size_t min_segment);
+// Encodes the tokens that start in [from, end) of in[0..size), greedily from `from`, in
+// `lane_count` lanes (lanes::LaneCount() of the current target) as long as every lane gets at
+// least `min_segment` bytes, then plainly. `out` has room for one id per byte of [from, end).
+// Encode uses it with kLaneMinSegment; tests use small segments to join often.
+Segment EncodeInLanes(const Tokenizer& tok, size_t lane_count, const uint8_t* in, size_t size,
+                      size_t from, size_t end, uint32_t* out, size_t min_segment,
+                      Align align = Align::kLeft);
 constexpr size_t kLaneMinSegment = 4096;
 #endif
 

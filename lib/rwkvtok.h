@@ -45,7 +45,7 @@ extern "C" {
 #endif
 
 /* Bumped when the layout of a state or the meaning of a function changes. */
-#define RWKVTOK_ABI_VERSION 1
+#define RWKVTOK_ABI_VERSION 2
 uint32_t rwkvtok_abi_version(void);
 
 /* Statuses. Functions return them as rwkvtok_status (int32_t) so the ABI never depends on the
@@ -207,26 +207,32 @@ rwkvtok_result rwkvtok_encoder_finish(rwkvtok_encoder* enc, uint32_t* ids, size_
 /* --- One long text on several threads -----------------------------------------------------
  *
  * Cut the text anywhere into parts, encode each part on its own thread with rwkvtok_encode_part,
- * then, once all are done, call rwkvtok_join_parts on one thread: ids[0..result.count) are then
- * exactly the ids of rwkvtok_encode. The caller owns the threads and all the memory: one ids
- * buffer with room for one id per byte of text, shared by all parts, and one rwkvtok_part each.
- * Joining re-encodes a few bytes at each cut (where the tokenizations from either side agree
- * again), so parts of a few hundred KB and more cost next to nothing to join. */
+ * then, once all are done, call rwkvtok_join_parts on one thread: the ids of rwkvtok_encode are
+ * then ids[result.position .. result.position + result.count). The caller owns the threads and
+ * all the memory: one ids buffer with room for one id per byte of text, shared by all parts, and
+ * one rwkvtok_part each. A part writes only ids[begin .. end): the first part to the end of that
+ * range and every other part from its start, so with two parts the joined ids are in place
+ * already. Joining re-encodes a few bytes at each cut (where the tokenizations from either side
+ * agree again) and moves the ids of the third part on, so parts of a few hundred KB and more cost
+ * next to nothing to join. */
 typedef struct rwkvtok_part {
   size_t begin;    /* the caller's: the part's first byte; the first part begins at 0 */
   size_t end;      /* the caller's: where the next part begins; the last part ends at the size */
-  size_t count;    /* rwkvtok_encode_part's: ids written at ids[begin], ids[begin + 1], ... */
-  size_t last_end; /* rwkvtok_encode_part's: where the part's last token ends (>= end) */
+  size_t start;    /* rwkvtok_encode_part's: where its first token starts (begin, or the first
+                      token boundary after it, as the bytes before it predict) */
+  size_t count;    /* rwkvtok_encode_part's: its ids (0 if start >= end) */
+  size_t last_end; /* rwkvtok_encode_part's: where its last token ends (>= end) */
 } rwkvtok_part;
 
-/* Encodes the tokens that start in [part->begin, part->end) of text[0..size), greedily from
- * part->begin, into ids[part->begin...]. Parts never write outside their own range of ids. */
+/* Encodes the tokens that start in [part->start, part->end) of text[0..size), greedily from
+ * part->start, into ids[part->begin .. part->end): at the end of that range for the first part
+ * (begin 0), at its start for the others. */
 rwkvtok_status rwkvtok_encode_part(const rwkvtok_tokenizer* tok, const void* text, size_t size,
                                    rwkvtok_part* part, uint32_t* ids);
-/* Joins the encoded parts (in order, covering the text) into ids[0..count). The parts and their
- * ids must be as rwkvtok_encode_part left them. Parts that do not cover the text end to end, or
- * ids that name no token where joining reads them, are RWKVTOK_INVALID_ARGUMENT (position: the
- * part), and ids is then unspecified. */
+/* Joins the encoded parts (in order, covering the text) into ids[position .. position + count)
+ * of the result. The parts and their ids must be as rwkvtok_encode_part left them. Parts that do
+ * not cover the text end to end, or ids that name no token where joining reads them, are
+ * RWKVTOK_INVALID_ARGUMENT (position: the part), and ids is then unspecified. */
 rwkvtok_result rwkvtok_join_parts(const rwkvtok_tokenizer* tok, const void* text, size_t size,
                                   const rwkvtok_part* parts, size_t part_count, uint32_t* ids);
 

@@ -79,64 +79,64 @@ static size_t EncodePlain(const Tokenizer& tok, const uint8_t* in, size_t size, 
   return emitted;
 }
 
-// Greedy tokenization from any position is fixed. So a text can be cut into segments, each
-// encoded from its own start (by another lane or thread), and joined: the true tokenization
-// enters a segment where the previous segment's last true token ends; re-encode from there until
-// it lands on one of the segment's token boundaries, and from that one on the segment's tokens
-// are the true ones.
-struct Segment {
-  size_t begin;     // the segment's tokens were encoded from here...
-  size_t end;       // ...and are those that start before here
-  uint32_t* ids;    // their ids
-  size_t count;
-  size_t last_end;  // where the last of them ends
+// Joining a segment (lib/internal.h): the true tokenization enters it at `entry`, where the
+// previous segment's last true token ends. Re-encode from there until it lands on one of the
+// segment's token boundaries; from that one on, the segment's tokens are the true ones.
+struct Junction {
+  size_t entry;
+  size_t skipped;    // the segment's tokens before the point of agreement
+  size_t reencoded;  // the true tokens from the entry to that point (all of them, if none)
+  size_t exit;       // where the true tokenization leaves the segment: the next one's entry
+  bool bad_id;       // a skipped id names no token
 };
 
-// Tokens re-encoded while joining a segment before the tokenizations agree; beyond this (never
-// seen on real text) the rest of the input is encoded plainly.
-constexpr size_t kJoinScratch = 32;
-
-enum class Joined { kYes, kRestEncodedPlainly, kBadId };
-
-// Appends the true tokens that start in `seg` to out[*written..), given that the true
-// tokenization enters it at *entry; updates both. `seg.ids` may lie in `out` at or after
-// out[*written]: every true token starts at a distinct byte, so the ids written never overtake
-// the segment's ids still to be read. Gives up after kJoinScratch tokens and encodes the rest of
-// the input plainly (then *written is final). Of the segment's ids it reads only those before the
+// Finds where `seg` joins; id_at(i) is its i-th id. Of those it reads only the ones before the
 // point of agreement, and checks them: a caller's parts may be damaged.
-static Joined JoinSegment(const Tokenizer& tok, const uint8_t* in, size_t size,
-                          const Segment& seg, uint32_t* out, size_t* written, size_t* entry) {
-  uint32_t scratch[kJoinScratch];
-  size_t scratched = 0;
-  size_t index = 0;              // the segment's next token
-  size_t seg_pos = seg.begin;    // where it starts
-  size_t pos = *entry;           // where the true tokenization is
+template <typename IdAt>
+static Junction FindJunction(const Tokenizer& tok, const uint8_t* in, size_t size,
+                             const Segment& seg, size_t entry, IdAt id_at) {
+  Junction j{entry, 0, 0, entry, false};
+  size_t seg_pos = seg.begin;  // where the segment's next token starts
+  size_t pos = entry;          // where the true tokenization is
   while (true) {
-    const bool seg_left = index < seg.count;
+    const bool seg_left = j.skipped < seg.count;
     if (seg_left && seg_pos == pos) break;
     if (seg_left && seg_pos < pos) {
-      const uint32_t id = seg.ids[index++];
-      if (!Internal::IsValidId(tok, id) || id == blob::kEndOfTextId) return Joined::kBadId;
+      const uint32_t id = id_at(j.skipped++);
+      if (!Internal::IsValidId(tok, id) || id == blob::kEndOfTextId) {
+        j.bad_id = true;
+        return j;
+      }
       seg_pos += Internal::TokenLength(tok, id);
       continue;
     }
     if (!seg_left && pos >= seg.end) break;  // never agreed: the whole segment was re-encoded
-    if (scratched == kJoinScratch) {
-      memcpy(out + *written, scratch, sizeof(scratch));
-      *written = EncodePlain(tok, in, size, pos, out, *written + scratched, SIZE_MAX);
-      return Joined::kRestEncodedPlainly;
-    }
+    pos += Internal::LongestMatch(tok, in + pos, size - pos).length;
+    ++j.reencoded;
+  }
+  j.exit = j.skipped < seg.count ? seg.last_end : pos;
+  return j;
+}
+
+// How many true ids a joined segment gives.
+inline size_t JoinedCount(const Segment& seg, const Junction& j) {
+  return j.reencoded + seg.count - j.skipped;
+}
+
+// Writes the junction's re-encoded ids and then the segment's kept ones to `to`. The kept ones
+// move first, so the re-encoded ones may overwrite where they were.
+static void PlaceJoined(const Tokenizer& tok, const uint8_t* in, size_t size, const Segment& seg,
+                        const Junction& j, uint32_t* to) {
+  const size_t kept = seg.count - j.skipped;
+  if (kept != 0 && to + j.reencoded != seg.ids + j.skipped) {
+    memmove(to + j.reencoded, seg.ids + j.skipped, kept * sizeof(uint32_t));
+  }
+  size_t pos = j.entry;
+  for (size_t i = 0; i < j.reencoded; ++i) {
     const Match m = Internal::LongestMatch(tok, in + pos, size - pos);
-    scratch[scratched++] = m.id;
+    to[i] = m.id;
     pos += m.length;
   }
-  const size_t kept = seg.count - index;
-  uint32_t* const to = out + *written + scratched;
-  if (kept != 0 && to != seg.ids + index) memmove(to, seg.ids + index, kept * sizeof(uint32_t));
-  if (scratched != 0) memcpy(out + *written, scratch, scratched * sizeof(uint32_t));
-  *written += scratched + kept;
-  *entry = kept > 0 ? seg.last_end : pos;
-  return Joined::kYes;
 }
 
 // Encodes the tokens that start in [begin, end), greedily from `begin`, into ids[0..).
@@ -151,6 +151,15 @@ static Segment EncodeSegment(const Tokenizer& tok, const uint8_t* in, size_t siz
   return seg;
 }
 
+// Moves a segment's ids from the start of its room (one id per byte of it) to its end.
+static Segment AlignRight(Segment seg) {
+  if (seg.begin >= seg.end) return seg;
+  uint32_t* const to = seg.ids + (seg.end - seg.begin - seg.count);
+  if (seg.count != 0 && to != seg.ids) memmove(to, seg.ids, seg.count * sizeof(uint32_t));
+  seg.ids = to;
+  return seg;
+}
+
 #if RWKVTOK_LANES
 // The lanes beat the plain walk from 8 lanes per vector on (BM_EncodeLanes).
 constexpr size_t kMinLanes = 8 * lanes::kChains;
@@ -158,11 +167,12 @@ constexpr size_t kMinLanes = 8 * lanes::kChains;
 // Positions inside a window are 32-bit.
 constexpr size_t kLaneWindow = size_t{1} << 30;
 
-// Encodes text[*from..) in lanes over [*from, *from + window) into out[*written..); returns false
-// if it had to finish the whole input plainly. Moves *from to a token boundary past the window.
-static bool EncodeWindowInLanes(const Tokenizer& tok, const lanes::Trie& trie, size_t lane_count,
-                                const uint8_t* in, size_t size, size_t* from, size_t window,
-                                uint32_t* out, size_t* written) {
+// Encodes the tokens that start in [*from, *from + window) of in[0..size) in lanes; their ids go
+// to the start of out[0..window), or with Align::kRight to its end. Moves *from to where the last
+// of them ends and returns how many there are.
+static size_t EncodeWindowInLanes(const Tokenizer& tok, const lanes::Trie& trie,
+                                  size_t lane_count, const uint8_t* in, size_t size,
+                                  size_t* from, size_t window, uint32_t* out, Align align) {
   uint32_t begin[lanes::kMaxLanes] = {}, end[lanes::kMaxLanes] = {};
   uint32_t start[lanes::kMaxLanes], next[lanes::kMaxLanes];
   const size_t segment = window / lane_count;
@@ -170,39 +180,91 @@ static bool EncodeWindowInLanes(const Tokenizer& tok, const lanes::Trie& trie, s
     begin[k] = static_cast<uint32_t>(k * segment);
     end[k] = static_cast<uint32_t>(k + 1 == lane_count ? window : (k + 1) * segment);
   }
-  // Lane ids go to out[*written + position in the window]: room for one id per byte.
-  uint32_t* lane_out = out + *written;
-  lanes::Walk(trie, in + *from, begin, end, start, next, lane_out);
+  // Lane ids go to out[position in the window]: room for one id per byte.
+  lanes::Walk(trie, in + *from, begin, end, start, next, out);
 
+  // First where each lane joins. Its walk leaves token units (the plain walk finishes its
+  // segment with ids after them); they become ids only as the lane is placed, while in cache.
+  Segment segs[lanes::kMaxLanes];
+  Junction junctions[lanes::kMaxLanes];
   size_t entry = *from;
+  size_t total = 0;
   for (size_t k = 0; k < lane_count; ++k) {
-    // The lane's units become ids; then the plain walk finishes its segment.
-    lanes::ToIds(trie, lane_out + begin[k], next[k] - begin[k]);
-    Segment seg =
-        EncodeSegment(tok, in, size, *from + start[k], *from + end[k], lane_out + next[k]);
+    const size_t units = next[k] - begin[k];
+    Segment seg = EncodeSegment(tok, in, size, *from + start[k], *from + end[k], out + next[k]);
     seg.begin = *from + begin[k];
-    seg.ids = lane_out + begin[k];
-    seg.count += next[k] - begin[k];
-    if (JoinSegment(tok, in, size, seg, out, written, &entry) != Joined::kYes) return false;
+    seg.ids = out + begin[k];
+    seg.count += units;
+    const uint32_t* const lane_ids = seg.ids;
+    junctions[k] = FindJunction(tok, in, size, seg, entry, [&](size_t i) {
+      return i < units ? Internal::TokenId(tok, trie.units[lane_ids[i]]) : lane_ids[i];
+    });
+    segs[k] = seg;
+    entry = junctions[k].exit;
+    total += JoinedCount(seg, junctions[k]);
+  }
+
+  // Then every lane's ids in place: leftwards from the first lane, or rightwards from the last.
+  // Either way no lane's ids are overwritten before they move: every true token starts at a
+  // distinct byte, so the true ids before (or after) any point never outnumber its bytes.
+  uint32_t* to = align == Align::kLeft ? out : out + window;
+  for (size_t n = 0; n < lane_count; ++n) {
+    const size_t k = align == Align::kLeft ? n : lane_count - 1 - n;
+    lanes::ToIds(trie, segs[k].ids, next[k] - begin[k]);
+    const size_t count = JoinedCount(segs[k], junctions[k]);
+    if (align == Align::kRight) to -= count;
+    PlaceJoined(tok, in, size, segs[k], junctions[k], to);
+    if (align == Align::kLeft) to += count;
   }
   *from = entry;
-  return true;
+  return total;
 }
 
-size_t EncodeInLanes(const Tokenizer& tok, size_t lane_count, const uint8_t* in, size_t size,
-                     uint32_t* out, size_t min_segment) {
+Segment EncodeInLanes(const Tokenizer& tok, size_t lane_count, const uint8_t* in, size_t size,
+                      size_t from, size_t end, uint32_t* out, size_t min_segment, Align align) {
   const lanes::Trie trie = Internal::LaneTrie(tok);
-  size_t from = 0;
-  size_t written = 0;
-  while (size - from >= min_segment * lane_count) {
-    const size_t window = size - from < kLaneWindow ? size - from : kLaneWindow;
-    if (!EncodeWindowInLanes(tok, trie, lane_count, in, size, &from, window, out, &written)) {
-      return written;
-    }
+  const size_t lanes_minimum = min_segment * lane_count;
+  if (align == Align::kRight && from < end && end - from >= lanes_minimum &&
+      end - from <= kLaneWindow) {
+    size_t pos = from;
+    const size_t count =
+        EncodeWindowInLanes(tok, trie, lane_count, in, size, &pos, end - from, out, align);
+    return Segment{from, end, out + (end - from - count), count, pos};
   }
-  return EncodePlain(tok, in, size, from, out, written, SIZE_MAX);
+  size_t pos = from;
+  size_t written = 0;
+  while (pos < end && end - pos >= lanes_minimum) {
+    const size_t window = end - pos < kLaneWindow ? end - pos : kLaneWindow;
+    written += EncodeWindowInLanes(tok, trie, lane_count, in, size, &pos, window,
+                                   out + written, Align::kLeft);
+  }
+  Segment seg = EncodeSegment(tok, in, size, pos, end, out + written);
+  seg.begin = from;
+  seg.ids = out;
+  seg.count += written;
+  return align == Align::kRight ? AlignRight(seg) : seg;
+}
+
+// Whether the lanes pay for `bytes` bytes on this CPU: only when every lane has a long segment,
+// since joining costs a few tokens per segment.
+static bool LanesPay(size_t lane_count, size_t bytes) {
+  return lane_count >= kMinLanes && lane_count <= lanes::kMaxLanes &&
+         bytes >= kLaneMinSegment * lane_count;
 }
 #endif  // RWKVTOK_LANES
+
+// Tokenizations started at different places agree after a few bytes (a few hundred at most on
+// real text), so the one started this far before a point nearly always passes through the true
+// tokenization's first token boundary at or after it.
+constexpr size_t kLookBehind = 512;
+
+// That boundary, as predicted: a part that does not begin the text starts its tokens there, so
+// that the part before it ends there too and joining them moves nothing.
+static size_t LikelyBoundary(const Tokenizer& tok, const uint8_t* in, size_t size, size_t at) {
+  size_t pos = at > kLookBehind ? at - kLookBehind : 0;
+  while (pos < at) pos += Internal::LongestMatch(tok, in + pos, size - pos).length;
+  return pos;
+}
 
 Status Tokenizer::EncodePart(const void* text, size_t size, Part* part,
                              uint32_t* ids) const noexcept {
@@ -212,25 +274,23 @@ Status Tokenizer::EncodePart(const void* text, size_t size, Part* part,
   }
   const uint8_t* in = static_cast<const uint8_t*>(text);
   const size_t begin = part->begin, end = part->end;
+  // A part that begins the text puts its ids at the end of its range, where the next part's
+  // begin: joined, they are already in place.
+  const size_t start = begin == 0 ? 0 : LikelyBoundary(*this, in, size, begin);
+  const Align align = begin == 0 ? Align::kRight : Align::kLeft;
+  Segment seg;
 #if RWKVTOK_LANES
   const size_t lane_count = lanes::LaneCount();
-  if (lane_count >= kMinLanes && lane_count <= lanes::kMaxLanes &&
-      end - begin >= kLaneMinSegment * lane_count) {
-    // The lanes see the part as if the text ended with it, which can change only tokens that
-    // start within max_token_length of its end: those are encoded again with the bytes after it.
-    size_t count = EncodeInLanes(*this, lane_count, in + begin, end - begin, ids + begin,
-                                 kLaneMinSegment);
-    size_t pos = end;
-    while (count > 0 && pos > end - max_token_length_) {
-      pos -= Internal::TokenLength(*this, ids[begin + --count]);
-    }
-    const Segment tail = EncodeSegment(*this, in, size, pos, end, ids + begin + count);
-    part->count = count + tail.count;
-    part->last_end = tail.last_end;
-    return Status::kOk;
-  }
+  if (start < end && LanesPay(lane_count, end - start)) {
+    seg = EncodeInLanes(*this, lane_count, in, size, start, end, ids + begin, kLaneMinSegment,
+                        align);
+  } else  // NOLINT(readability/braces)
 #endif
-  const Segment seg = EncodeSegment(*this, in, size, begin, end, ids + begin);
+  {
+    seg = EncodeSegment(*this, in, size, start, end, ids + begin);
+    if (align == Align::kRight) seg = AlignRight(seg);
+  }
+  part->start = start;
   part->count = seg.count;
   part->last_end = seg.last_end;
   return Status::kOk;
@@ -246,25 +306,40 @@ Result Tokenizer::JoinParts(const void* text, size_t size, const Part* parts, si
   size_t expected_begin = 0;
   for (size_t k = 0; k < part_count; ++k) {
     const Part& p = parts[k];
-    if (p.begin != expected_begin || p.end < p.begin || p.end > size || p.count > p.end - p.begin ||
-        p.last_end < p.end || p.last_end > size || (p.count == 0 && p.end != p.begin)) {
-      return MakeResult(Status::kInvalidArgument, 0, k);
-    }
+    const bool fits = p.begin == expected_begin && p.end >= p.begin && p.end <= size &&
+                      p.start >= p.begin && p.start <= size && (p.begin != 0 || p.start == 0) &&
+                      (p.start < p.end ? p.count != 0 && p.count <= p.end - p.start &&
+                                             p.last_end >= p.end && p.last_end <= size
+                                       : p.count == 0);
+    if (!fits) return MakeResult(Status::kInvalidArgument, 0, k);
     expected_begin = p.end;
   }
   if (expected_begin != size) return MakeResult(Status::kInvalidArgument, 0, part_count);
 
+  // The ids of a part that begins at 0 end at ids[its end]; the others' start at ids[their
+  // begin]. Of the parts that begin at 0, all but the last are empty.
+  size_t first = 0;
+  for (size_t k = 0; k < part_count && parts[k].begin == 0; ++k) {
+    first = parts[k].end - parts[k].count;
+  }
   const uint8_t* in = static_cast<const uint8_t*>(text);
-  size_t written = 0;
+  size_t written = first;
   size_t entry = 0;
   for (size_t k = 0; k < part_count; ++k) {
-    const Segment seg{parts[k].begin, parts[k].end, ids + parts[k].begin, parts[k].count,
-                      parts[k].last_end};
-    const Joined joined = JoinSegment(*this, in, size, seg, ids, &written, &entry);
-    if (joined == Joined::kBadId) return MakeResult(Status::kInvalidArgument, 0, k);
-    if (joined == Joined::kRestEncodedPlainly) break;
+    const Part& p = parts[k];
+    uint32_t* const part_ids = ids + (p.begin == 0 ? p.end - p.count : p.begin);
+    const Segment seg{p.start, p.end, part_ids, p.count, p.last_end};
+    const Junction j =
+        FindJunction(*this, in, size, seg, entry, [&](size_t i) { return seg.ids[i]; });
+    // True ids never outnumber the bytes before them; damaged ones might.
+    if (j.bad_id || JoinedCount(seg, j) > size - written) {
+      return MakeResult(Status::kInvalidArgument, 0, k);
+    }
+    PlaceJoined(*this, in, size, seg, j, ids + written);
+    written += JoinedCount(seg, j);
+    entry = j.exit;
   }
-  return MakeResult(Status::kOk, written);
+  return MakeResult(Status::kOk, written - first, first);
 }
 
 // Greedy longest match over the whole input. Long inputs with room for one id per byte go
@@ -277,15 +352,13 @@ static Result EncodeTo(const Tokenizer& tok, const void* text, size_t size, Id* 
   }
   const uint8_t* in = static_cast<const uint8_t*>(text);
 #if RWKVTOK_LANES
-  // Lanes pay only when every lane has a long segment: joining costs a few tokens per segment.
   if (sizeof(Id) == sizeof(uint32_t) && capacity >= size) {
     const size_t lane_count = lanes::LaneCount();
-    if (lane_count >= kMinLanes && lane_count <= lanes::kMaxLanes &&
-        size >= kLaneMinSegment * lane_count) {
+    if (LanesPay(lane_count, size)) {
       // int32_t and uint32_t ids have the same bits for every id.
-      return CountResult(EncodeInLanes(tok, lane_count, in, size,
-                                       reinterpret_cast<uint32_t*>(ids), kLaneMinSegment),
-                         capacity);
+      const Segment seg = EncodeInLanes(tok, lane_count, in, size, 0, size,
+                                        reinterpret_cast<uint32_t*>(ids), kLaneMinSegment);
+      return CountResult(seg.count, capacity);
     }
   }
 #endif

@@ -1,7 +1,7 @@
 /* The C API of lib/rwkvtok.h, used from plain C99 (compiled with -std=c99 -pedantic -Werror, so
  * the header itself is checked to be valid C): the World tokenizer, encoding and decoding with
  * both id widths, buffer sizing, invalid ids, null pointers, budgeting, blob loading, the
- * streaming decoder and encoder, status messages and the ABI facts. */
+ * streaming decoder and encoder, encoding in parts, status messages and the ABI facts. */
 
 #include <stdint.h>
 #include <stdio.h>
@@ -82,6 +82,7 @@ static void test_abi(void) {
   CHECK(sizeof(rwkvtok_decoder) == RWKVTOK_DECODER_SIZE);
   CHECK(sizeof(rwkvtok_encoder) == RWKVTOK_ENCODER_SIZE);
   CHECK(sizeof(rwkvtok_status) == 4);
+  CHECK(sizeof(rwkvtok_part) == 5 * sizeof(size_t));
 }
 
 static void test_status_messages(void) {
@@ -476,6 +477,41 @@ static void test_stream_encoder(const rwkvtok_tokenizer* tok) {
   CHECK(rwkvtok_encoder_push(&enc, NULL, 0, NULL, 0).status == RWKVTOK_OK);
 }
 
+/* Every text cut into 1 to 3 parts at every place encodes, part by part and joined, to the
+ * one-shot ids; nothing outside the text's range of ids is written. */
+static void test_parts(const rwkvtok_tokenizer* tok) {
+  size_t t, cut_a, cut_b, i;
+  for (t = 0; t < sizeof(kTexts) / sizeof(kTexts[0]); ++t) {
+    const struct text* text = &kTexts[t];
+    const rwkvtok_result expected = rwkvtok_encode(tok, text->bytes, text->size, full, ID_BUFFER);
+    CHECK(expected.status == RWKVTOK_OK);
+    for (cut_a = 0; cut_a <= text->size; ++cut_a) {
+      for (cut_b = cut_a; cut_b <= text->size; cut_b += 5) {
+        rwkvtok_part parts[3];
+        rwkvtok_result r;
+        memset(parts, 0, sizeof(parts));
+        parts[0].end = parts[1].begin = cut_a;
+        parts[1].end = parts[2].begin = cut_b;
+        parts[2].end = text->size;
+        fill_ids();
+        for (i = 0; i < 3; ++i) {
+          CHECK(rwkvtok_encode_part(tok, text->bytes, text->size, &parts[i], ids) == RWKVTOK_OK);
+        }
+        r = rwkvtok_join_parts(tok, text->bytes, text->size, parts, 3, ids);
+        CHECK(r.status == RWKVTOK_OK && r.count == expected.count);
+        CHECK(r.position + r.count <= text->size);
+        if (r.status == RWKVTOK_OK && r.count == expected.count) {
+          CHECK(memcmp(ids + r.position, full, r.count * sizeof(uint32_t)) == 0);
+        }
+        CHECK(count_value(ids + text->size, ID_BUFFER - text->size, SENTINEL_ID) ==
+              ID_BUFFER - text->size);
+      }
+    }
+  }
+  CHECK(rwkvtok_encode_part(tok, "abc", 3, NULL, ids) == RWKVTOK_INVALID_ARGUMENT);
+  CHECK(rwkvtok_join_parts(tok, "abc", 3, NULL, 1, ids).status == RWKVTOK_INVALID_ARGUMENT);
+}
+
 int main(void) {
   rwkvtok_tokenizer world;
   rwkvtok_world(&world);
@@ -489,6 +525,7 @@ int main(void) {
   test_blobs(&world);
   test_stream_decoder(&world);
   test_stream_encoder(&world);
+  test_parts(&world);
   if (failures > 0) {
     fprintf(stderr, "%d check(s) failed\n", failures);
     return 1;

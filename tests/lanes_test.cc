@@ -33,13 +33,20 @@ class LanesTest : public ::testing::TestWithParam<int64_t> {
   void Check(const std::string& text, size_t segment) {
     const size_t lane_count = lanes::LaneCount();
     ASSERT_LE(lane_count, lanes::kMaxLanes);
-    std::vector<uint32_t> ids(text.size() + 1, 0xDEADBEEF);
-    const size_t count = EncodeInLanes(Tokenizer::World(), lane_count,
-                                       reinterpret_cast<const uint8_t*>(text.data()), text.size(),
-                                       ids.data(), segment);
-    ids.resize(count);
-    EXPECT_EQ(ids, simple_->Encode(text)) << hwy::TargetName(GetParam()) << ", " << text.size()
-                                          << " bytes, segments of " << segment;
+    const std::vector<uint32_t> expected = simple_->Encode(text);
+    for (const Align align : {Align::kLeft, Align::kRight}) {
+      std::vector<uint32_t> ids(text.size(), 0xDEADBEEF);
+      const Segment seg =
+          EncodeInLanes(Tokenizer::World(), lane_count,
+                        reinterpret_cast<const uint8_t*>(text.data()), text.size(), 0,
+                        text.size(), ids.data(), segment, align);
+      const size_t first = align == Align::kLeft ? 0 : text.size() - seg.count;
+      EXPECT_EQ(seg.ids, ids.data() + first);
+      EXPECT_EQ(std::vector<uint32_t>(ids.begin() + first, ids.begin() + first + seg.count),
+                expected)
+          << hwy::TargetName(GetParam()) << ", " << text.size() << " bytes, segments of "
+          << segment << (align == Align::kLeft ? ", left" : ", right");
+    }
   }
 
   static SimpleEncoder* simple_;

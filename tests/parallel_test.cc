@@ -18,13 +18,18 @@ namespace rwkvtok {
 namespace testing {
 namespace {
 
-// Encodes `text` cut at `cuts` (sorted, inside the text), one thread per part.
-std::vector<uint32_t> EncodeInParts(const std::string& text, std::vector<size_t> cuts) {
+// Encodes `text` cut at `cuts` (sorted, inside the text), one thread per part; counts in
+// `*mispredicted` the parts that do not start where the part before them ends. Joins only the ids
+// the parts say they wrote: the rest of the buffer holds ids that name no token.
+std::vector<uint32_t> EncodeInParts(const std::string& text, std::vector<size_t> cuts,
+                                    size_t* mispredicted = nullptr) {
   const Tokenizer tok = Tokenizer::World();
   cuts.insert(cuts.begin(), 0);
   cuts.push_back(text.size());
   std::vector<Tokenizer::Part> parts(cuts.size() - 1);
-  for (size_t k = 0; k < parts.size(); ++k) parts[k] = Tokenizer::Part{cuts[k], cuts[k + 1], 0, 0};
+  for (size_t k = 0; k < parts.size(); ++k) {
+    parts[k] = Tokenizer::Part{cuts[k], cuts[k + 1], 0, 0, 0};
+  }
   std::vector<uint32_t> ids(text.size());
   std::vector<std::thread> threads;
   for (Tokenizer::Part& part : parts) {
@@ -33,10 +38,20 @@ std::vector<uint32_t> EncodeInParts(const std::string& text, std::vector<size_t>
     });
   }
   for (std::thread& thread : threads) thread.join();
+  std::vector<uint32_t> encoded = ids;
+  ids.assign(ids.size(), 0xFFFFFFFF);
+  for (const Tokenizer::Part& part : parts) {
+    const size_t first = part.begin == 0 ? part.end - part.count : part.begin;
+    std::copy(encoded.begin() + first, encoded.begin() + first + part.count, ids.begin() + first);
+  }
   const Result r = tok.JoinParts(text.data(), text.size(), parts.data(), parts.size(), ids.data());
   EXPECT_EQ(r.status, Status::kOk);
-  ids.resize(r.count);
-  return ids;
+  for (size_t k = 1; k < parts.size() && mispredicted != nullptr; ++k) {
+    *mispredicted += parts[k].start != parts[k - 1].last_end;
+  }
+  EXPECT_LE(r.count, ids.size());
+  EXPECT_LE(r.position, ids.size() - r.count);
+  return std::vector<uint32_t>(ids.begin() + r.position, ids.begin() + r.position + r.count);
 }
 
 std::vector<size_t> RandomCuts(std::mt19937_64& rng, size_t size, size_t count) {
@@ -65,9 +80,13 @@ TEST(Parallel, RandomCutsOfGeneratedText) {
 TEST(Parallel, CutsEverywhereInARunOfSpaces) {
   const std::string text = "a" + std::string(1000, ' ') + "b" + std::string(129, ' ');
   const std::vector<uint32_t> expected = EncodeAll(Tokenizer::World(), text);
+  size_t mispredicted = 0;
   for (size_t cut = 0; cut <= text.size() && !HasFailure(); ++cut) {
-    EXPECT_EQ(EncodeInParts(text, {cut}), expected) << "cut at " << cut;
+    EXPECT_EQ(EncodeInParts(text, {cut}, &mispredicted), expected) << "cut at " << cut;
   }
+  // Inside a long run, the tokenization from before a cut need not pass where the true one does:
+  // then joining re-encodes and moves.
+  EXPECT_GT(mispredicted, 0u);
 }
 
 TEST(Parallel, LargePartsOfTheCorpus) {
@@ -86,16 +105,23 @@ TEST(Parallel, LargePartsOfTheCorpus) {
   }
 }
 
-TEST(Parallel, EmptyTextAndOnePart) {
+TEST(Parallel, EmptyTextAndEmptyParts) {
   EXPECT_TRUE(EncodeInParts("", {}).empty());
-  EXPECT_EQ(EncodeInParts("hello world", {}), EncodeAll(Tokenizer::World(), "hello world"));
+  EXPECT_TRUE(EncodeInParts("", {0, 0}).empty());
+  const std::string text = "hello world, \xff\xfe and more";
+  const std::vector<uint32_t> expected = EncodeAll(Tokenizer::World(), text);
+  const size_t end = text.size();
+  for (const std::vector<size_t>& cuts : std::vector<std::vector<size_t>>{
+           {}, {0}, {0, 0}, {end}, {0, end}, {end, end}, {0, 5, 5, end}, {1, 2, 3, 4}}) {
+    EXPECT_EQ(EncodeInParts(text, cuts), expected) << ::testing::PrintToString(cuts);
+  }
 }
 
 TEST(Parallel, PartsThatDoNotFitAreRefused) {
   const Tokenizer tok = Tokenizer::World();
   const std::string text = "The parts must cover the text, in order.";
   std::vector<uint32_t> ids(text.size());
-  Tokenizer::Part parts[2] = {{0, 10, 0, 0}, {10, text.size(), 0, 0}};
+  Tokenizer::Part parts[2] = {{0, 10, 0, 0, 0}, {10, text.size(), 0, 0, 0}};
   for (Tokenizer::Part& part : parts) {
     ASSERT_EQ(tok.EncodePart(text.data(), text.size(), &part, ids.data()), Status::kOk);
   }
@@ -106,22 +132,73 @@ TEST(Parallel, PartsThatDoNotFitAreRefused) {
   EXPECT_EQ(join(parts, 2), Status::kOk);
   EXPECT_EQ(join(parts, 1), Status::kInvalidArgument) << "the text is not covered";
   EXPECT_EQ(join(parts + 1, 1), Status::kInvalidArgument) << "does not begin at 0";
-  Tokenizer::Part bad[2] = {parts[0], parts[1]};
-  bad[1].count = bad[1].end - bad[1].begin + 1;
-  EXPECT_EQ(join(bad, 2), Status::kInvalidArgument) << "more ids than bytes";
-  bad[1] = parts[1];
-  bad[1].last_end = text.size() + 1;
-  EXPECT_EQ(join(bad, 2), Status::kInvalidArgument) << "ends past the text";
+  const auto join_damaged = [&](void (*damage)(Tokenizer::Part*)) {
+    Tokenizer::Part bad[2] = {parts[0], parts[1]};
+    damage(bad);
+    return join(bad, 2);
+  };
+  EXPECT_EQ(join_damaged([](Tokenizer::Part* p) { p[1].count = p[1].end - p[1].start + 1; }),
+            Status::kInvalidArgument)
+      << "more ids than bytes";
+  EXPECT_EQ(join_damaged([](Tokenizer::Part* p) { p[1].count = 0; }), Status::kInvalidArgument)
+      << "no ids for its bytes";
+  EXPECT_EQ(join_damaged([](Tokenizer::Part* p) { p[1].start = p[1].end; }),
+            Status::kInvalidArgument)
+      << "ids for no bytes";
+  EXPECT_EQ(join_damaged([](Tokenizer::Part* p) { p[1].last_end = p[1].end + 100; }),
+            Status::kInvalidArgument)
+      << "ends past the text";
+  EXPECT_EQ(join_damaged([](Tokenizer::Part* p) { p[1].start = p[1].begin - 1; }),
+            Status::kInvalidArgument)
+      << "starts before its bytes";
+  EXPECT_EQ(join_damaged([](Tokenizer::Part* p) { p[0].start = 1; }), Status::kInvalidArgument)
+      << "the first part starts after the text does";
+
+  // Joining reads a part's ids where the tokenization entering it is not at its start.
+  Tokenizer::Part early[2] = {parts[0], parts[1]};
+  early[1].start = early[1].begin;
+  ASSERT_LT(early[1].start, early[0].last_end);
   std::vector<uint32_t> garbage(text.size(), 70000);
-  EXPECT_EQ(tok.JoinParts(text.data(), text.size(), parts, 2, garbage.data()).status,
+  EXPECT_EQ(tok.JoinParts(text.data(), text.size(), early, 2, garbage.data()).status,
             Status::kInvalidArgument)
       << "ids that name no token";
-  Tokenizer::Part inverted{5, 4, 0, 0};
+
+  Tokenizer::Part inverted{5, 4, 0, 0, 0};
   EXPECT_EQ(tok.EncodePart(text.data(), text.size(), &inverted, ids.data()),
             Status::kInvalidArgument);
-  Tokenizer::Part beyond{0, text.size() + 1, 0, 0};
+  Tokenizer::Part beyond{0, text.size() + 1, 0, 0, 0};
   EXPECT_EQ(tok.EncodePart(text.data(), text.size(), &beyond, ids.data()),
             Status::kInvalidArgument);
+}
+
+// A part writes only its own range of ids, its ids ending there for the first part and starting
+// there for the others, so that two parts that meet where a token ends join without moving.
+TEST(Parallel, PartsWriteOnlyTheirOwnIds) {
+  const Tokenizer tok = Tokenizer::World();
+  std::string text;  // large enough for lanes inside parts
+  while (text.size() < 1500000) text += "Each part keeps to its own ids; 각자의 자리. ";
+  const std::vector<uint32_t> expected = EncodeAll(tok, text);
+  constexpr uint32_t kUntouched = 0xDEADBEEF;
+  const size_t cut = text.size() / 2 + 7;
+  Tokenizer::Part parts[2] = {{0, cut, 0, 0, 0}, {cut, text.size(), 0, 0, 0}};
+  std::vector<uint32_t> ids(text.size(), kUntouched);
+  for (Tokenizer::Part& part : parts) {
+    std::vector<uint32_t> own(text.size(), kUntouched);
+    ASSERT_EQ(tok.EncodePart(text.data(), text.size(), &part, own.data()), Status::kOk);
+    const size_t first = part.begin == 0 ? part.end - part.count : part.begin;
+    for (size_t i = 0; i < own.size(); ++i) {
+      if (i < part.begin || i >= part.end) ASSERT_EQ(own[i], kUntouched) << "id " << i;
+    }
+    std::copy(own.begin() + first, own.begin() + first + part.count, ids.begin() + first);
+  }
+  EXPECT_EQ(parts[1].start, parts[0].last_end) << "the second part starts where the first ends";
+  const std::vector<uint32_t> encoded = ids;
+  const Result r = tok.JoinParts(text.data(), text.size(), parts, 2, ids.data());
+  ASSERT_EQ(r.status, Status::kOk);
+  EXPECT_EQ(r.position, parts[0].end - parts[0].count);
+  EXPECT_EQ(ids, encoded) << "nothing moved";
+  EXPECT_EQ(std::vector<uint32_t>(ids.begin() + r.position, ids.begin() + r.position + r.count),
+            expected);
 }
 
 }  // namespace

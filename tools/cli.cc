@@ -364,7 +364,7 @@ class ParallelEncoder {
       const bool last = n < block_;
       const size_t size = carry + n;
       for (size_t k = 0; k < threads_; ++k) {
-        parts[k] = Tokenizer::Part{size * k / threads_, size * (k + 1) / threads_, 0, 0};
+        parts[k] = Tokenizer::Part{size * k / threads_, size * (k + 1) / threads_, 0, 0, 0};
       }
       InParallel([&](size_t k) {
         if (tok_.EncodePart(text.get(), size, &parts[k], ids.get()) != Status::kOk) {
@@ -373,16 +373,17 @@ class ParallelEncoder {
       });
       const Result joined = tok_.JoinParts(text.get(), size, parts.data(), threads_, ids.get());
       if (!joined.ok()) Die(std::string("encoding failed: ") + rwkvtok::StatusMessage(joined.status));
+      const uint32_t* joined_ids = ids.get() + joined.position;
       size_t count = joined.count;
       size_t done = size;
       while (!last && count > 0) {
-        uint32_t id = ids[count - 1];
+        uint32_t id = joined_ids[count - 1];
         const size_t start = done - tok_.Decode(&id, 1, nullptr, 0).count;
         if (start + max_len <= size) break;
         done = start;
         --count;
       }
-      Emit(ids.get(), count, sink);
+      Emit(joined_ids, count, sink);
       if (last) return;
       carry = size - done;  // fewer than max_token_length bytes
       std::memmove(text.get(), text.get() + done, carry);

@@ -39,10 +39,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 #if RWKVTOK_LANES
   // Segments this short make the lanes walk a little and join at many places of every input.
   std::unique_ptr<uint32_t[]> lane_ids(new uint32_t[size + 1]);
-  const size_t lane_count = rwkvtok::EncodeInLanes(world, rwkvtok::lanes::LaneCount(), data, size,
-                                                   lane_ids.get(), 100);
-  FUZZ_CHECK(lane_count == expected.size());
-  FUZZ_CHECK(std::equal(expected.begin(), expected.end(), lane_ids.get()));
+  for (const rwkvtok::Align align : {rwkvtok::Align::kLeft, rwkvtok::Align::kRight}) {
+    const rwkvtok::Segment seg = rwkvtok::EncodeInLanes(world, rwkvtok::lanes::LaneCount(), data,
+                                                        size, 0, size, lane_ids.get(), 100, align);
+    FUZZ_CHECK(seg.count == expected.size() && seg.last_end == size);
+    FUZZ_CHECK(seg.ids == lane_ids.get() + (align == rwkvtok::Align::kLeft ? 0 : size - seg.count));
+    FUZZ_CHECK(std::equal(expected.begin(), expected.end(), seg.ids));
+  }
 #endif
 
   // Chunk sizes from the input's own bytes, 1 to 256.
