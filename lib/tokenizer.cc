@@ -87,15 +87,16 @@ struct Junction {
   size_t skipped;    // the segment's tokens before the point of agreement
   size_t reencoded;  // the true tokens from the entry to that point (all of them, if none)
   size_t exit;       // where the true tokenization leaves the segment: the next one's entry
-  bool bad_id;       // a skipped id names no token
+  enum { kFound, kGaveUp, kBadId } outcome;
 };
 
-// Finds where `seg` joins; id_at(i) is its i-th id. Of those it reads only the ones before the
-// point of agreement, and checks them: a caller's parts may be damaged.
+// Finds where `seg` joins, re-encoding at most `limit` tokens (else kGaveUp); id_at(i) is its
+// i-th id. Of those it reads only the ones before the point of agreement, and checks them: a
+// caller's parts may be damaged (kBadId).
 template <typename IdAt>
 static Junction FindJunction(const Tokenizer& tok, const uint8_t* in, size_t size,
-                             const Segment& seg, size_t entry, IdAt id_at) {
-  Junction j{entry, 0, 0, entry, false};
+                             const Segment& seg, size_t entry, size_t limit, IdAt id_at) {
+  Junction j{entry, 0, 0, entry, Junction::kFound};
   size_t seg_pos = seg.begin;  // where the segment's next token starts
   size_t pos = entry;          // where the true tokenization is
   while (true) {
@@ -104,13 +105,17 @@ static Junction FindJunction(const Tokenizer& tok, const uint8_t* in, size_t siz
     if (seg_left && seg_pos < pos) {
       const uint32_t id = id_at(j.skipped++);
       if (!Internal::IsValidId(tok, id) || id == blob::kEndOfTextId) {
-        j.bad_id = true;
+        j.outcome = Junction::kBadId;
         return j;
       }
       seg_pos += Internal::TokenLength(tok, id);
       continue;
     }
     if (!seg_left && pos >= seg.end) break;  // never agreed: the whole segment was re-encoded
+    if (j.reencoded == limit) {
+      j.outcome = Junction::kGaveUp;
+      return j;
+    }
     pos += Internal::LongestMatch(tok, in + pos, size - pos).length;
     ++j.reencoded;
   }
@@ -167,6 +172,11 @@ constexpr size_t kMinLanes = 8 * lanes::kChains;
 // Positions inside a window are 32-bit.
 constexpr size_t kLaneWindow = size_t{1} << 30;
 
+// Tokens re-encoded to join a lane before giving up on the rest of its window's lanes and
+// encoding the rest plainly. Only a run of one character several KB long keeps tokenizations
+// apart that long; joining each lane would then encode its bytes three times.
+constexpr size_t kLaneJoinLimit = 256;
+
 // Encodes the tokens that start in [*from, *from + window) of in[0..size) in lanes; their ids go
 // to the start of out[0..window), or with Align::kRight to its end. Moves *from to where the last
 // of them ends and returns how many there are.
@@ -189,16 +199,18 @@ static size_t EncodeWindowInLanes(const Tokenizer& tok, const lanes::Trie& trie,
   Junction junctions[lanes::kMaxLanes];
   size_t entry = *from;
   size_t total = 0;
-  for (size_t k = 0; k < lane_count; ++k) {
+  size_t joined = 0;  // lanes whose junction was found
+  for (size_t k = 0; k < lane_count; ++k, ++joined) {
     const size_t units = next[k] - begin[k];
     Segment seg = EncodeSegment(tok, in, size, *from + start[k], *from + end[k], out + next[k]);
     seg.begin = *from + begin[k];
     seg.ids = out + begin[k];
     seg.count += units;
     const uint32_t* const lane_ids = seg.ids;
-    junctions[k] = FindJunction(tok, in, size, seg, entry, [&](size_t i) {
+    junctions[k] = FindJunction(tok, in, size, seg, entry, kLaneJoinLimit, [&](size_t i) {
       return i < units ? Internal::TokenId(tok, trie.units[lane_ids[i]]) : lane_ids[i];
     });
+    if (junctions[k].outcome != Junction::kFound) break;
     segs[k] = seg;
     entry = junctions[k].exit;
     total += JoinedCount(seg, junctions[k]);
@@ -207,14 +219,22 @@ static size_t EncodeWindowInLanes(const Tokenizer& tok, const lanes::Trie& trie,
   // Then every lane's ids in place: leftwards from the first lane, or rightwards from the last.
   // Either way no lane's ids are overwritten before they move: every true token starts at a
   // distinct byte, so the true ids before (or after) any point never outnumber its bytes.
-  uint32_t* to = align == Align::kLeft ? out : out + window;
-  for (size_t n = 0; n < lane_count; ++n) {
-    const size_t k = align == Align::kLeft ? n : lane_count - 1 - n;
+  // (Lanes that were not joined are left to the plain walk, whose ids go after the others.)
+  const Align placing = joined == lane_count ? align : Align::kLeft;
+  uint32_t* to = placing == Align::kLeft ? out : out + window;
+  for (size_t n = 0; n < joined; ++n) {
+    const size_t k = placing == Align::kLeft ? n : joined - 1 - n;
     lanes::ToIds(trie, segs[k].ids, next[k] - begin[k]);
     const size_t count = JoinedCount(segs[k], junctions[k]);
-    if (align == Align::kRight) to -= count;
+    if (placing == Align::kRight) to -= count;
     PlaceJoined(tok, in, size, segs[k], junctions[k], to);
-    if (align == Align::kLeft) to += count;
+    if (placing == Align::kLeft) to += count;
+  }
+  if (joined < lane_count) {
+    const Segment rest = EncodeSegment(tok, in, size, entry, *from + window, to);
+    total += rest.count;
+    entry = rest.last_end;
+    if (align == Align::kRight) memmove(out + (window - total), out, total * sizeof(uint32_t));
   }
   *from = entry;
   return total;
@@ -330,9 +350,9 @@ Result Tokenizer::JoinParts(const void* text, size_t size, const Part* parts, si
     uint32_t* const part_ids = ids + (p.begin == 0 ? p.end - p.count : p.begin);
     const Segment seg{p.start, p.end, part_ids, p.count, p.last_end};
     const Junction j =
-        FindJunction(*this, in, size, seg, entry, [&](size_t i) { return seg.ids[i]; });
+        FindJunction(*this, in, size, seg, entry, SIZE_MAX, [&](size_t i) { return seg.ids[i]; });
     // True ids never outnumber the bytes before them; damaged ones might.
-    if (j.bad_id || JoinedCount(seg, j) > size - written) {
+    if (j.outcome != Junction::kFound || JoinedCount(seg, j) > size - written) {
       return MakeResult(Status::kInvalidArgument, 0, k);
     }
     PlaceJoined(*this, in, size, seg, j, ids + written);

@@ -76,6 +76,10 @@ TEST_P(LanesTest, SlowAgreement) {
     while (text.size() < 30000) text += pieces[rng_() % 4] + (rng_() % 2 ? "a" : "");
     Check(text, 64 + rng_() % 500);
   }
+  // Runs longer than a lane's segment: joining gives up and the rest of the window is encoded
+  // plainly, after the lanes joined before.
+  Check("Some text before the run. " + std::string(400000, ' ') + "and after it.", 4096);
+  Check(std::string(100000, 'x') + std::string(300000, '-') + "x", 2000);
 }
 
 TEST_P(LanesTest, CorpusFiles) {
