@@ -87,12 +87,12 @@ struct Junction {
   size_t skipped;    // the segment's tokens before the point of agreement
   size_t reencoded;  // the true tokens from the entry to that point (all of them, if none)
   size_t exit;       // where the true tokenization leaves the segment: the next one's entry
-  enum { kFound, kGaveUp, kBadId } outcome;
+  enum { kFound, kGaveUp, kDamaged } outcome;
 };
 
 // Finds where `seg` joins, re-encoding at most `limit` tokens (else kGaveUp); id_at(i) is its
 // i-th id. Of those it reads only the ones before the point of agreement, and checks them: a
-// caller's parts may be damaged (kBadId).
+// caller's parts may be damaged, with ids that name no token or do not fit the text (kDamaged).
 template <typename IdAt>
 static Junction FindJunction(const Tokenizer& tok, const uint8_t* in, size_t size,
                              const Segment& seg, size_t entry, size_t limit, IdAt id_at) {
@@ -105,15 +105,15 @@ static Junction FindJunction(const Tokenizer& tok, const uint8_t* in, size_t siz
     if (seg_left && seg_pos < pos) {
       const uint32_t id = id_at(j.skipped++);
       if (!Internal::IsValidId(tok, id) || id == blob::kEndOfTextId) {
-        j.outcome = Junction::kBadId;
+        j.outcome = Junction::kDamaged;
         return j;
       }
       seg_pos += Internal::TokenLength(tok, id);
       continue;
     }
     if (!seg_left && pos >= seg.end) break;  // never agreed: the whole segment was re-encoded
-    if (j.reencoded == limit) {
-      j.outcome = Junction::kGaveUp;
+    if (j.reencoded == limit || pos >= size) {
+      j.outcome = j.reencoded == limit ? Junction::kGaveUp : Junction::kDamaged;
       return j;
     }
     pos += Internal::LongestMatch(tok, in + pos, size - pos).length;

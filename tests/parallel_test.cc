@@ -163,6 +163,21 @@ TEST(Parallel, PartsThatDoNotFitAreRefused) {
             Status::kInvalidArgument)
       << "ids that name no token";
 
+  // Ids that name tokens, but ones that run past the text.
+  Tokenizer::Part cut_in_a_token[2] = {{0, 2, 0, 0, 0}, {2, text.size(), 0, 0, 0}};
+  for (Tokenizer::Part& part : cut_in_a_token) {
+    ASSERT_EQ(tok.EncodePart(text.data(), text.size(), &part, ids.data()), Status::kOk);
+  }
+  ASSERT_GT(cut_in_a_token[0].last_end, 2u) << "\"The\" is one token";
+  cut_in_a_token[1].start = 2;
+  uint32_t long_token = 0;
+  while (tok.Decode(&long_token, 1, nullptr, 0).count < 100) ++long_token;
+  std::vector<uint32_t> long_ids = ids;
+  long_ids[2] = long_token;
+  EXPECT_EQ(tok.JoinParts(text.data(), text.size(), cut_in_a_token, 2, long_ids.data()).status,
+            Status::kInvalidArgument)
+      << "ids longer than the text";
+
   Tokenizer::Part inverted{5, 4, 0, 0, 0};
   EXPECT_EQ(tok.EncodePart(text.data(), text.size(), &inverted, ids.data()),
             Status::kInvalidArgument);

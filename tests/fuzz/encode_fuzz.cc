@@ -1,6 +1,7 @@
 // Fuzz target: any bytes, encoded with the World vocabulary, give exactly the simple matcher's ids,
 // through every path (one-shot, the lanes with short segments, the streaming encoder in chunks of
-// varying size), decode back to the same bytes, and never overrun a short output buffer.
+// varying size, parts joined), decode back to the same bytes, and never overrun a short output
+// buffer; damaged parts are refused or joined within bounds.
 
 #include <algorithm>
 #include <memory>
@@ -63,6 +64,34 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(r.ok());
   streamed.insert(streamed.end(), chunk_ids.begin(), chunk_ids.begin() + r.count);
   FUZZ_CHECK(streamed == expected);
+
+  // Parts cut where the input's first bytes say, joined; then joined again with one field of one
+  // part damaged as the input's last bytes say, which must be refused or joined within bounds.
+  if (size >= 8) {
+    const size_t a = (data[0] | size_t{data[1]} << 8) % (size + 1);
+    const size_t b = (data[2] | size_t{data[3]} << 8) % (size + 1);
+    Tokenizer::Part parts[3] = {};
+    parts[0].end = parts[1].begin = std::min(a, b);
+    parts[1].end = parts[2].begin = std::max(a, b);
+    parts[2].end = size;
+    std::vector<uint32_t> part_ids(size);
+    for (Tokenizer::Part& part : parts) {
+      FUZZ_CHECK(world.EncodePart(data, size, &part, part_ids.data()) == Status::kOk);
+    }
+    std::vector<uint32_t> joined = part_ids;
+    r = world.JoinParts(data, size, parts, 3, joined.data());
+    FUZZ_CHECK(r.ok() && r.count == expected.size() && r.position <= size - r.count);
+    FUZZ_CHECK(std::equal(expected.begin(), expected.end(), joined.begin() + r.position));
+
+    size_t* const fields[] = {&parts[1].start, &parts[1].count, &parts[1].last_end,
+                              &parts[2].start, &parts[2].count, &parts[2].last_end};
+    *fields[data[size - 1] % 6] ^= data[size - 2] | size_t{data[size - 3]} << 8;
+    for (size_t i = 0; i < size; i += 1 + data[size - 4]) part_ids[i] = data[i] * 257u;
+    std::unique_ptr<uint32_t[]> damaged(new uint32_t[size]);  // exact: ASan sees any overrun
+    std::copy(part_ids.begin(), part_ids.end(), damaged.get());
+    r = world.JoinParts(data, size, parts, 3, damaged.get());
+    FUZZ_CHECK(!r.ok() || r.position <= size - r.count);
+  }
 
   std::unique_ptr<uint8_t[]> bytes(new uint8_t[size + 1]);
   r = world.Decode(ids.get(), expected.size(), bytes.get(), size);
