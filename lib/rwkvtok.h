@@ -231,8 +231,9 @@ rwkvtok_status rwkvtok_encode_part(const rwkvtok_tokenizer* tok, const void* tex
                                    rwkvtok_part* part, uint32_t* ids);
 /* Joins the encoded parts (in order, covering the text) into ids[position .. position + count)
  * of the result. The parts and their ids must be as rwkvtok_encode_part left them. Parts that do
- * not cover the text end to end, or ids that name no token where joining reads them, are
- * RWKVTOK_INVALID_ARGUMENT (position: the part), and ids is then unspecified. */
+ * not cover the text end to end, or ids that name no token or run past the text where joining
+ * reads them, are RWKVTOK_INVALID_ARGUMENT (position: the part), and ids is then unspecified.
+ * Joining never writes outside ids[0 .. size). */
 rwkvtok_result rwkvtok_join_parts(const rwkvtok_tokenizer* tok, const void* text, size_t size,
                                   const rwkvtok_part* parts, size_t part_count, uint32_t* ids);
 
