@@ -132,8 +132,9 @@ enum class Align { kLeft, kRight };
 #if RWKVTOK_LANES
 // Encodes the tokens that start in [from, end) of in[0..size), greedily from `from`, in
 // `lane_count` lanes (lanes::LaneCount() of the current target) as long as every lane gets at
-// least `min_segment` bytes, then plainly. `out` has room for one id per byte of [from, end).
-// Encode uses it with kLaneMinSegment; tests use small segments to join often.
+// least `min_segment` bytes, then plainly. `out` has room for one id per byte of [from, end);
+// the ids go to its start, or with Align::kRight to its end, and the Segment returned points at
+// them. Encode uses it with kLaneMinSegment; tests use small segments to join often.
 Segment EncodeInLanes(const Tokenizer& tok, size_t lane_count, const uint8_t* in, size_t size,
                       size_t from, size_t end, uint32_t* out, size_t min_segment,
                       Align align = Align::kLeft);

@@ -211,17 +211,17 @@ rwkvtok_result rwkvtok_encoder_finish(rwkvtok_encoder* enc, uint32_t* ids, size_
  * then ids[result.position .. result.position + result.count). The caller owns the threads and
  * all the memory: one ids buffer with room for one id per byte of text, shared by all parts, and
  * one rwkvtok_part each. A part writes only ids[begin .. end): the first part to the end of that
- * range and every other part from its start, so with two parts the joined ids are in place
- * already. Joining re-encodes a few bytes at each cut (where the tokenizations from either side
- * agree again) and moves the ids of the third part on, so parts of a few hundred KB and more cost
- * next to nothing to join. */
+ * range and every other part from its start, so with two parts the joined ids are nearly always
+ * in place already. Joining re-encodes a few bytes at each cut (where the tokenizations from
+ * either side agree again) and moves the ids of the third and later parts, so parts of a few
+ * hundred KB and more cost next to nothing to join. */
 typedef struct rwkvtok_part {
   size_t begin;    /* the caller's: the part's first byte; the first part begins at 0 */
   size_t end;      /* the caller's: where the next part begins; the last part ends at the size */
   size_t start;    /* rwkvtok_encode_part's: where its first token starts (begin, or the first
-                      token boundary after it, as the bytes before it predict) */
+                      token boundary at or after it, as the bytes before it predict) */
   size_t count;    /* rwkvtok_encode_part's: its ids (0 if start >= end) */
-  size_t last_end; /* rwkvtok_encode_part's: where its last token ends (>= end) */
+  size_t last_end; /* rwkvtok_encode_part's: where its last token ends (>= end), else start */
 } rwkvtok_part;
 
 /* Encodes the tokens that start in [part->start, part->end) of text[0..size), greedily from
@@ -231,9 +231,10 @@ rwkvtok_status rwkvtok_encode_part(const rwkvtok_tokenizer* tok, const void* tex
                                    rwkvtok_part* part, uint32_t* ids);
 /* Joins the encoded parts (in order, covering the text) into ids[position .. position + count)
  * of the result. The parts and their ids must be as rwkvtok_encode_part left them. Parts that do
- * not cover the text end to end, or ids that name no token or run past the text where joining
- * reads them, are RWKVTOK_INVALID_ARGUMENT (position: the part), and ids is then unspecified.
- * Joining never writes outside ids[0 .. size). */
+ * not cover the text end to end are RWKVTOK_INVALID_ARGUMENT (position: the part). Joining reads
+ * a part's ids only up to where its tokenization agrees with the one entering it; ids there that
+ * name no token or run past the text are RWKVTOK_INVALID_ARGUMENT too, and ids is then
+ * unspecified. Other damage is joined as it is. Joining never writes outside ids[0 .. size). */
 rwkvtok_result rwkvtok_join_parts(const rwkvtok_tokenizer* tok, const void* text, size_t size,
                                   const rwkvtok_part* parts, size_t part_count, uint32_t* ids);
 
