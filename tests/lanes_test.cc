@@ -83,7 +83,7 @@ TEST_P(LanesTest, SlowAgreement) {
 }
 
 TEST_P(LanesTest, CorpusFiles) {
-  for (const std::string& part : {"public", "bench"}) {
+  for (const char* part : {"public", "bench"}) {
     for (const std::string& stem : CorpusStems(part)) {
       std::string text = ReadFileOrDie(CorpusDir(part) + "/" + stem + ".txt");
       if (text.size() > 300000) text.resize(300000);

@@ -124,18 +124,8 @@ char* FormatId(Format format, uint32_t id, char* p) {
   return p;
 }
 
-// The bytes FormatId writes for an id below 65536.
-size_t FormattedWidth(Format format, uint32_t id) {
-  switch (format) {
-    case Format::kU16:
-      return 2;
-    case Format::kU32:
-      return 4;
-    default:
-      return 2 + (id >= 10) + (id >= 100) + (id >= 1000) + (id >= 10000);
-  }
-}
-constexpr size_t kMaxFormattedWidth = 6;  // "65529\n"
+// The most bytes FormatId writes for an id below 65536: "65529\n".
+constexpr size_t kMaxFormattedWidth = 6;
 
 // Buffered output to stdout.
 class Output {
