@@ -1,9 +1,9 @@
 // The library on a Cortex-M: runs on QEMU's MPS2 boards (--config=cortex_m4, --config=cortex_m7)
 // with the built-in World blob in flash, and checks every golden vector (golden_vectors.h, made at
 // build time by make_vectors with the host encoder): ids from the C++ API for each id type and from
-// the C API, counting and prefixes, the streaming encoder in chunks of several sizes, decoding back
-// to the text, the streaming decoder under each UTF-8 policy. Any mismatch is printed and makes
-// main return 1, which the semihosting exit turns into a failed test.
+// the C API, counting and prefixes, the text in parts, the streaming encoder in chunks of several
+// sizes, decoding back to the text, the streaming decoder under each UTF-8 policy. Any mismatch is
+// printed and makes main return 1, which the semihosting exit turns into a failed test.
 //
 // Compiled three times: against //lib:rwkvtok, and with RWKVTOK_NO_DECODE or RWKVTOK_NO_ENCODE
 // against the encode-only and decode-only libraries, where the half that is left out is checked
@@ -111,6 +111,19 @@ void CheckEncode(const Tokenizer& tok, const Vector& v) {
   CHECK(cr.status == RWKVTOK_OK && cr.count == v.id_count && SameIds(ids32, v));
   cr = rwkvtok_encode_u16(&c, v.text, v.text_size, ids16, kIdRoom);
   CHECK(cr.status == RWKVTOK_OK && cr.count == v.id_count && SameIds(ids16, v));
+
+  // The text in three parts, encoded one after the other here and joined: the same ids.
+  rwkvtok_part parts[3] = {};
+  parts[0].end = parts[1].begin = v.text_size / 3;
+  parts[1].end = parts[2].begin = v.text_size * 2 / 3;
+  parts[2].end = v.text_size;
+  bool parts_ok = true;
+  for (rwkvtok_part& part : parts) {
+    parts_ok = parts_ok && rwkvtok_encode_part(&c, v.text, v.text_size, &part, ids32) == RWKVTOK_OK;
+  }
+  cr = rwkvtok_join_parts(&c, v.text, v.text_size, parts, 3, ids32);
+  CHECK(parts_ok && cr.status == RWKVTOK_OK && cr.count == v.id_count &&
+        SameIds(ids32 + cr.position, v));
 
   // Counting, and a prefix of half the tokens: its bytes encode to exactly the first half.
   r = tok.Count(v.text, v.text_size);
