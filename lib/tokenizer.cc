@@ -129,7 +129,8 @@ inline size_t JoinedCount(const Segment& seg, const Junction& j) {
 }
 
 // Writes the junction's re-encoded ids and then the segment's kept ones to `to`. The kept ones
-// move first, so the re-encoded ones may overwrite where they were.
+// move first, so the re-encoded ones may overwrite where they were. Those are encoded again rather
+// than kept from FindJunction: a few tokens on real text, and no scratch space to bound.
 static void PlaceJoined(const Tokenizer& tok, const uint8_t* in, size_t size, const Segment& seg,
                         const Junction& j, uint32_t* to) {
   const size_t kept = seg.count - j.skipped;
@@ -273,6 +274,20 @@ static bool LanesPay(size_t lane_count, size_t bytes) {
 }
 #endif  // RWKVTOK_LANES
 
+// Encodes the tokens that start in [from, end) of in[0..size), greedily from `from`, into `out`
+// (room for one id per byte of them), in lanes where they pay.
+static Segment EncodeRange(const Tokenizer& tok, const uint8_t* in, size_t size, size_t from,
+                           size_t end, uint32_t* out, Align align) {
+#if RWKVTOK_LANES
+  const size_t lane_count = lanes::LaneCount();
+  if (from < end && LanesPay(lane_count, end - from)) {
+    return EncodeInLanes(tok, lane_count, in, size, from, end, out, kLaneMinSegment, align);
+  }
+#endif
+  const Segment seg = EncodeSegment(tok, in, size, from, end, out);
+  return align == Align::kRight ? AlignRight(seg) : seg;
+}
+
 // Tokenizations started at different places agree after a few bytes (a few hundred at most on
 // real text), so the one started this far before a point nearly always passes through the true
 // tokenization's first token boundary at or after it.
@@ -298,18 +313,7 @@ Status Tokenizer::EncodePart(const void* text, size_t size, Part* part,
   // begin: joined, they are already in place.
   const size_t start = begin == 0 ? 0 : LikelyBoundary(*this, in, size, begin);
   const Align align = begin == 0 ? Align::kRight : Align::kLeft;
-  Segment seg;
-#if RWKVTOK_LANES
-  const size_t lane_count = lanes::LaneCount();
-  if (start < end && LanesPay(lane_count, end - start)) {
-    seg = EncodeInLanes(*this, lane_count, in, size, start, end, ids + begin, kLaneMinSegment,
-                        align);
-  } else  // NOLINT(readability/braces)
-#endif
-  {
-    seg = EncodeSegment(*this, in, size, start, end, ids + begin);
-    if (align == Align::kRight) seg = AlignRight(seg);
-  }
+  const Segment seg = EncodeRange(*this, in, size, start, end, ids + begin, align);
   part->start = start;
   part->count = seg.count;
   part->last_end = seg.last_end;
