@@ -1,17 +1,54 @@
-// The C API's tokenizer functions: each forwards to the C++ implementation. A rwkvtok_tokenizer
-// holds the bytes of a Tokenizer, which is trivially copyable.
+// The C API: every rwkvtok_* function forwards to the C++ API. The C states are the C++ objects'
+// bytes: a rwkvtok_tokenizer holds a Tokenizer, a rwkvtok_decoder a StreamDecoder and a
+// rwkvtok_encoder a StreamEncoder, each trivially copyable. Null pointers to those are checked
+// here; every other argument is checked by the C++ function.
 
 #include <string.h>
 
+#include <new>
 #include <type_traits>
 
 #include "lib/rwkvtok.h"
 
 namespace rwkvtok {
+namespace {
 
-static_assert(std::is_trivially_copyable<Tokenizer>::value, "Tokenizer must be memcpy-able");
-static_assert(sizeof(Tokenizer) <= sizeof(rwkvtok_tokenizer), "Tokenizer outgrew its ABI size");
-static_assert(alignof(Tokenizer) <= alignof(rwkvtok_tokenizer), "Tokenizer alignment");
+template <typename Cpp, typename C>
+constexpr bool kSameBytes = std::is_trivially_copyable<Cpp>::value &&
+                            std::is_standard_layout<Cpp>::value && sizeof(Cpp) <= sizeof(C) &&
+                            alignof(Cpp) <= alignof(C);
+static_assert(kSameBytes<Tokenizer, rwkvtok_tokenizer>, "Tokenizer must fit rwkvtok_tokenizer");
+static_assert(kSameBytes<StreamDecoder, rwkvtok_decoder> &&
+                  sizeof(StreamDecoder) == sizeof(rwkvtok_decoder),
+              "StreamDecoder must be a rwkvtok_decoder");
+static_assert(kSameBytes<StreamEncoder, rwkvtok_encoder> &&
+                  sizeof(StreamEncoder) == sizeof(rwkvtok_encoder),
+              "StreamEncoder must be a rwkvtok_encoder");
+
+rwkvtok_status ToC(Status status) { return static_cast<rwkvtok_status>(status); }
+
+rwkvtok_result ToC(const Result& r) {
+  rwkvtok_result c;
+  c.status = ToC(r.status);
+  c.reserved = 0;
+  c.count = r.count;
+  c.position = r.position;
+  return c;
+}
+
+constexpr Result kNullState{Status::kInvalidArgument, 0, 0};
+
+// The C++ object whose bytes a C state holds (placed there by the C init functions).
+StreamDecoder* Cpp(rwkvtok_decoder* dec) { return std::launder(reinterpret_cast<StreamDecoder*>(dec)); }
+const StreamDecoder* Cpp(const rwkvtok_decoder* dec) {
+  return std::launder(reinterpret_cast<const StreamDecoder*>(dec));
+}
+StreamEncoder* Cpp(rwkvtok_encoder* enc) { return std::launder(reinterpret_cast<StreamEncoder*>(enc)); }
+const StreamEncoder* Cpp(const rwkvtok_encoder* enc) {
+  return std::launder(reinterpret_cast<const StreamEncoder*>(enc));
+}
+
+}  // namespace
 
 rwkvtok_tokenizer Tokenizer::ToC() const noexcept {
   rwkvtok_tokenizer c;
@@ -26,23 +63,14 @@ Tokenizer Tokenizer::FromC(const rwkvtok_tokenizer& c) noexcept {
   return tok;
 }
 
-namespace {
-
-rwkvtok_result ToC(const Result& r) {
-  rwkvtok_result c;
-  c.status = static_cast<rwkvtok_status>(r.status);
-  c.reserved = 0;
-  c.count = r.count;
-  c.position = r.position;
-  return c;
-}
-
-rwkvtok_result NullTokenizer() { return ToC(Result{Status::kInvalidArgument, 0, 0}); }
-
-}  // namespace
 }  // namespace rwkvtok
 
+using rwkvtok::Cpp;
+using rwkvtok::kNullState;
+using rwkvtok::StreamDecoder;
+using rwkvtok::StreamEncoder;
 using rwkvtok::Tokenizer;
+using rwkvtok::ToC;
 
 extern "C" {
 
@@ -57,62 +85,62 @@ void rwkvtok_world(rwkvtok_tokenizer* out) {
 }
 
 rwkvtok_status rwkvtok_validate(const void* blob, size_t size) {
-  return static_cast<rwkvtok_status>(rwkvtok::Validate(blob, size));
+  return ToC(rwkvtok::Validate(blob, size));
 }
 
 rwkvtok_status rwkvtok_from_blob(const void* blob, size_t size, rwkvtok_tokenizer* out) {
-  if (out == nullptr) return RWKVTOK_INVALID_ARGUMENT;
+  if (out == nullptr) return ToC(kNullState.status);
   Tokenizer tok = Tokenizer::World();
   const rwkvtok::Status status = Tokenizer::FromBlob(blob, size, &tok);
   if (status == rwkvtok::Status::kOk) *out = tok.ToC();
-  return static_cast<rwkvtok_status>(status);
+  return ToC(status);
 }
 
 rwkvtok_result rwkvtok_encode(const rwkvtok_tokenizer* tok, const void* text, size_t size,
                               uint32_t* ids, size_t capacity) {
-  if (tok == nullptr) return rwkvtok::NullTokenizer();
-  return rwkvtok::ToC(Tokenizer::FromC(*tok).Encode(text, size, ids, capacity));
+  if (tok == nullptr) return ToC(kNullState);
+  return ToC(Tokenizer::FromC(*tok).Encode(text, size, ids, capacity));
 }
 
 rwkvtok_result rwkvtok_encode_u16(const rwkvtok_tokenizer* tok, const void* text, size_t size,
                                   uint16_t* ids, size_t capacity) {
-  if (tok == nullptr) return rwkvtok::NullTokenizer();
-  return rwkvtok::ToC(Tokenizer::FromC(*tok).Encode(text, size, ids, capacity));
+  if (tok == nullptr) return ToC(kNullState);
+  return ToC(Tokenizer::FromC(*tok).Encode(text, size, ids, capacity));
 }
 
 rwkvtok_result rwkvtok_decode(const rwkvtok_tokenizer* tok, const uint32_t* ids, size_t count,
                               void* bytes, size_t capacity) {
-  if (tok == nullptr) return rwkvtok::NullTokenizer();
-  return rwkvtok::ToC(Tokenizer::FromC(*tok).Decode(ids, count, bytes, capacity));
+  if (tok == nullptr) return ToC(kNullState);
+  return ToC(Tokenizer::FromC(*tok).Decode(ids, count, bytes, capacity));
 }
 
 rwkvtok_result rwkvtok_decode_u16(const rwkvtok_tokenizer* tok, const uint16_t* ids, size_t count,
                                   void* bytes, size_t capacity) {
-  if (tok == nullptr) return rwkvtok::NullTokenizer();
-  return rwkvtok::ToC(Tokenizer::FromC(*tok).Decode(ids, count, bytes, capacity));
+  if (tok == nullptr) return ToC(kNullState);
+  return ToC(Tokenizer::FromC(*tok).Decode(ids, count, bytes, capacity));
 }
 
 rwkvtok_result rwkvtok_count(const rwkvtok_tokenizer* tok, const void* text, size_t size) {
-  if (tok == nullptr) return rwkvtok::NullTokenizer();
-  return rwkvtok::ToC(Tokenizer::FromC(*tok).Count(text, size));
+  if (tok == nullptr) return ToC(kNullState);
+  return ToC(Tokenizer::FromC(*tok).Count(text, size));
 }
 
 rwkvtok_result rwkvtok_prefix(const rwkvtok_tokenizer* tok, const void* text, size_t size,
                               size_t max_tokens) {
-  if (tok == nullptr) return rwkvtok::NullTokenizer();
-  return rwkvtok::ToC(Tokenizer::FromC(*tok).Prefix(text, size, max_tokens));
+  if (tok == nullptr) return ToC(kNullState);
+  return ToC(Tokenizer::FromC(*tok).Prefix(text, size, max_tokens));
 }
 
 rwkvtok_status rwkvtok_encode_part(const rwkvtok_tokenizer* tok, const void* text, size_t size,
                                    rwkvtok_part* part, uint32_t* ids) {
-  if (tok == nullptr) return RWKVTOK_INVALID_ARGUMENT;
-  return static_cast<rwkvtok_status>(Tokenizer::FromC(*tok).EncodePart(text, size, part, ids));
+  if (tok == nullptr) return ToC(kNullState.status);
+  return ToC(Tokenizer::FromC(*tok).EncodePart(text, size, part, ids));
 }
 
 rwkvtok_result rwkvtok_join_parts(const rwkvtok_tokenizer* tok, const void* text, size_t size,
                                   const rwkvtok_part* parts, size_t part_count, uint32_t* ids) {
-  if (tok == nullptr) return rwkvtok::NullTokenizer();
-  return rwkvtok::ToC(Tokenizer::FromC(*tok).JoinParts(text, size, parts, part_count, ids));
+  if (tok == nullptr) return ToC(kNullState);
+  return ToC(Tokenizer::FromC(*tok).JoinParts(text, size, parts, part_count, ids));
 }
 
 uint32_t rwkvtok_token_count(const rwkvtok_tokenizer* tok) {
@@ -125,6 +153,56 @@ uint32_t rwkvtok_max_token_length(const rwkvtok_tokenizer* tok) {
 
 uint64_t rwkvtok_vocab_checksum(const rwkvtok_tokenizer* tok) {
   return tok == nullptr ? 0 : Tokenizer::FromC(*tok).vocab_checksum();
+}
+
+rwkvtok_status rwkvtok_decoder_init(rwkvtok_decoder* dec, const rwkvtok_tokenizer* tok,
+                                    int32_t policy) {
+  if (dec == nullptr || tok == nullptr) return ToC(kNullState.status);
+  const StreamDecoder* made = new (dec) StreamDecoder(Tokenizer::FromC(*tok),
+                                                      static_cast<rwkvtok::Utf8Policy>(policy));
+  return ToC(made->status());
+}
+
+rwkvtok_status rwkvtok_decoder_set_stop_ids(rwkvtok_decoder* dec, const uint32_t* ids,
+                                            size_t count) {
+  if (dec == nullptr) return ToC(kNullState.status);
+  return ToC(Cpp(dec)->SetStopIds(ids, count));
+}
+
+size_t rwkvtok_decoder_max_output(const rwkvtok_decoder* dec) {
+  return dec == nullptr ? 0 : Cpp(dec)->max_output();
+}
+
+rwkvtok_result rwkvtok_decoder_push(rwkvtok_decoder* dec, uint32_t id, void* out,
+                                    size_t capacity) {
+  if (dec == nullptr) return ToC(kNullState);
+  return ToC(Cpp(dec)->Push(id, out, capacity));
+}
+
+rwkvtok_result rwkvtok_decoder_finish(rwkvtok_decoder* dec, void* out, size_t capacity) {
+  if (dec == nullptr) return ToC(kNullState);
+  return ToC(Cpp(dec)->Finish(out, capacity));
+}
+
+rwkvtok_status rwkvtok_encoder_init(rwkvtok_encoder* enc, const rwkvtok_tokenizer* tok) {
+  if (enc == nullptr || tok == nullptr) return ToC(kNullState.status);
+  new (enc) StreamEncoder(Tokenizer::FromC(*tok));
+  return RWKVTOK_OK;
+}
+
+size_t rwkvtok_encoder_pending(const rwkvtok_encoder* enc) {
+  return enc == nullptr ? 0 : Cpp(enc)->pending();
+}
+
+rwkvtok_result rwkvtok_encoder_push(rwkvtok_encoder* enc, const void* chunk, size_t size,
+                                    uint32_t* ids, size_t capacity) {
+  if (enc == nullptr) return ToC(kNullState);
+  return ToC(Cpp(enc)->Push(chunk, size, ids, capacity));
+}
+
+rwkvtok_result rwkvtok_encoder_finish(rwkvtok_encoder* enc, uint32_t* ids, size_t capacity) {
+  if (enc == nullptr) return ToC(kNullState);
+  return ToC(Cpp(enc)->Finish(ids, capacity));
 }
 
 }  // extern "C"

@@ -58,7 +58,9 @@ enum {
   /* An id that names no token (reserved, beyond the vocabulary, negative). result.position is its
    * index. Id 0 (end of text) is valid. */
   RWKVTOK_INVALID_ID = 2,
-  /* A null pointer with a non-zero size, or an argument out of its documented range. */
+  /* An argument outside what the function documents: a null pointer with a non-zero size, an
+   * unknown UTF-8 policy, more than RWKVTOK_MAX_STOP_IDS stop ids, parts that do not cover the
+   * text, or a decoder made with an unknown policy. */
   RWKVTOK_INVALID_ARGUMENT = 3,
   /* Blob problems, from rwkvtok_validate and rwkvtok_from_blob. */
   RWKVTOK_BLOB_TRUNCATED = 4,           /* shorter than its header says */
@@ -146,7 +148,10 @@ uint64_t rwkvtok_vocab_checksum(const rwkvtok_tokenizer* tok);   /* see lib/blob
  *   RWKVTOK_UTF8_STRICT:  the push (or finish) that meets them returns RWKVTOK_INVALID_UTF8 with
  *                         count = the bytes of valid text it wrote before them; the rest of that
  *                         token's bytes and anything held back are dropped, and the decoder
- *                         carries on with the next id as if starting a new text.
+ *                         carries on with the next id as if starting a new text. Reporting it
+ *                         needs room for at least one byte, even when no byte comes before it,
+ *                         so a call with capacity 0 never ends in it: it returns
+ *                         RWKVTOK_BUFFER_TOO_SMALL, changes nothing and can be retried.
  *   RWKVTOK_UTF8_RAW:     they are passed through as they are. Output = the one-shot decode.
  * Stop ids (default: just 0, end of text; set others with rwkvtok_decoder_set_stop_ids): pushing
  * one returns RWKVTOK_STOPPED after flushing what was held back (as rwkvtok_decoder_finish does,
@@ -165,7 +170,9 @@ typedef struct rwkvtok_decoder {
   uint64_t opaque[RWKVTOK_DECODER_SIZE / 8];
 } rwkvtok_decoder;
 
-/* `policy` is one of RWKVTOK_UTF8_*. The tokenizer is copied. */
+/* `policy` is one of RWKVTOK_UTF8_*. The tokenizer is copied. With any other policy the decoder
+ * is still made, but every call on it returns RWKVTOK_INVALID_ARGUMENT (max_output: 0), as does
+ * this one. */
 rwkvtok_status rwkvtok_decoder_init(rwkvtok_decoder* dec, const rwkvtok_tokenizer* tok,
                                     int32_t policy);
 /* Replaces the stop ids with `count` (at most RWKVTOK_MAX_STOP_IDS) ids, copied; 0 ids is allowed
@@ -250,7 +257,7 @@ rwkvtok_result rwkvtok_join_parts(const rwkvtok_tokenizer* tok, const void* text
 
 namespace rwkvtok {
 
-enum class Status : int32_t {
+enum class [[nodiscard]] Status : int32_t {
   kOk = RWKVTOK_OK,
   kBufferTooSmall = RWKVTOK_BUFFER_TOO_SMALL,
   kInvalidId = RWKVTOK_INVALID_ID,
@@ -360,8 +367,12 @@ class Tokenizer {
 // Ids in one at a time, whole UTF-8 characters out; see the C API above for every rule.
 class StreamDecoder {
  public:
+  // A policy that is not one of Utf8Policy's makes a decoder whose every call returns
+  // kInvalidArgument (max_output: 0); status() tells.
   explicit StreamDecoder(const Tokenizer& tokenizer,
                          Utf8Policy policy = Utf8Policy::kReplace) noexcept;
+  // kOk, or kInvalidArgument for a decoder made with an unknown policy.
+  Status status() const noexcept;
   // Up to kMaxStopIds ids; kInvalidArgument if more.
   static constexpr size_t kMaxStopIds = RWKVTOK_MAX_STOP_IDS;
   Status SetStopIds(const uint32_t* ids, size_t count) noexcept;

@@ -1,5 +1,6 @@
 // The streaming decoder (ids in, whole UTF-8 characters out) and the streaming encoder (bytes in
-// chunks, the one-shot ids out). Their states live in caller-allocated opaque structs.
+// chunks, the one-shot ids out). Each keeps its state inside the fixed-size C struct it wraps, so
+// the C API (lib/c_api.cc) forwards to these classes without a state of its own.
 
 #include <string.h>
 
@@ -12,22 +13,17 @@
 namespace rwkvtok {
 namespace {
 
-rwkvtok_result CResult(rwkvtok_status status, size_t count, size_t position = 0) {
-  rwkvtok_result r;
-  r.status = status;
-  r.reserved = 0;
-  r.count = count;
-  r.position = position;
-  return r;
-}
-
 // --- Decoder ------------------------------------------------------------------------------------
+
+// The policy of a decoder made with one that is not a Utf8Policy: every call then reports
+// kInvalidArgument.
+constexpr uint8_t kInvalidPolicy = 0xFF;
 
 struct DecoderState {
   Tokenizer tok;
   uint32_t stop_ids[RWKVTOK_MAX_STOP_IDS];
   uint8_t stop_count;
-  uint8_t policy;
+  uint8_t policy;  // a Utf8Policy, or kInvalidPolicy
   // The start of a UTF-8 character not yet complete: pending_length of its needed_length bytes.
   uint8_t pending[3];
   uint8_t pending_length;
@@ -43,7 +39,20 @@ const DecoderState* State(const rwkvtok_decoder* dec) {
   return std::launder(reinterpret_cast<const DecoderState*>(dec->opaque));
 }
 
+bool IsPolicy(Utf8Policy policy) {
+  return policy == Utf8Policy::kReplace || policy == Utf8Policy::kStrict ||
+         policy == Utf8Policy::kRaw;
+}
+
 constexpr uint8_t kReplacement[3] = {0xEF, 0xBF, 0xBD};  // U+FFFD
+
+// The most bytes one push can write: every byte of the longest token, and the bytes held back
+// before it, each becoming a U+FFFD.
+constexpr size_t MaxDecoderOutput(size_t max_token_length) {
+  return sizeof(kReplacement) * (max_token_length + sizeof(DecoderState::pending));
+}
+static_assert(MaxDecoderOutput(blob::kMaxTokenLength) == RWKVTOK_DECODER_MAX_OUTPUT,
+              "RWKVTOK_DECODER_MAX_OUTPUT must be the bound for the longest token a blob allows");
 
 // Writes to `out` only when it is not null, so one routine both measures and writes.
 struct Sink {
@@ -82,16 +91,17 @@ bool Continues(const DecoderState& s, uint8_t byte) {
 
 // A maximal invalid subpart, by policy. Returns false if strict decoding must stop here.
 bool Invalid(const DecoderState& s, const uint8_t* bytes, size_t n, Sink* sink) {
-  switch (s.policy) {
-    case RWKVTOK_UTF8_RAW:
+  switch (static_cast<Utf8Policy>(s.policy)) {
+    case Utf8Policy::kRaw:
       sink->Put(bytes, n);
       return true;
-    case RWKVTOK_UTF8_STRICT:
+    case Utf8Policy::kStrict:
       return false;
-    default:
-      sink->Put(kReplacement, sizeof(kReplacement));
-      return true;
+    case Utf8Policy::kReplace:
+      break;
   }
+  sink->Put(kReplacement, sizeof(kReplacement));
+  return true;
 }
 
 // Feeds bytes through the UTF-8 state; returns false when strict decoding met an invalid subpart
@@ -139,16 +149,19 @@ bool FlushPending(DecoderState* s, Sink* sink) {
 }
 
 // Runs `step` on a copy of the state to measure, then, if the output fits, on the state itself.
+// Reporting invalid UTF-8 needs room for one byte even when nothing is written before it, so that
+// a call with capacity 0 that would end in that error only measures and can be retried.
 template <typename Step>
-rwkvtok_result Atomically(DecoderState* s, void* out, size_t capacity, Step step) {
-  if (out == nullptr && capacity != 0) return CResult(RWKVTOK_INVALID_ARGUMENT, 0);
+Result Atomically(DecoderState* s, void* out, size_t capacity, Step step) {
+  if (out == nullptr && capacity != 0) return Result{Status::kInvalidArgument, 0, 0};
   DecoderState trial = *s;
   Sink measure{nullptr, 0};
-  step(&trial, &measure);
-  if (measure.count > capacity) return CResult(RWKVTOK_BUFFER_TOO_SMALL, measure.count);
+  const Status outcome = step(&trial, &measure);
+  const size_t needed =
+      outcome == Status::kInvalidUtf8 && measure.count == 0 ? 1 : measure.count;
+  if (needed > capacity) return Result{Status::kBufferTooSmall, needed, 0};
   Sink sink{static_cast<uint8_t*>(out), 0};
-  const rwkvtok_status status = step(s, &sink);
-  return CResult(status, sink.count);
+  return Result{step(s, &sink), sink.count, 0};
 }
 
 bool IsStopId(const DecoderState& s, uint32_t id) {
@@ -182,97 +195,80 @@ const EncoderState* State(const rwkvtok_encoder* enc) {
 size_t SaturatingAdd(size_t a, size_t b) { return a <= SIZE_MAX - b ? a + b : SIZE_MAX; }
 
 }  // namespace
-}  // namespace rwkvtok
 
-using rwkvtok::DecoderState;
-using rwkvtok::EncoderState;
-using rwkvtok::Internal;
-using rwkvtok::Match;
-using rwkvtok::Sink;
-using rwkvtok::Tokenizer;
-
-extern "C" {
-
-rwkvtok_status rwkvtok_decoder_init(rwkvtok_decoder* dec, const rwkvtok_tokenizer* tok,
-                                    int32_t policy) {
-  if (dec == nullptr || tok == nullptr || policy < RWKVTOK_UTF8_REPLACE ||
-      policy > RWKVTOK_UTF8_RAW) {
-    return RWKVTOK_INVALID_ARGUMENT;
-  }
-  memset(dec, 0, sizeof(*dec));
-  DecoderState* s = new (dec->opaque) DecoderState{Tokenizer::FromC(*tok), {}, 1,
-                                                   static_cast<uint8_t>(policy), {}, 0, 0};
-  s->stop_ids[0] = rwkvtok::blob::kEndOfTextId;
-  return RWKVTOK_OK;
+StreamDecoder::StreamDecoder(const Tokenizer& tokenizer, Utf8Policy policy) noexcept {
+  memset(&state_, 0, sizeof(state_));
+  const uint8_t stored = IsPolicy(policy) ? static_cast<uint8_t>(policy) : kInvalidPolicy;
+  DecoderState* s = new (state_.opaque) DecoderState{tokenizer, {}, 1, stored, {}, 0, 0};
+  s->stop_ids[0] = blob::kEndOfTextId;
 }
 
-rwkvtok_status rwkvtok_decoder_set_stop_ids(rwkvtok_decoder* dec, const uint32_t* ids,
-                                            size_t count) {
-  if (dec == nullptr || (ids == nullptr && count != 0) || count > RWKVTOK_MAX_STOP_IDS) {
-    return RWKVTOK_INVALID_ARGUMENT;
+Status StreamDecoder::status() const noexcept {
+  return State(&state_)->policy == kInvalidPolicy ? Status::kInvalidArgument : Status::kOk;
+}
+
+Status StreamDecoder::SetStopIds(const uint32_t* ids, size_t count) noexcept {
+  if (status() != Status::kOk || (ids == nullptr && count != 0) || count > kMaxStopIds) {
+    return Status::kInvalidArgument;
   }
-  DecoderState* s = rwkvtok::State(dec);
+  DecoderState* s = State(&state_);
   for (size_t i = 0; i < count; ++i) s->stop_ids[i] = ids[i];
   s->stop_count = static_cast<uint8_t>(count);
-  return RWKVTOK_OK;
+  return Status::kOk;
 }
 
-size_t rwkvtok_decoder_max_output(const rwkvtok_decoder* dec) {
-  if (dec == nullptr) return 0;
-  return 3 * (size_t{rwkvtok::State(dec)->tok.max_token_length()} + 3);
+size_t StreamDecoder::max_output() const noexcept {
+  if (status() != Status::kOk) return 0;
+  return MaxDecoderOutput(State(&state_)->tok.max_token_length());
 }
 
-rwkvtok_result rwkvtok_decoder_push(rwkvtok_decoder* dec, uint32_t id, void* out,
-                                    size_t capacity) {
-  if (dec == nullptr) return rwkvtok::CResult(RWKVTOK_INVALID_ARGUMENT, 0);
-  DecoderState* s = rwkvtok::State(dec);
-  if (rwkvtok::IsStopId(*s, id)) {
-    const bool dropping = s->policy == RWKVTOK_UTF8_STRICT && s->pending_length != 0;
-    rwkvtok_result r = rwkvtok::Atomically(s, out, capacity, [](DecoderState* st, Sink* sink) {
-      (void)rwkvtok::FlushPending(st, sink);
-      return RWKVTOK_STOPPED;
+Result StreamDecoder::Push(uint32_t id, void* out, size_t capacity) noexcept {
+  if (status() != Status::kOk) return Result{Status::kInvalidArgument, 0, 0};
+  DecoderState* s = State(&state_);
+  if (IsStopId(*s, id)) {
+    const bool dropping =
+        s->policy == static_cast<uint8_t>(Utf8Policy::kStrict) && s->pending_length != 0;
+    Result r = Atomically(s, out, capacity, [](DecoderState* st, Sink* sink) {
+      (void)FlushPending(st, sink);
+      return Status::kStopped;
     });
-    if (r.status == RWKVTOK_STOPPED) r.position = dropping ? 1 : 0;
+    if (r.status == Status::kStopped) r.position = dropping ? 1 : 0;
     return r;
   }
-  if (!Internal::IsValidId(s->tok, id)) return rwkvtok::CResult(RWKVTOK_INVALID_ID, 0);
+  if (!Internal::IsValidId(s->tok, id)) return Result{Status::kInvalidId, 0, 0};
   uint32_t length;
   const uint8_t* bytes = Internal::TokenBytes(s->tok, id, &length);
-  return rwkvtok::Atomically(s, out, capacity, [bytes, length](DecoderState* st, Sink* sink) {
-    return rwkvtok::Feed(st, bytes, length, sink) ? RWKVTOK_OK : RWKVTOK_INVALID_UTF8;
+  return Atomically(s, out, capacity, [bytes, length](DecoderState* st, Sink* sink) {
+    return Feed(st, bytes, length, sink) ? Status::kOk : Status::kInvalidUtf8;
   });
 }
 
-rwkvtok_result rwkvtok_decoder_finish(rwkvtok_decoder* dec, void* out, size_t capacity) {
-  if (dec == nullptr) return rwkvtok::CResult(RWKVTOK_INVALID_ARGUMENT, 0);
-  return rwkvtok::Atomically(rwkvtok::State(dec), out, capacity, [](DecoderState* st, Sink* sink) {
-    return rwkvtok::FlushPending(st, sink) ? RWKVTOK_OK : RWKVTOK_INVALID_UTF8;
+Result StreamDecoder::Finish(void* out, size_t capacity) noexcept {
+  if (status() != Status::kOk) return Result{Status::kInvalidArgument, 0, 0};
+  return Atomically(State(&state_), out, capacity, [](DecoderState* st, Sink* sink) {
+    return FlushPending(st, sink) ? Status::kOk : Status::kInvalidUtf8;
   });
 }
 
-rwkvtok_status rwkvtok_encoder_init(rwkvtok_encoder* enc, const rwkvtok_tokenizer* tok) {
-  if (enc == nullptr || tok == nullptr) return RWKVTOK_INVALID_ARGUMENT;
-  memset(enc, 0, sizeof(*enc));
-  new (enc->opaque) EncoderState{Tokenizer::FromC(*tok), 0, {}};
-  return RWKVTOK_OK;
+StreamEncoder::StreamEncoder(const Tokenizer& tokenizer) noexcept {
+  memset(&state_, 0, sizeof(state_));
+  new (state_.opaque) EncoderState{tokenizer, 0, {}};
 }
 
-size_t rwkvtok_encoder_pending(const rwkvtok_encoder* enc) {
-  return enc == nullptr ? 0 : rwkvtok::State(enc)->held;
-}
+size_t StreamEncoder::pending() const noexcept { return State(&state_)->held; }
 
 // The held bytes and the chunk are one text. Tokens that start among the held bytes are matched
 // in the state's buffer, topped up with the chunk's first bytes (enough for any token); the rest
 // are matched in the chunk itself. A token whose match ran into the end of the chunk might grow
 // with the next chunk, so it and everything after it are kept back for the next push.
-rwkvtok_result rwkvtok_encoder_push(rwkvtok_encoder* enc, const void* chunk, size_t size,
-                                    uint32_t* ids, size_t capacity) {
-  if (enc == nullptr || (chunk == nullptr && size != 0) || (ids == nullptr && capacity != 0)) {
-    return rwkvtok::CResult(RWKVTOK_INVALID_ARGUMENT, 0);
+Result StreamEncoder::Push(const void* chunk, size_t size, uint32_t* ids,
+                           size_t capacity) noexcept {
+  if ((chunk == nullptr && size != 0) || (ids == nullptr && capacity != 0)) {
+    return Result{Status::kInvalidArgument, 0, 0};
   }
-  EncoderState* s = rwkvtok::State(enc);
-  const size_t bound = rwkvtok::SaturatingAdd(size, s->held);
-  if (capacity < bound) return rwkvtok::CResult(RWKVTOK_BUFFER_TOO_SMALL, bound);
+  EncoderState* s = State(&state_);
+  const size_t bound = SaturatingAdd(size, s->held);
+  if (capacity < bound) return Result{Status::kBufferTooSmall, bound, 0};
   const uint8_t* in = static_cast<const uint8_t*>(chunk);
   size_t emitted = 0;
 
@@ -287,7 +283,7 @@ rwkvtok_result rwkvtok_encoder_push(rwkvtok_encoder* enc, const void* chunk, siz
     if (!Internal::IsFinal(s->tok, m, s->buffer + pos, window - pos)) {
       memmove(s->buffer, s->buffer + pos, window - pos);
       s->held = static_cast<uint32_t>(window - pos);
-      return rwkvtok::CResult(RWKVTOK_OK, emitted);
+      return Result{Status::kOk, emitted, 0};
     }
     ids[emitted++] = m.id;
     pos += m.length;
@@ -302,15 +298,13 @@ rwkvtok_result rwkvtok_encoder_push(rwkvtok_encoder* enc, const void* chunk, siz
   }
   if (size != at) memcpy(s->buffer, in + at, size - at);
   s->held = static_cast<uint32_t>(size - at);
-  return rwkvtok::CResult(RWKVTOK_OK, emitted);
+  return Result{Status::kOk, emitted, 0};
 }
 
-rwkvtok_result rwkvtok_encoder_finish(rwkvtok_encoder* enc, uint32_t* ids, size_t capacity) {
-  if (enc == nullptr || (ids == nullptr && capacity != 0)) {
-    return rwkvtok::CResult(RWKVTOK_INVALID_ARGUMENT, 0);
-  }
-  EncoderState* s = rwkvtok::State(enc);
-  if (capacity < s->held) return rwkvtok::CResult(RWKVTOK_BUFFER_TOO_SMALL, s->held);
+Result StreamEncoder::Finish(uint32_t* ids, size_t capacity) noexcept {
+  if (ids == nullptr && capacity != 0) return Result{Status::kInvalidArgument, 0, 0};
+  EncoderState* s = State(&state_);
+  if (capacity < s->held) return Result{Status::kBufferTooSmall, s->held, 0};
   size_t emitted = 0;
   for (size_t pos = 0; pos < s->held;) {
     const Match m = Internal::LongestMatch(s->tok, s->buffer + pos, s->held - pos);
@@ -318,44 +312,7 @@ rwkvtok_result rwkvtok_encoder_finish(rwkvtok_encoder* enc, uint32_t* ids, size_
     pos += m.length;
   }
   s->held = 0;
-  return rwkvtok::CResult(RWKVTOK_OK, emitted);
-}
-
-}  // extern "C"
-
-namespace rwkvtok {
-namespace {
-Result FromCResult(const rwkvtok_result& r) {
-  return Result{static_cast<Status>(r.status), r.count, r.position};
-}
-}  // namespace
-
-StreamDecoder::StreamDecoder(const Tokenizer& tokenizer, Utf8Policy policy) noexcept {
-  const rwkvtok_tokenizer c = tokenizer.ToC();
-  (void)rwkvtok_decoder_init(&state_, &c, static_cast<int32_t>(policy));
-}
-Status StreamDecoder::SetStopIds(const uint32_t* ids, size_t count) noexcept {
-  return static_cast<Status>(rwkvtok_decoder_set_stop_ids(&state_, ids, count));
-}
-size_t StreamDecoder::max_output() const noexcept { return rwkvtok_decoder_max_output(&state_); }
-Result StreamDecoder::Push(uint32_t id, void* out, size_t capacity) noexcept {
-  return FromCResult(rwkvtok_decoder_push(&state_, id, out, capacity));
-}
-Result StreamDecoder::Finish(void* out, size_t capacity) noexcept {
-  return FromCResult(rwkvtok_decoder_finish(&state_, out, capacity));
-}
-
-StreamEncoder::StreamEncoder(const Tokenizer& tokenizer) noexcept {
-  const rwkvtok_tokenizer c = tokenizer.ToC();
-  (void)rwkvtok_encoder_init(&state_, &c);
-}
-size_t StreamEncoder::pending() const noexcept { return rwkvtok_encoder_pending(&state_); }
-Result StreamEncoder::Push(const void* chunk, size_t size, uint32_t* ids,
-                           size_t capacity) noexcept {
-  return FromCResult(rwkvtok_encoder_push(&state_, chunk, size, ids, capacity));
-}
-Result StreamEncoder::Finish(uint32_t* ids, size_t capacity) noexcept {
-  return FromCResult(rwkvtok_encoder_finish(&state_, ids, capacity));
+  return Result{Status::kOk, emitted, 0};
 }
 
 }  // namespace rwkvtok

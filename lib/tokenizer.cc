@@ -26,7 +26,8 @@ const char* StatusMessage(Status status) noexcept {
     case Status::kInvalidId:
       return "invalid token id";
     case Status::kInvalidArgument:
-      return "null pointer with a non-zero size";
+      return "invalid argument (a null pointer with a non-zero size, a UTF-8 policy or stop "
+             "id count out of range, or parts that do not cover the text)";
     case Status::kBlobTruncated:
       return "blob is truncated";
     case Status::kBlobBadMagic:

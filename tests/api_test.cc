@@ -254,6 +254,11 @@ TEST(StatusMessage, EveryStatusHasOne) {
     EXPECT_STRNE(StatusMessage(static_cast<Status>(s)), "unknown status") << s;
   }
   EXPECT_STREQ(StatusMessage(static_cast<Status>(999)), "unknown status");
+  // kInvalidArgument covers more than null pointers; its message says so.
+  const std::string invalid = StatusMessage(Status::kInvalidArgument);
+  for (const char* what : {"null pointer", "policy", "stop id", "parts"}) {
+    EXPECT_NE(invalid.find(what), std::string::npos) << what << " in '" << invalid << "'";
+  }
 }
 
 // --- Blobs loaded at run time ------------------------------------------------------------------

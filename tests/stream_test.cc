@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <new>
 #include <random>
 #include <string>
 #include <string_view>
@@ -882,16 +883,20 @@ TEST(StreamDecoder, TooSmallBuffersAndInvalidIdsChangeNothing) {
       EXPECT_EQ(r.count, 0u);
       EXPECT_EQ(r.position, 0u) << "the index of the invalid id among the one pushed";
       EXPECT_EQ(sentinel, std::string(64, '#'));
-      // Measure with capacity 0, then try one byte short, then the exact size.
+      // Measure with capacity 0, then try one byte short, then the exact size. Reporting invalid
+      // UTF-8 needs room for a byte even when none is written before it.
+      const size_t needed = expected.status == Status::kInvalidUtf8
+                                ? std::max<size_t>(expected.bytes.size(), 1)
+                                : expected.bytes.size();
       r = probed.Push(ids[i], &sentinel[0], 0);
       if (r.status != Status::kBufferTooSmall) {  // nothing to write: that was the push
-        ASSERT_EQ(expected.bytes, "") << PolicyName(policy) << " id " << ids[i];
+        ASSERT_EQ(needed, 0u) << PolicyName(policy) << " id " << ids[i];
         ASSERT_EQ(r.status, expected.status);
         ASSERT_EQ(r.position, expected.position);
         ASSERT_EQ(r.count, 0u);
         continue;
       }
-      ASSERT_EQ(r.count, expected.bytes.size()) << PolicyName(policy) << " id " << ids[i];
+      ASSERT_EQ(r.count, needed) << PolicyName(policy) << " id " << ids[i];
       ASSERT_GT(r.count, 0u);
       std::string buffer(r.count + 8, '#');
       const Result shorter = probed.Push(ids[i], &buffer[0], r.count - 1);
@@ -901,9 +906,9 @@ TEST(StreamDecoder, TooSmallBuffersAndInvalidIdsChangeNothing) {
       const Result exact = probed.Push(ids[i], &buffer[0], r.count);
       ASSERT_EQ(exact.status, expected.status);
       ASSERT_EQ(exact.position, expected.position);
-      ASSERT_EQ(exact.count, r.count);
+      ASSERT_EQ(exact.count, expected.bytes.size());
       ASSERT_EQ(buffer.substr(0, exact.count), expected.bytes);
-      ASSERT_EQ(buffer.substr(exact.count), std::string(8, '#'));
+      ASSERT_EQ(buffer.substr(exact.count), std::string(r.count - exact.count + 8, '#'));
     }
     // Finish is atomic too.
     for (const uint8_t b : {0xF0, 0x9F}) {
@@ -919,6 +924,88 @@ TEST(StreamDecoder, TooSmallBuffersAndInvalidIdsChangeNothing) {
       EXPECT_EQ(buffer, std::string(8, '#'));
     }
     EXPECT_EQ(FinishDecoder(&probed), expected) << PolicyName(policy);
+  }
+}
+
+// Under the strict policy, a push or finish with capacity 0 that would report invalid UTF-8
+// changes nothing: the same call retried with room reports the error exactly as it would have.
+TEST(StreamDecoder, StrictErrorWithCapacityZeroOnlyMeasures) {
+  StreamDecoder probed(Tokenizer::World(), Utf8Policy::kStrict);
+  StreamDecoder plain(Tokenizer::World(), Utf8Policy::kStrict);
+  // Held F0 9F, then 'A': the held bytes are invalid and the rest of the token is dropped.
+  for (StreamDecoder* dec : {&probed, &plain}) {
+    ASSERT_EQ(PushId(dec, ByteId(0xF0)).status, Status::kOk);
+    ASSERT_EQ(PushId(dec, ByteId(0x9F)).status, Status::kOk);
+  }
+  for (int retry = 0; retry < 3; ++retry) {
+    const Result r = probed.Push(ByteId('A'), nullptr, 0);
+    EXPECT_EQ(r.status, Status::kBufferTooSmall);
+    EXPECT_EQ(r.count, 1u) << "room for one byte reports the error";
+  }
+  std::string buffer(4, '#');
+  const Result r = probed.Push(ByteId('A'), &buffer[0], 1);
+  EXPECT_EQ(r.status, Status::kInvalidUtf8);
+  EXPECT_EQ(r.count, 0u);
+  EXPECT_EQ(buffer, "####");
+  EXPECT_EQ(PushId(&plain, ByteId('A')), (Pushed{Status::kInvalidUtf8, ""}));
+  EXPECT_EQ(PushId(&probed, ByteId('A')), (Pushed{Status::kOk, "A"}));
+  EXPECT_EQ(PushId(&plain, ByteId('A')), (Pushed{Status::kOk, "A"}));
+
+  // A byte that never starts a character, with nothing held.
+  EXPECT_EQ(probed.Push(ByteId(0xFF), nullptr, 0).status, Status::kBufferTooSmall);
+  EXPECT_EQ(PushId(&probed, ByteId(0xFF)), (Pushed{Status::kInvalidUtf8, ""}));
+
+  // Finish with an unfinished character.
+  ASSERT_EQ(PushId(&probed, ByteId(0xE6)).status, Status::kOk);
+  Result f = probed.Finish(nullptr, 0);
+  EXPECT_EQ(f.status, Status::kBufferTooSmall);
+  EXPECT_EQ(f.count, 1u);
+  f = probed.Finish(&buffer[0], 1);
+  EXPECT_EQ(f.status, Status::kInvalidUtf8);
+  EXPECT_EQ(f.count, 0u);
+  EXPECT_EQ(PushId(&probed, ByteId('B')), (Pushed{Status::kOk, "B"})) << "finish reset it";
+}
+
+// A decoder made with a policy that is not a Utf8Policy is still fully made, whatever the memory
+// held before, and refuses every call.
+TEST(StreamDecoder, UnknownPolicyGivesADecoderThatRefusesEveryCall) {
+  for (const int32_t policy : {3, -1, 255, 256, 0x7FFFFFFF}) {
+    SCOPED_TRACE(policy);
+    alignas(StreamDecoder) unsigned char memory[2][sizeof(StreamDecoder)];
+    memset(memory[0], 0xA5, sizeof(memory[0]));
+    memset(memory[1], 0x5A, sizeof(memory[1]));
+    StreamDecoder* decoders[2];
+    for (int k = 0; k < 2; ++k) {
+      decoders[k] = new (memory[k]) StreamDecoder(Tokenizer::World(), static_cast<Utf8Policy>(policy));
+    }
+    EXPECT_EQ(memcmp(memory[0], memory[1], sizeof(memory[0])), 0) << "state depends on old memory";
+    StreamDecoder& dec = *decoders[0];
+    EXPECT_EQ(dec.status(), Status::kInvalidArgument);
+    EXPECT_EQ(dec.max_output(), 0u);
+    std::string out(16, '#');
+    for (const uint32_t id : {ByteId('A'), 0u, 65530u}) {
+      const Result r = dec.Push(id, &out[0], out.size());
+      EXPECT_EQ(r.status, Status::kInvalidArgument) << id;
+      EXPECT_EQ(r.count, 0u);
+    }
+    EXPECT_EQ(dec.Finish(&out[0], out.size()).status, Status::kInvalidArgument);
+    const uint32_t stop = 1;
+    EXPECT_EQ(dec.SetStopIds(&stop, 1), Status::kInvalidArgument);
+    EXPECT_EQ(out, std::string(16, '#'));
+
+    // The C API: init reports it, and so does every call after.
+    const rwkvtok_tokenizer c = Tokenizer::World().ToC();
+    rwkvtok_decoder state;
+    memset(&state, 0xA5, sizeof(state));
+    EXPECT_EQ(rwkvtok_decoder_init(&state, &c, policy), RWKVTOK_INVALID_ARGUMENT);
+    EXPECT_EQ(rwkvtok_decoder_max_output(&state), 0u);
+    EXPECT_EQ(rwkvtok_decoder_push(&state, ByteId('A'), &out[0], out.size()).status,
+              RWKVTOK_INVALID_ARGUMENT);
+    EXPECT_EQ(rwkvtok_decoder_finish(&state, &out[0], out.size()).status, RWKVTOK_INVALID_ARGUMENT);
+    EXPECT_EQ(rwkvtok_decoder_set_stop_ids(&state, &stop, 1), RWKVTOK_INVALID_ARGUMENT);
+  }
+  for (const Utf8Policy policy : kPolicies) {
+    EXPECT_EQ(StreamDecoder(Tokenizer::World(), policy).status(), Status::kOk);
   }
 }
 

@@ -187,6 +187,11 @@ def stack_analysis(objs, cpu):
             fail("%s: recursion through %s: its stack has no bound" % (cpu, labels.get(title, title)))
             return 0
         if title not in frames:
+            # GCC defines a complete-object constructor or destructor (C1, D1) as an alias of the
+            # base-object one (C2, D2) when they are the same code; calls may name either.
+            base_object = re.sub(r"([CD])1(?=E|I)", r"\g<1>2", title, count=1)
+            if base_object in frames:
+                return visit(base_object, path)
             if title in LIBC_STACK:
                 return LIBC_STACK[title]
             fail("%s: call to %s, whose stack is unknown" % (cpu, labels.get(title, title)))
