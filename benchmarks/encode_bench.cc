@@ -34,7 +34,8 @@
 
 #include "hwy/targets.h"
 #include "lib/blob_format.h"
-#include "lib/internal.h"
+#include "lib/lanes.h"
+#include "lib/segments.h"
 #include "lib/rwkvtok.h"
 #include "lib/world_blob.h"
 

@@ -12,6 +12,7 @@ namespace {
 
 using blob::LoadU32;
 using blob::LoadU64;
+using blob::kAlphabetSize;
 
 Status ReadHeader(const uint8_t* data, size_t size, blob::Header* header) {
   if (size < sizeof(blob::kMagic)) return Status::kBlobTruncated;
@@ -60,7 +61,7 @@ bool TrieIsSound(const blob::Header& header, const uint32_t* units, const uint32
       if ((unit & kIdUnitMask) != 0) return false;  // free, or an id unit: never walked from
       continue;
     }
-    if (uint64_t{blob::UnitBase(unit)} + 255 >= header.unit_count) return false;
+    if (uint64_t{blob::UnitBase(unit)} + kAlphabetSize - 1 >= header.unit_count) return false;
     if ((unit & blob::kUnitNoEdge) != 0) return false;
     if (!blob::UnitIsToken(unit)) {
       if (blob::UnitHasIdInBase(unit)) return false;
@@ -82,7 +83,7 @@ bool TrieIsSound(const blob::Header& header, const uint32_t* units, const uint32
       blob::UnitHasIdInBase(root)) {
     return false;
   }
-  for (uint32_t byte = 0; byte < 256; ++byte) {
+  for (uint32_t byte = 0; byte < kAlphabetSize; ++byte) {
     const uint32_t child = units[blob::UnitBase(root) + byte];
     if ((child & blob::kUnitCheckMask) != blob::UnitCheckFor(static_cast<uint8_t>(byte)) ||
         !blob::UnitIsToken(child)) {
@@ -92,15 +93,15 @@ bool TrieIsSound(const blob::Header& header, const uint32_t* units, const uint32
   return true;
 }
 
-// The first child of `unit` reached by a byte at or after `byte`: that byte, or 256 if none.
+// The first child of `unit` reached by a byte at or after `byte`: that byte, or kAlphabetSize if none.
 // Most candidates are not children, so they are passed over 16 at a time by a loop that the
 // compiler vectorizes.
 uint32_t NextChildByte(const uint32_t* units, uint32_t unit, uint32_t byte) {
-  if (blob::UnitHasIdInBase(unit)) return 256;  // no edge leaves such a unit
+  if (blob::UnitHasIdInBase(unit)) return kAlphabetSize;  // no edge leaves such a unit
   const uint32_t* children = units + blob::UnitBase(unit);
   const uint32_t expected = blob::ExpectedCheck(unit, 0);
-  for (; byte < 256; ++byte) {
-    while (byte % 16 == 0 && byte < 256) {
+  for (; byte < kAlphabetSize; ++byte) {
+    while (byte % 16 == 0 && byte < kAlphabetSize) {
       uint32_t any = 0;
       for (uint32_t i = 0; i < 16; ++i) {
         any |= static_cast<uint32_t>((children[byte + i] & blob::kUnitCheckMask) ==
@@ -109,7 +110,7 @@ uint32_t NextChildByte(const uint32_t* units, uint32_t unit, uint32_t byte) {
       if (any != 0) break;
       byte += 16;
     }
-    if (byte == 256 || (children[byte] & blob::kUnitCheckMask) == (expected | byte)) break;
+    if (byte == kAlphabetSize || (children[byte] & blob::kUnitCheckMask) == (expected | byte)) break;
   }
   return byte;
 }
@@ -127,7 +128,7 @@ bool TriePathsSpellTheirTokens(const blob::Header& header, const uint32_t* units
   uint32_t depth = 0, node = blob::kRootUnit, first_byte = 0, paths = 0;
   for (;;) {
     const uint32_t byte = NextChildByte(units, units[node], first_byte);
-    if (byte == 256) {
+    if (byte == kAlphabetSize) {
       if (depth == 0) return true;
       first_byte = path[--depth] + 1u;
       node = blob::kRootUnit;
@@ -177,7 +178,7 @@ Status CheckBlob(const void* data, size_t size, Sections* sections) {
   }
   if (header.token_count < 2 || header.token_count > blob::kMaxTokenCount ||
       header.max_token_length == 0 || header.max_token_length > blob::kMaxTokenLength ||
-      header.unit_count < 256 + 1 || header.unit_count > blob::kMaxBase + 256 ||
+      header.unit_count < kAlphabetSize + 1 || header.unit_count > blob::kMaxBase + kAlphabetSize ||
       header.token_bytes_size > blob::kMaxTokenBytesSize) {
     return Status::kBlobCorrupt;
   }

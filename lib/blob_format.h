@@ -37,8 +37,8 @@
 // ExpectedCheck is kUnitOccupied | c, plus bit 11 if s has kUnitIdInBase: no unit has that bit,
 // so no edge leads out of such a unit whatever its id. The check identifies the parent because no
 // two nodes share a base (leaves without kUnitIdInBase included). The root's low bits are 0, so no
-// edge leads into it. Every node's base satisfies base + 255 < unit_count, so t is always in
-// range, and every byte value is a one-byte token, so encoding always makes progress. The path
+// edge leads into it. Every node's base satisfies base + kAlphabetSize - 1 < unit_count, so t is
+// always in range, and every byte value is a one-byte token, so encoding always makes progress. The path
 // from the root to a token unit spells exactly that token's bytes, so no path is longer than
 // max_token_length and decoding an encoding gives its input back.
 //
@@ -76,6 +76,10 @@ constexpr uint32_t kHeaderSize = 64;
 constexpr uint32_t kSectionAlignment = 8;
 // Blobs loaded at run time must start at an address that is a multiple of this.
 constexpr uint32_t kBlobAlignment = 4;
+
+// Tokens are strings of bytes: a trie node has at most this many children, and every one of these
+// byte values is a one-byte token.
+constexpr uint32_t kAlphabetSize = 256;
 
 // Ids are 16-bit; a token is at most 255 bytes, so fixed-size buffers can hold any token.
 constexpr uint32_t kMaxTokenCount = 65536;

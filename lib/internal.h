@@ -8,9 +8,6 @@
 #include <stdint.h>
 
 #include "lib/blob_format.h"
-#if RWKVTOK_LANES
-#include "lib/lanes.h"
-#endif
 #include "lib/rwkvtok.h"
 
 namespace rwkvtok {
@@ -80,7 +77,7 @@ struct Internal {
     for (size_t i = 0; i < available; ++i) node = tok.units_[blob::UnitBase(node) + in[i]];
     if (blob::UnitHasIdInBase(node)) return true;
     const uint32_t base = blob::UnitBase(node);
-    for (uint32_t byte = 0; byte < 256; ++byte) {
+    for (uint32_t byte = 0; byte < blob::kAlphabetSize; ++byte) {
       const uint32_t unit = tok.units_[base + byte];
       if ((unit & blob::kUnitCheckMask) == blob::UnitCheckFor(static_cast<uint8_t>(byte))) {
         return false;
@@ -89,13 +86,7 @@ struct Internal {
     return true;
   }
 
-#if RWKVTOK_LANES
-  static inline lanes::Trie LaneTrie(const Tokenizer& tok) {
-    const uint32_t root = tok.units_[blob::kRootUnit];
-    return lanes::Trie{tok.units_, root, blob::UnitBase(root)};
-  }
-#endif
-
+  static inline const uint32_t* Units(const Tokenizer& tok) { return tok.units_; }
 
   // The bytes of an id below token_count (and their number, if `length` is not null).
   static inline const uint8_t* TokenBytes(const Tokenizer& tok, uint32_t id, uint32_t* length) {
@@ -114,32 +105,6 @@ struct Internal {
     return id < tok.token_count_ && tok.token_entries_[id] != blob::kGapEntry;
   }
 };
-
-// Greedy tokenization from any position is fixed, so a text can be encoded in segments, each
-// from its own start (by a lane or a thread), and joined where the tokenizations agree.
-struct Segment {
-  size_t begin;     // the segment's tokens were encoded from here...
-  size_t end;       // ...and are those that start before here
-  uint32_t* ids;    // their ids
-  size_t count;
-  size_t last_end;  // where the last of them ends (begin if there is none)
-};
-
-// Where a segment's ids go in the room they are given (one id per byte of the segment): to its
-// start, or to its end so that the next segment's ids can follow without a move.
-enum class Align { kLeft, kRight };
-
-#if RWKVTOK_LANES
-// Encodes the tokens that start in [from, end) of in[0..size), greedily from `from`, in
-// `lane_count` lanes (lanes::LaneCount() of the current target) as long as every lane gets at
-// least `min_segment` bytes, then plainly. `out` has room for one id per byte of [from, end);
-// the ids go to its start, or with Align::kRight to its end, and the Segment returned points at
-// them. Encode uses it with kLaneMinSegment; tests use small segments to join often.
-Segment EncodeInLanes(const Tokenizer& tok, size_t lane_count, const uint8_t* in, size_t size,
-                      size_t from, size_t end, uint32_t* out, size_t min_segment,
-                      Align align = Align::kLeft);
-constexpr size_t kLaneMinSegment = 4096;
-#endif
 
 }  // namespace rwkvtok
 

@@ -20,8 +20,8 @@ namespace lanes {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-// At most kMaxLanes lanes, however wide the vectors (SVE may be wider than AVX-512).
-using LaneTag = hn::CappedTag<uint32_t, kMaxLanes>;
+// At most kMaxVectorLanes lanes per vector, however wide the vectors (SVE may be wider).
+using LaneTag = hn::CappedTag<uint32_t, kMaxVectorLanes>;
 
 size_t LaneCountImpl() { return kChains * hn::Lanes(LaneTag()); }
 
@@ -86,8 +86,6 @@ void WalkImpl(const Trie& trie, const uint8_t* text, const uint32_t* begin, cons
   V byte_b = hn::And(hn::GatherOffset(d, text32, hn::BitCast(di, pos_b)), low_byte);
 
   // Each round moves every lane at most one byte forward, so kRounds rounds fit in the margin.
-  constexpr uint32_t kRounds = 16;
-  static_assert(kRounds + 4 < kStopBefore, "reads must stay before the segment's end");
   const V rounds = hn::Set(d, kRounds);
   while (hn::AllTrue(d, hn::Lt(hn::Add(pos_a, rounds), limit_a)) &&
          hn::AllTrue(d, hn::Lt(hn::Add(pos_b, rounds), limit_b))) {

@@ -2,8 +2,7 @@
 // vector (Highway, lib/lanes.cc), each lane from its own segment of the text. Tokenization from
 // any position is fixed, so lane k's tokens are exact from its segment's start; where the greedy
 // tokenization entering from the previous segment lands on one of lane k's token boundaries, the
-// rest of lane k's tokens are the true ones. Encode (lib/tokenizer.cc) finishes each lane and
-// joins them there.
+// rest of lane k's tokens are the true ones. lib/segments.cc finishes each lane and joins them.
 
 #ifndef RWKVTOK_LIB_LANES_H_
 #define RWKVTOK_LIB_LANES_H_
@@ -11,16 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/tuning.h"
+
 namespace rwkvtok {
 namespace lanes {
-
-// The walk steps this many vectors in turn, so that their gathers overlap; the widest vector
-// used has 16 32-bit lanes (AVX-512; wider SVE vectors are capped there).
-constexpr size_t kChains = 2;
-constexpr size_t kMaxLanes = kChains * 16;
-// Lanes stop this many bytes before their segment's end, so that every read they make (4 bytes
-// at a time) stays inside the text.
-constexpr uint32_t kStopBefore = 32;
 
 struct Trie {
   const uint32_t* units;
@@ -28,8 +21,7 @@ struct Trie {
   uint32_t first_token_unit;  // any unit that is a token, to start from
 };
 
-// How many lanes the best target of this CPU walks, in kChains vectors; below 8 per vector the
-// lanes do not pay.
+// How many lanes the best target of this CPU walks, in kChains vectors of at most kMaxVectorLanes.
 size_t LaneCount();
 
 // Walks LaneCount() lanes: lane k starts at text[begin[k]] and writes the trie units of its

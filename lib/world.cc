@@ -25,12 +25,12 @@ namespace {
 // also load the unit below a token's base (lib/blob_format.h, "Token ids"), here units[-1]: the
 // array starts one unit before the trie.
 struct ByteTrie {
-  uint32_t units[1 + 257];
+  uint32_t units[1 + 1 + blob::kAlphabetSize];
 };
 constexpr ByteTrie MakeByteTrie() {
   ByteTrie trie{};
   trie.units[1 + blob::kRootUnit] = blob::MakeUnit(1, false, false, 0);
-  for (uint32_t byte = 0; byte < 256; ++byte) {
+  for (uint32_t byte = 0; byte < blob::kAlphabetSize; ++byte) {
     trie.units[2 + byte] = blob::MakeUnit(0, true, true, static_cast<uint8_t>(byte), true);
   }
   return trie;

@@ -10,7 +10,7 @@
 #include "gtest/gtest.h"
 #include "hwy/highway.h"
 #include "hwy/targets.h"
-#include "lib/internal.h"
+#include "lib/segments.h"
 #include "lib/lanes.h"
 #include "lib/rwkvtok.h"
 #include "tests/simple_encoder.h"
@@ -32,7 +32,7 @@ class LanesTest : public ::testing::TestWithParam<int64_t> {
   // Encodes in lanes with segments of `segment` bytes and compares with the simple matcher.
   void Check(const std::string& text, size_t segment) {
     const size_t lane_count = lanes::LaneCount();
-    ASSERT_LE(lane_count, lanes::kMaxLanes);
+    ASSERT_LE(lane_count, kMaxLanes);
     const std::vector<uint32_t> expected = simple_->Encode(text);
     for (const Align align : {Align::kLeft, Align::kRight}) {
       std::vector<uint32_t> ids(text.size(), 0xDEADBEEF);

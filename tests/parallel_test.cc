@@ -202,7 +202,9 @@ TEST(Parallel, PartsWriteOnlyTheirOwnIds) {
     ASSERT_EQ(tok.EncodePart(text.data(), text.size(), &part, own.data()), Status::kOk);
     const size_t first = part.begin == 0 ? part.end - part.count : part.begin;
     for (size_t i = 0; i < own.size(); ++i) {
-      if (i < part.begin || i >= part.end) ASSERT_EQ(own[i], kUntouched) << "id " << i;
+      if (i < part.begin || i >= part.end) {
+        ASSERT_EQ(own[i], kUntouched) << "id " << i;
+      }
     }
     std::copy(own.begin() + first, own.begin() + first + part.count, ids.begin() + first);
   }

@@ -48,10 +48,10 @@ class DoubleArrayPlacer {
     std::vector<uint32_t> unit_of(nodes_.size(), 0);
     std::vector<uint32_t> base_of(nodes_.size(), 0);
     std::vector<uint8_t> label_of(nodes_.size(), 0);
-    Reserve(256);
+    Reserve(blob::kAlphabetSize);
     occupied_[blob::kRootUnit] = true;
     std::deque<uint32_t> queue = {0};
-    uint32_t unit_count = 256 + 1;
+    uint32_t unit_count = blob::kAlphabetSize + 1;
     while (!queue.empty()) {
       const uint32_t node = queue.front();
       queue.pop_front();
@@ -66,7 +66,7 @@ class DoubleArrayPlacer {
       base_of[node] = base;
       base_used_[base] = true;
       if (needs_id_unit) occupied_[base - 1] = true;
-      unit_count = std::max(unit_count, base + 256);
+      unit_count = std::max(unit_count, base + blob::kAlphabetSize);
       for (const auto& [byte, child] : children) {
         occupied_[base + byte] = true;
         unit_of[child] = base + byte;
@@ -90,11 +90,11 @@ class DoubleArrayPlacer {
   }
 
  private:
-  // A leaf keeps its id in its unit if the id is a valid base: every base + 255 must be a unit,
+  // A leaf keeps its id in its unit if the id is a valid base: base + every byte must be a unit,
   // and there are at least as many units as nodes.
   bool KeepsIdInBase(uint32_t node) const {
     const int32_t token = nodes_[node].token;
-    return token > 0 && nodes_[node].children.empty() && uint64_t(token) + 256 <= nodes_.size();
+    return token > 0 && nodes_[node].children.empty() && uint64_t(token) + blob::kAlphabetSize <= nodes_.size();
   }
 
   void Reserve(size_t size) {
@@ -121,7 +121,7 @@ class DoubleArrayPlacer {
     // used, so that no edge can lead into the root.
     const uint32_t first_label = children.empty() ? 0 : children.front().first;
     for (uint32_t slot = std::max<uint32_t>(first_free_, first_label + 1);; ++slot) {
-      Reserve(size_t{slot} + 256 + 2);
+      Reserve(size_t{slot} + blob::kAlphabetSize + 2);
       if (occupied_[slot]) continue;
       const uint32_t base = children.empty() ? slot + 1 : slot - first_label;
       if (Fits(base, children, needs_id_unit)) return base;
@@ -207,11 +207,11 @@ bool BuildBlob(const std::vector<VocabToken>& tokens, BlobSections* out, std::st
   std::vector<VocabToken> by_id = tokens;
   std::sort(by_id.begin(), by_id.end(),
             [](const VocabToken& a, const VocabToken& b) { return a.id < b.id; });
-  bool has_byte[256] = {};
+  bool has_byte[blob::kAlphabetSize] = {};
   for (const VocabToken& token : by_id) {
     if (token.bytes.size() == 1) has_byte[static_cast<uint8_t>(token.bytes[0])] = true;
   }
-  for (int byte = 0; byte < 256; ++byte) {
+  for (uint32_t byte = 0; byte < blob::kAlphabetSize; ++byte) {
     if (!has_byte[byte]) {
       char what[128];
       std::snprintf(what, sizeof(what),

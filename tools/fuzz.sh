@@ -28,7 +28,9 @@ generated="$(bazel info bazel-bin 2>/dev/null)"
 
 flags=(-std=c++17 -O1 -g -I. -I"$generated" -fsanitize=fuzzer,address,undefined
        -fno-sanitize-recover=all -fno-omit-frame-pointer -DRWKVTOK_LANES=1)
-lib=(lib/blob.cc lib/c_api.cc lib/lanes.cc lib/stream.cc lib/tokenizer.cc lib/world.cc)
+# The library's sources, as the build lists them.
+lib=($(bazel query 'labels(srcs, //lib:rwkvtok) + labels(srcs, //lib:lanes)' 2>/dev/null \
+  | sed -n 's|^//lib:\(.*\.cc\)$|lib/\1|p'))
 tools_lib=(tools/vocab.cc tools/blob_builder.cc)
 for target in "${targets[@]}"; do
   case "$target" in

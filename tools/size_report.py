@@ -24,9 +24,10 @@ Budgets (--check fails when one is exceeded):
           the decode table and a decode-only image none of the trie.
 
 Usage:
-  tools/size_report.py [--check] [--gen-dir DIR] [--root DIR] [--work DIR]
+  tools/size_report.py [--check] [--gen-dir DIR] [--root DIR] [--work DIR] [--sources FILE...]
 --root is the directory holding lib/ (default: the repository), --gen-dir the one holding the
-generated lib/world_blob.h (default: bazel-bin, after `bazel build //lib:world_blob`).
+generated lib/world_blob.h (default: bazel-bin, after `bazel build //lib:world_blob`), --sources
+the library's files as the build lists them (//lib:sources; default: asked of `bazel query`).
 """
 
 import argparse
@@ -55,7 +56,6 @@ VARIANTS = {
     "encode-only": ["-DRWKVTOK_NO_DECODE"],
     "decode-only": ["-DRWKVTOK_NO_ENCODE"],
 }
-SOURCES = ["blob.cc", "c_api.cc", "stream.cc", "tokenizer.cc", "world.cc"]
 
 # Images: (name, variant of the library, RWKVTOK_SIZE_IMAGE, what it calls).
 IMAGES = [
@@ -99,7 +99,15 @@ def run(args, **kwargs):
 
 # --- Objects ------------------------------------------------------------------------------------
 
-def compile_library(root, include_dirs, work):
+def library_sources(root, listed):
+    """The library's .cc files, relative to root: those listed, else those of //lib:rwkvtok."""
+    if not listed:
+        out = run(["bazel", "query", "labels(srcs, //lib:rwkvtok)"], cwd=root)
+        listed = [label.replace("//lib:", "lib/") for label in out.split()]
+    return sorted(path for path in listed if path.endswith(".cc"))
+
+
+def compile_library(root, include_dirs, work, sources):
     """Compiles every source for every core and variant; returns {(cpu, variant): [objects]}."""
     jobs = []
     objects = {}
@@ -108,13 +116,13 @@ def compile_library(root, include_dirs, work):
             out_dir = os.path.join(work, cpu, variant)
             os.makedirs(out_dir, exist_ok=True)
             objects[(cpu, variant)] = []
-            for source in SOURCES:
-                obj = os.path.join(out_dir, source.replace(".cc", ".o"))
+            for source in sources:
+                obj = os.path.join(out_dir, os.path.basename(source).replace(".cc", ".o"))
                 objects[(cpu, variant)].append(obj)
                 jobs.append([TOOL + "g++"] + cpu_flags + CXXFLAGS + defines +
                             ["-fstack-usage", "-fcallgraph-info=su"] +
                             ["-I" + d for d in include_dirs] +
-                            ["-c", os.path.join(root, "lib", source), "-o", obj])
+                            ["-c", os.path.join(root, source), "-o", obj])
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(run, jobs))
     return objects
@@ -282,6 +290,7 @@ def main():
     parser.add_argument("--root", default=here, help="directory holding lib/ and tools/")
     parser.add_argument("--gen-dir", default=None, help="directory holding lib/world_blob.h")
     parser.add_argument("--work", default=None, help="keep objects, maps and images here")
+    parser.add_argument("--sources", nargs="*", default=None, help="the library's files")
     args = parser.parse_args()
 
     root = os.path.abspath(args.root)
@@ -307,7 +316,7 @@ def report(args, root, gen_dir, work):
     print("rwkvtok size report: arm-none-eabi-g++ %s" %
           run([TOOL + "g++", "-dumpfullversion"]).strip())
     print("flags: %s\n" % " ".join(CXXFLAGS))
-    objects = compile_library(root, include_dirs, work)
+    objects = compile_library(root, include_dirs, work, library_sources(root, args.sources))
     check_objects(objects)
 
     rows = []

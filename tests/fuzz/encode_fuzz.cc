@@ -8,7 +8,10 @@
 #include <string_view>
 #include <vector>
 
-#include "lib/internal.h"
+#include "lib/segments.h"
+#if RWKVTOK_LANES
+#include "lib/lanes.h"
+#endif
 #include "lib/rwkvtok.h"
 #include "tests/fuzz/fuzz_check.h"
 #include "tests/simple_encoder.h"

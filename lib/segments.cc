@@ -1,0 +1,309 @@
+// Segments (lib/segments.h): junctions, the lane orchestration of long inputs, and the caller's
+// parts (EncodePart, JoinParts).
+
+#include "lib/segments.h"
+
+#include <string.h>
+
+#include "lib/blob_format.h"
+#include "lib/internal.h"
+#if RWKVTOK_LANES
+#include "lib/lanes.h"
+#endif
+#include "lib/rwkvtok.h"
+#include "lib/tuning.h"
+
+namespace rwkvtok {
+namespace {
+
+// Joining a segment: the true tokenization enters it at `entry`, where the previous segment's
+// last true token ends. Re-encode from there until it lands on one of the segment's token
+// boundaries; from that one on, the segment's tokens are the true ones.
+struct Junction {
+  size_t entry;
+  size_t skipped;    // the segment's tokens before the point of agreement
+  size_t reencoded;  // the true tokens from the entry to that point (all of them, if none)
+  size_t exit;       // where the true tokenization leaves the segment: the next one's entry
+  enum { kFound, kGaveUp, kDamaged } outcome;
+};
+
+// Finds where `seg` joins, re-encoding at most `limit` tokens (else kGaveUp); id_at(i) is its
+// i-th id. Of those it reads only the ones before the point of agreement, and checks them: a
+// caller's parts may be damaged, with ids that name no token or do not fit the text (kDamaged).
+template <typename IdAt>
+Junction FindJunction(const Tokenizer& tok, const uint8_t* in, size_t size, const Segment& seg,
+                      size_t entry, size_t limit, IdAt id_at) {
+  Junction j{entry, 0, 0, entry, Junction::kFound};
+  size_t seg_pos = seg.begin;  // where the segment's next token starts
+  size_t pos = entry;          // where the true tokenization is
+  while (true) {
+    const bool seg_left = j.skipped < seg.count;
+    if (seg_left && seg_pos == pos) break;
+    if (seg_left && seg_pos < pos) {
+      const uint32_t id = id_at(j.skipped++);
+      if (!Internal::IsValidId(tok, id) || id == blob::kEndOfTextId) {
+        j.outcome = Junction::kDamaged;
+        return j;
+      }
+      seg_pos += Internal::TokenLength(tok, id);
+      continue;
+    }
+    if (!seg_left && pos >= seg.end) break;  // never agreed: the whole segment was re-encoded
+    if (j.reencoded == limit || pos >= size) {
+      j.outcome = j.reencoded == limit ? Junction::kGaveUp : Junction::kDamaged;
+      return j;
+    }
+    pos += Internal::LongestMatch(tok, in + pos, size - pos).length;
+    ++j.reencoded;
+  }
+  j.exit = j.skipped < seg.count ? seg.last_end : pos;
+  return j;
+}
+
+// How many true ids a joined segment gives.
+inline size_t JoinedCount(const Segment& seg, const Junction& j) {
+  return j.reencoded + seg.count - j.skipped;
+}
+
+// Writes the junction's re-encoded ids and then the segment's kept ones to `to`. The kept ones
+// move first, so the re-encoded ones may overwrite where they were. Those are encoded again rather
+// than kept from FindJunction: a few tokens on real text, and no scratch space to bound.
+void PlaceJoined(const Tokenizer& tok, const uint8_t* in, size_t size, const Segment& seg,
+                 const Junction& j, uint32_t* to) {
+  const size_t kept = seg.count - j.skipped;
+  if (kept != 0 && to + j.reencoded != seg.ids + j.skipped) {
+    memmove(to + j.reencoded, seg.ids + j.skipped, kept * sizeof(uint32_t));
+  }
+  size_t pos = j.entry;
+  for (size_t i = 0; i < j.reencoded; ++i) {
+    const Match m = Internal::LongestMatch(tok, in + pos, size - pos);
+    to[i] = m.id;
+    pos += m.length;
+  }
+}
+
+// Encodes the tokens that start in [begin, end), greedily from `begin`, into ids[0..).
+Segment EncodeSegment(const Tokenizer& tok, const uint8_t* in, size_t size, size_t begin,
+                      size_t end, uint32_t* ids) {
+  Segment seg{begin, end, ids, 0, begin};
+  while (seg.last_end < end) {
+    const Match m = Internal::LongestMatch(tok, in + seg.last_end, size - seg.last_end);
+    ids[seg.count++] = m.id;
+    seg.last_end += m.length;
+  }
+  return seg;
+}
+
+// Moves a segment's ids from the start of its room (one id per byte of it) to its end.
+Segment AlignRight(Segment seg) {
+  if (seg.begin >= seg.end) return seg;
+  uint32_t* const to = seg.ids + (seg.end - seg.begin - seg.count);
+  if (seg.count != 0 && to != seg.ids) memmove(to, seg.ids, seg.count * sizeof(uint32_t));
+  seg.ids = to;
+  return seg;
+}
+
+#if RWKVTOK_LANES
+lanes::Trie LaneTrie(const Tokenizer& tok) {
+  const uint32_t* const units = Internal::Units(tok);
+  const uint32_t root = units[blob::kRootUnit];
+  return lanes::Trie{units, root, blob::UnitBase(root)};
+}
+
+// Encodes the tokens that start in [*from, *from + window) of in[0..size) in lanes; their ids go
+// to the start of out[0..window), or with Align::kRight to its end. Moves *from to where the last
+// of them ends and returns how many there are.
+size_t EncodeWindowInLanes(const Tokenizer& tok, const lanes::Trie& trie, size_t lane_count,
+                           const uint8_t* in, size_t size, size_t* from, size_t window,
+                           uint32_t* out, Align align) {
+  uint32_t begin[kMaxLanes] = {}, end[kMaxLanes] = {};
+  uint32_t start[kMaxLanes], next[kMaxLanes];
+  const size_t segment = window / lane_count;
+  for (size_t k = 0; k < lane_count; ++k) {
+    begin[k] = static_cast<uint32_t>(k * segment);
+    end[k] = static_cast<uint32_t>(k + 1 == lane_count ? window : (k + 1) * segment);
+  }
+  // Lane ids go to out[position in the window]: room for one id per byte.
+  lanes::Walk(trie, in + *from, begin, end, start, next, out);
+
+  // First where each lane joins. Its walk leaves token units (the plain walk finishes its
+  // segment with ids after them); they become ids only as the lane is placed, while in cache.
+  Segment segs[kMaxLanes];
+  Junction junctions[kMaxLanes];
+  size_t entry = *from;
+  size_t total = 0;
+  size_t joined = 0;  // lanes whose junction was found
+  for (size_t k = 0; k < lane_count; ++k, ++joined) {
+    const size_t units = next[k] - begin[k];
+    Segment seg = EncodeSegment(tok, in, size, *from + start[k], *from + end[k], out + next[k]);
+    seg.begin = *from + begin[k];
+    seg.ids = out + begin[k];
+    seg.count += units;
+    const uint32_t* const lane_ids = seg.ids;
+    junctions[k] = FindJunction(tok, in, size, seg, entry, kLaneJoinLimit, [&](size_t i) {
+      return i < units ? Internal::TokenId(tok, trie.units[lane_ids[i]]) : lane_ids[i];
+    });
+    if (junctions[k].outcome != Junction::kFound) break;
+    segs[k] = seg;
+    entry = junctions[k].exit;
+    total += JoinedCount(seg, junctions[k]);
+  }
+
+  // Then every lane's ids in place: leftwards from the first lane, or rightwards from the last.
+  // Either way no lane's ids are overwritten before they move: every true token starts at a
+  // distinct byte, so the true ids before (or after) any point never outnumber its bytes.
+  // (Lanes that were not joined are left to the plain walk, whose ids go after the others.)
+  const Align placing = joined == lane_count ? align : Align::kLeft;
+  uint32_t* to = placing == Align::kLeft ? out : out + window;
+  for (size_t n = 0; n < joined; ++n) {
+    const size_t k = placing == Align::kLeft ? n : joined - 1 - n;
+    lanes::ToIds(trie, segs[k].ids, next[k] - begin[k]);
+    const size_t count = JoinedCount(segs[k], junctions[k]);
+    if (placing == Align::kRight) to -= count;
+    PlaceJoined(tok, in, size, segs[k], junctions[k], to);
+    if (placing == Align::kLeft) to += count;
+  }
+  if (joined < lane_count) {
+    const Segment rest = EncodeSegment(tok, in, size, entry, *from + window, to);
+    total += rest.count;
+    entry = rest.last_end;
+    if (align == Align::kRight) memmove(out + (window - total), out, total * sizeof(uint32_t));
+  }
+  *from = entry;
+  return total;
+}
+
+// Whether the lanes pay for `bytes` bytes on this CPU: only when every lane has a long segment,
+// since joining costs a few tokens per segment.
+bool LanesPay(size_t lane_count, size_t bytes) {
+  return lane_count >= kMinLanes && lane_count <= kMaxLanes &&
+         bytes >= kLaneMinSegment * lane_count;
+}
+#endif  // RWKVTOK_LANES
+
+// Encodes the tokens that start in [from, end) of in[0..size), greedily from `from`, into `out`
+// (room for one id per byte of them), in lanes where they pay.
+Segment EncodeRange(const Tokenizer& tok, const uint8_t* in, size_t size, size_t from, size_t end,
+                    uint32_t* out, Align align) {
+#if RWKVTOK_LANES
+  const size_t lane_count = lanes::LaneCount();
+  if (from < end && LanesPay(lane_count, end - from)) {
+    return EncodeInLanes(tok, lane_count, in, size, from, end, out, kLaneMinSegment, align);
+  }
+#endif
+  const Segment seg = EncodeSegment(tok, in, size, from, end, out);
+  return align == Align::kRight ? AlignRight(seg) : seg;
+}
+
+// The true tokenization's first token boundary at or after `at`, as the tokenization started
+// kLookBehind bytes earlier predicts it: a part that does not begin the text starts its tokens
+// there, so that the part before it ends there too and joining them moves nothing.
+size_t LikelyBoundary(const Tokenizer& tok, const uint8_t* in, size_t size, size_t at) {
+  size_t pos = at > kLookBehind ? at - kLookBehind : 0;
+  while (pos < at) pos += Internal::LongestMatch(tok, in + pos, size - pos).length;
+  return pos;
+}
+
+}  // namespace
+
+#if RWKVTOK_LANES
+Segment EncodeInLanes(const Tokenizer& tok, size_t lane_count, const uint8_t* in, size_t size,
+                      size_t from, size_t end, uint32_t* out, size_t min_segment, Align align) {
+  const lanes::Trie trie = LaneTrie(tok);
+  const size_t lanes_minimum = min_segment * lane_count;
+  if (align == Align::kRight && from < end && end - from >= lanes_minimum &&
+      end - from <= kLaneWindow) {
+    size_t pos = from;
+    const size_t count =
+        EncodeWindowInLanes(tok, trie, lane_count, in, size, &pos, end - from, out, align);
+    return Segment{from, end, out + (end - from - count), count, pos};
+  }
+  size_t pos = from;
+  size_t written = 0;
+  while (pos < end && end - pos >= lanes_minimum) {
+    const size_t window = end - pos < kLaneWindow ? end - pos : kLaneWindow;
+    written += EncodeWindowInLanes(tok, trie, lane_count, in, size, &pos, window, out + written,
+                                   Align::kLeft);
+  }
+  Segment seg = EncodeSegment(tok, in, size, pos, end, out + written);
+  seg.begin = from;
+  seg.ids = out;
+  seg.count += written;
+  return align == Align::kRight ? AlignRight(seg) : seg;
+}
+
+bool EncodeInLanesIfTheyPay(const Tokenizer& tok, const uint8_t* in, size_t size, uint32_t* ids,
+                            size_t* count) {
+  const size_t lane_count = lanes::LaneCount();
+  if (!LanesPay(lane_count, size)) return false;
+  *count = EncodeInLanes(tok, lane_count, in, size, 0, size, ids, kLaneMinSegment).count;
+  return true;
+}
+#endif  // RWKVTOK_LANES
+
+Status Tokenizer::EncodePart(const void* text, size_t size, Part* part,
+                             uint32_t* ids) const noexcept {
+  if (part == nullptr || (text == nullptr && size != 0) || (ids == nullptr && size != 0) ||
+      part->begin > part->end || part->end > size) {
+    return Status::kInvalidArgument;
+  }
+  const uint8_t* in = static_cast<const uint8_t*>(text);
+  const size_t begin = part->begin, end = part->end;
+  // A part that begins the text puts its ids at the end of its range, where the next part's
+  // begin: joined, they are already in place.
+  const size_t start = begin == 0 ? 0 : LikelyBoundary(*this, in, size, begin);
+  const Align align = begin == 0 ? Align::kRight : Align::kLeft;
+  const Segment seg = EncodeRange(*this, in, size, start, end, ids + begin, align);
+  part->start = start;
+  part->count = seg.count;
+  part->last_end = seg.last_end;
+  return Status::kOk;
+}
+
+Result Tokenizer::JoinParts(const void* text, size_t size, const Part* parts, size_t part_count,
+                            uint32_t* ids) const noexcept {
+  if ((text == nullptr && size != 0) || (ids == nullptr && size != 0) ||
+      (parts == nullptr && part_count != 0)) {
+    return Result{Status::kInvalidArgument, 0, 0};
+  }
+  // The parts must cover the text in order, each within its own range of ids.
+  size_t expected_begin = 0;
+  for (size_t k = 0; k < part_count; ++k) {
+    const Part& p = parts[k];
+    const bool fits = p.begin == expected_begin && p.end >= p.begin && p.end <= size &&
+                      p.start >= p.begin && p.start <= size && (p.begin != 0 || p.start == 0) &&
+                      (p.start < p.end ? p.count != 0 && p.count <= p.end - p.start &&
+                                             p.last_end >= p.end && p.last_end <= size
+                                       : p.count == 0);
+    if (!fits) return Result{Status::kInvalidArgument, 0, k};
+    expected_begin = p.end;
+  }
+  if (expected_begin != size) return Result{Status::kInvalidArgument, 0, part_count};
+
+  // The ids of a part that begins at 0 end at ids[its end]; the others' start at ids[their
+  // begin]. Of the parts that begin at 0, all but the last are empty.
+  size_t first = 0;
+  for (size_t k = 0; k < part_count && parts[k].begin == 0; ++k) {
+    first = parts[k].end - parts[k].count;
+  }
+  const uint8_t* in = static_cast<const uint8_t*>(text);
+  size_t written = first;
+  size_t entry = 0;
+  for (size_t k = 0; k < part_count; ++k) {
+    const Part& p = parts[k];
+    uint32_t* const part_ids = ids + (p.begin == 0 ? p.end - p.count : p.begin);
+    const Segment seg{p.start, p.end, part_ids, p.count, p.last_end};
+    const Junction j =
+        FindJunction(*this, in, size, seg, entry, SIZE_MAX, [&](size_t i) { return seg.ids[i]; });
+    // True ids never outnumber the bytes before them; damaged ones might.
+    if (j.outcome != Junction::kFound || JoinedCount(seg, j) > size - written) {
+      return Result{Status::kInvalidArgument, 0, k};
+    }
+    PlaceJoined(*this, in, size, seg, j, ids + written);
+    written += JoinedCount(seg, j);
+    entry = j.exit;
+  }
+  return Result{Status::kOk, written - first, first};
+}
+
+}  // namespace rwkvtok

@@ -1,0 +1,51 @@
+// Every constant that sets how encoding spreads one text over vector lanes (lib/lanes.cc) and
+// over the caller's threads (lib/segments.cc): the numbers a change for speed touches. Each was
+// chosen by measurement with benchmarks/encode_bench.cc; what it trades is said beside it.
+
+#ifndef RWKVTOK_LIB_TUNING_H_
+#define RWKVTOK_LIB_TUNING_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+namespace rwkvtok {
+
+// --- The lane walk (lib/lanes.cc) ---------------------------------------------------------------
+
+// The walk steps this many vectors of lanes in turn, so that one's gathers overlap the other's.
+constexpr size_t kChains = 2;
+// At most this many 32-bit lanes per vector are used (AVX-512's 16; wider SVE vectors are capped).
+constexpr size_t kMaxVectorLanes = 16;
+constexpr size_t kMaxLanes = kChains * kMaxVectorLanes;
+// Rounds of steps between the checks that every lane is still inside its segment; each round moves
+// a lane at most one byte.
+constexpr uint32_t kRounds = 16;
+// Lanes stop this many bytes before their segment's end, so that every read of a round (4 bytes
+// at a time) stays inside the text.
+constexpr uint32_t kStopBefore = 32;
+static_assert(kRounds + 4 < kStopBefore, "a round's reads must stay before the segment's end");
+
+// --- When Encode takes the lanes (lib/segments.cc) ----------------------------------------------
+
+// The lanes beat the plain walk from 8 lanes per vector on (BM_EncodeLanes): SSE4's 4 lose on
+// Chinese.
+constexpr size_t kMinLanes = 8 * kChains;
+// Every lane gets at least this many bytes, since joining a lane costs a few tokens.
+constexpr size_t kLaneMinSegment = 4096;
+// Positions inside a window of lanes are 32-bit.
+constexpr size_t kLaneWindow = size_t{1} << 30;
+// Tokens re-encoded to join a lane before giving up on the rest of its window's lanes and encoding
+// the rest plainly. Only a run of one character several KB long keeps tokenizations apart that
+// long; joining each lane would then encode its bytes three times.
+constexpr size_t kLaneJoinLimit = 256;
+
+// --- Parts on the caller's threads (lib/segments.cc) --------------------------------------------
+
+// Tokenizations started at different places agree after a few bytes (a few hundred at most on
+// real text), so the one started this far before a cut nearly always passes through the true
+// tokenization's first token boundary at or after it: where a part after the first starts.
+constexpr size_t kLookBehind = 512;
+
+}  // namespace rwkvtok
+
+#endif  // RWKVTOK_LIB_TUNING_H_
