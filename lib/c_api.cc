@@ -74,6 +74,8 @@ using rwkvtok::ToC;
 
 extern "C" {
 
+const char* rwkvtok_version(void) { return RWKVTOK_VERSION_STRING; }
+
 uint32_t rwkvtok_abi_version(void) { return RWKVTOK_ABI_VERSION; }
 
 const char* rwkvtok_status_message(rwkvtok_status status) {

@@ -44,6 +44,18 @@
 extern "C" {
 #endif
 
+/* The version of rwkvtok: the project's one version number, which its packages take from here. */
+#define RWKVTOK_VERSION_MAJOR 0
+#define RWKVTOK_VERSION_MINOR 1
+#define RWKVTOK_VERSION_PATCH 0
+#define RWKVTOK_STRINGIFY_(x) #x
+#define RWKVTOK_STRINGIFY(x) RWKVTOK_STRINGIFY_(x)
+#define RWKVTOK_VERSION_STRING                                                      \
+  RWKVTOK_STRINGIFY(RWKVTOK_VERSION_MAJOR) "." RWKVTOK_STRINGIFY(RWKVTOK_VERSION_MINOR) "." \
+      RWKVTOK_STRINGIFY(RWKVTOK_VERSION_PATCH)
+/* The version of the library linked, as RWKVTOK_VERSION_STRING ("0.1.0"). */
+const char* rwkvtok_version(void);
+
 /* Bumped when the layout of a state or the meaning of a function changes. */
 #define RWKVTOK_ABI_VERSION 2
 uint32_t rwkvtok_abi_version(void);

@@ -137,6 +137,57 @@ for word in -1 +5 1x 4294967296 99999999999; do
   expect_err "invalid id '$word' at position 2:" "bad id word '$word'"
 done
 
+# --- an error keeps everything before it: every byte of every valid id (raw), with a character
+# left unfinished as U+FFFD (replace), or the valid text (strict).
+
+expect_bytes() {  # expect_bytes PRINTF-FORMAT WHAT: stdout is exactly those bytes
+  printf "$1" >"$T/expected"
+  expect_out "$T/expected" "$2"
+}
+printf '33155 229 65530' >"$T/in"
+run decode
+expect_rc 1 "decode of Hello, E4, 65530"
+expect_err "invalid id 65530 at position 3:" "decode of Hello, E4, 65530"
+expect_bytes 'Hello\xe4' "raw decode before an invalid id"
+run decode --utf8 replace
+expect_rc 1 "replace decode of Hello, E4, 65530"
+expect_bytes 'Hello\xef\xbf\xbd' "replace decode before an invalid id"
+run decode --utf8 strict
+expect_rc 1 "strict decode of Hello, E4, 65530"
+expect_bytes 'Hello' "strict decode before an invalid id"
+printf '33155 229 abc' >"$T/in"
+run decode --utf8 replace
+expect_err "invalid id 'abc' at position 3:" "replace decode before a bad word"
+expect_bytes 'Hello\xef\xbf\xbd' "replace decode before a bad word"
+printf '\345\000\001' >"$T/in"  # id 229 (E4), then half an id
+run decode --format u16
+expect_rc 1 "u16 decode of 3 bytes"
+expect_err "u16 input has an odd number of bytes (3 bytes)" "u16 decode of 3 bytes"
+expect_bytes '\xe4' "u16 decode before an odd byte"
+printf '[33155, 229, 1.5]' >"$T/in"
+run decode --format json
+expect_rc 1 "JSON decode of 1.5"
+expect_err "invalid JSON input at byte 15: expected ',' or ']'" "JSON decode of 1.5"
+expect_bytes 'Hello\xe4' "JSON decode before 1.5: nothing of id 1"
+printf '[1.5]' >"$T/in"
+run decode --format json
+expect_empty_out "JSON decode of [1.5]"
+printf '[33155, 229' >"$T/in"
+run decode --format json
+expect_err "ends before the array of ids is closed" "JSON cut inside a number"
+expect_bytes 'Hello' "JSON cut inside a number: the number is not taken"
+: >"$T/in"
+
+# Words that are not ids are shown escaped and cut short: nothing of them reaches the terminal raw.
+printf '1 a\033[2J\000z\tb' >"$T/in"
+run decode
+expect_err "invalid id 'a\\x1b[2J\\x00z' at position 2: ids are decimal numbers" "escaped word"
+python3 -c 'import sys; sys.stdout.write("7 " + "9" * 40 + "x" + "y" * 1000)' >"$T/in"
+run decode
+expect_err "invalid id '$(printf '9%.0s' {1..32})...' at position 2" "a long word, cut"
+(( $(wc -c <"$T/err") < 200 )) || fail "a long word's message is $(wc -c <"$T/err") bytes"
+: >"$T/in"
+
 # --- unreadable input.
 
 for command in encode decode count; do
@@ -150,23 +201,70 @@ run encode "$T/dir"
 (( rc != 0 )) || fail "encode of a directory succeeded"
 expect_err "cannot read" "encode of a directory"
 
-# --- bad command lines: usage and exit status 2.
+# --- bad command lines: one line naming what is wrong, exit status 2; no arguments: the usage.
 
-run frobnicate
-expect_rc 2 "unknown command"
-expect_err "usage: rwkvtok" "unknown command"
+check_usage_error() {  # check_usage_error MESSAGE ARGS...
+  local message=$1
+  shift
+  run "$@"
+  expect_rc 2 "$*"
+  expect_err "$message" "$*"
+  (( $(wc -l <"$T/err") == 1 )) || fail "$*: the error is not one line"
+}
 run
 expect_rc 2 "no arguments"
 expect_err "usage: rwkvtok" "no arguments"
-run encode --text "a" "$T/text"
-expect_rc 2 "both --text and a file"
-run encode --bogus
-expect_rc 2 "unknown option"
-run encode --text
-expect_rc 2 "--text without a value"
+check_usage_error "rwkvtok: unknown command 'frobnicate': encode, decode or count" frobnicate
+check_usage_error "rwkvtok: --text and a FILE cannot both be given" encode --text "a" "$T/text"
+check_usage_error "rwkvtok: unknown option '--bogus'" encode --bogus
+check_usage_error "rwkvtok: unknown option '-x'" encode -x
+check_usage_error "rwkvtok: unknown option '--\x1b[31m'" encode $'--\e[31m'
+check_usage_error "rwkvtok: --text needs a value" encode --text
+check_usage_error "rwkvtok: --format needs a value" encode --format
+check_usage_error "rwkvtok: unexpected argument 'extra': only one FILE may be given" \
+  encode "$T/text" extra
+check_usage_error "rwkvtok: --eos takes no value" encode --eos=1 --text a
+check_usage_error "rwkvtok: no command: encode, decode or count" --eos
 run --help
 expect_rc 0 "--help"
 grep -qF "usage: rwkvtok" "$T/out" || fail "--help prints no usage"
+run encode --help
+expect_rc 0 "encode --help"
+grep -qF "usage: rwkvtok" "$T/out" || fail "encode --help prints no usage"
+if [[ -w /dev/full ]]; then
+  rc=0
+  "${EMULATOR[@]}" "$BIN" --help >/dev/full 2>"$T/err" || rc=$?
+  expect_rc 1 "--help > /dev/full"
+  expect_err "rwkvtok: cannot write output: No space left on device" "--help > /dev/full"
+  rc=0
+  "${EMULATOR[@]}" "$BIN" encode --text Hello >/dev/full 2>"$T/err" || rc=$?
+  expect_rc 1 "encode > /dev/full"
+  expect_err "rwkvtok: cannot write output: No space left on device" "encode > /dev/full"
+fi
+run --version
+expect_rc 0 "--version"
+grep -qE '^rwkvtok [0-9]+\.[0-9]+\.[0-9]+$' "$T/out" || fail "--version: '$(head -n 1 "$T/out")'"
+grep -qF "vocabulary rwkv_vocab_v20230424: 65529 tokens" "$T/out" || fail "--version names no vocabulary"
+
+# '--' ends the options: a file may start with '-'.
+printf 'Hello' >"$T/-dash"
+(cd "$T" && "${EMULATOR[@]}" "$BIN" encode -- -dash >"$T/out" 2>"$T/err") || fail "encode -- -dash failed"
+[[ "$(cat "$T/out")" == "33155" ]] || fail "encode -- -dash gave '$(cat "$T/out")'"
+(cd "$T" && "${EMULATOR[@]}" "$BIN" encode -- --text >"$T/out" 2>"$T/err") && fail "encode -- --text read a file named --text"
+expect_err "cannot read --text" "encode -- --text names the file"
+
+# RWKVTOK_BLOCK_BYTES: a whole number of bytes, 1 to 64 MiB.
+for value in abc 12abc "" 0 -5 67108865 99999999999999999999999; do
+  rc=0
+  RWKVTOK_BLOCK_BYTES="$value" "${EMULATOR[@]}" "$BIN" encode --text a >"$T/out" 2>"$T/err" || rc=$?
+  expect_rc 2 "RWKVTOK_BLOCK_BYTES='$value'"
+  expect_err "rwkvtok: RWKVTOK_BLOCK_BYTES must be a number of bytes from 1 to 67108864, not '$value'" \
+    "RWKVTOK_BLOCK_BYTES='$value'"
+done
+rc=0
+RWKVTOK_BLOCK_BYTES=67108864 "${EMULATOR[@]}" "$BIN" encode --text Hello >"$T/out" 2>"$T/err" || rc=$?
+expect_rc 0 "RWKVTOK_BLOCK_BYTES at its largest"
+[[ "$(cat "$T/out")" == "33155" ]] || fail "RWKVTOK_BLOCK_BYTES at its largest"
 
 # --- empty input.
 
@@ -389,18 +487,10 @@ run encode --threads 4 "$T/empty"
 expect_rc 0 "encode --threads 4 of an empty file"
 expect_empty_out "encode --threads 4 of an empty file"
 
-# --- option errors: one line naming the problem, exit status 2.
+# --- option values: one line naming the problem, exit status 2.
 
-check_usage_error() {  # check_usage_error MESSAGE ARGS...
-  local message=$1
-  shift
-  run "$@"
-  expect_rc 2 "$*"
-  expect_err "$message" "$*"
-  (( $(wc -l <"$T/err") == 1 )) || fail "$*: the error is not one line"
-}
 for value in -1 257 abc "" 2x; do
-  check_usage_error "rwkvtok: --threads must be a number from 1 to 256, not '$value'" \
+  check_usage_error "rwkvtok: --threads must be a number from 1 to 256, or 0 for one per CPU core, not '$value'" \
     encode --threads "$value" --text a
 done
 check_usage_error "rwkvtok: --format must be lines, json, u16 or u32, not 'xml'" encode --format xml
@@ -408,7 +498,5 @@ check_usage_error "rwkvtok: --utf8 must be raw, replace or strict, not 'latin1'"
 check_usage_error "rwkvtok: --utf8 applies to decode only" encode --utf8 raw
 check_usage_error "rwkvtok: --eos applies to encode and count only" decode --eos
 check_usage_error "rwkvtok: --threads applies to encode and count only" decode --threads 2
-run encode --format
-expect_rc 2 "--format without a value"
 
 echo "PASS"

@@ -1,4 +1,4 @@
-"""Checks the streaming decoder (through tests/stream_decode_tool) against Python itself.
+"""Checks the streaming decoder (through tests/stream_tool) against Python itself.
 
 Python's bytes.decode('utf-8', 'replace') replaces each maximal invalid subpart with U+FFFD
 (Unicode §3.9, as lib/rwkvtok.h promises for RWKVTOK_UTF8_REPLACE). Thousands of adversarial byte
@@ -12,7 +12,7 @@ multi-byte character split across tokens); also raw (the exact bytes back), stri
 (the text back, no error), and single strings whose unfinished character is cut by the end of the
 input (finish must replace it).
 
-Usage: utf8_replace_test.py PATH_TO_STREAM_DECODE_TOOL
+Usage: utf8_replace_test.py PATH_TO_STREAM_TOOL
 """
 
 import itertools
@@ -73,7 +73,7 @@ def adversarial_strings():
 
 
 def run(tool, policy, tokens, data):
-    p = subprocess.run([tool, policy, tokens], input=data, stdout=subprocess.PIPE,
+    p = subprocess.run([tool, "decode", policy, tokens], input=data, stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, check=False)
     return p.returncode, p.stdout, p.stderr.decode(errors="replace")
 

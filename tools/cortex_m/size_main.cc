@@ -47,6 +47,7 @@ void Run() {
   const rwkvtok_tokenizer c = tok.ToC();
   sink = rwkvtok::Tokenizer::FromC(c).token_count();
   rwkvtok::StreamDecoder decoder(tok);
+  sink = static_cast<size_t>(decoder.status());
   sink = static_cast<size_t>(decoder.SetStopIds(ids, 2));
   sink = decoder.max_output();
   Use(decoder.Push(ids[0], bytes, sizeof(bytes)));
@@ -59,6 +60,7 @@ void Run() {
   rwkvtok_tokenizer ct;
   rwkvtok_world(&ct);
   sink = rwkvtok_abi_version();
+  sink = reinterpret_cast<uintptr_t>(rwkvtok_version());
   sink = reinterpret_cast<uintptr_t>(rwkvtok_status_message(RWKVTOK_OK));
   sink = static_cast<size_t>(rwkvtok_validate(text, sink));
   sink = static_cast<size_t>(rwkvtok_from_blob(text, sink, &ct));

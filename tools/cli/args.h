@@ -1,0 +1,43 @@
+// The command line of the rwkvtok tool, and the settings it takes from the environment.
+
+#ifndef RWKVTOK_TOOLS_CLI_ARGS_H_
+#define RWKVTOK_TOOLS_CLI_ARGS_H_
+
+#include <cstddef>
+#include <string>
+
+#include "lib/rwkvtok.h"
+#include "tools/cli/id_format.h"
+
+namespace rwkvtok {
+namespace cli {
+
+extern const char kUsage[];
+
+enum class Command { kNone, kEncode, kDecode, kCount, kHelp, kVersion };
+
+struct Options {
+  Command command = Command::kNone;
+  std::string path;  // empty: standard input
+  std::string text;
+  bool has_text = false;
+  Format format = Format::kLines;
+  bool eos = false;
+  size_t threads = 1;
+  Utf8Policy utf8 = Utf8Policy::kRaw;
+  size_t block = 0;  // RWKVTOK_BLOCK_BYTES, else 0: the command's own
+};
+
+// Reads the command line (and RWKVTOK_BLOCK_BYTES from the environment). Throws UsageError naming
+// what is wrong; with no arguments at all, the message is the usage.
+Options ParseArgs(int argc, const char* const* argv);
+
+// The most threads --threads takes.
+constexpr size_t kMaxThreads = 256;
+// The largest block RWKVTOK_BLOCK_BYTES may set.
+constexpr size_t kMaxBlockBytes = size_t{64} << 20;
+
+}  // namespace cli
+}  // namespace rwkvtok
+
+#endif  // RWKVTOK_TOOLS_CLI_ARGS_H_

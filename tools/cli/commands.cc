@@ -1,0 +1,309 @@
+#include "tools/cli/commands.h"
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lib/blob_format.h"
+#include "tools/cli/error.h"
+#include "tools/cli/workers.h"
+
+namespace rwkvtok {
+namespace cli {
+namespace {
+
+std::string EncodingFailed(Status status) {
+  return std::string("encoding failed: ") + StatusMessage(status);
+}
+
+// Writes ids in one format; `format` none: only counts them.
+class IdWriter {
+ public:
+  IdWriter(Output* out, std::optional<Format> format) : out_(out), format_(format) {}
+
+  bool formats() const { return format_.has_value(); }
+  Format format() const { return *format_; }
+
+  // `ids` ids, formatted by FormatId into `size` bytes.
+  void Formatted(const char* bytes, size_t size, size_t ids) {
+    if (ids == 0) return;
+    if (*format_ == Format::kJson && written_ == 0) {  // the first id opens the array
+      out_->Write("[", 1);
+      ++bytes;
+      --size;
+    }
+    written_ += ids;
+    out_->Write(bytes, size);
+  }
+
+  void Id(uint32_t id) {
+    if (!formats()) return;
+    char bytes[kMaxFormattedWidth];
+    Formatted(bytes, static_cast<size_t>(FormatId(*format_, id, bytes) - bytes), 1);
+  }
+
+  // After the last id: closes the JSON array.
+  void End() {
+    if (formats() && *format_ == Format::kJson) {
+      const char* end = written_ == 0 ? "[]\n" : "]\n";
+      out_->Write(end, std::strlen(end));
+    }
+  }
+
+ private:
+  Output* out_;
+  std::optional<Format> format_;
+  uint64_t written_ = 0;
+};
+
+// Encodes a stream block by block. Each block is cut into one part per thread, the parts are
+// encoded at once (Tokenizer::EncodePart) and joined into exactly the one-shot ids
+// (Tokenizer::JoinParts), and the ids are formatted on all threads too. Unless the input has
+// ended, the ids that are not final yet (their tokens might grow with the next block's bytes) are
+// held back exactly as StreamEncoder holds them, and their bytes start the next block.
+class StreamingEncoder {
+ public:
+  StreamingEncoder(const Tokenizer& tok, const EncodeSettings& settings, Input* in)
+      : tok_(tok),
+        max_length_(tok.max_token_length()),
+        block_(settings.block),
+        workers_(settings.threads),
+        reader_(in, block_, max_length_),
+        ids_(new uint32_t[block_ + max_length_]),
+        parts_(settings.threads),
+        part_status_(settings.threads),
+        slices_(settings.threads),
+        carried_(new char[max_length_]),
+        tail_ids_(new uint32_t[2 * max_length_]) {}
+
+  uint64_t Run(IdWriter* writer) {
+    uint64_t total = 0;
+    size_t carry = 0;
+    while (true) {
+      char* data;
+      const size_t n = reader_.Next(&data);
+      // The carried bytes go just before the block's, in the room the reader leaves there.
+      text_ = data - carry;
+      std::memcpy(text_, carried_.get(), carry);
+      scratch_ = data - max_length_;
+      const size_t size = carry + n;
+      const bool last = n == 0;
+      if (size == 0) break;
+      const Result joined = EncodeBlock(size);
+      const uint32_t* const ids = ids_.get() + joined.position;
+      size_t final_count = joined.count;
+      size_t tail_count = 0;
+      carry = 0;
+      if (!last) {
+        // Tokens that start within max_token_length bytes of the end might grow: the streaming
+        // encoder says which of them are final, and the bytes of the others are carried.
+        size_t done = size;
+        while (final_count > 0) {
+          uint32_t id = ids[final_count - 1];
+          const size_t start = done - tok_.Decode(&id, 1, nullptr, 0).count;
+          if (start + max_length_ <= size) break;
+          done = start;
+          --final_count;
+        }
+        StreamEncoder tail(tok_);
+        const Result r = tail.Push(text_ + done, size - done, tail_ids_.get(), 2 * max_length_);
+        if (!r.ok()) throw Error(EncodingFailed(r.status));
+        tail_count = r.count;
+        carry = tail.pending();
+        std::memcpy(carried_.get(), text_ + size - carry, carry);
+      }
+      Emit(ids, final_count, writer);
+      Emit(tail_ids_.get(), tail_count, writer);
+      total += final_count + tail_count;
+      if (last) break;
+    }
+    return total;
+  }
+
+ private:
+  // Encodes text_[0..size) into ids_; the ids are ids_[position, position + count).
+  Result EncodeBlock(size_t size) {
+    // A full block goes to every thread; the short reads of a slow stream, to fewer.
+    const size_t threads = workers_.size();
+    const size_t part_count =
+        std::max<size_t>(1, std::min(threads, size * threads / block_));
+    for (size_t k = 0; k < part_count; ++k) {
+      parts_[k] = Tokenizer::Part{size * k / part_count, size * (k + 1) / part_count, 0, 0, 0};
+    }
+    workers_.Run(part_count, [&](size_t k) {
+      part_status_[k] = tok_.EncodePart(text_, size, &parts_[k], ids_.get());
+    });
+    for (size_t k = 0; k < part_count; ++k) {
+      if (part_status_[k] != Status::kOk) throw Error(EncodingFailed(part_status_[k]));
+    }
+    const Result joined = tok_.JoinParts(text_, size, parts_.data(), part_count, ids_.get());
+    if (!joined.ok()) throw Error(EncodingFailed(joined.status));
+    return joined;
+  }
+
+  // Formats ids in rounds, into the block's buffer (its text is no longer needed): each round
+  // splits as many ids as it holds among the threads, then writes their slices in order.
+  void Emit(const uint32_t* ids, size_t count, IdWriter* writer) {
+    if (!writer->formats()) return;
+    const Format format = writer->format();
+    char* const scratch = scratch_;
+    const size_t room = (block_ + max_length_) / kMaxFormattedWidth;  // ids a round can hold
+    const size_t rounds = (count + room - 1) / room;
+    for (size_t base = 0; base < count;) {
+      const size_t n = std::min(room, (count - base + rounds - 1) / rounds);  // rounds alike
+      // Slices of fewer ids would cost more to hand out than to format.
+      constexpr size_t kMinSlice = 16384;
+      const size_t slice_count = std::max<size_t>(1, std::min(workers_.size(), n / kMinSlice));
+      workers_.Run(slice_count, [&](size_t k) {
+        const size_t begin = n * k / slice_count, end = n * (k + 1) / slice_count;
+        char* const from = scratch + begin * kMaxFormattedWidth;
+        char* p = from;
+        for (size_t i = begin; i < end; ++i) p = FormatId(format, ids[base + i], p);
+        slices_[k] = static_cast<size_t>(p - from);
+      });
+      for (size_t k = 0; k < slice_count; ++k) {
+        const size_t begin = n * k / slice_count, end = n * (k + 1) / slice_count;
+        writer->Formatted(scratch + begin * kMaxFormattedWidth, slices_[k], end - begin);
+      }
+      base += n;
+    }
+  }
+
+  const Tokenizer tok_;
+  const size_t max_length_;
+  const size_t block_;
+  Workers workers_;
+  ReadAhead reader_;
+  char* text_ = nullptr;     // the carried bytes and the block's, in the reader's buffer
+  char* scratch_ = nullptr;  // that whole buffer: max_length_ + block_ bytes
+  std::unique_ptr<uint32_t[]> ids_;  // one per byte of text: the room EncodePart needs
+  std::vector<Tokenizer::Part> parts_;
+  std::vector<Status> part_status_;
+  std::vector<size_t> slices_;  // bytes formatted by each thread in a round
+  std::unique_ptr<char[]> carried_;
+  std::unique_ptr<uint32_t[]> tail_ids_;
+};
+
+// --- Decoding ------------------------------------------------------------------------------------
+
+std::string At(uint64_t position) { return "at position " + std::to_string(position); }
+
+class StreamingDecoder {
+ public:
+  StreamingDecoder(const Tokenizer& tok, Utf8Policy policy, Output* out)
+      : tok_(tok), policy_(policy), decoder_(tok, policy), out_(out) {}
+
+  // Decodes ids[0..count), the ids at 1-based positions first, first + 1, ...
+  void Ids(const uint32_t* ids, size_t count, uint64_t first) {
+    if (policy_ == Utf8Policy::kRaw) {
+      Raw(ids, count, first);
+    } else {
+      for (size_t i = 0; i < count; ++i) Push(ids[i], first + i);
+    }
+  }
+
+  // The end of the input: what is held back, by policy.
+  void Finish() {
+    const size_t room = decoder_.max_output();
+    const Result r = decoder_.Finish(out_->Reserve(room), room);
+    out_->Commit(r.count);
+    if (r.status == Status::kInvalidUtf8) Fail("invalid UTF-8: the input ends inside a character");
+  }
+
+  // Writes what is held back as the policy says of text cut short, then throws `message`.
+  [[noreturn]] void Fail(const std::string& message) {
+    if (policy_ == Utf8Policy::kReplace) {
+      const size_t room = decoder_.max_output();
+      const Result r = decoder_.Finish(out_->Reserve(room), room);
+      out_->Commit(r.count);
+    }
+    throw Error(message);
+  }
+
+ private:
+  // The exact bytes: nothing is held back, so the one-shot decoder does it, a batch at a time.
+  void Raw(const uint32_t* ids, size_t count, uint64_t first) {
+    const size_t batch = Output::kMaxReserve / tok_.max_token_length();
+    for (size_t i = 0; i < count; i += batch) {
+      const size_t n = std::min(batch, count - i);
+      const Result r = tok_.Decode(ids + i, n, out_->Reserve(Output::kMaxReserve),
+                                   Output::kMaxReserve);
+      out_->Commit(r.count);
+      if (r.status == Status::kInvalidId) InvalidId(ids[i + r.position], first + i + r.position);
+      if (!r.ok()) Fail(std::string("decoding failed: ") + StatusMessage(r.status));
+    }
+  }
+
+  void Push(uint32_t id, uint64_t position) {
+    const size_t room = decoder_.max_output();
+    const Result r = decoder_.Push(id, out_->Reserve(room), room);
+    out_->Commit(r.count);
+    if (r.ok()) return;
+    switch (r.status) {
+      case Status::kStopped:  // end of text; under strict, a character left unfinished is invalid
+        if (policy_ == Utf8Policy::kStrict && r.position == 1) {
+          Fail("invalid UTF-8: an unfinished character before the end of text (id 0) " +
+               At(position));
+        }
+        return;
+      case Status::kInvalidId:
+        InvalidId(id, position);
+      case Status::kInvalidUtf8:
+        Fail("invalid UTF-8 " + At(position) + " (id " + std::to_string(id) + ")");
+      default:
+        Fail(std::string("decoding failed: ") + StatusMessage(r.status));
+    }
+  }
+
+  [[noreturn]] void InvalidId(uint32_t id, uint64_t position) {
+    Fail("invalid id " + std::to_string(id) + " " + At(position) +
+         ": it names no token (0 is end of text, tokens are 1.." +
+         std::to_string(tok_.token_count() - 1) + ")");
+  }
+
+  const Tokenizer tok_;
+  const Utf8Policy policy_;
+  StreamDecoder decoder_;  // stop id 0: the end of text ends a text
+  Output* const out_;
+};
+
+}  // namespace
+
+uint64_t Encode(const Tokenizer& tok, const EncodeSettings& settings, Input* in, Output* out) {
+  IdWriter writer(out, settings.format);
+  StreamingEncoder encoder(tok, settings, in);
+  uint64_t total = encoder.Run(&writer);
+  if (settings.eos) {
+    writer.Id(blob::kEndOfTextId);
+    ++total;
+  }
+  writer.End();
+  return total;
+}
+
+void Decode(const Tokenizer& tok, Format format, Utf8Policy policy, size_t block, Input* in,
+            Output* out) {
+  IdParser parser(format);
+  StreamingDecoder decoder(tok, policy, out);
+  std::unique_ptr<char[]> bytes(new char[block]);
+  constexpr size_t kBatch = 4096;
+  uint32_t ids[kBatch];
+  while (const size_t n = in->Read(bytes.get(), block)) {
+    for (size_t offset = 0; offset < n;) {
+      size_t used;
+      const size_t count = parser.Feed(bytes.get() + offset, n - offset, ids, kBatch, &used);
+      offset += used;
+      decoder.Ids(ids, count, parser.ids_read() - count + 1);
+      if (parser.failed()) decoder.Fail(parser.error());
+    }
+  }
+  const size_t count = parser.End(ids);
+  decoder.Ids(ids, count, parser.ids_read() - count + 1);
+  if (parser.failed()) decoder.Fail(parser.error());
+  decoder.Finish();
+}
+
+}  // namespace cli
+}  // namespace rwkvtok

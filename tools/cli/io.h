@@ -1,0 +1,156 @@
+// Input, output and the progress line of the command line tool.
+//
+// Input is read as it arrives: a read returns what is available (a whole block from a file or a
+// fast pipe, less from a slow producer), so that output keeps up with live input; and before
+// waiting for more, the output is flushed, so that nothing made so far waits with it.
+
+#ifndef RWKVTOK_TOOLS_CLI_IO_H_
+#define RWKVTOK_TOOLS_CLI_IO_H_
+
+#include <pthread.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace rwkvtok {
+namespace cli {
+
+// A one-line progress report on stderr, redrawn in place. Only drawn when enabled (stderr is a
+// terminal), so logs and tests never see it, and only after half a second, so short runs never
+// flicker.
+class Progress {
+ public:
+  void Start(bool enabled, uint64_t total);
+  void Update(uint64_t done);
+  // Erases the line, so that it leaves no trace when the run ends.
+  void Clear();
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  bool enabled_ = false;
+  uint64_t total_ = 0;
+  Clock::time_point start_, next_;
+  int width_ = 0;
+};
+
+// Buffered standard output. Every failure to write is an Error (Flush) or a false (FlushQuietly).
+class Output {
+ public:
+  // The most bytes one Reserve may ask for.
+  static constexpr size_t kMaxReserve = size_t{64} << 10;
+
+  Output();
+
+  // Room for `n` (at most kMaxReserve) more bytes; Commit(k) then keeps the first k of them.
+  char* Reserve(size_t n) {
+    if (used_ + n > kSize + kMaxReserve) Flush();
+    return buffer_.get() + used_;
+  }
+  void Commit(size_t n) {
+    used_ += n;
+    if (used_ >= kSize) Flush();
+  }
+  // Writes `size` bytes; large writes go out directly.
+  void Write(const char* data, size_t size);
+  void Flush();
+  // For error paths: writes what is buffered, without throwing; false if it could not.
+  bool FlushQuietly() noexcept;
+
+ private:
+  static constexpr size_t kSize = size_t{1} << 20;
+  // Writes all of data, or returns errno.
+  static int WriteAll(const char* data, size_t size) noexcept;
+
+  std::unique_ptr<char[]> buffer_;
+  size_t used_ = 0;
+  int error_ = 0;  // the first write error: nothing more is written after it
+};
+
+// A file, standard input or a --text string.
+class Input {
+ public:
+  // `path` empty or "-": standard input.
+  static Input File(const std::string& path);
+  static Input Text(std::string text);
+
+  // Flushes `out` whenever a read must wait for more input.
+  void FlushBeforeWaiting(Output* out) { flush_before_waiting_ = out; }
+  void ReportProgress(Progress* progress) { progress_ = progress; }
+
+  // The bytes left to read, when known (a regular file), else 0.
+  uint64_t KnownSize() const;
+
+  // Reads up to `size` bytes into `buffer`: waits until some are available, then takes whatever
+  // else is available without waiting. Returns 0 only at the end of the input.
+  size_t Read(char* buffer, size_t size);
+
+ private:
+  friend class ReadAhead;
+  Input() = default;
+  bool Ready() const;  // whether a read would not wait
+  void Count(size_t bytes);
+
+  std::string text_;
+  bool is_text_ = false;
+  int fd_ = -1;
+  std::string name_;
+  bool eof_ = false;  // seen: a terminal is not read again after Ctrl-D
+  uint64_t offset_ = 0;
+  Output* flush_before_waiting_ = nullptr;
+  Progress* progress_ = nullptr;
+};
+
+// Reads an input ahead, on a thread of its own, into one of two buffers while the caller works on
+// the other: reading overlaps the work, and each block holds everything that arrived meanwhile, a
+// full block from a file or a fast pipe, and whatever has come from a slow producer.
+class ReadAhead {
+ public:
+  // Blocks of up to `block` bytes, each with `front` bytes of room before it that the caller may
+  // use. Throws Error if the reading thread cannot start.
+  ReadAhead(Input* in, size_t block, size_t front);
+  ~ReadAhead();
+  ReadAhead(const ReadAhead&) = delete;
+  ReadAhead& operator=(const ReadAhead&) = delete;
+
+  // The next block, at *data: waits until some input has come (flushing the input's output
+  // first, see Input::FlushBeforeWaiting), and returns its size, 0 at the end of the input. The
+  // block returned before is given back. The caller may use the whole buffer, its front room
+  // included, until the next call; at the end of the input too. Throws Error if the input cannot
+  // be read.
+  size_t Next(char** data);
+
+ private:
+  struct Buffer {
+    std::unique_ptr<char[]> bytes;
+    size_t size = 0;
+    bool taken = false;  // by the caller
+  };
+  static void* ThreadMain(void* self);
+  void Fill();
+  size_t NextFromText(char** data);
+
+  Input* const in_;
+  const size_t block_, front_;
+  Buffer buffers_[2];
+  int filling_ = 0;    // the buffer the thread reads into
+  int last_taken_ = -1;
+  bool reading_ = false;  // a read into buffers_[filling_] is under way
+  bool ended_ = false;
+  int error_ = 0;
+  bool stopping_ = false;
+  int wake_[2] = {-1, -1};  // a pipe that interrupts the thread's wait for input
+  bool started_ = false;
+  pthread_t thread_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+};
+
+}  // namespace cli
+}  // namespace rwkvtok
+
+#endif  // RWKVTOK_TOOLS_CLI_IO_H_
