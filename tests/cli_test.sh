@@ -253,6 +253,21 @@ printf 'Hello' >"$T/-dash"
 (cd "$T" && "${EMULATOR[@]}" "$BIN" encode -- --text >"$T/out" 2>"$T/err") && fail "encode -- --text read a file named --text"
 expect_err "cannot read --text" "encode -- --text names the file"
 
+# Closed standard descriptors are errors, and no file the tool opens is taken for them.
+rc=0
+"${EMULATOR[@]}" "$BIN" encode <&- >"$T/out" 2>"$T/err" || rc=$?
+expect_rc 1 "encode with stdin closed"
+expect_err "rwkvtok: cannot read standard input: Bad file descriptor" "encode with stdin closed"
+rc=0
+"${EMULATOR[@]}" "$BIN" encode --text Hello >&- 2>"$T/err" || rc=$?
+expect_rc 1 "encode with stdout closed"
+expect_err "rwkvtok: cannot write output: Bad file descriptor" "encode with stdout closed"
+for threads in 1 2; do
+  "${EMULATOR[@]}" "$BIN" encode --threads $threads "$T/text" <&- 2>&- >"$T/out" ||
+    fail "encode --threads $threads of a file with stdin and stderr closed"
+  expect_out "$T/text.ids" "encode --threads $threads of a file with stdin and stderr closed"
+done
+
 # RWKVTOK_BLOCK_BYTES: a whole number of bytes, 1 to 64 MiB.
 for value in abc 12abc "" 0 -5 67108865 99999999999999999999999; do
   rc=0

@@ -55,7 +55,8 @@ size_t ThreadsFor(const std::string& value) {
     throw UsageError("--threads must be a number from 1 to 256, or 0 for one per CPU core, not " +
                      Quoted(value));
   }
-  if (n == 0) n = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), kMaxThreads));
+  if (n == 0)
+    n = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), kMaxThreads));
   return n;
 }
 

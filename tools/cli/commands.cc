@@ -127,8 +127,7 @@ class StreamingEncoder {
   Result EncodeBlock(size_t size) {
     // A full block goes to every thread; the short reads of a slow stream, to fewer.
     const size_t threads = workers_.size();
-    const size_t part_count =
-        std::max<size_t>(1, std::min(threads, size * threads / block_));
+    const size_t part_count = std::max<size_t>(1, std::min(threads, size * threads / block_));
     for (size_t k = 0; k < part_count; ++k) {
       parts_[k] = Tokenizer::Part{size * k / part_count, size * (k + 1) / part_count, 0, 0, 0};
     }
@@ -176,8 +175,8 @@ class StreamingEncoder {
   const size_t block_;
   Workers workers_;
   ReadAhead reader_;
-  char* text_ = nullptr;     // the carried bytes and the block's, in the reader's buffer
-  char* scratch_ = nullptr;  // that whole buffer: max_length_ + block_ bytes
+  char* text_ = nullptr;             // the carried bytes and the block's, in the reader's buffer
+  char* scratch_ = nullptr;          // that whole buffer: max_length_ + block_ bytes
   std::unique_ptr<uint32_t[]> ids_;  // one per byte of text: the room EncodePart needs
   std::vector<Tokenizer::Part> parts_;
   std::vector<Status> part_status_;
@@ -228,8 +227,8 @@ class StreamingDecoder {
     const size_t batch = Output::kMaxReserve / tok_.max_token_length();
     for (size_t i = 0; i < count; i += batch) {
       const size_t n = std::min(batch, count - i);
-      const Result r = tok_.Decode(ids + i, n, out_->Reserve(Output::kMaxReserve),
-                                   Output::kMaxReserve);
+      const Result r =
+          tok_.Decode(ids + i, n, out_->Reserve(Output::kMaxReserve), Output::kMaxReserve);
       out_->Commit(r.count);
       if (r.status == Status::kInvalidId) InvalidId(ids[i + r.position], first + i + r.position);
       if (!r.ok()) Fail(std::string("decoding failed: ") + StatusMessage(r.status));

@@ -53,8 +53,7 @@ inline void IdParser::AddToWord(char c) {
   if (numeric_) value_ = std::min<uint64_t>(value_ * 10 + digit, uint64_t{1} << 32);
 }
 
-size_t IdParser::Feed(const char* data, size_t size, uint32_t* ids, size_t capacity,
-                      size_t* used) {
+size_t IdParser::Feed(const char* data, size_t size, uint32_t* ids, size_t capacity, size_t* used) {
   size_t n = 0, i = 0;
   while (i < size && n < capacity && !failed()) {
     const char c = data[i++];

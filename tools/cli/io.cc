@@ -56,7 +56,20 @@ void Progress::Clear() {
 
 // --- Output --------------------------------------------------------------------------------------
 
-Output::Output() : buffer_(new char[kSize + kMaxReserve]) {}
+StandardStreams StandardStreams::Hold() {
+  StandardStreams streams;
+  for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; ++fd) {
+    if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+    // open returns the lowest free descriptor: this one.
+    const int held = ::open("/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY);
+    if (held != fd && held >= 0) ::close(held);
+    if (fd == STDIN_FILENO) streams.input_closed = true;
+    if (fd == STDOUT_FILENO) streams.output_closed = true;
+  }
+  return streams;
+}
+
+Output::Output(bool closed) : buffer_(new char[kSize + kMaxReserve]), error_(closed ? EBADF : 0) {}
 
 void Output::Write(const char* data, size_t size) {
   if (used_ + size <= kSize) {
@@ -91,9 +104,11 @@ int Output::WriteAll(const char* data, size_t size) noexcept {
 
 // --- Input ---------------------------------------------------------------------------------------
 
-Input Input::File(const std::string& path) {
+Input Input::File(const std::string& path, bool stdin_closed) {
   Input in;
   if (path.empty() || path == "-") {
+    if (stdin_closed)
+      throw Error(std::string("cannot read standard input: ") + std::strerror(EBADF));
     in.fd_ = STDIN_FILENO;
     in.name_ = "standard input";
   } else {

@@ -38,13 +38,23 @@ class Progress {
   int width_ = 0;
 };
 
+// Standard input and output as the tool found them. A closed one is held open on /dev/null, so
+// that no file or pipe the tool opens takes its descriptor and is mistaken for it; using it is
+// then an error, as using a closed descriptor is.
+struct StandardStreams {
+  bool input_closed = false;
+  bool output_closed = false;
+  static StandardStreams Hold();
+};
+
 // Buffered standard output. Every failure to write is an Error (Flush) or a false (FlushQuietly).
 class Output {
  public:
   // The most bytes one Reserve may ask for.
   static constexpr size_t kMaxReserve = size_t{64} << 10;
 
-  Output();
+  // `closed`: standard output was closed (see StandardStreams); every write fails.
+  explicit Output(bool closed = false);
 
   // Room for `n` (at most kMaxReserve) more bytes; Commit(k) then keeps the first k of them.
   char* Reserve(size_t n) {
@@ -74,8 +84,8 @@ class Output {
 // A file, standard input or a --text string.
 class Input {
  public:
-  // `path` empty or "-": standard input.
-  static Input File(const std::string& path);
+  // `path` empty or "-": standard input (an Error if it was closed; see StandardStreams).
+  static Input File(const std::string& path, bool stdin_closed = false);
   static Input Text(std::string text);
 
   // Flushes `out` whenever a read must wait for more input.
@@ -137,7 +147,7 @@ class ReadAhead {
   Input* const in_;
   const size_t block_, front_;
   Buffer buffers_[2];
-  int filling_ = 0;    // the buffer the thread reads into
+  int filling_ = 0;  // the buffer the thread reads into
   int last_taken_ = -1;
   bool reading_ = false;  // a read into buffers_[filling_] is under way
   bool ended_ = false;

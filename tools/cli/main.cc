@@ -22,8 +22,8 @@ namespace cli {
 namespace {
 
 // Writes `text` to stdout; an Error if it cannot (e.g. --help > /dev/full).
-void Print(const std::string& text) {
-  Output out;
+void Print(const std::string& text, const StandardStreams& streams) {
+  Output out(streams.output_closed);
   out.Write(text.data(), text.size());
   out.Flush();
 }
@@ -33,12 +33,13 @@ std::string VersionText() {
   char checksum[17];
   std::snprintf(checksum, sizeof(checksum), "%016llx",
                 static_cast<unsigned long long>(tok.vocab_checksum()));
-  return std::string("rwkvtok ") + rwkvtok_version() + "\nvocabulary rwkv_vocab_v20230424: " +
-         std::to_string(tok.token_count() - 1) + " tokens, checksum " + checksum + "\n";
+  return std::string("rwkvtok ") + rwkvtok_version() +
+         "\nvocabulary rwkv_vocab_v20230424: " + std::to_string(tok.token_count() - 1) +
+         " tokens, checksum " + checksum + "\n";
 }
 
-void Run(const Options& o, Output* out, Progress* progress) {
-  Input in = o.has_text ? Input::Text(o.text) : Input::File(o.path);
+void Run(const Options& o, const StandardStreams& streams, Output* out, Progress* progress) {
+  Input in = o.has_text ? Input::Text(o.text) : Input::File(o.path, streams.input_closed);
   const bool count = o.command == Command::kCount;
   // The progress line would tangle with ids or text written to the same terminal; count prints
   // only at the end.
@@ -78,17 +79,18 @@ int Fail(const char* message, int exit_status, Output* out, Progress* progress) 
 }
 
 int Main(int argc, char** argv) {
+  const StandardStreams streams = StandardStreams::Hold();
   Progress progress;
   std::unique_ptr<Output> out;
   try {
     const Options o = ParseArgs(argc, argv);
     if (o.command == Command::kHelp) {
-      Print(kUsage);
+      Print(kUsage, streams);
     } else if (o.command == Command::kVersion) {
-      Print(VersionText());
+      Print(VersionText(), streams);
     } else {
-      out.reset(new Output);
-      Run(o, out.get(), &progress);
+      out.reset(new Output(streams.output_closed));
+      Run(o, streams, out.get(), &progress);
     }
     return 0;
   } catch (const Error& e) {

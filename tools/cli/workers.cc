@@ -32,8 +32,7 @@ Workers::Workers(size_t threads) {
       pthread_attr_destroy(&attr);
       Stop();
       throw Error("cannot start thread " + std::to_string(k + 1) + " of " +
-                  std::to_string(threads) + ": " + std::strerror(error) +
-                  " (try fewer --threads)");
+                  std::to_string(threads) + ": " + std::strerror(error) + " (try fewer --threads)");
     }
     threads_.push_back(thread);
   }

@@ -30,11 +30,15 @@ class Workers {
   // when all have returned. `work` must not throw.
   template <typename Work>
   void Run(size_t n, const Work& work) {
-    RunJob(n, [](const void* w, size_t k) { (*static_cast<const Work*>(w))(k); }, &work);
+    RunJob(n, &Call<Work>, &work);
   }
 
  private:
   using Job = void (*)(const void* work, size_t k);
+  template <typename Work>
+  static void Call(const void* work, size_t k) {
+    (*static_cast<const Work*>(work))(k);
+  }
   void RunJob(size_t n, Job job, const void* work);
   void Stop();
   static void* ThreadMain(void* self);
@@ -47,10 +51,10 @@ class Workers {
   Job job_ = nullptr;
   const void* work_ = nullptr;
   size_t job_threads_ = 0;
-  size_t running_ = 0;       // threads still in the job
-  size_t generation_ = 0;    // jobs started so far
+  size_t running_ = 0;     // threads still in the job
+  size_t generation_ = 0;  // jobs started so far
   bool stopping_ = false;
-  size_t next_index_ = 1;    // handed to each thread as it starts
+  size_t next_index_ = 1;  // handed to each thread as it starts
 };
 
 }  // namespace cli
