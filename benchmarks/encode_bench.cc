@@ -1,10 +1,10 @@
-// Throughput of Encode and Decode on every NAME.txt in a corpus directory
-// ($RWKVTOK_CORPUS_DIR, else ../shared/corpus/bench beside the checkout) and on a generated
-// adversarial text ("adversarial": near misses of the longest tokens, which make a longest-match
-// walk go far and fall back).
+// Throughput of Encode and Decode on every NAME.txt of the corpus's bench part, found as the tests
+// find it (tests/support.h: $RWKVTOK_CORPUS_DIR/bench, else ../shared/corpus/bench beside the
+// checkout), and on a generated adversarial text ("adversarial": near misses of the longest
+// tokens, which make a longest-match walk go far and fall back).
 //
 //   bazel run //benchmarks:encode_bench
-//   RWKVTOK_CORPUS_DIR=/some/dir bazel run //benchmarks:encode_bench -- --benchmark_filter=Encode
+//   RWKVTOK_CORPUS_DIR=/my/corpus bazel run //benchmarks:encode_bench -- --benchmark_filter=Encode
 //
 //   BM_Encode/<name>           Encode as an application calls it (uint32_t ids, room for all)
 //   BM_EncodePlain/<name>      Encode with uint16_t ids, which takes the plain walk
@@ -22,22 +22,21 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
-#include <cstdlib>
+#include <atomic>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <string>
 #include <thread>
-#include <atomic>
+#include <utility>
 #include <vector>
 
 #include "hwy/targets.h"
 #include "lib/blob_format.h"
 #include "lib/lanes.h"
-#include "lib/segments.h"
 #include "lib/rwkvtok.h"
+#include "lib/segments.h"
 #include "lib/world_blob.h"
+#include "tests/support.h"
 
 namespace {
 
@@ -45,15 +44,6 @@ struct Corpus {
   std::string text;
   std::vector<uint32_t> ids;
 };
-
-std::string CorpusDir() {
-  if (const char* dir = std::getenv("RWKVTOK_CORPUS_DIR")) return dir;
-  // `bazel run` starts in the runfiles tree and says where the workspace is.
-  if (const char* workspace = std::getenv("BUILD_WORKSPACE_DIRECTORY")) {
-    return std::string(workspace) + "/../shared/corpus/bench";
-  }
-  return "../shared/corpus/bench";
-}
 
 void SetRates(benchmark::State& state, const Corpus& corpus) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * corpus.text.size()));
@@ -210,12 +200,12 @@ void BM_EncodeParts(benchmark::State& state, const Corpus* corpus, size_t thread
 // starting there is short). Repeated to about 10 MB, this makes a longest-match walk read most
 // bytes many times.
 std::string AdversarialText(const rwkvtok::Tokenizer& tok) {
+  const rwkvtok::testing::TokenTable table = rwkvtok::testing::MakeTokenTable(tok);
   std::string pieces;
-  for (uint32_t id = 1; id < tok.token_count(); ++id) {
-    std::string bytes(tok.max_token_length(), '\0');
-    const rwkvtok::Result r = tok.Decode(&id, 1, &bytes[0], bytes.size());
-    if (!r.ok() || r.count < 17) continue;
-    bytes.resize(r.count - 1);
+  for (uint32_t id = 1; id < table.bytes.size(); ++id) {
+    if (!table.valid[id] || table.bytes[id].size() < 17) continue;
+    std::string bytes = table.bytes[id];
+    bytes.resize(bytes.size() - 1);
     bytes += '\x01';
     const size_t first_token = tok.Prefix(bytes.data(), bytes.size(), 1).count;
     if (bytes.size() - 1 - first_token >= 16) pieces += bytes;
@@ -237,46 +227,38 @@ void BM_Decode(benchmark::State& state, const Corpus* corpus) {
   SetRates(state, *corpus);
 }
 
-// The blob file as bazel run lays it out, in 4-aligned memory; empty when it is not there.
-std::vector<uint32_t> ReadWorldBlob(size_t* size) {
-  std::ifstream file("lib/world_blob.bin", std::ios::binary | std::ios::ate);
-  *size = file ? static_cast<size_t>(file.tellg()) : 0;
-  std::vector<uint32_t> words((*size + 3) / 4);
-  file.seekg(0);
-  file.read(reinterpret_cast<char*>(words.data()), static_cast<std::streamsize>(*size));
-  return words;
-}
-
-void BM_ValidateWorldBlob(benchmark::State& state, const std::vector<uint32_t>* blob,
-                          size_t size) {
+void BM_ValidateWorldBlob(benchmark::State& state, const rwkvtok::testing::BlobFile* blob) {
   for (auto _ : state) {
-    const rwkvtok::Status status = rwkvtok::Validate(blob->data(), size);
+    const rwkvtok::Status status = rwkvtok::Validate(blob->bytes(), blob->size);
     if (status != rwkvtok::Status::kOk) state.SkipWithError(rwkvtok::StatusMessage(status));
   }
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * size));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * blob->size));
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
-  const std::string dir = CorpusDir();
+  const std::string dir = rwkvtok::testing::CorpusDir("bench");
   std::vector<std::filesystem::path> files;
   std::error_code error;
   for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
     if (entry.path().extension() == ".txt") files.push_back(entry.path());
   }
   if (files.empty()) {
-    std::cerr << "encode_bench: no .txt files in " << dir << " (set RWKVTOK_CORPUS_DIR)\n";
+    std::cerr << "encode_bench: no .txt files in " << dir
+              << " (set RWKVTOK_CORPUS_DIR to the corpus, the directory that holds bench/)\n";
     return 1;
   }
   std::sort(files.begin(), files.end());
   std::vector<std::pair<std::string, std::string>> texts;
   for (const auto& path : files) {
-    std::ifstream file(path, std::ios::binary);
-    std::stringstream text;
-    text << file.rdbuf();
-    texts.emplace_back(path.stem().string(), text.str());
+    std::string text;
+    if (!rwkvtok::testing::ReadFile(path.string(), &text)) {
+      std::cerr << "encode_bench: cannot read " << path << "\n";
+      return 1;
+    }
+    texts.emplace_back(path.stem().string(), std::move(text));
   }
   const rwkvtok::Tokenizer tokenizer = rwkvtok::Tokenizer::World();
   texts.emplace_back("adversarial", AdversarialText(tokenizer));
@@ -306,10 +288,10 @@ int main(int argc, char** argv) {
     }
     benchmark::RegisterBenchmark(("BM_Decode/" + stem).c_str(), BM_Decode, &corpus);
   }
-  size_t blob_size = 0;
-  const std::vector<uint32_t> blob = ReadWorldBlob(&blob_size);
-  if (blob_size != 0) {
-    benchmark::RegisterBenchmark("BM_ValidateWorldBlob", BM_ValidateWorldBlob, &blob, blob_size)
+  // Left out when the blob file is not where tests/support.h looks (bazel run puts it there).
+  rwkvtok::testing::BlobFile blob;
+  if (rwkvtok::testing::ReadWorldBlob(&blob) && blob.size != 0) {
+    benchmark::RegisterBenchmark("BM_ValidateWorldBlob", BM_ValidateWorldBlob, &blob)
         ->Unit(benchmark::kMillisecond);
   }
   benchmark::RunSpecifiedBenchmarks();

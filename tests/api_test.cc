@@ -1,17 +1,20 @@
-// The public API's contract: sizes, statuses, bounds, and blob loading.
+// The public API's contract: sizes, statuses, bounds, token budgets (Count and Prefix), and blob
+// loading.
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <random>
-#include <type_traits>
 #include <string>
+#include <type_traits>
 #include <vector>
-#include <algorithm>
 
 #include "gtest/gtest.h"
 #include "lib/blob_format.h"
 #include "lib/rwkvtok.h"
 #include "lib/world_blob.h"
+#include "tests/simple_encoder.h"
+#include "tests/support.h"
 #include "tests/test_util.h"
 
 namespace rwkvtok {
@@ -136,33 +139,18 @@ TEST(Decode, TooSmallBufferReportsSizeAndWritesOnlyWithinCapacity) {
   }
 }
 
-// Every id's bytes, taken one id at a time (the exact path), and whether it is valid.
-struct TokenTable {
-  std::vector<std::string> bytes;
-  std::vector<uint32_t> short_ids, long_ids;  // up to 16 bytes, and longer
-};
-const TokenTable& WorldTokens() {
-  static const TokenTable* const table = [] {
-    const Tokenizer world = Tokenizer::World();
-    auto* t = new TokenTable;
-    for (uint32_t id = 0; id < world.token_count(); ++id) {
-      std::string bytes(world.max_token_length(), '\0');
-      const Result r = world.Decode(&id, 1, &bytes[0], bytes.size());
-      bytes.resize(r.ok() ? r.count : 0);
-      t->bytes.push_back(bytes);
-      if (r.ok() && !bytes.empty()) (bytes.size() <= 16 ? t->short_ids : t->long_ids).push_back(id);
-    }
-    return t;
-  }();
-  return *table;
-}
-
 // Random runs of short and long tokens, end of text and invalid ids, at capacities around the
 // exact size and the fast loop's block boundaries, against the bytes of the ids one by one.
 template <typename Id>
 void CheckRandomDecodes(uint32_t seed) {
   const Tokenizer world = Tokenizer::World();
   const TokenTable& table = WorldTokens();
+  std::vector<uint32_t> short_ids, long_ids;  // ids with bytes: up to 16 bytes, and longer
+  for (uint32_t id = 0; id < table.bytes.size(); ++id) {
+    if (table.valid[id] && !table.bytes[id].empty()) {
+      (table.bytes[id].size() <= 16 ? short_ids : long_ids).push_back(id);
+    }
+  }
   std::mt19937 rng(seed);
   for (int round = 0; round < 3000; ++round) {
     std::vector<Id> ids(rng() % 120);
@@ -172,9 +160,9 @@ void CheckRandomDecodes(uint32_t seed) {
       const uint32_t kind = rng() % 100;
       int64_t id;
       if (kind < 80) {
-        id = table.short_ids[rng() % table.short_ids.size()];
+        id = short_ids[rng() % short_ids.size()];
       } else if (kind < 92) {
-        id = table.long_ids[rng() % table.long_ids.size()];
+        id = long_ids[rng() % long_ids.size()];
       } else if (kind < 98) {
         id = 0;
       } else {
@@ -188,8 +176,16 @@ void CheckRandomDecodes(uint32_t seed) {
         expected += table.bytes[id];
       }
     }
-    const size_t capacities[] = {expected.size(), expected.size() + 1, expected.size() + 64,
-                                 rng() % (expected.size() + 1), 63, 64, 65, 79, 80, 81};
+    const size_t capacities[] = {expected.size(),
+                                 expected.size() + 1,
+                                 expected.size() + 64,
+                                 rng() % (expected.size() + 1),
+                                 63,
+                                 64,
+                                 65,
+                                 79,
+                                 80,
+                                 81};
     for (const size_t capacity : capacities) {
       std::string out(capacity + 32, '#');
       const Result r = world.Decode(ids.data(), ids.size(), &out[0], capacity);
@@ -223,8 +219,7 @@ TEST(Decode, NullPointers) {
   const Tokenizer world = Tokenizer::World();
   char out[4];
   EXPECT_EQ(world.Decode(static_cast<const uint32_t*>(nullptr), 0, out, 4).status, Status::kOk);
-  EXPECT_EQ(world.Decode(static_cast<const uint32_t*>(nullptr), 0, nullptr, 0).status,
-            Status::kOk);
+  EXPECT_EQ(world.Decode(static_cast<const uint32_t*>(nullptr), 0, nullptr, 0).status, Status::kOk);
   EXPECT_EQ(world.Decode(static_cast<const uint32_t*>(nullptr), 1, out, 4).status,
             Status::kInvalidArgument);
   const uint32_t id = 34;
@@ -261,6 +256,127 @@ TEST(StatusMessage, EveryStatusHasOne) {
   }
 }
 
+// --- Count and Prefix --------------------------------------------------------------------------
+
+// Short texts of every kind, for the brute-force checks.
+std::vector<std::string> ShortTexts() {
+  std::mt19937_64 rng(8);
+  std::vector<std::string> texts = {"",
+                                    "a",
+                                    " ",
+                                    std::string(1, '\0'),
+                                    "Hello, world!",
+                                    std::string(130, ' '),
+                                    "//" + std::string(70, '-'),
+                                    "\xe4\xbd\xa0\xe5\xa5\xbd\xef\xbc\x8c\xe4\xb8\x96\xe7\x95\x8c"};
+  for (int n = 0; n < 150; ++n) texts.push_back(RandomUtf8(rng, 25));
+  for (int n = 0; n < 150; ++n) texts.push_back(RandomBytes(rng, 60));
+  for (int n = 0; n < 150; ++n) texts.push_back(AdversarialUtf8(rng));
+  std::vector<std::string> longer;
+  for (const std::string& token : SimpleEncoder::World().tokens()) {
+    if (token.size() >= 6) longer.push_back(token);
+  }
+  for (int n = 0; n < 150; ++n) {
+    std::string text;
+    for (size_t p = Uniform(rng, 1, 3); p > 0; --p) {
+      const std::string& token = longer[Uniform(rng, 0, longer.size() - 1)];
+      text +=
+          token.substr(0, Uniform(rng, 1, token.size())) + static_cast<char>(Uniform(rng, 0, 255));
+    }
+    texts.push_back(text);
+  }
+  return texts;
+}
+
+TEST(Budget, CountIsTheNumberOfIds) {
+  const Tokenizer world = Tokenizer::World();
+  std::vector<std::string> texts = ShortTexts();
+  for (const auto& [name, text] : CorpusTexts()) texts.push_back(text);
+  for (const std::string& text : texts) {
+    const Result r = world.Count(text.data(), text.size());
+    ASSERT_EQ(r.status, Status::kOk);
+    ASSERT_EQ(r.position, 0u);
+    ASSERT_EQ(r.count, EncodeAll(world, text).size()) << Hex(text);
+  }
+  EXPECT_EQ(world.Count(nullptr, 0).status, Status::kOk);
+  EXPECT_EQ(world.Count(nullptr, 0).count, 0u);
+  EXPECT_EQ(world.Count(nullptr, 1).status, Status::kInvalidArgument);
+}
+
+// Prefix(text, N) for every N up to count + 2: the prefix encodes on its own to exactly
+// `position` <= N ids, which are the first ids of the whole text's encoding, and no longer prefix
+// encodes to N ids or fewer (every longer length is tried).
+TEST(Budget, PrefixIsTheLongestPrefixWithinTheBudget) {
+  const Tokenizer world = Tokenizer::World();
+  for (const std::string& text : ShortTexts()) {
+    const std::vector<uint32_t> all = EncodeAll(world, text);
+    // Tokens needed by every prefix length, by brute force.
+    std::vector<size_t> needed(text.size() + 1);
+    for (size_t length = 0; length <= text.size(); ++length) {
+      needed[length] = EncodeAll(world, text.substr(0, length)).size();
+    }
+    for (size_t budget = 0; budget <= all.size() + 2; ++budget) {
+      const Result r = world.Prefix(text.data(), text.size(), budget);
+      ASSERT_EQ(r.status, Status::kOk);
+      ASSERT_LE(r.count, text.size());
+      ASSERT_LE(r.position, budget);
+      const std::vector<uint32_t> prefix = EncodeAll(world, text.substr(0, r.count));
+      ASSERT_EQ(prefix.size(), r.position) << Hex(text) << " budget " << budget;
+      ASSERT_TRUE(std::equal(prefix.begin(), prefix.end(), all.begin()))
+          << "the prefix's ids are not the first ids of the text: " << Hex(text);
+      for (size_t length = r.count + 1; length <= text.size(); ++length) {
+        ASSERT_GT(needed[length], budget)
+            << Hex(text) << ": a prefix of " << length << " bytes fits " << budget
+            << " tokens, longer than the " << r.count << " returned";
+      }
+      ASSERT_EQ(r.position, std::min(budget, all.size()));
+    }
+  }
+}
+
+// On whole corpus files the prefix for N tokens ends exactly after the first N one-shot ids.
+TEST(Budget, PrefixOnCorpusEndsAfterTheFirstIds) {
+  const Tokenizer world = Tokenizer::World();
+  std::mt19937_64 rng(9);
+  for (const auto& [name, text] : CorpusTexts()) {
+    const std::vector<uint32_t> ids = EncodeAll(world, text);
+    std::vector<size_t> end_of(ids.size() + 1, 0);  // byte length of the first i ids
+    for (size_t i = 0; i < ids.size(); ++i) {
+      end_of[i + 1] = end_of[i] + WorldTokens().bytes[ids[i]].size();
+    }
+    std::vector<size_t> budgets = {0, 1, 2, 3, 100, ids.size() + 1, ids.size() + 1000, SIZE_MAX};
+    if (!ids.empty()) budgets.push_back(ids.size() - 1);
+    budgets.push_back(ids.size());
+    for (int n = 0; n < 5; ++n) budgets.push_back(Uniform(rng, 0, ids.size()));
+    for (const size_t budget : budgets) {
+      const Result r = world.Prefix(text.data(), text.size(), budget);
+      const size_t n = std::min(budget, ids.size());
+      ASSERT_EQ(r.status, Status::kOk);
+      ASSERT_EQ(r.position, n) << name << " budget " << budget;
+      ASSERT_EQ(r.count, end_of[n]) << name << " budget " << budget;
+    }
+  }
+}
+
+TEST(Budget, CApiAgreesWithCpp) {
+  const Tokenizer world = Tokenizer::World();
+  const rwkvtok_tokenizer c = world.ToC();
+  for (const std::string& text : ShortTexts()) {
+    const rwkvtok_result count = rwkvtok_count(&c, text.data(), text.size());
+    EXPECT_EQ(count.status, RWKVTOK_OK);
+    EXPECT_EQ(count.count, world.Count(text.data(), text.size()).count);
+    for (size_t budget = 0; budget <= count.count + 1; ++budget) {
+      const rwkvtok_result cr = rwkvtok_prefix(&c, text.data(), text.size(), budget);
+      const Result r = world.Prefix(text.data(), text.size(), budget);
+      EXPECT_EQ(cr.status, static_cast<int32_t>(r.status));
+      EXPECT_EQ(cr.count, r.count);
+      EXPECT_EQ(cr.position, r.position);
+    }
+  }
+  EXPECT_EQ(rwkvtok_prefix(&c, nullptr, 0, 3).status, RWKVTOK_OK);
+  EXPECT_EQ(rwkvtok_prefix(&c, nullptr, 2, 3).status, RWKVTOK_INVALID_ARGUMENT);
+}
+
 // --- Blobs loaded at run time ------------------------------------------------------------------
 
 // The blob file in aligned memory, with room to shift it by a byte or extend it by a word.
@@ -271,24 +387,9 @@ class BlobTest : public ::testing::Test {
     size_ = file_.size;
   }
   uint8_t* bytes() { return file_.bytes(); }
-  void Reseal() {  // recomputes the body checksum after a deliberate change
-    blob::StoreU64(bytes() + blob::kBodyChecksumOffset,
-                   blob::Fnv1a64(bytes() + blob::kHeaderSize, size_ - blob::kHeaderSize));
-  }
-  // Recomputes the vocabulary checksum as a forger would, over the entries as they are now; every
-  // entry that is not a gap must lie inside the pool.
-  void ForgeVocabChecksum() {
-    const blob::Layout layout = Layout();
-    const uint32_t token_count = blob::LoadU32(bytes() + blob::kTokenCountOffset);
-    uint64_t checksum = blob::kFnvOffsetBasis;
-    for (uint32_t id = 0; id < token_count; ++id) {
-      const uint32_t entry = blob::LoadU32(bytes() + layout.token_entries + 4 * id);
-      if (entry == blob::kGapEntry || blob::EntryLength(entry) == 0) continue;
-      checksum = blob::VocabChecksumStep(checksum, id,
-                                         bytes() + layout.token_bytes + blob::EntryOffset(entry),
-                                         blob::EntryLength(entry));
-    }
-    blob::StoreU64(bytes() + blob::kVocabChecksumOffset, checksum);
+  void Reseal() { ForgeBodyChecksum(bytes(), size_); }
+  void ForgeChecksums() {
+    EXPECT_TRUE(ForgeVocabChecksum(bytes(), size_));
     Reseal();
   }
   Status Check() { return Validate(bytes(), size_); }
@@ -345,9 +446,8 @@ TEST_F(BlobTest, TrailingBytesAreRejected) {
 // Section sizes at the top of their 32-bit fields add up to more than 4 GiB: no overflow, and on
 // any platform the blob is reported as truncated.
 TEST_F(BlobTest, HugeSectionSizesAreTruncatedNotOverflowed) {
-  for (const uint32_t field :
-       {uint32_t{blob::kUnitCountOffset}, uint32_t{blob::kTokenCountOffset},
-        uint32_t{blob::kTokenBytesSizeOffset}}) {
+  for (const uint32_t field : {uint32_t{blob::kUnitCountOffset}, uint32_t{blob::kTokenCountOffset},
+                               uint32_t{blob::kTokenBytesSizeOffset}}) {
     const uint32_t saved = blob::LoadU32(bytes() + field);
     for (const uint32_t huge : {0xFFFFFFFFu, 0xFFFFFFFEu, 0x80000000u, 0x40000000u}) {
       blob::StoreU32(bytes() + field, huge);
@@ -389,8 +489,8 @@ TEST_F(BlobTest, BitFlipsInEverySectionAreCaught) {
          offset += (ends[section] - starts[section]) / 97 + 1) {
       for (int bit = 0; bit < 8; bit += 3) {
         bytes()[offset] ^= static_cast<uint8_t>(1 << bit);
-        EXPECT_EQ(Check(), Status::kBlobChecksumMismatch) << "section " << section << " offset "
-                                                          << offset << " bit " << bit;
+        EXPECT_EQ(Check(), Status::kBlobChecksumMismatch)
+            << "section " << section << " offset " << offset << " bit " << bit;
         bytes()[offset] ^= static_cast<uint8_t>(1 << bit);
       }
     }
@@ -496,13 +596,13 @@ TEST_F(BlobTest, StructuralDamageIsCaughtEvenWithAValidChecksum) {
   entries[100] = entry;
   // Damage the forged vocabulary checksum does not give away.
   entries[100] = blob::MakeEntry(blob::EntryOffset(entry), 0);
-  ForgeVocabChecksum();
+  ForgeChecksums();
   EXPECT_EQ(Check(), Status::kBlobCorrupt) << "a token with no bytes";
   entries[100] = blob::kGapEntry;
-  ForgeVocabChecksum();
+  ForgeChecksums();
   EXPECT_EQ(Check(), Status::kBlobCorrupt) << "a trie token whose id is a gap";
   entries[100] = entry;
-  ForgeVocabChecksum();
+  ForgeChecksums();
   EXPECT_EQ(Check(), Status::kOk);
   entries[0] = blob::kGapEntry;
   expect_corrupt("end of text as a gap");

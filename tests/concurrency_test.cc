@@ -12,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "lib/rwkvtok.h"
 #include "tests/simple_encoder.h"
+#include "tests/support.h"
 #include "tests/test_util.h"
 
 namespace rwkvtok {

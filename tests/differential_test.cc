@@ -10,21 +10,12 @@
 #include "gtest/gtest.h"
 #include "lib/rwkvtok.h"
 #include "tests/simple_encoder.h"
+#include "tests/support.h"
 #include "tests/test_util.h"
 
 namespace rwkvtok {
 namespace testing {
 namespace {
-
-std::string Hex(const std::string& bytes) {
-  static const char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (const unsigned char c : bytes.substr(0, 200)) {
-    out += kDigits[c >> 4];
-    out += kDigits[c & 15];
-  }
-  return bytes.size() > 200 ? out + "..." : out;
-}
 
 class DifferentialTest : public ::testing::Test {
  protected:
@@ -54,28 +45,6 @@ class DifferentialTest : public ::testing::Test {
 
 SimpleEncoder* DifferentialTest::simple_ = nullptr;
 
-size_t Uniform(std::mt19937_64& rng, size_t low, size_t high) {
-  return std::uniform_int_distribution<size_t>(low, high)(rng);
-}
-
-void AppendUtf8(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    *out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    *out += static_cast<char>(0xC0 | (cp >> 6));
-    *out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    *out += static_cast<char>(0xE0 | (cp >> 12));
-    *out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    *out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    *out += static_cast<char>(0xF0 | (cp >> 18));
-    *out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    *out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    *out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
 TEST_F(DifferentialTest, RandomBytes) {
   for (int n = 0; n < 3000; ++n) {
     std::string text(Uniform(rng_, 0, 400), '\0');
@@ -92,11 +61,10 @@ TEST_F(DifferentialTest, RandomUtf8AcrossScripts) {
   // Jamo, general punctuation, CJK symbols, kana, CJK ideographs, Hangul syllables, fullwidth
   // forms, emoji and other astral planes.
   const std::pair<uint32_t, uint32_t> kRanges[] = {
-      {0x20, 0x7E},       {0xA0, 0x24F},     {0x370, 0x3FF},     {0x400, 0x4FF},
-      {0x590, 0x5FF},     {0x600, 0x6FF},    {0x900, 0x97F},     {0xE00, 0xE7F},
-      {0x1100, 0x11FF},   {0x2000, 0x206F},  {0x3000, 0x303F},   {0x3040, 0x30FF},
-      {0x4E00, 0x9FFF},   {0xAC00, 0xD7A3},  {0xFF00, 0xFFEF},   {0x1F300, 0x1FAFF},
-      {0x1D400, 0x1D7FF}, {0x20000, 0x2A6DF}};
+      {0x20, 0x7E},       {0xA0, 0x24F},      {0x370, 0x3FF},    {0x400, 0x4FF},   {0x590, 0x5FF},
+      {0x600, 0x6FF},     {0x900, 0x97F},     {0xE00, 0xE7F},    {0x1100, 0x11FF}, {0x2000, 0x206F},
+      {0x3000, 0x303F},   {0x3040, 0x30FF},   {0x4E00, 0x9FFF},  {0xAC00, 0xD7A3}, {0xFF00, 0xFFEF},
+      {0x1F300, 0x1FAFF}, {0x1D400, 0x1D7FF}, {0x20000, 0x2A6DF}};
   for (int n = 0; n < 3000; ++n) {
     std::string text;
     const size_t script = Uniform(rng_, 0, std::size(kRanges) - 1);
@@ -104,7 +72,8 @@ TEST_F(DifferentialTest, RandomUtf8AcrossScripts) {
     for (size_t i = 0; i < length; ++i) {
       // Mostly one script, with spaces, ASCII and other scripts mixed in.
       const size_t pick = Uniform(rng_, 0, 9);
-      const auto& range = pick < 6 ? kRanges[script] : kRanges[Uniform(rng_, 0, std::size(kRanges) - 1)];
+      const auto& range =
+          pick < 6 ? kRanges[script] : kRanges[Uniform(rng_, 0, std::size(kRanges) - 1)];
       if (pick == 9) {
         text += ' ';
       } else {
@@ -117,8 +86,8 @@ TEST_F(DifferentialTest, RandomUtf8AcrossScripts) {
 
 TEST_F(DifferentialTest, LongRunsOfOneByte) {
   const std::string kContexts[] = {"", "x", "\n", " ", "//", "#", "int a;", "\xe4\xb8\xad", "\x00"};
-  const char kBytes[] = {' ', '\t', '\n', '-', '=', '#', '*', '_', '.', '/', '~', '0', '\r', 'a',
-                         '\xff'};
+  const char kBytes[] = {' ', '\t', '\n', '-', '=',  '#', '*',   '_',
+                         '.', '/',  '~',  '0', '\r', 'a', '\xff'};
   for (const char byte : kBytes) {
     for (size_t length = 1; length <= 300; ++length) {
       const std::string& before = kContexts[Uniform(rng_, 0, std::size(kContexts) - 1)];

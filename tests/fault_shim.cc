@@ -48,8 +48,8 @@ void* Allocate(std::size_t size) noexcept {
 
 }  // namespace
 
-extern "C" int pthread_create(pthread_t* thread, const pthread_attr_t* attr,
-                              void* (*start)(void*), void* arg) {
+extern "C" int pthread_create(pthread_t* thread, const pthread_attr_t* attr, void* (*start)(void*),
+                              void* arg) {
   static const long allowed = Allowed("RWKVTOK_FAIL_THREAD");
   if (Exhausted(&g_thread_calls, allowed)) return EAGAIN;
   using Create = int (*)(pthread_t*, const pthread_attr_t*, void* (*)(void*), void*);

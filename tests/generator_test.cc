@@ -316,8 +316,8 @@ TEST(Vocabulary, QuotesInsideOtherQuotes) {
 
 TEST(Vocabulary, RawUtf8InStrLiteral) {
   EXPECT_EQ(LiteralBytes("'\xE6\x97\xA5\xE6\x9C\xAC'", 6), "\xE6\x97\xA5\xE6\x9C\xAC");  // 日本
-  EXPECT_EQ(LiteralBytes("'\xF0\x9F\x98\x80'", 4), "\xF0\x9F\x98\x80");  // U+1F600
-  EXPECT_EQ(LiteralBytes("'\xF4\x8F\xBF\xBF'", 4), "\xF4\x8F\xBF\xBF");  // U+10FFFF
+  EXPECT_EQ(LiteralBytes("'\xF0\x9F\x98\x80'", 4), "\xF0\x9F\x98\x80");                  // U+1F600
+  EXPECT_EQ(LiteralBytes("'\xF4\x8F\xBF\xBF'", 4), "\xF4\x8F\xBF\xBF");                  // U+10FFFF
 }
 
 TEST(Vocabulary, LongestAllowedToken) {
@@ -513,8 +513,12 @@ TEST(BlobDecode, InvalidIdsAreFoundAmongShortAndLongTokens) {
   const auto blob = Load(BuildOk(SmallVocabulary() + "266 'ABCDEFGHIJKLMNOPQRSTUVWXYZ' 26\n"));
   const Tokenizer& tok = blob->tokenizer;
   const std::vector<std::pair<uint32_t, std::string>> tokens = {
-      {kAb, "ab"}, {kAbcdefgh, "abcdefgh"}, {kNihon, "\xE6\x97\xA5\xE6\x9C\xAC"},
-      {266, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}, {ByteId('q'), "q"}, {0, ""}};
+      {kAb, "ab"},
+      {kAbcdefgh, "abcdefgh"},
+      {kNihon, "\xE6\x97\xA5\xE6\x9C\xAC"},
+      {266, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"},
+      {ByteId('q'), "q"},
+      {0, ""}};
   const uint32_t invalid[] = {259, 263, 264, 267, 65536, 0xFFFFFFFFu};
   std::mt19937 rng(7);
   for (int trial = 0; trial < 400; ++trial) {
@@ -529,8 +533,8 @@ TEST(BlobDecode, InvalidIdsAreFoundAmongShortAndLongTokens) {
     ids[bad_at] = invalid[rng() % 6];
     std::string before;
     for (size_t i = 0; i < bad_at; ++i) before += bytes[i];
-    for (const size_t capacity : {before.size(), before.size() + 15, before.size() + 64,
-                                  ids.size() * 26 + 64}) {
+    for (const size_t capacity :
+         {before.size(), before.size() + 15, before.size() + 64, ids.size() * 26 + 64}) {
       std::string out(capacity + 32, '\x55');
       const Result r = tok.Decode(ids.data(), ids.size(), &out[0], capacity);
       ASSERT_EQ(r.status, Status::kInvalidId) << trial;
@@ -590,8 +594,9 @@ TEST(Blob, SharedPrefixesAndDeepTrie) {
 
 // Vocabularies unlike World through every way to encode, against the simple matcher: the lanes
 // (a text long enough for 32 lanes of 4 KB, 32-bit ids), the plain walk (16-bit ids), parts cut
-// at random (often long enough for the lanes too), and streaming in chunks of random sizes. The texts are mostly tokens and long runs of one byte, where
-// tokenizations started at different offsets agree late or never.
+// at random (often long enough for the lanes too), and streaming in chunks of random sizes. The
+// texts are mostly tokens and long runs of one byte, where tokenizations started at different
+// offsets agree late or never.
 TEST(Blob, EveryEncodePathAgreesOnOtherVocabularies) {
   std::mt19937_64 rng(7);
   const auto line = [](uint32_t id, const std::string& bytes) {
@@ -640,8 +645,7 @@ TEST(Blob, EveryEncodePathAgreesOnOtherVocabularies) {
       std::vector<uint32_t> ids(text.size());
       for (size_t k = 0; k + 1 < cuts.size(); ++k) {
         parts.push_back(Tokenizer::Part{cuts[k], cuts[k + 1], 0, 0, 0});
-        ASSERT_EQ(tok.EncodePart(text.data(), text.size(), &parts.back(), ids.data()),
-                  Status::kOk);
+        ASSERT_EQ(tok.EncodePart(text.data(), text.size(), &parts.back(), ids.data()), Status::kOk);
       }
       const Result joined =
           tok.JoinParts(text.data(), text.size(), parts.data(), parts.size(), ids.data());

@@ -7,6 +7,7 @@
 
 #include "gtest/gtest.h"
 #include "lib/rwkvtok.h"
+#include "tests/support.h"
 #include "tests/test_util.h"
 
 namespace rwkvtok {
@@ -60,8 +61,7 @@ GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(PublicCorpus);
 
 class BenchCorpus : public ::testing::TestWithParam<std::string> {};
 TEST_P(BenchCorpus, EncodesToReferenceIdsAndDecodesBack) { CheckCorpusFile("bench", GetParam()); }
-INSTANTIATE_TEST_SUITE_P(Golden, BenchCorpus, ::testing::ValuesIn(CorpusStems("bench")),
-                         StemName);
+INSTANTIATE_TEST_SUITE_P(Golden, BenchCorpus, ::testing::ValuesIn(CorpusStems("bench")), StemName);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(BenchCorpus);
 
 // Says loudly when the corpus is absent, so a run without it is not mistaken for a pass.

@@ -4,41 +4,34 @@
 // tokenizer, here the same blob loaded from lib/world_blob.bin, which is complete in any build;
 // the half it leaves out must stay memory-safe and behave as documented in lib/world.cc.
 
-#include <algorithm>
 #include <cstdint>
-#include <cstdlib>
-#include <fstream>
-#include <iterator>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
 #include "lib/rwkvtok.h"
+#include "tests/support.h"
 
 namespace rwkvtok {
 namespace {
 
-// The complete World tokenizer, from the blob file (4-byte aligned, as FromBlob requires).
-struct BlobFile {
-  std::vector<uint32_t> words;
+// The complete World tokenizer, from the blob file, which it points into.
+struct Loaded {
+  testing::BlobFile file;
   Tokenizer tokenizer = Tokenizer::World();
-
-  BlobFile() {
-    const char* srcdir = std::getenv("TEST_SRCDIR");
-    const std::string path = std::string(srcdir ? srcdir : ".") + "/rwkvtok/lib/world_blob.bin";
-    std::ifstream file(path, std::ios::binary);
-    const std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-    words.resize(bytes.size() / 4 + 1);
-    std::copy(bytes.begin(), bytes.end(), reinterpret_cast<char*>(words.data()));
-    const Status status = Tokenizer::FromBlob(words.data(), bytes.size(), &tokenizer);
-    EXPECT_EQ(status, Status::kOk) << "cannot load " << path;
-  }
 };
 
 const Tokenizer& Full() {
-  static const BlobFile* const file = new BlobFile();
-  return file->tokenizer;
+  static const Loaded* const loaded = [] {
+    auto* l = new Loaded;
+    const std::string path = testing::DataPath("lib/world_blob.bin");
+    EXPECT_TRUE(testing::ReadWorldBlob(&l->file)) << "cannot read " << path;
+    EXPECT_EQ(Tokenizer::FromBlob(l->file.bytes(), l->file.size, &l->tokenizer), Status::kOk)
+        << "cannot load " << path;
+    return l;
+  }();
+  return loaded->tokenizer;
 }
 
 std::vector<uint32_t> Encode(const Tokenizer& tok, const std::string& text) {
@@ -71,11 +64,10 @@ std::vector<std::string> Texts() {
 
 // The bytes of every token, from the complete tokenizer.
 std::vector<std::string> AllTokens() {
+  const testing::TokenTable table = testing::MakeTokenTable(Full());
   std::vector<std::string> tokens;
-  for (uint32_t id = 1; id < Full().token_count(); ++id) {
-    char bytes[256];
-    const Result r = Full().Decode(&id, 1, bytes, sizeof(bytes));
-    if (r.ok() && r.count > 0) tokens.emplace_back(bytes, r.count);
+  for (uint32_t id = 1; id < table.bytes.size(); ++id) {
+    if (table.valid[id] && !table.bytes[id].empty()) tokens.push_back(table.bytes[id]);
   }
   return tokens;
 }
@@ -84,7 +76,8 @@ TEST(EncodeOnly, EncodesLikeTheFullTokenizer) {
   const Tokenizer world = Tokenizer::World();
   for (const std::string& text : Texts()) {
     EXPECT_EQ(Encode(world, text), Encode(Full(), text));
-    EXPECT_EQ(world.Count(text.data(), text.size()).count, Full().Count(text.data(), text.size()).count);
+    EXPECT_EQ(world.Count(text.data(), text.size()).count,
+              Full().Count(text.data(), text.size()).count);
     const Result prefix = world.Prefix(text.data(), text.size(), 7);
     const Result full_prefix = Full().Prefix(text.data(), text.size(), 7);
     EXPECT_EQ(prefix.count, full_prefix.count);

@@ -44,8 +44,8 @@ Parsed Parse(Format format, const std::string& input, const std::vector<size_t>&
     piece = std::min(piece, input.size() - at);
     for (size_t offset = 0; offset < piece && !parser.failed();) {
       size_t used = 0;
-      const size_t n = parser.Feed(input.data() + at + offset, piece - offset, ids.data(),
-                                   ids.size(), &used);
+      const size_t n =
+          parser.Feed(input.data() + at + offset, piece - offset, ids.data(), ids.size(), &used);
       EXPECT_TRUE(used > 0 || parser.failed());
       EXPECT_LE(used, piece - offset);
       EXPECT_TRUE(n == ids.size() || used == piece - offset || parser.failed())
@@ -114,13 +114,18 @@ TEST(IdParser, LinesRefuseWordsThatAreNotIds) {
       {"+5", "invalid id '+5' at position 1: ids are decimal numbers", 0},
       {"1x", "invalid id '1x' at position 1: ids are decimal numbers", 0},
       {"4294967296", "invalid id '4294967296' at position 1: too large", 0},
-      {"1 2 99999999999999999999999", "invalid id '99999999999999999999999' at position 3: too large",
-       2},
-      {std::string("a\x1b[2J\0z", 7), "invalid id 'a\\x1b[2J\\x00z' at position 1: ids are decimal "
-                                      "numbers", 0},
+      {"1 2 99999999999999999999999",
+       "invalid id '99999999999999999999999' at position 3: too large", 2},
+      {std::string("a\x1b[2J\0z", 7),
+       "invalid id 'a\\x1b[2J\\x00z' at position 1: ids are decimal "
+       "numbers",
+       0},
       {"\xe6\x97\xa5", "invalid id '\\xe6\\x97\\xa5' at position 1: ids are decimal numbers", 0},
-      {std::string(40, '9') + "x", "invalid id '" + std::string(32, '9') + "...' at position 1: ids are "
-                                   "decimal numbers", 0},
+      {std::string(40, '9') + "x",
+       "invalid id '" + std::string(32, '9') +
+           "...' at position 1: ids are "
+           "decimal numbers",
+       0},
   };
   for (const auto& c : kCases) {
     for (const size_t piece : {size_t{1}, size_t{3}, c.input.size()}) {
@@ -152,11 +157,14 @@ TEST(IdParser, JsonRefusesWhatIsNotAnArrayOfIds) {
       {"[1 2]", "invalid JSON input at byte 4: expected ',' or ']' (ids are decimal numbers)", {1}},
       {"[1,2", "invalid JSON input: it ends before the array of ids is closed", {1}},
       {"[1,2,]", "invalid JSON input at byte 6: expected an id (ids are decimal numbers)", {1, 2}},
-      {"[1]]", "invalid JSON input at byte 4: expected nothing after the array (ids are decimal "
-               "numbers)", {1}},
+      {"[1]]",
+       "invalid JSON input at byte 4: expected nothing after the array (ids are decimal "
+       "numbers)",
+       {1}},
       {"[-1]", "invalid JSON input at byte 2: expected an id or ']' (ids are decimal numbers)", {}},
       {"[1.5]", "invalid JSON input at byte 3: expected ',' or ']' (ids are decimal numbers)", {}},
-      {"[7, 1e3]", "invalid JSON input at byte 6: expected ',' or ']' (ids are decimal numbers)",
+      {"[7, 1e3]",
+       "invalid JSON input at byte 6: expected ',' or ']' (ids are decimal numbers)",
        {7}},
       {"[1,99999999999]", "invalid id '99999999999' at position 2: too large", {1}},
   };

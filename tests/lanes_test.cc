@@ -1,6 +1,9 @@
 // The lane encoder (lib/lanes.cc) on every Highway target this CPU runs (x86-64), or on the one
-// target the build is for (aarch64: NEON or SVE), against the simple matcher, with segments short enough that lanes are joined thousands of times, including where
-// greedy tokenizations from neighbouring segments take long to agree.
+// target the build is for (aarch64: NEON or SVE), against the simple matcher, with segments short
+// enough that lanes are joined thousands of times, including where greedy tokenizations from
+// neighbouring segments take long to agree.
+
+#include "lib/lanes.h"
 
 #include <cstdint>
 #include <random>
@@ -10,10 +13,10 @@
 #include "gtest/gtest.h"
 #include "hwy/highway.h"
 #include "hwy/targets.h"
-#include "lib/segments.h"
-#include "lib/lanes.h"
 #include "lib/rwkvtok.h"
+#include "lib/segments.h"
 #include "tests/simple_encoder.h"
+#include "tests/support.h"
 #include "tests/test_util.h"
 
 namespace rwkvtok {
@@ -36,16 +39,15 @@ class LanesTest : public ::testing::TestWithParam<int64_t> {
     const std::vector<uint32_t> expected = simple_->Encode(text);
     for (const Align align : {Align::kLeft, Align::kRight}) {
       std::vector<uint32_t> ids(text.size(), 0xDEADBEEF);
-      const Segment seg =
-          EncodeInLanes(Tokenizer::World(), lane_count,
-                        reinterpret_cast<const uint8_t*>(text.data()), text.size(), 0,
-                        text.size(), ids.data(), segment, align);
+      const Segment seg = EncodeInLanes(Tokenizer::World(), lane_count,
+                                        reinterpret_cast<const uint8_t*>(text.data()), text.size(),
+                                        0, text.size(), ids.data(), segment, align);
       const size_t first = align == Align::kLeft ? 0 : text.size() - seg.count;
       EXPECT_EQ(seg.ids, ids.data() + first);
       EXPECT_EQ(std::vector<uint32_t>(ids.begin() + first, ids.begin() + first + seg.count),
                 expected)
-          << hwy::TargetName(GetParam()) << ", " << text.size() << " bytes, segments of "
-          << segment << (align == Align::kLeft ? ", left" : ", right");
+          << hwy::TargetName(GetParam()) << ", " << text.size() << " bytes, segments of " << segment
+          << (align == Align::kLeft ? ", left" : ", right");
     }
   }
 
@@ -60,7 +62,8 @@ TEST_P(LanesTest, RandomTokensAndBytes) {
   for (int n = 0; n < 40 && !HasFailure(); ++n) {
     std::string text;
     while (text.size() < 20000) {
-      text += rng_() % 8 ? tokens[rng_() % tokens.size()] : std::string(1, static_cast<char>(rng_()));
+      text +=
+          rng_() % 8 ? tokens[rng_() % tokens.size()] : std::string(1, static_cast<char>(rng_()));
     }
     Check(text, 64 + rng_() % 200);
   }

@@ -10,6 +10,7 @@
 
 #include "gtest/gtest.h"
 #include "lib/rwkvtok.h"
+#include "tests/support.h"
 #include "tests/test_util.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)

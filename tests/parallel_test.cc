@@ -12,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "lib/rwkvtok.h"
 #include "tests/simple_encoder.h"
+#include "tests/support.h"
 #include "tests/test_util.h"
 
 namespace rwkvtok {
@@ -64,15 +65,18 @@ std::vector<size_t> RandomCuts(std::mt19937_64& rng, size_t size, size_t count) 
 TEST(Parallel, RandomCutsOfGeneratedText) {
   const SimpleEncoder simple(Tokenizer::World());
   std::mt19937_64 rng(1);
-  const std::string runs[] = {std::string(700, ' '), std::string(300, '-'), "//" + std::string(62, '-') + "x"};
+  const std::string runs[] = {std::string(700, ' '), std::string(300, '-'),
+                              "//" + std::string(62, '-') + "x"};
   for (int n = 0; n < 200 && !HasFailure(); ++n) {
     std::string text;
     while (text.size() < 3000) {
       const size_t pick = rng() % 10;
-      text += pick < 7 ? simple.tokens()[rng() % simple.tokens().size()]
-                       : pick < 9 ? runs[rng() % 3] : std::string(1, static_cast<char>(rng()));
+      text += pick < 7   ? simple.tokens()[rng() % simple.tokens().size()]
+              : pick < 9 ? runs[rng() % 3]
+                         : std::string(1, static_cast<char>(rng()));
     }
-    EXPECT_EQ(EncodeInParts(text, RandomCuts(rng, text.size(), 1 + rng() % 12)), simple.Encode(text))
+    EXPECT_EQ(EncodeInParts(text, RandomCuts(rng, text.size(), 1 + rng() % 12)),
+              simple.Encode(text))
         << "text " << n;
   }
 }

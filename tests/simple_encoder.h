@@ -10,9 +10,11 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "lib/rwkvtok.h"
+#include "tests/support.h"
 
 namespace rwkvtok {
 namespace testing {
@@ -20,12 +22,10 @@ namespace testing {
 class SimpleEncoder {
  public:
   explicit SimpleEncoder(const Tokenizer& tokenizer) {
-    for (uint32_t id = 1; id < tokenizer.token_count(); ++id) {
-      std::string bytes(tokenizer.max_token_length(), '\0');
-      const Result r = tokenizer.Decode(&id, 1, &bytes[0], bytes.size());
-      if (!r.ok()) continue;  // a gap in the id space
-      bytes.resize(r.count);
-      tokens_.push_back(bytes);
+    TokenTable table = MakeTokenTable(tokenizer);
+    for (uint32_t id = 1; id < table.bytes.size(); ++id) {
+      if (!table.valid[id]) continue;  // a gap in the id space
+      tokens_.push_back(std::move(table.bytes[id]));
       ids_.push_back(id);
     }
     // Views into tokens_, which no longer changes.
@@ -35,6 +35,12 @@ class SimpleEncoder {
       size_t& longest = longest_from_[Start(token)];
       longest = std::max(longest, token.size());
     }
+  }
+
+  // The matcher for Tokenizer::World(), made once.
+  static const SimpleEncoder& World() {
+    static const SimpleEncoder* const world = new SimpleEncoder(Tokenizer::World());
+    return *world;
   }
 
   std::vector<uint32_t> Encode(std::string_view text) const {

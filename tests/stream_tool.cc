@@ -12,8 +12,9 @@
 //     if any, in one more piece) and prints, after each piece, how many ids it has written so far;
 //     then, after Finish, the total.
 //   stream_tool decode-pieces POLICY
-//     Reads decimal ids, one per line, pushes them one at a time through a StreamDecoder (stop id 0)
-//     and prints, after each, how many bytes it has written so far; then, after Finish, the total.
+//     Reads decimal ids, one per line, pushes them one at a time through a StreamDecoder (stop id
+//     0) and prints, after each, how many bytes it has written so far; then, after Finish, the
+//     total.
 //
 // Exit status 2 for a usage error or any status the streaming code must not return here.
 

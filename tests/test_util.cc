@@ -1,70 +1,44 @@
 #include "tests/test_util.h"
 
-#include <algorithm>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-
 #include "gtest/gtest.h"
 
 namespace rwkvtok {
 namespace testing {
 
 std::string ReadFileOrDie(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  EXPECT_TRUE(file.good()) << "cannot read " << path;
-  std::stringstream data;
-  data << file.rdbuf();
-  return data.str();
-}
-
-std::vector<uint32_t> ParseIdLines(const std::string& text) {
-  std::vector<uint32_t> ids;
-  std::istringstream lines(text);
-  std::string line;
-  while (std::getline(lines, line)) ids.push_back(static_cast<uint32_t>(std::stoul(line)));
-  return ids;
-}
-
-std::string RunfilePath(const std::string& path) {
-  const char* srcdir = std::getenv("TEST_SRCDIR");
-  const char* workspace = std::getenv("TEST_WORKSPACE");
-  if (srcdir == nullptr) return path;
-  return std::string(srcdir) + "/" + (workspace ? workspace : "rwkvtok") + "/" + path;
+  std::string bytes;
+  EXPECT_TRUE(ReadFile(path, &bytes)) << "cannot read " << path;
+  return bytes;
 }
 
 BlobFile ReadWorldBlobFile() {
-  const std::string file = ReadFileOrDie(RunfilePath("lib/world_blob.bin"));
   BlobFile blob;
-  blob.size = file.size();
-  blob.words.assign(file.size() / 4 + 2, 0);
-  std::copy(file.begin(), file.end(), reinterpret_cast<char*>(blob.words.data()));
+  EXPECT_TRUE(ReadWorldBlob(&blob)) << "cannot read " << DataPath("lib/world_blob.bin");
   return blob;
 }
 
-std::string CorpusDir(const std::string& part) {
-  const char* srcdir = std::getenv("TEST_SRCDIR");
-  return std::string(srcdir ? srcdir : ".") + "/corpus/" + part;
-}
-
-std::vector<std::string> CorpusStems(const std::string& part) {
-  namespace fs = std::filesystem;
-  std::vector<std::string> stems;
-  std::error_code error;
-  for (const auto& entry : fs::directory_iterator(CorpusDir(part), error)) {
-    const fs::path path = entry.path();
-    if (path.extension() != ".txt") continue;
-    fs::path ids = path;
-    ids.replace_extension(".ids");
-    if (fs::exists(ids)) stems.push_back(path.stem().string());
-  }
-  std::sort(stems.begin(), stems.end());
-  return stems;
+const std::vector<std::pair<std::string, std::string>>& CorpusTexts() {
+  static const auto* const texts = [] {
+    const size_t public_limit = kSanitized ? 16 << 10 : 1 << 24;
+    const size_t bench_limit = kSanitized ? 64 << 10 : 1 << 20;
+    auto* t = new std::vector<std::pair<std::string, std::string>>;
+    for (const auto& [part, limit] :
+         {std::make_pair("public", public_limit), std::make_pair("bench", bench_limit)}) {
+      for (const std::string& stem : CorpusStems(part)) {
+        const std::string path = CorpusDir(part) + "/" + stem + ".txt";
+        std::string text;
+        EXPECT_TRUE(ReadFile(path, &text, limit)) << "cannot read " << path;
+        t->emplace_back(std::string(part) + "/" + stem, std::move(text));
+      }
+    }
+    return t;
+  }();
+  return *texts;
 }
 
 std::vector<uint32_t> EncodeAll(const Tokenizer& tokenizer, const std::string& text) {
-  const Result size = tokenizer.Encode(text.data(), text.size(), static_cast<uint32_t*>(nullptr), 0);
+  const Result size =
+      tokenizer.Encode(text.data(), text.size(), static_cast<uint32_t*>(nullptr), 0);
   EXPECT_EQ(size.status, text.empty() ? Status::kOk : Status::kBufferTooSmall);
   std::vector<uint32_t> ids(size.count);
   const Result result = tokenizer.Encode(text.data(), text.size(), ids.data(), ids.size());

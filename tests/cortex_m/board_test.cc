@@ -26,12 +26,12 @@ using rwkvtok::Tokenizer;
 int failures = 0;
 const char* current = "";
 
-#define CHECK(condition)                                                                 \
-  do {                                                                                   \
-    if (!(condition)) {                                                                  \
-      ++failures;                                                                        \
-      printf("FAIL %s: line %d: %s\n", current, __LINE__, #condition);                   \
-    }                                                                                    \
+#define CHECK(condition)                                               \
+  do {                                                                 \
+    if (!(condition)) {                                                \
+      ++failures;                                                      \
+      printf("FAIL %s: line %d: %s\n", current, __LINE__, #condition); \
+    }                                                                  \
   } while (0)
 
 // Output buffers, in RAM (.bss) rather than on the stack.
@@ -98,7 +98,8 @@ void CheckEncode(const Tokenizer& tok, const Vector& v) {
 
   // Measuring (capacity 0) and a buffer one id short.
   r = tok.Encode(v.text, v.text_size, static_cast<uint32_t*>(nullptr), 0);
-  CHECK(r.count == v.id_count && r.status == (v.id_count == 0 ? Status::kOk : Status::kBufferTooSmall));
+  CHECK(r.count == v.id_count &&
+        r.status == (v.id_count == 0 ? Status::kOk : Status::kBufferTooSmall));
   if (v.id_count > 0) {
     r = tok.Encode(v.text, v.text_size, ids32, v.id_count - 1);
     CHECK(r.status == Status::kBufferTooSmall && r.count == v.id_count);
@@ -132,7 +133,8 @@ void CheckEncode(const Tokenizer& tok, const Vector& v) {
   const Result prefix = tok.Prefix(v.text, v.text_size, half);
   CHECK(prefix.status == Status::kOk && prefix.position == half);
   r = tok.Encode(v.text, prefix.count, ids32, kIdRoom);
-  CHECK(r.status == Status::kOk && r.count == half && SameIds(ids32, Vector{v.name, v.text, 0, v.ids, half}));
+  CHECK(r.status == Status::kOk && r.count == half &&
+        SameIds(ids32, Vector{v.name, v.text, 0, v.ids, half}));
 
   // The streaming encoder, in chunks of several sizes; the C API's, in chunks of 13 bytes.
   const size_t chunks[] = {1, 7, 61, v.text_size};
@@ -268,7 +270,9 @@ void CheckCore() {
   const uint32_t expected = 0xC24;  // Cortex-M4
 #endif
   printf("core: CPUID 0x%08lx (%s)\n", static_cast<unsigned long>(cpuid),
-         part == 0xC24 ? "Cortex-M4" : part == 0xC27 ? "Cortex-M7" : "unknown");
+         part == 0xC24   ? "Cortex-M4"
+         : part == 0xC27 ? "Cortex-M7"
+                         : "unknown");
   current = "core";
   CHECK(part == expected);
 }

@@ -16,6 +16,7 @@
 #include "lib/blob_format.h"
 #include "lib/rwkvtok.h"
 #include "tests/fuzz/fuzz_check.h"
+#include "tests/support.h"
 
 namespace {
 
@@ -23,26 +24,6 @@ namespace blob = rwkvtok::blob;
 using rwkvtok::Result;
 using rwkvtok::Status;
 using rwkvtok::Tokenizer;
-
-void ForgeVocabChecksum(uint8_t* b, size_t size) {
-  const uint32_t token_count = blob::LoadU32(b + blob::kTokenCountOffset);
-  const uint32_t token_bytes_size = blob::LoadU32(b + blob::kTokenBytesSizeOffset);
-  const blob::Layout layout =
-      blob::LayoutFor(blob::LoadU32(b + blob::kUnitCountOffset), token_count, token_bytes_size);
-  if (layout.total_size > size) return;
-  const uint8_t* entries = b + layout.token_entries;
-  uint64_t checksum = blob::kFnvOffsetBasis;
-  for (uint32_t id = 0; id < token_count; ++id) {
-    const uint32_t entry = blob::LoadU32(entries + 4 * id);
-    if (entry == blob::kGapEntry) continue;
-    const uint32_t offset = blob::EntryOffset(entry), length = blob::EntryLength(entry);
-    if (uint64_t{offset} + length > token_bytes_size) return;
-    if (length != 0) {
-      checksum = blob::VocabChecksumStep(checksum, id, b + layout.token_bytes + offset, length);
-    }
-  }
-  blob::StoreU64(b + blob::kVocabChecksumOffset, checksum);
-}
 
 // Encoding `text` in parts cut at places that `variant` picks, and streaming it in chunks of sizes
 // that `variant` picks, give `expected`, the one-shot ids.
@@ -107,13 +88,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // lets AddressSanitizer catch a read one byte past the blob.
   std::unique_ptr<uint8_t[]> b(new uint8_t[size + 1]);
   std::memcpy(b.get(), data + 1, size);
-  if (size >= blob::kHeaderSize) {
-    if (forge & 2) ForgeVocabChecksum(b.get(), size);
-    if (forge & 1) {
-      blob::StoreU64(b.get() + blob::kBodyChecksumOffset,
-                     blob::Fnv1a64(b.get() + blob::kHeaderSize, size - blob::kHeaderSize));
-    }
-  }
+  if (forge & 2) rwkvtok::testing::ForgeVocabChecksum(b.get(), size);
+  if (forge & 1) rwkvtok::testing::ForgeBodyChecksum(b.get(), size);
 
   const Status status = rwkvtok::Validate(b.get(), size);
   Tokenizer tok = Tokenizer::World();

@@ -12,6 +12,7 @@
 
 #include "lib/rwkvtok.h"
 #include "tests/fuzz/fuzz_check.h"
+#include "tests/support.h"
 
 namespace {
 
@@ -24,31 +25,9 @@ constexpr char kUntouched = '\xA5';
 constexpr uint32_t kFarIds[8] = {65536,      65537,      100000,     0x7FFFFFFF,
                                  0x80000000, 0xFFFF0000, 0xFFFFFFFE, 0xFFFFFFFF};
 
-// Each id's bytes, one id at a time, or no entry for ids that name no token.
-struct Table {
-  std::vector<std::string> bytes;
-  std::vector<bool> valid;
-};
-
-const Table& WorldTable() {
-  static const Table* const table = [] {
-    const Tokenizer world = Tokenizer::World();
-    Table* t = new Table;
-    for (uint32_t id = 0; id < world.token_count(); ++id) {
-      std::string bytes(world.max_token_length(), '\0');
-      const Result r = world.Decode(&id, 1, &bytes[0], bytes.size());
-      bytes.resize(r.ok() ? r.count : 0);
-      t->bytes.push_back(bytes);
-      t->valid.push_back(r.ok());
-    }
-    return t;
-  }();
-  return *table;
-}
-
 template <typename Id>
 void Check(const std::vector<Id>& ids, uint8_t capacity_choice) {
-  const Table& table = WorldTable();
+  const rwkvtok::testing::TokenTable& table = rwkvtok::testing::WorldTokens();
   std::string expected;
   size_t invalid_at = ids.size();
   for (size_t k = 0; k < ids.size(); ++k) {
@@ -59,12 +38,12 @@ void Check(const std::vector<Id>& ids, uint8_t capacity_choice) {
     }
     expected += table.bytes[id];
   }
-  const size_t capacity = capacity_choice == 255 ? expected.size() + 7
-                                                 : expected.size() * capacity_choice / 254;
+  const size_t capacity =
+      capacity_choice == 255 ? expected.size() + 7 : expected.size() * capacity_choice / 254;
   std::unique_ptr<char[]> out(new char[capacity + 1]);
   std::fill(out.get(), out.get() + capacity, kUntouched);
-  const Result r = Tokenizer::World().Decode(ids.data(), ids.size(), capacity ? out.get() : nullptr,
-                                             capacity);
+  const Result r =
+      Tokenizer::World().Decode(ids.data(), ids.size(), capacity ? out.get() : nullptr, capacity);
   const size_t written = std::min(expected.size(), capacity);
   if (invalid_at < ids.size()) {
     FUZZ_CHECK(r.status == Status::kInvalidId);

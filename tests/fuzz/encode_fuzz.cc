@@ -21,11 +21,10 @@ using rwkvtok::Status;
 using rwkvtok::Tokenizer;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const rwkvtok::testing::SimpleEncoder* const simple =
-      new rwkvtok::testing::SimpleEncoder(Tokenizer::World());
+  const rwkvtok::testing::SimpleEncoder& simple = rwkvtok::testing::SimpleEncoder::World();
   const Tokenizer world = Tokenizer::World();
   const std::vector<uint32_t> expected =
-      simple->Encode(std::string_view(reinterpret_cast<const char*>(data), size));
+      simple.Encode(std::string_view(reinterpret_cast<const char*>(data), size));
 
   // Heap buffers of exactly the stated capacity, so AddressSanitizer sees any write past them.
   std::unique_ptr<uint16_t[]> ids(new uint16_t[expected.size() + 1]);

@@ -1,16 +1,10 @@
-// The streaming decoder, the streaming encoder and token budgeting, checked against the rules in
-// lib/rwkvtok.h:
-//  - StreamDecoder against a small reference model written here (Python's UTF-8 decoding rules,
-//    fed one token at a time), on the corpus, on generated and adversarial inputs, in every
-//    policy; stop ids; atomic retries; the output bound.
-//  - StreamEncoder against the one-shot encoder under many chunkings, with the documented rule
-//    for when an id becomes final and the capacity rule.
-//  - Count and Prefix against the one-shot encoder, by brute force on short texts.
+// The streaming decoder, checked against the rules in lib/rwkvtok.h and a small reference model
+// written here (Python's UTF-8 decoding rules, fed one token at a time): on the corpus, on
+// generated and adversarial inputs, in every policy; stop ids; atomic retries; the output bound.
 
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
-#include <fstream>
 #include <new>
 #include <random>
 #include <string>
@@ -21,19 +15,12 @@
 #include "gtest/gtest.h"
 #include "lib/rwkvtok.h"
 #include "tests/simple_encoder.h"
+#include "tests/support.h"
 #include "tests/test_util.h"
 
 namespace rwkvtok {
 namespace testing {
 namespace {
-
-// tools/test.sh also runs the suite under ASan+UBSan and TSan, which are several times slower;
-// there the corpus samples and the widest loops are smaller, to stay well inside the time limit.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
 
 constexpr Utf8Policy kPolicies[] = {Utf8Policy::kReplace, Utf8Policy::kStrict, Utf8Policy::kRaw};
 constexpr uint32_t kWorldMaxOutput = 393;  // 3 bytes of U+FFFD for each of 128 + 3 bytes
@@ -52,43 +39,6 @@ const char* PolicyName(Utf8Policy policy) {
       return "raw";
   }
   return "?";
-}
-
-std::string Hex(std::string_view bytes) {
-  static const char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (const unsigned char c : bytes.substr(0, 160)) {
-    out += kDigits[c >> 4];
-    out += kDigits[c & 15];
-    out += ' ';
-  }
-  return bytes.size() > 160 ? out + "..." : out;
-}
-
-size_t Uniform(std::mt19937_64& rng, size_t low, size_t high) {
-  return std::uniform_int_distribution<size_t>(low, high)(rng);
-}
-
-// The bytes of every World id (id 0 and gaps: empty), index = id.
-const std::vector<std::string>& TokenBytes() {
-  static const std::vector<std::string>* const tokens = [] {
-    const Tokenizer world = Tokenizer::World();
-    auto* t = new std::vector<std::string>(world.token_count());
-    for (uint32_t id = 1; id < world.token_count(); ++id) {
-      std::string bytes(world.max_token_length(), '\0');
-      const Result r = world.Decode(&id, 1, &bytes[0], bytes.size());
-      if (!r.ok()) continue;
-      bytes.resize(r.count);
-      (*t)[id] = bytes;
-    }
-    return t;
-  }();
-  return *tokens;
-}
-
-const SimpleEncoder& Simple() {
-  static const SimpleEncoder* const simple = new SimpleEncoder(Tokenizer::World());
-  return *simple;
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -291,16 +241,16 @@ class CheckedDecoder {
 
   bool Push(uint32_t id) {
     const bool stop = std::find(stop_ids_.begin(), stop_ids_.end(), id) != stop_ids_.end();
-    const Pushed expected = stop ? model_.Stop() : model_.Push(TokenBytes().at(id));
+    const Pushed expected = stop ? model_.Stop() : model_.Push(WorldTokens().bytes.at(id));
     if (policy_ == Utf8Policy::kReplace) {
-      const Pushed validity = stop ? validity_.Finish() : validity_.Push(TokenBytes()[id]);
+      const Pushed validity = stop ? validity_.Finish() : validity_.Push(WorldTokens().bytes[id]);
       if (validity.status == Status::kInvalidUtf8) valid_ = false;
     } else if (expected.status == Status::kInvalidUtf8) {
       valid_ = false;  // strict: the model itself says so (raw does not need to know)
     }
     const Result r = decoder_.Push(id, buffer_.data(), OutBuffer::kCapacity);
     const Pushed actual{r.status, buffer_.Take(r), r.position};
-    input_ += stop ? "" : TokenBytes()[id];
+    input_ += stop ? "" : WorldTokens().bytes[id];
     return Record(expected, actual, "push of id " + std::to_string(id));
   }
 
@@ -376,160 +326,6 @@ void CheckDecoderOnIds(const std::vector<uint32_t>& ids, const std::string& what
       ASSERT_EQ(dec.invalid_utf8_count(), 0u) << what;
     }
   }
-}
-
-// The first `limit` bytes of a file.
-std::string ReadPrefix(const std::string& path, size_t limit) {
-  std::ifstream file(path, std::ios::binary);
-  EXPECT_TRUE(file.good()) << "cannot read " << path;
-  std::string bytes(limit, '\0');
-  file.read(&bytes[0], static_cast<std::streamsize>(limit));
-  bytes.resize(static_cast<size_t>(file.gcount()));
-  return bytes;
-}
-
-// Every corpus text, when the corpus is present: the public files whole and the first MiB of each
-// 10 MB bench file (a large sample of each language and of code, and still quick); under
-// sanitizers the first 16 KiB and 64 KiB.
-const std::vector<std::pair<std::string, std::string>>& CorpusTexts() {
-  static const auto* const texts = [] {
-    const size_t public_limit = kSanitized ? 16 << 10 : 1 << 24;
-    const size_t bench_limit = kSanitized ? 64 << 10 : 1 << 20;
-    auto* t = new std::vector<std::pair<std::string, std::string>>;
-    for (const std::string& stem : CorpusStems("public")) {
-      const std::string path = CorpusDir("public") + "/" + stem + ".txt";
-      t->emplace_back("public/" + stem, ReadPrefix(path, public_limit));
-    }
-    for (const std::string& stem : CorpusStems("bench")) {
-      const std::string path = CorpusDir("bench") + "/" + stem + ".txt";
-      t->emplace_back("bench/" + stem, ReadPrefix(path, bench_limit));
-    }
-    return t;
-  }();
-  return *texts;
-}
-
-void AppendUtf8(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    *out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    *out += static_cast<char>(0xC0 | (cp >> 6));
-    *out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    *out += static_cast<char>(0xE0 | (cp >> 12));
-    *out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    *out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    *out += static_cast<char>(0xF0 | (cp >> 18));
-    *out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    *out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    *out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
-// Random text in one or several scripts, up to `max_chars` characters.
-std::string RandomUtf8(std::mt19937_64& rng, size_t max_chars) {
-  static const std::pair<uint32_t, uint32_t> kRanges[] = {
-      {0x20, 0x7E},     {0xA0, 0x24F},      {0x370, 0x3FF},     {0x400, 0x4FF},   {0x600, 0x6FF},
-      {0x900, 0x97F},   {0xE00, 0xE7F},     {0x3040, 0x30FF},   {0x4E00, 0x9FFF}, {0xAC00, 0xD7A3},
-      {0xE000, 0xFFFD}, {0x1F300, 0x1FAFF}, {0x10000, 0x10FFFF}};
-  std::string text;
-  const size_t script = Uniform(rng, 0, std::size(kRanges) - 1);
-  const size_t length = Uniform(rng, 0, max_chars);
-  for (size_t i = 0; i < length; ++i) {
-    const size_t pick = Uniform(rng, 0, 9);
-    const auto& range =
-        pick < 6 ? kRanges[script] : kRanges[Uniform(rng, 0, std::size(kRanges) - 1)];
-    if (pick == 9) {
-      text += ' ';
-    } else {
-      AppendUtf8(static_cast<uint32_t>(Uniform(rng, range.first, range.second)), &text);
-    }
-  }
-  return text;
-}
-
-std::string RandomBytes(std::mt19937_64& rng, size_t max_size) {
-  std::string text(Uniform(rng, 0, max_size), '\0');
-  const size_t alphabet = Uniform(rng, 0, 1) ? 256 : Uniform(rng, 2, 8);
-  const size_t offset = Uniform(rng, 0, 255);
-  for (char& c : text) c = static_cast<char>((offset + Uniform(rng, 0, alphabet - 1)) & 0xFF);
-  return text;
-}
-
-// Byte strings aimed at the UTF-8 rules: valid characters of every length, each of them cut
-// short, overlongs (C0 80, C1 BF, E0 80..9F, F0 80..8F), surrogates (ED A0..BF), code points
-// above U+10FFFF (F4 90.., F5..FF), lone and surplus continuation bytes, ASCII between them.
-std::string AdversarialUtf8(std::mt19937_64& rng) {
-  static const char* const kPieces[] = {"a",
-                                        " ",
-                                        "\x7f",
-                                        "\xc2\xa9",
-                                        "\xdf\xbf",
-                                        "\xe0\xa0\x80",
-                                        "\xe4\xb8\xad",
-                                        "\xed\x9f\xbf",
-                                        "\xee\x80\x80",
-                                        "\xef\xbf\xbd",
-                                        "\xf0\x90\x80\x80",
-                                        "\xf0\x9f\x98\x80",
-                                        "\xf4\x8f\xbf\xbf",
-                                        "\xf3\xbf\xbf\xbf",
-                                        "\xc2",
-                                        "\xdf",
-                                        "\xe0",
-                                        "\xe0\xa0",
-                                        "\xe4",
-                                        "\xe4\xb8",
-                                        "\xed",
-                                        "\xed\x9f",
-                                        "\xf0",
-                                        "\xf0\x9f",
-                                        "\xf0\x9f\x98",
-                                        "\xf4",
-                                        "\xf4\x8f",
-                                        "\xf4\x8f\xbf",
-                                        "\xc0\x80",
-                                        "\xc1\xbf",
-                                        "\xc0",
-                                        "\xc1",
-                                        "\xe0\x80\x80",
-                                        "\xe0\x9f\xbf",
-                                        "\xe0\x80",
-                                        "\xf0\x80\x80\x80",
-                                        "\xf0\x8f\xbf\xbf",
-                                        "\xf0\x8f",
-                                        "\xed\xa0\x80",
-                                        "\xed\xbf\xbf",
-                                        "\xed\xa0",
-                                        "\xf4\x90\x80\x80",
-                                        "\xf4\x90",
-                                        "\xf5\x80\x80\x80",
-                                        "\xf5",
-                                        "\xf7\xbf",
-                                        "\xf8\x88\x80\x80\x80",
-                                        "\xfc",
-                                        "\xfe",
-                                        "\xff",
-                                        "\x80",
-                                        "\x8f",
-                                        "\x90",
-                                        "\x9f",
-                                        "\xa0",
-                                        "\xbf",
-                                        "\x80\x80\x80\x80",
-                                        "\xe4\xb8\xad\xad",
-                                        "\xf0\x9f\x98\x80\x80"};
-  std::string text;
-  const size_t pieces = Uniform(rng, 1, 12);
-  for (size_t p = 0; p < pieces; ++p) {
-    if (Uniform(rng, 0, 9) == 0) {
-      text += static_cast<char>(Uniform(rng, 0, 255));
-    } else {
-      text += kPieces[Uniform(rng, 0, std::size(kPieces) - 1)];
-    }
-  }
-  return text;
 }
 
 // ================================================================================================
@@ -633,7 +429,7 @@ TEST(StreamDecoder, GeneratedTextsDecodeAsOneShot) {
   }
   // Every token of the vocabulary, concatenated and encoded...
   std::string all;
-  for (const std::string& token : Simple().tokens()) all += token;
+  for (const std::string& token : SimpleEncoder::World().tokens()) all += token;
   CheckDecoderOnIds(EncodeAll(Tokenizer::World(), all), "every token concatenated");
   // ...and every id pushed as such, in order and shuffled: each of the 358 tokens that are
   // parts of characters meets every kind of neighbour.
@@ -659,8 +455,8 @@ TEST(StreamDecoder, ReplaceMatchesPythonOnAdversarialInputs) {
     if (HasFatalFailure()) return;
   }
   std::vector<uint32_t> pool;
-  for (uint32_t id = 1; id < TokenBytes().size(); ++id) {
-    if (!IsValidUtf8(TokenBytes()[id])) pool.push_back(id);
+  for (uint32_t id = 1; id < WorldTokens().bytes.size(); ++id) {
+    if (!IsValidUtf8(WorldTokens().bytes[id])) pool.push_back(id);
   }
   EXPECT_GT(pool.size(), 300u) << "the World vocabulary has 358 tokens that are not valid UTF-8";
   for (const uint8_t b : {0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1,
@@ -689,7 +485,7 @@ TEST(StreamDecoder, EveryTokenAfterEveryKindOfHeldBytes) {
     CheckedDecoder dec(policy, "held bytes then a token");
     for (size_t kind = 0; kind < kinds; ++kind) {
       const std::string& held = kHeld[kind];
-      for (uint32_t id = 1; id < TokenBytes().size(); ++id) {
+      for (uint32_t id = 1; id < WorldTokens().bytes.size(); ++id) {
         for (const char c : held) dec.Push(ByteId(static_cast<uint8_t>(c)));
         dec.Push(id);
         dec.Finish();
@@ -793,7 +589,7 @@ TEST(StreamDecoder, EndOfTextStopsByDefaultAndFlushes) {
 TEST(StreamDecoder, CustomStopIds) {
   StreamDecoder dec(Tokenizer::World(), Utf8Policy::kReplace);
   // 1 is the byte 0x00, which some models emit to mean "stop"; 261 is "\n\n".
-  ASSERT_EQ(TokenBytes()[261], "\n\n");
+  ASSERT_EQ(WorldTokens().bytes[261], "\n\n");
   const uint32_t stops[] = {1, 261};
   ASSERT_EQ(dec.SetStopIds(stops, 2), Status::kOk);
   EXPECT_EQ(PushId(&dec, 66), (Pushed{Status::kOk, "A"}));
@@ -866,7 +662,8 @@ TEST(StreamDecoder, TooSmallBuffersAndInvalidIdsChangeNothing) {
     for (const uint32_t id : EncodeAll(Tokenizer::World(), text)) ids.push_back(id);
     if (Uniform(rng, 0, 9) == 0) ids.push_back(0);  // end of text: a stop id that may flush
   }
-  ids.push_back(Simple().Encode(std::string(128, ' ')).at(0));  // 128 spaces after a held byte
+  // 128 spaces after a held byte.
+  ids.push_back(SimpleEncoder::World().Encode(std::string(128, ' ')).at(0));
   ids.insert(ids.end() - 1, ByteId(0xF0));
   const uint32_t kInvalid[] = {65530, 65535, 65536, 100000, 0xFFFFFFFFu};
 
@@ -976,7 +773,8 @@ TEST(StreamDecoder, UnknownPolicyGivesADecoderThatRefusesEveryCall) {
     memset(memory[1], 0x5A, sizeof(memory[1]));
     StreamDecoder* decoders[2];
     for (int k = 0; k < 2; ++k) {
-      decoders[k] = new (memory[k]) StreamDecoder(Tokenizer::World(), static_cast<Utf8Policy>(policy));
+      decoders[k] =
+          new (memory[k]) StreamDecoder(Tokenizer::World(), static_cast<Utf8Policy>(policy));
     }
     EXPECT_EQ(memcmp(memory[0], memory[1], sizeof(memory[0])), 0) << "state depends on old memory";
     StreamDecoder& dec = *decoders[0];
@@ -1050,449 +848,6 @@ TEST(StreamDecoder, CApiAgreesWithCpp) {
   rwkvtok_decoder c;
   EXPECT_EQ(rwkvtok_decoder_init(&c, &world, 3), RWKVTOK_INVALID_ARGUMENT);
   EXPECT_EQ(rwkvtok_decoder_init(&c, &world, -1), RWKVTOK_INVALID_ARGUMENT);
-}
-
-// ================================================================================================
-// StreamEncoder
-
-// Tokens sorted, to answer "is this string the beginning of a longer token?".
-const std::vector<std::string>& SortedTokens() {
-  static const std::vector<std::string>* const sorted = [] {
-    auto* s = new std::vector<std::string>(Simple().tokens());
-    std::sort(s->begin(), s->end());
-    return s;
-  }();
-  return *sorted;
-}
-
-bool StartsLongerToken(std::string_view bytes) {
-  const auto& sorted = SortedTokens();
-  auto it = std::lower_bound(sorted.begin(), sorted.end(), bytes,
-                             [](const std::string& a, std::string_view b) { return a < b; });
-  if (it != sorted.end() && *it == bytes) ++it;  // the token itself, if it is one
-  return it != sorted.end() && it->size() > bytes.size() &&
-         std::string_view(*it).substr(0, bytes.size()) == bytes;
-}
-
-// Chunk sizes for one pass over a text.
-struct Chunking {
-  std::string name;
-  size_t fixed = 0;   // every chunk this size, or
-  uint64_t seed = 0;  // random sizes (including 0 and sizes around 128) from this seed
-};
-
-const std::vector<Chunking>& AllChunkings() {
-  static const std::vector<Chunking>* const all = [] {
-    auto* c = new std::vector<Chunking>;
-    for (const size_t size : {1, 2, 3, 7, 127, 128, 129, 4096}) {
-      c->push_back({"chunks of " + std::to_string(size), size, 0});
-    }
-    for (uint64_t seed = 1; seed <= 3; ++seed) {
-      c->push_back({"random chunks #" + std::to_string(seed), 0, seed});
-    }
-    return c;
-  }();
-  return *all;
-}
-
-// When ids must be written: "An id is written as soon as it is final: when the bytes after its
-// start rule out any longer token."
-enum class Finality {
-  kNeverEarly,  // every id written is final (an id written earlier could still change)
-  kExact,       // and every final id is written by the push that makes it final
-};
-
-// Pushes `text` in the chunks of `chunking` and checks, at every push: a too-small buffer gets
-// kBufferTooSmall with count = size + pending and changes nothing; the ids written are one-shot
-// ids that are final (no longer token can start with the bytes from their start to the end of
-// the input so far), with `finality`; pending() is the rest, at most max_token_length; and the
-// finish gives the remaining ids, so the whole is the one-shot encoding. Leaves `enc` reset.
-void CheckEncoderChunking(StreamEncoder* enc, const std::string& text,
-                          const std::vector<uint32_t>& expected, const Chunking& chunking,
-                          const std::string& what, Finality finality = Finality::kNeverEarly) {
-  const size_t max_length = Tokenizer::World().max_token_length();
-  std::mt19937_64 rng(chunking.seed);
-  std::vector<uint32_t> ids;
-  size_t consumed = 0;  // bytes pushed
-  size_t covered = 0;   // bytes covered by the ids written
-  std::vector<uint32_t> buffer;
-  const auto fail = [&](const std::string& message) {
-    ADD_FAILURE() << what << ", " << chunking.name << ", after " << consumed << " of "
-                  << text.size() << " bytes: " << message;
-    std::vector<uint32_t> rest(max_length + 1);
-    (void)enc->Finish(rest.data(), rest.size());  // ready for the next input
-  };
-  for (;;) {
-    size_t size = chunking.fixed;
-    if (chunking.fixed == 0) {
-      const size_t kind = Uniform(rng, 0, 9);
-      size = kind == 0  ? 0
-             : kind < 6 ? Uniform(rng, 1, 8)
-             : kind < 9 ? Uniform(rng, 120, 136)
-                        : Uniform(rng, 137, 5000);
-    }
-    size = std::min(size, text.size() - consumed);
-    if (size == 0 && consumed == text.size()) break;
-    const size_t pending = enc->pending();
-    if (pending != consumed - covered) return fail("pending() is " + std::to_string(pending));
-    const size_t needed = size + pending;
-    // One short of the rule's bound: nothing consumed, nothing written.
-    if (needed > 0) {
-      buffer.assign(needed + 1, 0xDEADBEEF);
-      const Result r = enc->Push(text.data() + consumed, size, buffer.data(), needed - 1);
-      if (r.status != Status::kBufferTooSmall || r.count != needed) {
-        return fail("capacity " + std::to_string(needed - 1) + " gave " + StatusMessage(r.status) +
-                    " with count " + std::to_string(r.count));
-      }
-      if (std::count(buffer.begin(), buffer.end(), 0xDEADBEEF) !=
-          static_cast<long>(buffer.size())) {
-        return fail("a push with too small a buffer wrote ids");
-      }
-      if (enc->pending() != pending) return fail("a push with too small a buffer consumed bytes");
-    }
-    buffer.assign(needed + 1, 0xDEADBEEF);
-    const Result r = enc->Push(text.data() + consumed, size, buffer.data(), needed);
-    if (!r.ok() || r.count > needed) return fail(std::string("push: ") + StatusMessage(r.status));
-    if (buffer[needed] != 0xDEADBEEF) return fail("written past the capacity");
-    ids.insert(ids.end(), buffer.begin(), buffer.begin() + r.count);
-    consumed += size;
-    // Which ids are final now, counting from the first not yet written.
-    size_t final_count = ids.size() - r.count;
-    size_t final_end = covered;
-    while (final_count < expected.size() &&
-           !StartsLongerToken(std::string_view(text).substr(final_end, consumed - final_end))) {
-      final_end += TokenBytes()[expected[final_count]].size();
-      ++final_count;
-    }
-    if (ids.size() > final_count || (finality == Finality::kExact && ids.size() != final_count)) {
-      return fail("wrote " + std::to_string(ids.size()) + " ids in all, " +
-                  std::to_string(final_count) + " are final; the bytes after the last id " +
-                  "written before this push: " + Hex(text.substr(covered, consumed - covered)));
-    }
-    if (!std::equal(ids.end() - r.count, ids.end(), expected.begin() + (ids.size() - r.count))) {
-      return fail("ids differ");
-    }
-    for (size_t i = ids.size() - r.count; i < ids.size(); ++i)
-      covered += TokenBytes()[ids[i]].size();
-    if (enc->pending() != consumed - covered || enc->pending() > max_length) {
-      return fail("pending() is " + std::to_string(enc->pending()) + ", expected " +
-                  std::to_string(consumed - covered));
-    }
-  }
-  const size_t pending = enc->pending();
-  buffer.assign(pending + 1, 0xDEADBEEF);
-  if (pending > 0) {
-    const Result r = enc->Finish(buffer.data(), pending - 1);
-    if (r.status != Status::kBufferTooSmall || r.count != pending) {
-      return fail(std::string("finish with a small buffer: ") + StatusMessage(r.status));
-    }
-    if (enc->pending() != pending) return fail("a finish with too small a buffer consumed bytes");
-  }
-  const Result r = enc->Finish(buffer.data(), pending);
-  if (!r.ok() || buffer[pending] != 0xDEADBEEF) return fail("finish failed");
-  ids.insert(ids.end(), buffer.begin(), buffer.begin() + r.count);
-  if (ids != expected) return fail("the ids differ from the one-shot ids");
-  if (enc->pending() != 0) return fail("finish did not reset");
-}
-
-TEST(StreamEncoder, CorpusFilesInChunks) {
-  const auto& texts = CorpusTexts();
-  if (texts.empty())
-    GTEST_SKIP() << "no corpus beside the checkout; generated data is tested below";
-  StreamEncoder enc(Tokenizer::World());  // one encoder for everything: Finish resets it
-  const auto& chunkings = AllChunkings();
-  for (size_t i = 0; i < texts.size(); ++i) {
-    const auto& [name, text] = texts[i];
-    const std::vector<uint32_t> expected = EncodeAll(Tokenizer::World(), text);
-    // Two chunkings per file, a fixed size and a random mix, rotating through all of them; the
-    // big bench samples get only the fixed sizes from 127 up (tiny chunks over a whole megabyte
-    // would add time, not coverage).
-    const size_t fixed = text.size() > (256 << 10) ? 4 + i % 4 : i % 8;
-    CheckEncoderChunking(&enc, text, expected, chunkings[fixed], name);
-    CheckEncoderChunking(&enc, text, expected, chunkings[8 + i % 3], name);
-    if (HasFailure()) return;
-  }
-}
-
-TEST(StreamEncoder, AdversarialInputsInEveryChunking) {
-  std::mt19937_64 rng(6);
-  std::vector<std::string> inputs = {"", "a", std::string(1, '\0')};
-  // Long runs of one byte (World has tokens of up to 128 spaces, 64 dashes, ...).
-  for (const char byte : {' ', '-', '=', '\n', '\t', '#', '0', '\xff', 'a'}) {
-    for (const size_t length : {2, 15, 16, 17, 63, 64, 65, 127, 128, 129, 255, 256, 257, 300}) {
-      inputs.push_back(std::string(length, byte));
-      inputs.push_back("x" + std::string(length, byte) + "y");
-    }
-  }
-  for (size_t dashes = 1; dashes <= 300; dashes += 7)
-    inputs.push_back("//" + std::string(dashes, '-'));
-  // Near misses of long tokens: a proper prefix then a wrong byte, or one byte changed, so the
-  // longest match is only known many bytes after its start.
-  std::vector<std::string> longer;
-  for (const std::string& token : Simple().tokens()) {
-    if (token.size() >= 8) longer.push_back(token);
-  }
-  ASSERT_GT(longer.size(), 100u);
-  for (int n = 0; n < 300; ++n) {
-    std::string text;
-    for (size_t p = Uniform(rng, 1, 5); p > 0; --p) {
-      std::string token = longer[Uniform(rng, 0, longer.size() - 1)];
-      if (Uniform(rng, 0, 1)) {
-        token = token.substr(0, Uniform(rng, 1, token.size() - 1)) +
-                static_cast<char>(Uniform(rng, 0, 255));
-      } else {
-        token[Uniform(rng, 0, token.size() - 1)] ^= static_cast<char>(Uniform(rng, 1, 255));
-      }
-      text += token;
-    }
-    inputs.push_back(text);
-  }
-  for (int n = 0; n < 150; ++n) inputs.push_back(RandomBytes(rng, 600));
-  for (int n = 0; n < 150; ++n) inputs.push_back(RandomUtf8(rng, 200));
-  for (int n = 0; n < 150; ++n) inputs.push_back(AdversarialUtf8(rng));
-
-  StreamEncoder enc(Tokenizer::World());
-  for (const std::string& text : inputs) {
-    const std::vector<uint32_t> expected = EncodeAll(Tokenizer::World(), text);
-    for (const Chunking& chunking : AllChunkings()) {
-      CheckEncoderChunking(&enc, text, expected, chunking, Hex(text));
-      if (HasFailure()) return;
-    }
-  }
-}
-
-// "An id is written as soon as it is final: when the bytes after its start rule out any longer
-// token." A token that no longer token starts with (a leaf of the trie, such as the byte 0x00 or
-// "Download") is final as soon as its last byte arrives.
-TEST(StreamEncoder, WritesALeafTokenAsSoonAsItsLastByteArrives) {
-  ASSERT_FALSE(StartsLongerToken(std::string(1, '\0')));
-  ASSERT_FALSE(StartsLongerToken("Download"));
-  ASSERT_TRUE(StartsLongerToken("Down"));
-  StreamEncoder enc(Tokenizer::World());
-  std::vector<uint32_t> ids(256);
-  Result r = enc.Push("\0", 1, ids.data(), ids.size());
-  ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r.count, 1u) << "no token is longer than the byte 0x00 and starts with it";
-  ASSERT_TRUE(enc.Finish(ids.data(), ids.size()).ok());
-  r = enc.Push("Down", 4, ids.data(), ids.size());
-  ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r.count, 0u) << "\"Down\" may become \"Download\"";
-  EXPECT_EQ(enc.pending(), 4u);
-  r = enc.Push("load", 4, ids.data(), ids.size());
-  ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r.count, 1u) << "no token is longer than \"Download\" and starts with it";
-  ASSERT_TRUE(enc.Finish(ids.data(), ids.size()).ok());
-}
-
-// The same rule at every byte of generated texts and of the start of every corpus file.
-TEST(StreamEncoder, WritesEachIdAsSoonAsItIsFinal) {
-  StreamEncoder enc(Tokenizer::World());
-  std::mt19937_64 rng(10);
-  std::vector<std::string> texts;
-  for (int n = 0; n < 100; ++n) texts.push_back(RandomUtf8(rng, 50));
-  for (int n = 0; n < 100; ++n) texts.push_back(RandomBytes(rng, 100));
-  for (const auto& [name, text] : CorpusTexts()) texts.push_back(text.substr(0, 4096));
-  for (const std::string& text : texts) {
-    for (const Chunking& chunking : {AllChunkings()[0], AllChunkings()[8]}) {  // 1 byte, random
-      CheckEncoderChunking(&enc, text, EncodeAll(Tokenizer::World(), text), chunking, Hex(text),
-                           Finality::kExact);
-      if (HasFailure()) return;  // one example is enough
-    }
-  }
-}
-
-TEST(StreamEncoder, PendingIsBoundedByTheLongestToken) {
-  // 127 spaces are the start of the 128-space token: all held. The 128th makes it final.
-  StreamEncoder enc(Tokenizer::World());
-  std::vector<uint32_t> ids(300);
-  const std::string spaces(300, ' ');
-  Result r = enc.Push(spaces.data(), 127, ids.data(), ids.size());
-  ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r.count, 0u);
-  EXPECT_EQ(enc.pending(), 127u);
-  r = enc.Push(spaces.data(), 1, ids.data(), ids.size());
-  ASSERT_TRUE(r.ok());
-  ASSERT_EQ(r.count, 1u) << "no token is longer: the 128-space token is final";
-  EXPECT_EQ(ids[0], EncodeAll(Tokenizer::World(), std::string(128, ' ')).at(0));
-  EXPECT_EQ(enc.pending(), 0u);
-  r = enc.Finish(ids.data(), ids.size());
-  EXPECT_EQ(r.status, Status::kOk);
-  EXPECT_EQ(r.count, 0u);
-}
-
-TEST(StreamEncoder, FinishStartsANewInput) {
-  StreamEncoder enc(Tokenizer::World());
-  std::vector<uint32_t> ids(64);
-  ASSERT_TRUE(enc.Push("Hello, wor", 10, ids.data(), ids.size()).ok());
-  ASSERT_TRUE(enc.Finish(ids.data(), ids.size()).ok());
-  EXPECT_EQ(enc.pending(), 0u);
-  // "ld" alone, not the end of "world".
-  std::vector<uint32_t> got;
-  Result r = enc.Push("ld", 2, ids.data(), ids.size());
-  ASSERT_TRUE(r.ok());
-  got.insert(got.end(), ids.begin(), ids.begin() + r.count);
-  r = enc.Finish(ids.data(), ids.size());
-  ASSERT_TRUE(r.ok());
-  got.insert(got.end(), ids.begin(), ids.begin() + r.count);
-  EXPECT_EQ(got, EncodeAll(Tokenizer::World(), "ld"));
-  // Finish with nothing pending writes nothing, even into no buffer.
-  r = enc.Finish(nullptr, 0);
-  EXPECT_EQ(r.status, Status::kOk);
-  EXPECT_EQ(r.count, 0u);
-}
-
-TEST(StreamEncoder, NullPointers) {
-  StreamEncoder enc(Tokenizer::World());
-  uint32_t ids[8];
-  EXPECT_EQ(enc.Push(nullptr, 0, nullptr, 0).status, Status::kOk);
-  EXPECT_EQ(enc.Push(nullptr, 0, ids, 8).status, Status::kOk);
-  EXPECT_EQ(enc.Push(nullptr, 3, ids, 8).status, Status::kInvalidArgument);
-  EXPECT_EQ(enc.Push("abc", 3, nullptr, 8).status, Status::kInvalidArgument);
-  EXPECT_EQ(enc.pending(), 0u) << "a rejected push consumes nothing";
-}
-
-TEST(StreamEncoder, CApiAgreesWithCpp) {
-  const rwkvtok_tokenizer world = Tokenizer::World().ToC();
-  rwkvtok_encoder c;
-  ASSERT_EQ(rwkvtok_encoder_init(&c, &world), RWKVTOK_OK);
-  EXPECT_EQ(rwkvtok_encoder_pending(&c), 0u);
-  std::mt19937_64 rng(7);
-  std::string text;
-  for (int n = 0; n < 50; ++n) text += RandomUtf8(rng, 40) + AdversarialUtf8(rng);
-  std::vector<uint32_t> ids;
-  std::vector<uint32_t> buffer(text.size() + 128);
-  for (size_t pos = 0; pos < text.size();) {
-    const size_t size = std::min(text.size() - pos, Uniform(rng, 0, 40));
-    const rwkvtok_result r =
-        rwkvtok_encoder_push(&c, text.data() + pos, size, buffer.data(), buffer.size());
-    ASSERT_EQ(r.status, RWKVTOK_OK);
-    ids.insert(ids.end(), buffer.begin(), buffer.begin() + r.count);
-    pos += size;
-  }
-  const rwkvtok_result r = rwkvtok_encoder_finish(&c, buffer.data(), buffer.size());
-  ASSERT_EQ(r.status, RWKVTOK_OK);
-  ids.insert(ids.end(), buffer.begin(), buffer.begin() + r.count);
-  EXPECT_EQ(ids, EncodeAll(Tokenizer::World(), text));
-}
-
-// ================================================================================================
-// Count and Prefix
-
-// Short texts of every kind, for the brute-force checks.
-std::vector<std::string> ShortTexts() {
-  std::mt19937_64 rng(8);
-  std::vector<std::string> texts = {"",
-                                    "a",
-                                    " ",
-                                    std::string(1, '\0'),
-                                    "Hello, world!",
-                                    std::string(130, ' '),
-                                    "//" + std::string(70, '-'),
-                                    "\xe4\xbd\xa0\xe5\xa5\xbd\xef\xbc\x8c\xe4\xb8\x96\xe7\x95\x8c"};
-  for (int n = 0; n < 150; ++n) texts.push_back(RandomUtf8(rng, 25));
-  for (int n = 0; n < 150; ++n) texts.push_back(RandomBytes(rng, 60));
-  for (int n = 0; n < 150; ++n) texts.push_back(AdversarialUtf8(rng));
-  std::vector<std::string> longer;
-  for (const std::string& token : Simple().tokens()) {
-    if (token.size() >= 6) longer.push_back(token);
-  }
-  for (int n = 0; n < 150; ++n) {
-    std::string text;
-    for (size_t p = Uniform(rng, 1, 3); p > 0; --p) {
-      const std::string& token = longer[Uniform(rng, 0, longer.size() - 1)];
-      text +=
-          token.substr(0, Uniform(rng, 1, token.size())) + static_cast<char>(Uniform(rng, 0, 255));
-    }
-    texts.push_back(text);
-  }
-  return texts;
-}
-
-TEST(Budget, CountIsTheNumberOfIds) {
-  const Tokenizer world = Tokenizer::World();
-  std::vector<std::string> texts = ShortTexts();
-  for (const auto& [name, text] : CorpusTexts()) texts.push_back(text);
-  for (const std::string& text : texts) {
-    const Result r = world.Count(text.data(), text.size());
-    ASSERT_EQ(r.status, Status::kOk);
-    ASSERT_EQ(r.position, 0u);
-    ASSERT_EQ(r.count, EncodeAll(world, text).size()) << Hex(text);
-  }
-  EXPECT_EQ(world.Count(nullptr, 0).status, Status::kOk);
-  EXPECT_EQ(world.Count(nullptr, 0).count, 0u);
-  EXPECT_EQ(world.Count(nullptr, 1).status, Status::kInvalidArgument);
-}
-
-// Prefix(text, N) for every N up to count + 2: the prefix encodes on its own to exactly
-// `position` <= N ids, which are the first ids of the whole text's encoding, and no longer prefix
-// encodes to N ids or fewer (every longer length is tried).
-TEST(Budget, PrefixIsTheLongestPrefixWithinTheBudget) {
-  const Tokenizer world = Tokenizer::World();
-  for (const std::string& text : ShortTexts()) {
-    const std::vector<uint32_t> all = EncodeAll(world, text);
-    // Tokens needed by every prefix length, by brute force.
-    std::vector<size_t> needed(text.size() + 1);
-    for (size_t length = 0; length <= text.size(); ++length) {
-      needed[length] = EncodeAll(world, text.substr(0, length)).size();
-    }
-    for (size_t budget = 0; budget <= all.size() + 2; ++budget) {
-      const Result r = world.Prefix(text.data(), text.size(), budget);
-      ASSERT_EQ(r.status, Status::kOk);
-      ASSERT_LE(r.count, text.size());
-      ASSERT_LE(r.position, budget);
-      const std::vector<uint32_t> prefix = EncodeAll(world, text.substr(0, r.count));
-      ASSERT_EQ(prefix.size(), r.position) << Hex(text) << " budget " << budget;
-      ASSERT_TRUE(std::equal(prefix.begin(), prefix.end(), all.begin()))
-          << "the prefix's ids are not the first ids of the text: " << Hex(text);
-      for (size_t length = r.count + 1; length <= text.size(); ++length) {
-        ASSERT_GT(needed[length], budget)
-            << Hex(text) << ": a prefix of " << length << " bytes fits " << budget
-            << " tokens, longer than the " << r.count << " returned";
-      }
-      ASSERT_EQ(r.position, std::min(budget, all.size()));
-    }
-  }
-}
-
-// On whole corpus files the prefix for N tokens ends exactly after the first N one-shot ids.
-TEST(Budget, PrefixOnCorpusEndsAfterTheFirstIds) {
-  const Tokenizer world = Tokenizer::World();
-  std::mt19937_64 rng(9);
-  for (const auto& [name, text] : CorpusTexts()) {
-    const std::vector<uint32_t> ids = EncodeAll(world, text);
-    std::vector<size_t> end_of(ids.size() + 1, 0);  // byte length of the first i ids
-    for (size_t i = 0; i < ids.size(); ++i) end_of[i + 1] = end_of[i] + TokenBytes()[ids[i]].size();
-    std::vector<size_t> budgets = {0, 1, 2, 3, 100, ids.size() + 1, ids.size() + 1000, SIZE_MAX};
-    if (!ids.empty()) budgets.push_back(ids.size() - 1);
-    budgets.push_back(ids.size());
-    for (int n = 0; n < 5; ++n) budgets.push_back(Uniform(rng, 0, ids.size()));
-    for (const size_t budget : budgets) {
-      const Result r = world.Prefix(text.data(), text.size(), budget);
-      const size_t n = std::min(budget, ids.size());
-      ASSERT_EQ(r.status, Status::kOk);
-      ASSERT_EQ(r.position, n) << name << " budget " << budget;
-      ASSERT_EQ(r.count, end_of[n]) << name << " budget " << budget;
-    }
-  }
-}
-
-TEST(Budget, CApiAgreesWithCpp) {
-  const Tokenizer world = Tokenizer::World();
-  const rwkvtok_tokenizer c = world.ToC();
-  for (const std::string& text : ShortTexts()) {
-    const rwkvtok_result count = rwkvtok_count(&c, text.data(), text.size());
-    EXPECT_EQ(count.status, RWKVTOK_OK);
-    EXPECT_EQ(count.count, world.Count(text.data(), text.size()).count);
-    for (size_t budget = 0; budget <= count.count + 1; ++budget) {
-      const rwkvtok_result cr = rwkvtok_prefix(&c, text.data(), text.size(), budget);
-      const Result r = world.Prefix(text.data(), text.size(), budget);
-      EXPECT_EQ(cr.status, static_cast<int32_t>(r.status));
-      EXPECT_EQ(cr.count, r.count);
-      EXPECT_EQ(cr.position, r.position);
-    }
-  }
-  EXPECT_EQ(rwkvtok_prefix(&c, nullptr, 0, 3).status, RWKVTOK_OK);
-  EXPECT_EQ(rwkvtok_prefix(&c, nullptr, 2, 3).status, RWKVTOK_INVALID_ARGUMENT);
 }
 
 }  // namespace
