@@ -10,9 +10,9 @@
 namespace rwkvtok {
 namespace {
 
+using blob::kAlphabetSize;
 using blob::LoadU32;
 using blob::LoadU64;
-using blob::kAlphabetSize;
 
 Status ReadHeader(const uint8_t* data, size_t size, blob::Header* header) {
   if (size < sizeof(blob::kMagic)) return Status::kBlobTruncated;
@@ -93,8 +93,8 @@ bool TrieIsSound(const blob::Header& header, const uint32_t* units, const uint32
   return true;
 }
 
-// The first child of `unit` reached by a byte at or after `byte`: that byte, or kAlphabetSize if none.
-// Most candidates are not children, so they are passed over 16 at a time by a loop that the
+// The first child of `unit` reached by a byte at or after `byte`: that byte, or kAlphabetSize if
+// none. Most candidates are not children, so they are passed over 16 at a time by a loop that the
 // compiler vectorizes.
 uint32_t NextChildByte(const uint32_t* units, uint32_t unit, uint32_t byte) {
   if (blob::UnitHasIdInBase(unit)) return kAlphabetSize;  // no edge leaves such a unit
@@ -110,7 +110,8 @@ uint32_t NextChildByte(const uint32_t* units, uint32_t unit, uint32_t byte) {
       if (any != 0) break;
       byte += 16;
     }
-    if (byte == kAlphabetSize || (children[byte] & blob::kUnitCheckMask) == (expected | byte)) break;
+    if (byte == kAlphabetSize || (children[byte] & blob::kUnitCheckMask) == (expected | byte))
+      break;
   }
   return byte;
 }
@@ -141,9 +142,9 @@ bool TriePathsSpellTheirTokens(const blob::Header& header, const uint32_t* units
     first_byte = 0;
     const uint32_t unit = units[node];
     if (blob::UnitIsToken(unit)) {
-      const uint32_t entry = entries[blob::UnitHasIdInBase(unit)
-                                         ? blob::UnitBase(unit)
-                                         : blob::UnitBase(units[blob::UnitBase(unit) - 1])];
+      const uint32_t entry =
+          entries[blob::UnitHasIdInBase(unit) ? blob::UnitBase(unit)
+                                              : blob::UnitBase(units[blob::UnitBase(unit) - 1])];
       if (blob::EntryLength(entry) != depth) return false;
       const uint8_t* token = bytes + blob::EntryOffset(entry);
       for (uint32_t i = 0; i < depth; ++i) {
@@ -207,9 +208,8 @@ Status Tokenizer::FromBlob(const void* data, size_t size, Tokenizer* out) noexce
   Sections s{};
   const Status status = CheckBlob(data, size, &s);
   if (status != Status::kOk) return status;
-  *out = Internal::Make(s.units, s.token_entries, s.token_bytes,
-                        s.header.token_count, s.header.max_token_length,
-                        s.header.vocab_checksum);
+  *out = Internal::Make(s.units, s.token_entries, s.token_bytes, s.header.token_count,
+                        s.header.max_token_length, s.header.vocab_checksum);
   return Status::kOk;
 }
 

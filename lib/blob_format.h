@@ -38,8 +38,8 @@
 // so no edge leads out of such a unit whatever its id. The check identifies the parent because no
 // two nodes share a base (leaves without kUnitIdInBase included). The root's low bits are 0, so no
 // edge leads into it. Every node's base satisfies base + kAlphabetSize - 1 < unit_count, so t is
-// always in range, and every byte value is a one-byte token, so encoding always makes progress. The path
-// from the root to a token unit spells exactly that token's bytes, so no path is longer than
+// always in range, and every byte value is a one-byte token, so encoding always makes progress. The
+// path from the root to a token unit spells exactly that token's bytes, so no path is longer than
 // max_token_length and decoding an encoding gives its input back.
 //
 // Token ids. Most tokens (all leaves of the trie, for World) keep their id in their unit. Every

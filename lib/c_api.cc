@@ -14,9 +14,9 @@ namespace rwkvtok {
 namespace {
 
 template <typename Cpp, typename C>
-constexpr bool kSameBytes = std::is_trivially_copyable<Cpp>::value &&
-                            std::is_standard_layout<Cpp>::value && sizeof(Cpp) <= sizeof(C) &&
-                            alignof(Cpp) <= alignof(C);
+constexpr bool kSameBytes =
+    std::is_trivially_copyable<Cpp>::value&& std::is_standard_layout<Cpp>::value &&
+    sizeof(Cpp) <= sizeof(C) && alignof(Cpp) <= alignof(C);
 static_assert(kSameBytes<Tokenizer, rwkvtok_tokenizer>, "Tokenizer must fit rwkvtok_tokenizer");
 static_assert(kSameBytes<StreamDecoder, rwkvtok_decoder> &&
                   sizeof(StreamDecoder) == sizeof(rwkvtok_decoder),
@@ -39,11 +39,15 @@ rwkvtok_result ToC(const Result& r) {
 constexpr Result kNullState{Status::kInvalidArgument, 0, 0};
 
 // The C++ object whose bytes a C state holds (placed there by the C init functions).
-StreamDecoder* Cpp(rwkvtok_decoder* dec) { return std::launder(reinterpret_cast<StreamDecoder*>(dec)); }
+StreamDecoder* Cpp(rwkvtok_decoder* dec) {
+  return std::launder(reinterpret_cast<StreamDecoder*>(dec));
+}
 const StreamDecoder* Cpp(const rwkvtok_decoder* dec) {
   return std::launder(reinterpret_cast<const StreamDecoder*>(dec));
 }
-StreamEncoder* Cpp(rwkvtok_encoder* enc) { return std::launder(reinterpret_cast<StreamEncoder*>(enc)); }
+StreamEncoder* Cpp(rwkvtok_encoder* enc) {
+  return std::launder(reinterpret_cast<StreamEncoder*>(enc));
+}
 const StreamEncoder* Cpp(const rwkvtok_encoder* enc) {
   return std::launder(reinterpret_cast<const StreamEncoder*>(enc));
 }
@@ -69,8 +73,8 @@ using rwkvtok::Cpp;
 using rwkvtok::kNullState;
 using rwkvtok::StreamDecoder;
 using rwkvtok::StreamEncoder;
-using rwkvtok::Tokenizer;
 using rwkvtok::ToC;
+using rwkvtok::Tokenizer;
 
 extern "C" {
 
@@ -160,8 +164,8 @@ uint64_t rwkvtok_vocab_checksum(const rwkvtok_tokenizer* tok) {
 rwkvtok_status rwkvtok_decoder_init(rwkvtok_decoder* dec, const rwkvtok_tokenizer* tok,
                                     int32_t policy) {
   if (dec == nullptr || tok == nullptr) return ToC(kNullState.status);
-  const StreamDecoder* made = new (dec) StreamDecoder(Tokenizer::FromC(*tok),
-                                                      static_cast<rwkvtok::Utf8Policy>(policy));
+  const StreamDecoder* made =
+      new (dec) StreamDecoder(Tokenizer::FromC(*tok), static_cast<rwkvtok::Utf8Policy>(policy));
   return ToC(made->status());
 }
 
@@ -175,8 +179,7 @@ size_t rwkvtok_decoder_max_output(const rwkvtok_decoder* dec) {
   return dec == nullptr ? 0 : Cpp(dec)->max_output();
 }
 
-rwkvtok_result rwkvtok_decoder_push(rwkvtok_decoder* dec, uint32_t id, void* out,
-                                    size_t capacity) {
+rwkvtok_result rwkvtok_decoder_push(rwkvtok_decoder* dec, uint32_t id, void* out, size_t capacity) {
   if (dec == nullptr) return ToC(kNullState);
   return ToC(Cpp(dec)->Push(id, out, capacity));
 }

@@ -9,10 +9,11 @@
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "lib/lanes.cc"
+#include "lib/lanes.h"
+
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/highway.h"
 #include "lib/blob_format.h"
-#include "lib/lanes.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace rwkvtok {
@@ -62,8 +63,8 @@ void WalkImpl(const Trie& trie, const uint8_t* text, const uint32_t* begin, cons
     // Restart after a failure: at the end of the last token, usually the byte that failed. The
     // gather for the others costs less than a branch that would guess wrong on mixed text.
     const auto fell_back = hn::AndNot(ok, hn::Ne(last_end, pos));
-    const V restart_byte = hn::IfThenElse(
-        fell_back, hn::GatherOffset(d, text32, hn::BitCast(di, last_end)), byte);
+    const V restart_byte =
+        hn::IfThenElse(fell_back, hn::GatherOffset(d, text32, hn::BitCast(di, last_end)), byte);
     token_start = hn::IfThenElse(ok, token_start, last_end);
     pos = hn::IfThenElse(ok, after, last_end);
     byte = hn::And(hn::IfThenElse(ok, byte_after, restart_byte), low_byte);

@@ -50,9 +50,9 @@ extern "C" {
 #define RWKVTOK_VERSION_PATCH 0
 #define RWKVTOK_STRINGIFY_(x) #x
 #define RWKVTOK_STRINGIFY(x) RWKVTOK_STRINGIFY_(x)
-#define RWKVTOK_VERSION_STRING                                                      \
-  RWKVTOK_STRINGIFY(RWKVTOK_VERSION_MAJOR) "." RWKVTOK_STRINGIFY(RWKVTOK_VERSION_MINOR) "." \
-      RWKVTOK_STRINGIFY(RWKVTOK_VERSION_PATCH)
+#define RWKVTOK_VERSION_STRING             \
+  RWKVTOK_STRINGIFY(RWKVTOK_VERSION_MAJOR) \
+  "." RWKVTOK_STRINGIFY(RWKVTOK_VERSION_MINOR) "." RWKVTOK_STRINGIFY(RWKVTOK_VERSION_PATCH)
 /* The version of the library linked, as RWKVTOK_VERSION_STRING ("0.1.0"). */
 const char* rwkvtok_version(void);
 
@@ -269,20 +269,22 @@ rwkvtok_result rwkvtok_join_parts(const rwkvtok_tokenizer* tok, const void* text
 
 namespace rwkvtok {
 
-enum class [[nodiscard]] Status : int32_t {
-  kOk = RWKVTOK_OK,
-  kBufferTooSmall = RWKVTOK_BUFFER_TOO_SMALL,
-  kInvalidId = RWKVTOK_INVALID_ID,
-  kInvalidArgument = RWKVTOK_INVALID_ARGUMENT,
-  kBlobTruncated = RWKVTOK_BLOB_TRUNCATED,
-  kBlobBadMagic = RWKVTOK_BLOB_BAD_MAGIC,
-  kBlobUnsupportedVersion = RWKVTOK_BLOB_UNSUPPORTED_VERSION,
-  kBlobMisaligned = RWKVTOK_BLOB_MISALIGNED,
-  kBlobChecksumMismatch = RWKVTOK_BLOB_CHECKSUM_MISMATCH,
-  kBlobCorrupt = RWKVTOK_BLOB_CORRUPT,
-  kInvalidUtf8 = RWKVTOK_INVALID_UTF8,
-  kStopped = RWKVTOK_STOPPED,
+// clang-format off: clang-format 14 misreads an enum with an attribute
+enum class [[nodiscard]] Status : int32_t{
+    kOk = RWKVTOK_OK,
+    kBufferTooSmall = RWKVTOK_BUFFER_TOO_SMALL,
+    kInvalidId = RWKVTOK_INVALID_ID,
+    kInvalidArgument = RWKVTOK_INVALID_ARGUMENT,
+    kBlobTruncated = RWKVTOK_BLOB_TRUNCATED,
+    kBlobBadMagic = RWKVTOK_BLOB_BAD_MAGIC,
+    kBlobUnsupportedVersion = RWKVTOK_BLOB_UNSUPPORTED_VERSION,
+    kBlobMisaligned = RWKVTOK_BLOB_MISALIGNED,
+    kBlobChecksumMismatch = RWKVTOK_BLOB_CHECKSUM_MISMATCH,
+    kBlobCorrupt = RWKVTOK_BLOB_CORRUPT,
+    kInvalidUtf8 = RWKVTOK_INVALID_UTF8,
+    kStopped = RWKVTOK_STOPPED,
 };
+// clang-format on
 
 // A short English description of a status, e.g. for logs. Never null.
 const char* StatusMessage(Status status) noexcept;

@@ -18,9 +18,9 @@ namespace rwkvtok {
 
 // The tokens of one segment, encoded from its own start.
 struct Segment {
-  size_t begin;     // the segment's tokens were encoded from here...
-  size_t end;       // ...and are those that start before here
-  uint32_t* ids;    // their ids
+  size_t begin;   // the segment's tokens were encoded from here...
+  size_t end;     // ...and are those that start before here
+  uint32_t* ids;  // their ids
   size_t count;
   size_t last_end;  // where the last of them ends (begin if there is none)
 };

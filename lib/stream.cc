@@ -29,7 +29,8 @@ struct DecoderState {
   uint8_t pending_length;
   uint8_t needed_length;
 };
-static_assert(sizeof(DecoderState) <= sizeof(rwkvtok_decoder), "decoder state outgrew its ABI size");
+static_assert(sizeof(DecoderState) <= sizeof(rwkvtok_decoder),
+              "decoder state outgrew its ABI size");
 static_assert(alignof(DecoderState) <= alignof(rwkvtok_decoder), "decoder state alignment");
 
 DecoderState* State(rwkvtok_decoder* dec) {
@@ -79,11 +80,20 @@ bool Continues(const DecoderState& s, uint8_t byte) {
   uint8_t low = 0x80, high = 0xBF;
   if (s.pending_length == 1) {
     switch (s.pending[0]) {
-      case 0xE0: low = 0xA0; break;
-      case 0xED: high = 0x9F; break;
-      case 0xF0: low = 0x90; break;
-      case 0xF4: high = 0x8F; break;
-      default: break;
+      case 0xE0:
+        low = 0xA0;
+        break;
+      case 0xED:
+        high = 0x9F;
+        break;
+      case 0xF0:
+        low = 0x90;
+        break;
+      case 0xF4:
+        high = 0x8F;
+        break;
+      default:
+        break;
     }
   }
   return byte >= low && byte <= high;
@@ -157,8 +167,7 @@ Result Atomically(DecoderState* s, void* out, size_t capacity, Step step) {
   DecoderState trial = *s;
   Sink measure{nullptr, 0};
   const Status outcome = step(&trial, &measure);
-  const size_t needed =
-      outcome == Status::kInvalidUtf8 && measure.count == 0 ? 1 : measure.count;
+  const size_t needed = outcome == Status::kInvalidUtf8 && measure.count == 0 ? 1 : measure.count;
   if (needed > capacity) return Result{Status::kBufferTooSmall, needed, 0};
   Sink sink{static_cast<uint8_t*>(out), 0};
   return Result{step(s, &sink), sink.count, 0};
@@ -182,7 +191,8 @@ struct EncoderState {
   uint32_t held;  // bytes at the start of buffer, not yet part of a final token
   uint8_t buffer[kEncoderBufferSize];
 };
-static_assert(sizeof(EncoderState) <= sizeof(rwkvtok_encoder), "encoder state outgrew its ABI size");
+static_assert(sizeof(EncoderState) <= sizeof(rwkvtok_encoder),
+              "encoder state outgrew its ABI size");
 static_assert(alignof(EncoderState) <= alignof(rwkvtok_encoder), "encoder state alignment");
 
 EncoderState* State(rwkvtok_encoder* enc) {

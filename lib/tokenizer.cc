@@ -69,8 +69,7 @@ bool InRange(int32_t id, uint32_t token_count) {
 // The plain walk: greedy longest match, one token after another. Returns the number of ids; only
 // the first `capacity` are written.
 template <typename Id>
-size_t EncodePlain(const Tokenizer& tok, const uint8_t* in, size_t size, Id* ids,
-                   size_t capacity) {
+size_t EncodePlain(const Tokenizer& tok, const uint8_t* in, size_t size, Id* ids, size_t capacity) {
   size_t emitted = 0;
   for (size_t pos = 0; pos < size; ++emitted) {
     const Match m = Internal::LongestMatch(tok, in + pos, size - pos);
@@ -120,9 +119,8 @@ inline void CopyInChunks(uint8_t* to, const uint8_t* from, uint32_t length) {
 // `to` and returns the new end, or returns null and copies nothing if one is a gap or they would
 // write past `copy_limit` + 15. Out of line, so that the short-token loop keeps its values in
 // registers.
-RWKVTOK_NOINLINE uint8_t* CopyLongBlock(uint8_t* to, const uint8_t* copy_limit,
-                                               const uint8_t* pool, uint32_t e0, uint32_t e1,
-                                               uint32_t e2, uint32_t e3) {
+RWKVTOK_NOINLINE uint8_t* CopyLongBlock(uint8_t* to, const uint8_t* copy_limit, const uint8_t* pool,
+                                        uint32_t e0, uint32_t e1, uint32_t e2, uint32_t e3) {
   if (e0 == blob::kGapEntry || e1 == blob::kGapEntry || e2 == blob::kGapEntry ||
       e3 == blob::kGapEntry) {
     return nullptr;
@@ -141,8 +139,7 @@ RWKVTOK_NOINLINE uint8_t* CopyLongBlock(uint8_t* to, const uint8_t* copy_limit,
 }
 
 template <typename Id>
-Result DecodeFrom(const Tokenizer& tok, const Id* ids, size_t count, void* bytes,
-                         size_t capacity) {
+Result DecodeFrom(const Tokenizer& tok, const Id* ids, size_t count, void* bytes, size_t capacity) {
   if ((ids == nullptr && count != 0) || (bytes == nullptr && capacity != 0)) {
     return MakeResult(Status::kInvalidArgument, 0);
   }

@@ -94,7 +94,8 @@ class DoubleArrayPlacer {
   // and there are at least as many units as nodes.
   bool KeepsIdInBase(uint32_t node) const {
     const int32_t token = nodes_[node].token;
-    return token > 0 && nodes_[node].children.empty() && uint64_t(token) + blob::kAlphabetSize <= nodes_.size();
+    return token > 0 && nodes_[node].children.empty() &&
+           uint64_t(token) + blob::kAlphabetSize <= nodes_.size();
   }
 
   void Reserve(size_t size) {
@@ -114,8 +115,7 @@ class DoubleArrayPlacer {
     return true;
   }
 
-  uint32_t FindBase(const std::vector<std::pair<uint8_t, uint32_t>>& children,
-                    bool needs_id_unit) {
+  uint32_t FindBase(const std::vector<std::pair<uint8_t, uint32_t>>& children, bool needs_id_unit) {
     while (first_free_ < occupied_.size() && occupied_[first_free_]) ++first_free_;
     // Candidate bases put the first child, or else the id unit, on a free unit; base 0 is never
     // used, so that no edge can lead into the root.
@@ -264,8 +264,7 @@ std::vector<uint8_t> SerializeBlob(const BlobSections& s) {
 namespace {
 
 template <typename T>
-void EmitArray(const char* type, const char* name, const std::vector<T>& values,
-               std::string* out) {
+void EmitArray(const char* type, const char* name, const std::vector<T>& values, std::string* out) {
   *out += "alignas(8) constexpr ";
   *out += type;
   *out += " ";

@@ -71,7 +71,8 @@ int main(int argc, char** argv) {
   const std::vector<uint8_t> blob = rwkvtok::tools::SerializeBlob(sections);
   if (!header_path.empty()) {
     const size_t slash = vocab_path.find_last_of('/');
-    const std::string source = slash == std::string::npos ? vocab_path : vocab_path.substr(slash + 1);
+    const std::string source =
+        slash == std::string::npos ? vocab_path : vocab_path.substr(slash + 1);
     const std::string header = rwkvtok::tools::EmitHeader(sections, name_space, source);
     if (!WriteFile(header_path, header.data(), header.size())) return 1;
   }
@@ -86,8 +87,7 @@ int main(int argc, char** argv) {
                "rwkvtok_gen: %zu tokens, %u trie nodes and %zu ids in %zu units (%.1f%% used); "
                "blob %zu bytes: trie %zu + decode table %zu + byte pool %zu\n",
                tokens.size(), sections.trie_nodes, id_units, units,
-               100.0 * (sections.trie_nodes + id_units) / units,
-               blob.size(), units * 4,
+               100.0 * (sections.trie_nodes + id_units) / units, blob.size(), units * 4,
                sections.token_entries.size() * 4, sections.token_bytes.size());
   return 0;
 }

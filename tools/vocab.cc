@@ -112,12 +112,24 @@ size_t ParseLiteral(std::string_view s, std::string* bytes, std::string* error) 
     const char kind = s[i + 1];
     i += 2;
     switch (kind) {
-      case '\\': bytes->push_back('\\'); continue;
-      case '\'': bytes->push_back('\''); continue;
-      case '"': bytes->push_back('"'); continue;
-      case 'n': bytes->push_back('\n'); continue;
-      case 't': bytes->push_back('\t'); continue;
-      case 'r': bytes->push_back('\r'); continue;
+      case '\\':
+        bytes->push_back('\\');
+        continue;
+      case '\'':
+        bytes->push_back('\'');
+        continue;
+      case '"':
+        bytes->push_back('"');
+        continue;
+      case 'n':
+        bytes->push_back('\n');
+        continue;
+      case 't':
+        bytes->push_back('\t');
+        continue;
+      case 'r':
+        bytes->push_back('\r');
+        continue;
       case 'x':
       case 'u': {
         const size_t digits = kind == 'x' ? 2 : 4;
@@ -150,7 +162,7 @@ size_t ParseLiteral(std::string_view s, std::string* bytes, std::string* error) 
       default:
         *error = std::string("bad escape \\") +
                  (static_cast<uint8_t>(kind) < 0x80 && kind >= ' ' ? std::string(1, kind)
-                                                                    : std::string("?")) +
+                                                                   : std::string("?")) +
                  ": only \\\\ \\' \\\" \\n \\t \\r \\xHH and \\uHHHH are supported";
         return 0;
     }

@@ -65,9 +65,9 @@ void Reset_Handler(void) {
 static void Fault_Handler(void) {
   uint32_t ipsr;
   __asm__ volatile("mrs %0, ipsr" : "=r"(ipsr));
-  static const char* const names[] = {"", "Reset", "NMI", "HardFault", "MemManage", "BusFault",
-                                      "UsageFault", "", "", "", "", "SVCall", "DebugMonitor",
-                                      "", "PendSV", "SysTick"};
+  static const char* const names[] = {
+      "", "Reset", "NMI", "HardFault", "MemManage",    "BusFault", "UsageFault", "",
+      "", "",      "",    "SVCall",    "DebugMonitor", "",         "PendSV",     "SysTick"};
   const uint32_t exception = ipsr & 0x1FFu;
   printf("\nFATAL: %s exception (%lu)\n", exception < 16 ? names[exception] : "interrupt",
          (unsigned long)exception);
