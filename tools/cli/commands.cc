@@ -125,9 +125,12 @@ class StreamingEncoder {
  private:
   // Encodes text_[0..size) into ids_; the ids are ids_[position, position + count).
   Result EncodeBlock(size_t size) {
-    // A full block goes to every thread; the short reads of a slow stream, to fewer.
+    // A full block goes to every thread; the short reads of a slow stream, to fewer, and no part
+    // is so short that handing it out costs more than encoding it.
+    constexpr size_t kMinPart = 64;
     const size_t threads = workers_.size();
-    const size_t part_count = std::max<size_t>(1, std::min(threads, size * threads / block_));
+    const size_t part_count =
+        std::max<size_t>(1, std::min({threads, size * threads / block_, size / kMinPart}));
     for (size_t k = 0; k < part_count; ++k) {
       parts_[k] = Tokenizer::Part{size * k / part_count, size * (k + 1) / part_count, 0, 0, 0};
     }

@@ -20,7 +20,7 @@ struct Start {
 
 }  // namespace
 
-Workers::Workers(size_t threads) {
+Workers::Workers(size_t threads) : start_(new std::condition_variable[threads + 1]) {
   threads_.reserve(threads > 0 ? threads - 1 : 0);
   pthread_attr_t attr;
   if (pthread_attr_init(&attr) != 0) throw Error("cannot start threads");
@@ -46,7 +46,7 @@ void Workers::Stop() {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;
   }
-  start_.notify_all();
+  for (size_t k = 1; k <= threads_.size(); ++k) start_[k].notify_one();
   for (const pthread_t thread : threads_) pthread_join(thread, nullptr);
   threads_.clear();
 }
@@ -66,10 +66,10 @@ void Workers::Serve(size_t k) {
   size_t seen = 0;
   std::unique_lock<std::mutex> lock(mutex_);
   while (true) {
-    start_.wait(lock, [&] { return stopping_ || generation_ != seen; });
+    // A job that needs fewer threads does not wake this one; it runs the next that does.
+    start_[k].wait(lock, [&] { return stopping_ || (generation_ != seen && k < job_threads_); });
     if (stopping_) return;
     seen = generation_;
-    if (k >= job_threads_) continue;  // this job has fewer threads
     const Job job = job_;
     const void* const work = work_;
     lock.unlock();
@@ -90,7 +90,7 @@ void Workers::RunJob(size_t n, Job job, const void* work) {
       running_ = n - 1;
       ++generation_;
     }
-    start_.notify_all();
+    for (size_t k = 1; k < n; ++k) start_[k].notify_one();
   }
   job(work, 0);
   if (n > 1) {

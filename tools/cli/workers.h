@@ -9,6 +9,7 @@
 
 #include <condition_variable>
 #include <cstddef>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -46,7 +47,9 @@ class Workers {
 
   std::vector<pthread_t> threads_;
   std::mutex mutex_;
-  std::condition_variable start_, done_;
+  // One per thread, so that a job wakes only the threads it needs.
+  std::unique_ptr<std::condition_variable[]> start_;
+  std::condition_variable done_;
   // The job in progress, for threads 1..n-1 of it.
   Job job_ = nullptr;
   const void* work_ = nullptr;
