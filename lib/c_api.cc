@@ -13,15 +13,17 @@
 namespace rwkvtok {
 namespace {
 
+// Whether the C++ object can live in the bytes of the C state.
 template <typename Cpp, typename C>
-constexpr bool kSameBytes =
-    std::is_trivially_copyable<Cpp>::value&& std::is_standard_layout<Cpp>::value &&
-    sizeof(Cpp) <= sizeof(C) && alignof(Cpp) <= alignof(C);
-static_assert(kSameBytes<Tokenizer, rwkvtok_tokenizer>, "Tokenizer must fit rwkvtok_tokenizer");
-static_assert(kSameBytes<StreamDecoder, rwkvtok_decoder> &&
+constexpr bool FitsIn() {
+  return std::is_trivially_copyable<Cpp>::value && std::is_standard_layout<Cpp>::value &&
+         sizeof(Cpp) <= sizeof(C) && alignof(Cpp) <= alignof(C);
+}
+static_assert(FitsIn<Tokenizer, rwkvtok_tokenizer>(), "Tokenizer must fit rwkvtok_tokenizer");
+static_assert(FitsIn<StreamDecoder, rwkvtok_decoder>() &&
                   sizeof(StreamDecoder) == sizeof(rwkvtok_decoder),
               "StreamDecoder must be a rwkvtok_decoder");
-static_assert(kSameBytes<StreamEncoder, rwkvtok_encoder> &&
+static_assert(FitsIn<StreamEncoder, rwkvtok_encoder>() &&
                   sizeof(StreamEncoder) == sizeof(rwkvtok_encoder),
               "StreamEncoder must be a rwkvtok_encoder");
 
@@ -62,7 +64,7 @@ rwkvtok_tokenizer Tokenizer::ToC() const noexcept {
 }
 
 Tokenizer Tokenizer::FromC(const rwkvtok_tokenizer& c) noexcept {
-  Tokenizer tok = World();
+  Tokenizer tok = World();  // Tokenizer has no default constructor: a value to overwrite
   memcpy(static_cast<void*>(&tok), &c, sizeof(tok));
   return tok;
 }
@@ -96,7 +98,7 @@ rwkvtok_status rwkvtok_validate(const void* blob, size_t size) {
 
 rwkvtok_status rwkvtok_from_blob(const void* blob, size_t size, rwkvtok_tokenizer* out) {
   if (out == nullptr) return ToC(kNullState.status);
-  Tokenizer tok = Tokenizer::World();
+  Tokenizer tok = Tokenizer::World();  // overwritten by FromBlob on success
   const rwkvtok::Status status = Tokenizer::FromBlob(blob, size, &tok);
   if (status == rwkvtok::Status::kOk) *out = tok.ToC();
   return ToC(status);
@@ -177,6 +179,10 @@ rwkvtok_status rwkvtok_decoder_set_stop_ids(rwkvtok_decoder* dec, const uint32_t
 
 size_t rwkvtok_decoder_max_output(const rwkvtok_decoder* dec) {
   return dec == nullptr ? 0 : Cpp(dec)->max_output();
+}
+
+size_t rwkvtok_decoder_pending(const rwkvtok_decoder* dec) {
+  return dec == nullptr ? 0 : Cpp(dec)->pending();
 }
 
 rwkvtok_result rwkvtok_decoder_push(rwkvtok_decoder* dec, uint32_t id, void* out, size_t capacity) {

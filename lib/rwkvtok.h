@@ -172,9 +172,9 @@ uint64_t rwkvtok_vocab_checksum(const rwkvtok_tokenizer* tok);   /* see lib/blob
  * new text. Any id can be a stop id, even one that names no token. */
 enum { RWKVTOK_UTF8_REPLACE = 0, RWKVTOK_UTF8_STRICT = 1, RWKVTOK_UTF8_RAW = 2 };
 #define RWKVTOK_MAX_STOP_IDS 8
-/* The most bytes one push or finish can write, for any blob: 3 bytes of U+FFFD for each of up to
- * 255 token bytes and 3 held-back bytes. rwkvtok_decoder_max_output gives the bound for one
- * tokenizer (393 for World). */
+/* A bound on the bytes one push or finish can write, for any blob: 3 bytes of U+FFFD for each of
+ * up to 255 token bytes and for each of 3 held-back bytes (a simple bound: held-back bytes give at
+ * most one U+FFFD). rwkvtok_decoder_max_output gives the bound for one tokenizer (393 for World). */
 #define RWKVTOK_DECODER_MAX_OUTPUT 774
 
 #define RWKVTOK_DECODER_SIZE 128
@@ -192,6 +192,9 @@ rwkvtok_status rwkvtok_decoder_init(rwkvtok_decoder* dec, const rwkvtok_tokenize
 rwkvtok_status rwkvtok_decoder_set_stop_ids(rwkvtok_decoder* dec, const uint32_t* ids,
                                             size_t count);
 size_t rwkvtok_decoder_max_output(const rwkvtok_decoder* dec);
+/* Bytes of an unfinished character held back now (0..3): nonzero after the id that began it, until
+ * an id completes or breaks it. */
+size_t rwkvtok_decoder_pending(const rwkvtok_decoder* dec);
 /* Decodes one id into `out` (room for `capacity` bytes). count = bytes written. Atomic: on
  * RWKVTOK_BUFFER_TOO_SMALL (count = bytes needed) or RWKVTOK_INVALID_ID nothing is written and the
  * decoder is unchanged, so the push can be retried. Other statuses as above. */
@@ -392,6 +395,8 @@ class StreamDecoder {
   Status SetStopIds(const uint32_t* ids, size_t count) noexcept;
   // The most bytes one Push or Finish can write with this tokenizer.
   size_t max_output() const noexcept;
+  // Bytes of an unfinished character held back now (0..3).
+  size_t pending() const noexcept;
   Result Push(uint32_t id, void* out, size_t capacity) noexcept;
   Result Finish(void* out, size_t capacity) noexcept;
 

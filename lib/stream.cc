@@ -232,8 +232,12 @@ size_t StreamDecoder::max_output() const noexcept {
   return MaxDecoderOutput(State(&state_)->tok.max_token_length());
 }
 
+size_t StreamDecoder::pending() const noexcept { return State(&state_)->pending_length; }
+
 Result StreamDecoder::Push(uint32_t id, void* out, size_t capacity) noexcept {
-  if (status() != Status::kOk) return Result{Status::kInvalidArgument, 0, 0};
+  if (status() != Status::kOk || (out == nullptr && capacity != 0)) {
+    return Result{Status::kInvalidArgument, 0, 0};
+  }
   DecoderState* s = State(&state_);
   if (IsStopId(*s, id)) {
     const bool dropping =

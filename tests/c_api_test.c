@@ -379,8 +379,10 @@ static void test_stream_decoder(const rwkvtok_tokenizer* tok) {
   CHECK(rwkvtok_decoder_init(&dec, tok, RWKVTOK_UTF8_STRICT) == RWKVTOK_OK);
   r = rwkvtok_decoder_push(&dec, zhong[0], bytes, sizeof(bytes));
   CHECK(r.status == RWKVTOK_OK && r.count == 0);
+  CHECK(rwkvtok_decoder_pending(&dec) == 1);
   r = rwkvtok_decoder_push(&dec, zhong[1], bytes, sizeof(bytes));
   CHECK(r.status == RWKVTOK_OK && r.count == 0);
+  CHECK(rwkvtok_decoder_pending(&dec) == 2);
   /* Too small: count = bytes needed, nothing written, nothing changed. */
   memset(bytes, SENTINEL_BYTE, 8);
   r = rwkvtok_decoder_push(&dec, zhong[2], bytes, 2);
@@ -390,6 +392,7 @@ static void test_stream_decoder(const rwkvtok_tokenizer* tok) {
   CHECK(r.status == RWKVTOK_INVALID_ID && r.count == 0);
   r = rwkvtok_decoder_push(&dec, zhong[2], bytes, 3);
   CHECK(r.status == RWKVTOK_OK && r.count == 3 && memcmp(bytes, "\xe4\xb8\xad", 3) == 0);
+  CHECK(rwkvtok_decoder_pending(&dec) == 0);
   /* Strict: an invalid byte is an error, and the decoder carries on. */
   r = rwkvtok_decoder_push(&dec, 0xFF + 1, bytes, sizeof(bytes));
   CHECK(r.status == RWKVTOK_INVALID_UTF8 && r.count == 0);

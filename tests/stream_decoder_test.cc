@@ -807,6 +807,31 @@ TEST(StreamDecoder, UnknownPolicyGivesADecoderThatRefusesEveryCall) {
   }
 }
 
+TEST(StreamDecoder, PendingCountsTheBytesOfAnUnfinishedCharacter) {
+  for (const Utf8Policy policy : kPolicies) {
+    StreamDecoder dec(Tokenizer::World(), policy);
+    const rwkvtok_tokenizer c = Tokenizer::World().ToC();
+    rwkvtok_decoder cdec;
+    ASSERT_EQ(rwkvtok_decoder_init(&cdec, &c, static_cast<int32_t>(policy)), RWKVTOK_OK);
+    const struct {
+      uint8_t byte;
+      size_t pending;
+    } kSteps[] = {{'a', 0}, {0xE4, 1}, {0xB8, 2}, {0xAD, 0}, {0xF0, 1}, {0x9F, 2}, {0x98, 3},
+                  {0x80, 0}, {0xE4, 1}, {'b', 0}};
+    std::string out(RWKVTOK_DECODER_MAX_OUTPUT, '\0');
+    for (const auto& step : kSteps) {
+      (void)dec.Push(ByteId(step.byte), &out[0], out.size());
+      (void)rwkvtok_decoder_push(&cdec, ByteId(step.byte), &out[0], out.size());
+      EXPECT_EQ(dec.pending(), step.pending) << PolicyName(policy) << " after " << int{step.byte};
+      EXPECT_EQ(rwkvtok_decoder_pending(&cdec), step.pending);
+    }
+    (void)dec.Push(ByteId(0xE4), &out[0], out.size());
+    (void)dec.Finish(&out[0], out.size());
+    EXPECT_EQ(dec.pending(), 0u) << "finish resets";
+  }
+  EXPECT_EQ(rwkvtok_decoder_pending(nullptr), 0u);
+}
+
 TEST(StreamDecoder, NullOutputOnlyWithCapacityZero) {
   StreamDecoder dec(Tokenizer::World(), Utf8Policy::kReplace);
   Result r = dec.Push(66, nullptr, 0);
@@ -814,6 +839,10 @@ TEST(StreamDecoder, NullOutputOnlyWithCapacityZero) {
   EXPECT_EQ(r.count, 1u);
   r = dec.Push(66, nullptr, 1);
   EXPECT_EQ(r.status, Status::kInvalidArgument);
+  for (const uint32_t id : {0u, 65530u, 70000u}) {  // the arguments are checked before the id
+    EXPECT_EQ(dec.Push(id, nullptr, 1).status, Status::kInvalidArgument) << id;
+    EXPECT_EQ(dec.Finish(nullptr, 1).status, Status::kInvalidArgument);
+  }
   r = dec.Push(ByteId(0xE4), nullptr, 0);
   EXPECT_EQ(r.status, Status::kOk) << "nothing to write";
   EXPECT_EQ(r.count, 0u);

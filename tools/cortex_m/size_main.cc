@@ -50,6 +50,7 @@ void Run() {
   sink = static_cast<size_t>(decoder.status());
   sink = static_cast<size_t>(decoder.SetStopIds(ids, 2));
   sink = decoder.max_output();
+  sink = decoder.pending();
   Use(decoder.Push(ids[0], bytes, sizeof(bytes)));
   Use(decoder.Finish(bytes, sizeof(bytes)));
   rwkvtok::StreamEncoder encoder(tok);
@@ -75,6 +76,7 @@ void Run() {
   sink = static_cast<size_t>(rwkvtok_decoder_init(&cd, &ct, RWKVTOK_UTF8_STRICT));
   sink = static_cast<size_t>(rwkvtok_decoder_set_stop_ids(&cd, ids, 1));
   sink = rwkvtok_decoder_max_output(&cd);
+  sink = rwkvtok_decoder_pending(&cd);
   sink = rwkvtok_decoder_push(&cd, ids[1], bytes, sizeof(bytes)).count;
   sink = rwkvtok_decoder_finish(&cd, bytes, sizeof(bytes)).count;
   rwkvtok_encoder ce;
