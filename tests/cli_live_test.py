@@ -11,7 +11,8 @@ DEADLINE seconds means the tool is stuck.
 
   encode, one thread and two, lines and u16: text in pieces of 1 to 300 bytes, with runs of one
   character longer than the longest token (whose ids wait) and invalid UTF-8;
-  decode, raw and replace, lines and u16: the ids one at a time, with end-of-text ids.
+  decode, raw and replace, lines and u16: the ids one at a time, with end-of-text ids;
+  and standard input and output made non-blocking by whoever shares the pipe: waited on.
 
 Usage: cli_live_test.py PATH_TO_RWKVTOK PATH_TO_STREAM_TOOL
 """
@@ -22,6 +23,7 @@ import select
 import struct
 import subprocess
 import sys
+import threading
 import time
 
 DEADLINE = 60
@@ -138,6 +140,41 @@ def main():
             if out != whole:
                 sys.exit("FAIL: decode --utf8 %s --format %s of live input differs" % (policy, fmt))
         print("ok: decode --utf8 %s, %d ids one at a time" % (policy, len(stream)))
+    # Non-blocking descriptors (set by whoever shares the pipe) are waited on, not failed on.
+    read_end, write_end = os.pipe()
+    os.set_blocking(read_end, False)
+    proc = subprocess.Popen([cli, "decode"], stdin=read_end, stdout=subprocess.PIPE)
+    os.close(read_end)
+    for i in stream[:50]:
+        os.write(write_end, b"%d\n" % i)
+        time.sleep(0.002)
+    os.close(write_end)
+    out = proc.stdout.read()
+    if proc.wait() != 0 or not whole.startswith(out) or len(out) == 0:
+        sys.exit("FAIL: decode from a non-blocking pipe: exit status %d" % proc.returncode)
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+    proc = subprocess.Popen([cli, "encode", "--format", "u32"], stdin=subprocess.PIPE,
+                            stdout=write_end)
+    os.close(write_end)
+    def feed():  # more than a pipe holds, while the output is read slowly
+        proc.stdin.write(text * 40)
+        proc.stdin.close()
+    feeder = threading.Thread(target=feed)
+    feeder.start()
+    got = bytearray()
+    while True:
+        chunk = os.read(read_end, 4096)
+        if not chunk:
+            break
+        got += chunk
+        time.sleep(0.001)
+    os.close(read_end)
+    feeder.join()
+    if proc.wait() != 0 or len(got) != 4 * 40 * len(ids):
+        sys.exit("FAIL: encode to a non-blocking pipe: exit status %d, %d bytes"
+                 % (proc.returncode, len(got)))
+    print("ok: non-blocking input and output")
     print("PASS")
 
 

@@ -162,7 +162,7 @@ expect_bytes 'Hello\xef\xbf\xbd' "replace decode before a bad word"
 printf '\345\000\001' >"$T/in"  # id 229 (E4), then half an id
 run decode --format u16
 expect_rc 1 "u16 decode of 3 bytes"
-expect_err "u16 input has an odd number of bytes (3 bytes)" "u16 decode of 3 bytes"
+expect_err "u16 input of 3 bytes is not a multiple of 2 bytes" "u16 decode of 3 bytes"
 expect_bytes '\xe4' "u16 decode before an odd byte"
 printf '[33155, 229, 1.5]' >"$T/in"
 run decode --format json
@@ -188,6 +188,24 @@ expect_err "invalid id '$(printf '9%.0s' {1..32})...' at position 2" "a long wor
 (( $(wc -c <"$T/err") < 200 )) || fail "a long word's message is $(wc -c <"$T/err") bytes"
 : >"$T/in"
 
+# Strict: where the invalid UTF-8 is, and which id began a character it breaks.
+run decode --utf8 strict --text "33155 229 33155"
+expect_rc 1 "strict decode of Hello, E4, Hello"
+expect_err "rwkvtok: invalid UTF-8: the character begun by id 229 at position 2 is broken by id 33155 at position 3" \
+  "strict decode of a broken character"
+run decode --utf8 strict --text "33155 229 186 33155"  # E4 B9, then H: begun by 229, not 186
+expect_err "the character begun by id 229 at position 2 is broken by id 33155 at position 4" \
+  "strict decode of a character broken after two ids"
+
+# Input that never ends but is no id fails at once: decode reads no further than it must.
+if [[ -z "${EMULATOR[*]}" ]]; then
+  rc=0
+  timeout 60 "$BIN" decode /dev/zero >"$T/out" 2>"$T/err" || rc=$?
+  expect_rc 1 "decode of /dev/zero"
+  expect_err "rwkvtok: invalid id '\x00\x00\x00" "decode of /dev/zero"
+  expect_err "...' at position 1: ids are decimal numbers" "decode of /dev/zero"
+fi
+
 # --- unreadable input.
 
 for command in encode decode count; do
@@ -196,6 +214,20 @@ for command in encode decode count; do
   expect_err "cannot read" "$command of a missing file"
   expect_err "$T/does-not-exist" "$command of a missing file names it"
 done
+run encode ""
+expect_rc 1 "encode of the file ''"
+expect_err "rwkvtok: cannot read '': No such file or directory" "encode of the file ''"
+escaped_name=$'evil\e[31m\nsecond'
+run encode "$T/$escaped_name"
+expect_rc 1 "encode of a missing file with a control byte in its name"
+expect_err "evil\x1b[31m\nsecond': No such file or directory" "a file name is escaped"
+(( $(wc -l <"$T/err") == 1 )) || fail "a file name's error is not one line"
+if [[ -e /dev/stdin ]]; then
+  rc=0
+  "${EMULATOR[@]}" "$BIN" count /dev/stdin <&- >"$T/out" 2>"$T/err" || rc=$?
+  expect_rc 1 "count /dev/stdin with stdin closed"
+  expect_err "rwkvtok: cannot read '/dev/stdin': Bad file descriptor" "count /dev/stdin, stdin closed"
+fi
 mkdir "$T/dir"
 run encode "$T/dir"
 (( rc != 0 )) || fail "encode of a directory succeeded"
@@ -225,6 +257,18 @@ check_usage_error "rwkvtok: unexpected argument 'extra': only one FILE may be gi
   encode "$T/text" extra
 check_usage_error "rwkvtok: --eos takes no value" encode --eos=1 --text a
 check_usage_error "rwkvtok: no command: encode, decode or count" --eos
+check_usage_error "rwkvtok: unknown option '--=x'" encode --=x
+check_usage_error "rwkvtok: unknown option '--bogus=1'" encode --bogus=1
+for args in "help" "frobnicate --help" "encode --bogus --help"; do
+  run $args
+  expect_rc 0 "$args"
+  grep -qF "usage: rwkvtok" "$T/out" || fail "$args prints no usage"
+done
+run encode --bogus --version
+expect_rc 0 "--version after a bad option"
+run encode --format json --format u16 --text Hello
+printf '\203\201' >"$T/expected"
+expect_out "$T/expected" "an option given twice takes its last value"
 run --help
 expect_rc 0 "--help"
 grep -qF "usage: rwkvtok" "$T/out" || fail "--help prints no usage"
@@ -251,7 +295,7 @@ printf 'Hello' >"$T/-dash"
 (cd "$T" && "${EMULATOR[@]}" "$BIN" encode -- -dash >"$T/out" 2>"$T/err") || fail "encode -- -dash failed"
 [[ "$(cat "$T/out")" == "33155" ]] || fail "encode -- -dash gave '$(cat "$T/out")'"
 (cd "$T" && "${EMULATOR[@]}" "$BIN" encode -- --text >"$T/out" 2>"$T/err") && fail "encode -- --text read a file named --text"
-expect_err "cannot read --text" "encode -- --text names the file"
+expect_err "cannot read '--text'" "encode -- --text names the file"
 
 # Closed standard descriptors are errors, and no file the tool opens is taken for them.
 rc=0
@@ -370,7 +414,7 @@ check_json_error "[1,65530]" "invalid id 65530 at position 2:"
 printf 'A' >"$T/odd"
 run decode --format u16 "$T/odd"
 expect_rc 1 "u16 input of 1 byte"
-expect_err "u16 input has an odd number of bytes (1 byte)" "u16 input of 1 byte"
+expect_err "u16 input of 1 byte is not a multiple of 2 bytes" "u16 input of 1 byte"
 printf '\001\000\000\000\002' >"$T/five"
 run decode --format u32 "$T/five"
 expect_rc 1 "u32 input of 5 bytes"
@@ -445,17 +489,17 @@ expect_out "$T/valid" "decode --utf8 strict of valid text"
 # Ids 72, 256, 73 are the bytes 'G', 0xFF (never valid UTF-8), 'H'.
 run decode --utf8 strict --text "72 256 73"
 expect_rc 1 "strict decode of 0xFF"
-expect_err "rwkvtok: invalid UTF-8 at position 2 (id 256)" "strict decode of 0xFF"
+expect_err "rwkvtok: invalid UTF-8 in id 256 at position 2" "strict decode of 0xFF"
 [[ "$(cat "$T/out")" == "G" ]] || fail "strict decode wrote '$(cat "$T/out")' before the error"
 run decode --utf8 replace --text "72 256 73"
 [[ "$(cat "$T/out")" == "G�H" ]] || fail "replace decode of 0xFF is '$(cat "$T/out")'"
 # Ids 231, 152 are the bytes E6 97: the start of a three-byte character.
 run decode --utf8 strict --text "72 231 152"
 expect_rc 1 "strict decode of an unfinished character"
-expect_err "invalid UTF-8: the input ends inside a character" "strict decode of E6 97"
+expect_err "invalid UTF-8: the input ends inside the character begun by id 231 at position 2" "strict decode of E6 97"
 run decode --utf8 strict --text "231 152 0 72"
 expect_rc 1 "strict decode of an unfinished character before id 0"
-expect_err "before the end of text (id 0) at position 3" "strict decode of E6 97 0"
+expect_err "invalid UTF-8: the character begun by id 231 at position 1 is unfinished at the end of text, id 0 at position 3" "strict decode of E6 97 0"
 run decode --utf8 replace --text "231 152 0 72"
 expect_rc 0 "replace decode of E6 97 0 G"
 [[ "$(cat "$T/out")" == "�G" ]] || fail "id 0 does not end the unfinished character: '$(cat "$T/out")'"

@@ -121,11 +121,11 @@ TEST(IdParser, LinesRefuseWordsThatAreNotIds) {
        "numbers",
        0},
       {"\xe6\x97\xa5", "invalid id '\\xe6\\x97\\xa5' at position 1: ids are decimal numbers", 0},
+      // Known to be no id once it is longer than a message shows: not read to its end.
       {std::string(40, '9') + "x",
-       "invalid id '" + std::string(32, '9') +
-           "...' at position 1: ids are "
-           "decimal numbers",
-       0},
+       "invalid id '" + std::string(32, '9') + "...' at position 1: too large", 0},
+      {std::string(40, 'z') + "1",
+       "invalid id '" + std::string(32, 'z') + "...' at position 1: ids are decimal numbers", 0},
   };
   for (const auto& c : kCases) {
     for (const size_t piece : {size_t{1}, size_t{3}, c.input.size()}) {
@@ -167,6 +167,14 @@ TEST(IdParser, JsonRefusesWhatIsNotAnArrayOfIds) {
        "invalid JSON input at byte 6: expected ',' or ']' (ids are decimal numbers)",
        {7}},
       {"[1,99999999999]", "invalid id '99999999999' at position 2: too large", {1}},
+      {"[0,01]",
+       "invalid JSON input at byte 5: a number does not start with 0 (ids are decimal "
+       "numbers)",
+       {0}},
+      {"[00]",
+       "invalid JSON input at byte 3: a number does not start with 0 (ids are decimal "
+       "numbers)",
+       {}},
   };
   for (const auto& c : kCases) {
     for (const size_t piece : {size_t{1}, size_t{2}, std::max<size_t>(c.input.size(), 1)}) {
@@ -177,12 +185,34 @@ TEST(IdParser, JsonRefusesWhatIsNotAnArrayOfIds) {
   }
 }
 
+TEST(IdParser, JsonZeroIsANumberOfItsOwn) {
+  const Parsed p = Parse(Format::kJson, "[0, 10, 0,100]");
+  EXPECT_EQ(p.error, "");
+  EXPECT_EQ(p.ids, (std::vector<uint32_t>{0, 10, 0, 100}));
+}
+
+// A word that is already no id fails once it is longer than a message shows, so input that never
+// ends (/dev/zero) fails at once.
+TEST(IdParser, WordsThatCannotBeIdsFailEarly) {
+  for (const Format format : {Format::kLines, Format::kJson}) {
+    IdParser parser(format);
+    const std::string zeros(1 << 20, format == Format::kLines ? '\0' : '7');
+    uint32_t ids[4];
+    size_t used = 0;
+    if (format == Format::kJson) ASSERT_EQ(parser.Feed("[", 1, ids, 4, &used), 0u);
+    EXPECT_EQ(parser.Feed(zeros.data(), zeros.size(), ids, 4, &used), 0u);
+    EXPECT_TRUE(parser.failed());
+    EXPECT_EQ(used, 33u) << "the bytes read before failing";
+    EXPECT_NE(parser.error().find("...' at position 1"), std::string::npos) << parser.error();
+  }
+}
+
 TEST(IdParser, BinaryInputMustHoldWholeIds) {
   Parsed p = Parse(Format::kU16, std::string("\xe5\x00\x01", 3));
-  EXPECT_EQ(p.error, "u16 input has an odd number of bytes (3 bytes)");
+  EXPECT_EQ(p.error, "u16 input of 3 bytes is not a multiple of 2 bytes");
   EXPECT_EQ(p.ids, (std::vector<uint32_t>{229}));
   p = Parse(Format::kU16, "A");
-  EXPECT_EQ(p.error, "u16 input has an odd number of bytes (1 byte)");
+  EXPECT_EQ(p.error, "u16 input of 1 byte is not a multiple of 2 bytes");
   p = Parse(Format::kU32, std::string("\x01\x00\x00\x00\x02", 5));
   EXPECT_EQ(p.error, "u32 input of 5 bytes is not a multiple of 4 bytes");
   EXPECT_EQ(p.ids, (std::vector<uint32_t>{1}));

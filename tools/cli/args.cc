@@ -1,5 +1,6 @@
 #include "tools/cli/args.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <initializer_list>
@@ -15,9 +16,9 @@ const char kUsage[] =
     "usage: rwkvtok encode [FILE|-] [--format F] [--eos] [--threads N]\n"
     "       rwkvtok decode [FILE|-] [--format F] [--utf8 raw|replace|strict]\n"
     "       rwkvtok count  [FILE|-] [--eos] [--threads N]\n"
-    "       rwkvtok --help | --version\n"
+    "       rwkvtok help | --help | --version\n"
     "Input is FILE, or stdin for '-' or nothing, or STRING with --text STRING; '--' ends the\n"
-    "options, so that FILE may start with '-'.\n"
+    "options, so that FILE may start with '-'. An option given twice takes its last value.\n"
     "  --format lines|json|u16|u32  ids as one decimal per line (default), a JSON array, or\n"
     "                               binary little-endian 16/32-bit; encode output, decode input\n"
     "  --eos                        encode: append id 0 (end of text); count counts it\n"
@@ -28,7 +29,7 @@ const char kUsage[] =
 
 namespace {
 
-std::string Quoted(const std::string& text) { return "'" + Escaped(text, 64) + "'"; }
+std::string Quoted(const std::string& text) { return "'" + Escaped(text) + "'"; }
 
 // The index of `value` among `names` (the values an option takes), else a usage error.
 size_t Choose(const std::string& option, const std::string& value,
@@ -52,8 +53,8 @@ bool ParseNumber(const std::string& text, size_t low, size_t high, size_t* value
 size_t ThreadsFor(const std::string& value) {
   size_t n = 0;
   if (!ParseNumber(value, 0, kMaxThreads, &n)) {
-    throw UsageError("--threads must be a number from 1 to 256, or 0 for one per CPU core, not " +
-                     Quoted(value));
+    throw UsageError("--threads must be a number from 1 to " + std::to_string(kMaxThreads) +
+                     ", or 0 for one per CPU core, not " + Quoted(value));
   }
   if (n == 0)
     n = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), kMaxThreads));
@@ -77,6 +78,11 @@ Options ParseArgs(int argc, const char* const* argv) {
   if (argc <= 1) throw UsageError("");
   Options o;
   bool has_path = false, has_utf8 = false, has_threads = false, options_ended = false;
+  // The first thing wrong; thrown at the end, unless --help or --version come after it.
+  std::string wrong;
+  const auto note = [&](const std::string& message) {
+    if (wrong.empty()) wrong = message;
+  };
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     const bool is_option = !options_ended && arg.size() > 1 && arg[0] == '-';
@@ -88,14 +94,17 @@ Options ParseArgs(int argc, const char* const* argv) {
           o.command = Command::kDecode;
         } else if (arg == "count") {
           o.command = Command::kCount;
+        } else if (arg == "help") {
+          o.command = Command::kHelp;
+          return o;
         } else {
-          throw UsageError("unknown command " + Quoted(arg) + ": encode, decode or count");
+          note("unknown command " + Quoted(arg) + ": encode, decode or count");
         }
       } else if (!has_path) {
         o.path = arg;
         has_path = true;
       } else {
-        throw UsageError("unexpected argument " + Quoted(arg) + ": only one FILE may be given");
+        note("unexpected argument " + Quoted(arg) + ": only one FILE may be given");
       }
       continue;
     }
@@ -111,44 +120,59 @@ Options ParseArgs(int argc, const char* const* argv) {
       name = arg.substr(0, equals);
       value = arg.substr(equals + 1);
     }
-    const auto take = [&]() -> const std::string& {
+    // The option's value, or nothing (and a note) if it has none.
+    const auto take = [&]() -> const std::string* {
       if (!has_value) {
-        if (i + 1 >= argc) throw UsageError(name + " needs a value");
+        if (i + 1 >= argc) {
+          note(name + " needs a value");
+          return nullptr;
+        }
         value = argv[++i];
       }
-      return value;
+      return &value;
     };
     const auto no_value = [&] {
-      if (has_value) throw UsageError(name + " takes no value");
+      if (has_value) note(name + " takes no value");
+      return !has_value;
     };
-    if (name == "-h" || name == "--help") {
-      no_value();
-      o.command = Command::kHelp;
-      return o;
-    } else if (name == "--version") {
-      no_value();
-      o.command = Command::kVersion;
-      return o;
-    } else if (name == "--text") {
-      o.text = take();
-      o.has_text = true;
-    } else if (name == "--format") {
-      o.format = static_cast<Format>(Choose(name, take(), {"lines", "json", "u16", "u32"}));
-    } else if (name == "--utf8") {
-      constexpr Utf8Policy kPolicies[] = {Utf8Policy::kRaw, Utf8Policy::kReplace,
-                                          Utf8Policy::kStrict};
-      o.utf8 = kPolicies[Choose(name, take(), {"raw", "replace", "strict"})];
-      has_utf8 = true;
-    } else if (name == "--threads") {
-      o.threads = ThreadsFor(take());
-      has_threads = true;
-    } else if (name == "--eos") {
-      no_value();
-      o.eos = true;
-    } else {
-      throw UsageError("unknown option " + Quoted(name));
+    try {
+      if (name == "-h" || name == "--help") {
+        o.command = Command::kHelp;
+        return o;
+      } else if (name == "--version") {
+        o.command = Command::kVersion;
+        return o;
+      } else if (name == "--text") {
+        if (const std::string* v = take()) {
+          o.text = *v;
+          o.has_text = true;
+        }
+      } else if (name == "--format") {
+        if (const std::string* v = take()) {
+          o.format = static_cast<Format>(Choose(name, *v, {"lines", "json", "u16", "u32"}));
+        }
+      } else if (name == "--utf8") {
+        constexpr Utf8Policy kPolicies[] = {Utf8Policy::kRaw, Utf8Policy::kReplace,
+                                            Utf8Policy::kStrict};
+        if (const std::string* v = take()) {
+          o.utf8 = kPolicies[Choose(name, *v, {"raw", "replace", "strict"})];
+          has_utf8 = true;
+        }
+      } else if (name == "--threads") {
+        if (const std::string* v = take()) {
+          o.threads = ThreadsFor(*v);
+          has_threads = true;
+        }
+      } else if (name == "--eos") {
+        if (no_value()) o.eos = true;
+      } else {
+        note("unknown option " + Quoted(arg));
+      }
+    } catch (const UsageError& e) {  // a bad value
+      note(e.what());
     }
   }
+  if (!wrong.empty()) throw UsageError(wrong);
   if (o.command == Command::kNone) throw UsageError("no command: encode, decode or count");
   if (o.has_text && has_path) throw UsageError("--text and a FILE cannot both be given");
   const bool decode = o.command == Command::kDecode;

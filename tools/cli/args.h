@@ -18,7 +18,7 @@ enum class Command { kNone, kEncode, kDecode, kCount, kHelp, kVersion };
 
 struct Options {
   Command command = Command::kNone;
-  std::string path;  // empty: standard input
+  std::string path = "-";  // "-": standard input
   std::string text;
   bool has_text = false;
   Format format = Format::kLines;
@@ -28,8 +28,10 @@ struct Options {
   size_t block = 0;  // RWKVTOK_BLOCK_BYTES, else 0: the command's own
 };
 
-// Reads the command line (and RWKVTOK_BLOCK_BYTES from the environment). Throws UsageError naming
-// what is wrong; with no arguments at all, the message is the usage.
+// Reads the command line (and RWKVTOK_BLOCK_BYTES from the environment). --help (or the command
+// help) and --version win wherever they are; otherwise the first thing wrong is thrown as a
+// UsageError naming it (with no arguments at all, the message is empty: print the usage). An
+// option given twice takes its last value.
 Options ParseArgs(int argc, const char* const* argv);
 
 // The most threads --threads takes.

@@ -14,6 +14,11 @@ namespace rwkvtok {
 namespace cli {
 namespace {
 
+// The length of a valid id's token: what decoding it alone needs.
+size_t TokenLength(const Tokenizer& tok, uint32_t id) {
+  return tok.Decode(&id, 1, nullptr, 0).count;
+}
+
 std::string EncodingFailed(Status status) {
   return std::string("encoding failed: ") + StatusMessage(status);
 }
@@ -101,8 +106,7 @@ class StreamingEncoder {
         // encoder says which of them are final, and the bytes of the others are carried.
         size_t done = size;
         while (final_count > 0) {
-          uint32_t id = ids[final_count - 1];
-          const size_t start = done - tok_.Decode(&id, 1, nullptr, 0).count;
+          const size_t start = done - TokenLength(tok_, ids[final_count - 1]);
           if (start + max_length_ <= size) break;
           done = start;
           --final_count;
@@ -190,8 +194,8 @@ class StreamingEncoder {
 
 // --- Decoding ------------------------------------------------------------------------------------
 
-std::string At(uint64_t position) { return "at position " + std::to_string(position); }
-
+// Decodes ids by policy; on an error, first writes what is held back as the policy says of text
+// cut short, then throws.
 class StreamingDecoder {
  public:
   StreamingDecoder(const Tokenizer& tok, Utf8Policy policy, Output* out)
@@ -211,16 +215,14 @@ class StreamingDecoder {
     const size_t room = decoder_.max_output();
     const Result r = decoder_.Finish(out_->Reserve(room), room);
     out_->Commit(r.count);
-    if (r.status == Status::kInvalidUtf8) Fail("invalid UTF-8: the input ends inside a character");
+    if (r.status == Status::kInvalidUtf8) {
+      throw Error("invalid UTF-8: the input ends inside the character begun by " + Begun());
+    }
   }
 
-  // Writes what is held back as the policy says of text cut short, then throws `message`.
-  [[noreturn]] void Fail(const std::string& message) {
-    if (policy_ == Utf8Policy::kReplace) {
-      const size_t room = decoder_.max_output();
-      const Result r = decoder_.Finish(out_->Reserve(room), room);
-      out_->Commit(r.count);
-    }
+  // An error in the input itself (a malformed id or an invalid one).
+  [[noreturn]] void InputError(const std::string& message) {
+    EndCutShort();
     throw Error(message);
   }
 
@@ -234,41 +236,73 @@ class StreamingDecoder {
           tok_.Decode(ids + i, n, out_->Reserve(Output::kMaxReserve), Output::kMaxReserve);
       out_->Commit(r.count);
       if (r.status == Status::kInvalidId) InvalidId(ids[i + r.position], first + i + r.position);
-      if (!r.ok()) Fail(std::string("decoding failed: ") + StatusMessage(r.status));
+      if (!r.ok()) InputError(std::string("decoding failed: ") + StatusMessage(r.status));
     }
   }
 
   void Push(uint32_t id, uint64_t position) {
     const size_t room = decoder_.max_output();
+    const size_t held = decoder_.pending();
     const Result r = decoder_.Push(id, out_->Reserve(room), room);
     out_->Commit(r.count);
-    if (r.ok()) return;
-    switch (r.status) {
-      case Status::kStopped:  // end of text; under strict, a character left unfinished is invalid
-        if (policy_ == Utf8Policy::kStrict && r.position == 1) {
-          Fail("invalid UTF-8: an unfinished character before the end of text (id 0) " +
-               At(position));
-        }
-        return;
-      case Status::kInvalidId:
-        InvalidId(id, position);
-      case Status::kInvalidUtf8:
-        Fail("invalid UTF-8 " + At(position) + " (id " + std::to_string(id) + ")");
-      default:
-        Fail(std::string("decoding failed: ") + StatusMessage(r.status));
+    if (r.ok()) {
+      // The held bytes now begin at this id, unless they are the same character's and this id's
+      // bytes all went to it (then, and only then, there are held + its length of them).
+      const size_t now = decoder_.pending();
+      if (now != 0 && !(held != 0 && now == held + TokenLength(tok_, id))) {
+        begun_id_ = id;
+        begun_position_ = position;
+      }
+      return;
     }
+    if (r.status == Status::kStopped) {
+      // The end of text; under strict, a character left unfinished before it is invalid.
+      if (policy_ == Utf8Policy::kStrict && r.position == 1) {
+        throw Error("invalid UTF-8: the character begun by " + Begun() +
+                    " is unfinished at the end of text, " + Where(id, position));
+      }
+      return;
+    }
+    if (r.status == Status::kInvalidId) InvalidId(id, position);
+    if (r.status == Status::kInvalidUtf8) {
+      // Nothing written and something held: the held character is what this id breaks.
+      if (held != 0 && r.count == 0) {
+        throw Error("invalid UTF-8: the character begun by " + Begun() + " is broken by " +
+                    Where(id, position));
+      }
+      throw Error("invalid UTF-8 in " + Where(id, position));
+    }
+    InputError(std::string("decoding failed: ") + StatusMessage(r.status));
   }
 
   [[noreturn]] void InvalidId(uint32_t id, uint64_t position) {
-    Fail("invalid id " + std::to_string(id) + " " + At(position) +
-         ": it names no token (0 is end of text, tokens are 1.." +
-         std::to_string(tok_.token_count() - 1) + ")");
+    EndCutShort();
+    throw Error("invalid id " + std::to_string(id) + " at position " + std::to_string(position) +
+                ": it names no token (0 is end of text, tokens are 1.." +
+                std::to_string(tok_.token_count() - 1) + ")");
   }
+
+  // What is held back, as the policy says of text cut short: U+FFFD (replace); nothing (raw holds
+  // nothing, strict writes only valid text). Done before a message is made, which may fail.
+  void EndCutShort() {
+    if (policy_ != Utf8Policy::kReplace) return;
+    const size_t room = decoder_.max_output();
+    const Result r = decoder_.Finish(out_->Reserve(room), room);
+    out_->Commit(r.count);
+  }
+
+  static std::string Where(uint32_t id, uint64_t position) {
+    return "id " + std::to_string(id) + " at position " + std::to_string(position);
+  }
+  std::string Begun() const { return Where(begun_id_, begun_position_); }
 
   const Tokenizer tok_;
   const Utf8Policy policy_;
   StreamDecoder decoder_;  // stop id 0: the end of text ends a text
   Output* const out_;
+  // Where the held character began.
+  uint32_t begun_id_ = 0;
+  uint64_t begun_position_ = 0;
 };
 
 }  // namespace
@@ -289,21 +323,22 @@ void Decode(const Tokenizer& tok, Format format, Utf8Policy policy, size_t block
             Output* out) {
   IdParser parser(format);
   StreamingDecoder decoder(tok, policy, out);
-  std::unique_ptr<char[]> bytes(new char[block]);
+  ReadAhead reader(in, block, 0);
   constexpr size_t kBatch = 4096;
   uint32_t ids[kBatch];
-  while (const size_t n = in->Read(bytes.get(), block)) {
+  char* bytes;
+  while (const size_t n = reader.Next(&bytes)) {
     for (size_t offset = 0; offset < n;) {
       size_t used;
-      const size_t count = parser.Feed(bytes.get() + offset, n - offset, ids, kBatch, &used);
+      const size_t count = parser.Feed(bytes + offset, n - offset, ids, kBatch, &used);
       offset += used;
       decoder.Ids(ids, count, parser.ids_read() - count + 1);
-      if (parser.failed()) decoder.Fail(parser.error());
+      if (parser.failed()) decoder.InputError(parser.error());
     }
   }
   const size_t count = parser.End(ids);
   decoder.Ids(ids, count, parser.ids_read() - count + 1);
-  if (parser.failed()) decoder.Fail(parser.error());
+  if (parser.failed()) decoder.InputError(parser.error());
   decoder.Finish();
 }
 

@@ -9,10 +9,15 @@ namespace rwkvtok {
 namespace cli {
 namespace {
 
+// Lines take any whitespace between ids (C's isspace in the C locale); JSON only its own four.
 bool IsSpace(char c) {
   return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
 }
 bool IsJsonSpace(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; }
+
+// What JSON may hold next, by IdParser's JSON state, for messages.
+const char* const kJsonExpected[] = {"'['", "an id or ']'", "an id", "',' or ']'",
+                                     "nothing after the array"};
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 }  // namespace
@@ -51,6 +56,9 @@ inline void IdParser::AddToWord(char c) {
   const uint64_t digit = static_cast<unsigned char>(c) - uint64_t{'0'};
   numeric_ = numeric_ && digit < 10;
   if (numeric_) value_ = std::min<uint64_t>(value_ * 10 + digit, uint64_t{1} << 32);
+  // A word longer than a message shows that is already no id need not be read to its end (it
+  // may never end: /dev/zero).
+  if (word_size_ > kWordShown && !IsId()) FailWord();
 }
 
 size_t IdParser::Feed(const char* data, size_t size, uint32_t* ids, size_t capacity, size_t* used) {
@@ -79,13 +87,17 @@ size_t IdParser::Feed(const char* data, size_t size, uint32_t* ids, size_t capac
       case Format::kJson:
         if (in_word_) {
           if (IsDigit(c)) {
+            if (word_size_ == 1 && word_[0] == '0') {
+              Fail("invalid JSON input at byte " + std::to_string(offset_) +
+                   ": a number does not start with 0 (ids are decimal numbers)");
+              break;
+            }
             AddToWord(c);
             break;
           }
           // A number is whole only where JSON lets it end: "1.5" gives no 1.
           if (!IsJsonSpace(c) && c != ',' && c != ']') {
-            Fail("invalid JSON input at byte " + std::to_string(offset_) +
-                 ": expected ',' or ']' (ids are decimal numbers)");
+            FailJson(kJsonAfterId);
             break;
           }
           if (!EndWord(&ids[n])) break;
@@ -105,7 +117,7 @@ size_t IdParser::End(uint32_t* ids) {
   const std::string bytes = std::to_string(offset_) + (offset_ == 1 ? " byte" : " bytes");
   switch (format_) {
     case Format::kU16:
-      if (pending_bytes_ != 0) Fail("u16 input has an odd number of bytes (" + bytes + ")");
+      if (pending_bytes_ != 0) Fail("u16 input of " + bytes + " is not a multiple of 2 bytes");
       return 0;
     case Format::kU32:
       if (pending_bytes_ != 0) Fail("u32 input of " + bytes + " is not a multiple of 4 bytes");
@@ -125,10 +137,8 @@ void IdParser::Fail(const std::string& message) {
 
 bool IdParser::EndWord(uint32_t* id) {
   in_word_ = false;
-  if (!numeric_ || value_ > 0xFFFFFFFFull) {
-    const std::string word(word_, std::min(word_size_, kWordShown + 1));
-    Fail("invalid id '" + Escaped(word, kWordShown) + "' at position " + std::to_string(ids_ + 1) +
-         (numeric_ ? ": too large" : ": ids are decimal numbers"));
+  if (!IsId()) {
+    FailWord();
     return false;
   }
   *id = static_cast<uint32_t>(value_);
@@ -136,8 +146,19 @@ bool IdParser::EndWord(uint32_t* id) {
   return true;
 }
 
-bool IdParser::JsonStructure(char c) {
-  if (IsJsonSpace(c)) return true;
+void IdParser::FailWord() {
+  const std::string word(word_, std::min(word_size_, kWordShown + 1));
+  Fail("invalid id '" + Escaped(word, kWordShown) + "' at position " + std::to_string(ids_ + 1) +
+       (numeric_ ? ": too large" : ": ids are decimal numbers"));
+}
+
+void IdParser::FailJson(JsonState expected) {
+  Fail("invalid JSON input at byte " + std::to_string(offset_) + ": expected " +
+       kJsonExpected[expected] + " (ids are decimal numbers)");
+}
+
+void IdParser::JsonStructure(char c) {
+  if (IsJsonSpace(c)) return;
   if (json_ == kJsonOpen && c == '[') {
     json_ = kJsonFirst;
   } else if ((json_ == kJsonFirst || json_ == kJsonId) && IsDigit(c)) {
@@ -147,13 +168,8 @@ bool IdParser::JsonStructure(char c) {
   } else if (json_ == kJsonAfterId && c == ',') {
     json_ = kJsonId;
   } else {
-    static const char* const kExpected[] = {"'['", "an id or ']'", "an id", "',' or ']'",
-                                            "nothing after the array"};
-    Fail("invalid JSON input at byte " + std::to_string(offset_) + ": expected " +
-         kExpected[json_] + " (ids are decimal numbers)");
-    return false;
+    FailJson(json_);
   }
-  return true;
 }
 
 }  // namespace cli

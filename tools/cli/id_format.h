@@ -52,10 +52,14 @@ class IdParser {
 
   void Fail(const std::string& message);
   void AddToWord(char c);
-  // The word or number just ended: false (and failed) if it is not an id below 2^32.
+  // Whether the word so far is an id (decimal, below 2^32).
+  bool IsId() const { return numeric_ && value_ <= 0xFFFFFFFFu; }
+  // The word or number just ended: false (and failed) if it is not an id.
   bool EndWord(uint32_t* id);
-  // One byte of JSON outside a number; false if it is malformed.
-  bool JsonStructure(char c);
+  void FailWord();
+  void FailJson(JsonState expected);
+  // One byte of JSON outside a number.
+  void JsonStructure(char c);
 
   const Format format_;
   std::string error_;

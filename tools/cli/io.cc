@@ -17,6 +17,23 @@ namespace cli {
 
 // --- Progress ------------------------------------------------------------------------------------
 
+namespace {
+
+// Bytes in the unit that shows them best: "512 B", "12.3 KB", "4.5 MB", "1.2 GB".
+std::string Amount(double bytes) {
+  static const char* const kUnits[] = {"B", "KB", "MB", "GB", "TB"};
+  size_t unit = 0;
+  while (bytes >= 1000 && unit + 1 < sizeof(kUnits) / sizeof(kUnits[0])) {
+    bytes /= 1000;
+    ++unit;
+  }
+  char text[32];
+  std::snprintf(text, sizeof(text), unit == 0 ? "%.0f %s" : "%.1f %s", bytes, kUnits[unit]);
+  return text;
+}
+
+}  // namespace
+
 void Progress::Start(bool enabled, uint64_t total) {
   enabled_ = enabled;
   total_ = total;
@@ -30,28 +47,28 @@ void Progress::Update(uint64_t done) {
   if (now < next_) return;
   next_ = now + std::chrono::milliseconds(100);  // at most ten redraws a second
   const double seconds = std::chrono::duration<double>(now - start_).count();
-  char line[160];
-  int n;
+  std::string line = "rwkvtok: ";
   if (total_ > 0) {
     const double fraction = std::min(1.0, static_cast<double>(done) / static_cast<double>(total_));
-    char bar[21];
-    const int filled = static_cast<int>(fraction * 20);
-    for (int i = 0; i < 20; ++i) bar[i] = i < filled ? '#' : '.';
-    bar[20] = '\0';
-    n = std::snprintf(line, sizeof(line), "rwkvtok: [%s] %5.1f%%  %.1f of %.1f MB  %.1f MB/s", bar,
-                      100 * fraction, done / 1e6, total_ / 1e6, done / 1e6 / seconds);
+    const size_t filled = static_cast<size_t>(fraction * 20);
+    char percent[16];
+    std::snprintf(percent, sizeof(percent), "%5.1f%%", 100 * fraction);
+    line += "[" + std::string(filled, '#') + std::string(20 - filled, '.') + "] " + percent + "  " +
+            Amount(static_cast<double>(done)) + " of " + Amount(static_cast<double>(total_));
   } else {
-    n = std::snprintf(line, sizeof(line), "rwkvtok: %.1f MB  %.1f MB/s", done / 1e6,
-                      done / 1e6 / seconds);
+    line += Amount(static_cast<double>(done));
   }
+  line += "  " + Amount(static_cast<double>(done) / seconds) + "/s";
+  if (line == shown_) return;
   // Pad with spaces over whatever the previous, longer line left.
-  std::fprintf(stderr, "\r%s%*s", line, std::max(0, width_ - n), "");
-  width_ = std::max(width_, n);
+  const size_t pad = shown_.size() > line.size() ? shown_.size() - line.size() : 0;
+  std::fprintf(stderr, "\r%s%*s", line.c_str(), static_cast<int>(pad), "");
+  shown_ = line;
 }
 
 void Progress::Clear() {
-  if (width_ > 0) std::fprintf(stderr, "\r%*s\r", width_, "");
-  width_ = 0;
+  if (!shown_.empty()) std::fprintf(stderr, "\r%*s\r", static_cast<int>(shown_.size()), "");
+  shown_.clear();
 }
 
 // --- Output --------------------------------------------------------------------------------------
@@ -96,6 +113,10 @@ int Output::WriteAll(const char* data, size_t size) noexcept {
   for (size_t done = 0; done < size;) {
     const ssize_t n = ::write(STDOUT_FILENO, data + done, size - done);
     if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {  // a non-blocking descriptor
+      pollfd p{STDOUT_FILENO, POLLOUT, 0};
+      if (::poll(&p, 1, -1) >= 0 || errno == EINTR) continue;
+    }
     if (n <= 0) return n < 0 ? errno : EIO;
     done += static_cast<size_t>(n);
   }
@@ -104,17 +125,22 @@ int Output::WriteAll(const char* data, size_t size) noexcept {
 
 // --- Input ---------------------------------------------------------------------------------------
 
-Input Input::File(const std::string& path, bool stdin_closed) {
+Input Input::File(const std::string& path, const StandardStreams& streams) {
   Input in;
-  if (path.empty() || path == "-") {
-    if (stdin_closed)
-      throw Error(std::string("cannot read standard input: ") + std::strerror(EBADF));
+  if (path == "-") {
     in.fd_ = STDIN_FILENO;
     in.name_ = "standard input";
-  } else {
-    in.fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    in.name_ = path;
-    if (in.fd_ < 0) throw Error("cannot read " + path + ": " + std::strerror(errno));
+    if (streams.input_closed) in.Failed(EBADF);
+    return in;
+  }
+  in.name_ = "'" + Escaped(path, 256) + "'";
+  in.fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in.fd_ < 0) in.Failed(errno);
+  // A path to standard input (/dev/stdin) reaches what holds its place when it is closed.
+  struct stat opened, held;
+  if (streams.input_closed && ::fstat(in.fd_, &opened) == 0 && ::fstat(STDIN_FILENO, &held) == 0 &&
+      opened.st_dev == held.st_dev && opened.st_ino == held.st_ino) {
+    in.Failed(EBADF);
   }
   return in;
 }
@@ -133,33 +159,23 @@ uint64_t Input::KnownSize() const {
   return at >= 0 && at < st.st_size ? static_cast<uint64_t>(st.st_size - at) : 0;
 }
 
-bool Input::Ready() const {
-  pollfd p{fd_, POLLIN, 0};
-  const int n = ::poll(&p, 1, 0);
-  // A descriptor poll cannot watch is read as it is: the read says what it has.
-  return n != 0;
+bool Input::Readable(int timeout_ms, int wake) const {
+  pollfd fds[2] = {{fd_, POLLIN, 0}, {wake, POLLIN, 0}};
+  while (true) {
+    const int n = ::poll(fds, wake < 0 ? 1 : 2, timeout_ms);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return true;  // a descriptor poll cannot watch: the read will say what it has
+    return n > 0 && fds[0].revents != 0;
+  }
 }
 
-size_t Input::Read(char* buffer, size_t size) {
-  size_t got = 0;
-  if (is_text_) {
-    got = std::min<uint64_t>(size, text_.size() - offset_);
-    std::memcpy(buffer, text_.data() + offset_, got);
-  } else {
-    while (got < size && !eof_) {
-      if (!Ready()) {
-        if (got > 0) break;  // what has come so far, rather than waiting for more
-        if (flush_before_waiting_ != nullptr) flush_before_waiting_->Flush();
-      }
-      const ssize_t n = ::read(fd_, buffer + got, size - got);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throw Error("cannot read " + name_ + ": " + std::strerror(errno));
-      eof_ = n == 0;
-      got += static_cast<size_t>(n);
-    }
-  }
-  Count(got);
-  return got;
+ssize_t Input::ReadOnce(char* buffer, size_t size, int* error) const {
+  ssize_t n;
+  do {
+    n = ::read(fd_, buffer, size);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) *error = errno == EWOULDBLOCK ? EAGAIN : errno;
+  return n;
 }
 
 void Input::Count(size_t bytes) {
@@ -167,33 +183,34 @@ void Input::Count(size_t bytes) {
   if (progress_ != nullptr) progress_->Update(offset_);
 }
 
+void Input::Failed(int error) const {
+  throw Error("cannot read " + name_ + ": " + std::strerror(error));
+}
+
 // --- ReadAhead -----------------------------------------------------------------------------------
 
 namespace {
 // The reading thread only waits and reads: a small stack.
 constexpr size_t kReaderStackBytes = size_t{256} << 10;
+constexpr size_t kMinReadAheadBlock = size_t{64} << 10;
 }  // namespace
 
 ReadAhead::ReadAhead(Input* in, size_t block, size_t front)
     : in_(in), block_(block), front_(front) {
   for (Buffer& b : buffers_) b.bytes.reset(new char[front + block]);
-  if (in_->is_text_) return;  // nothing to wait for: read on the caller's thread
-  if (::pipe2(wake_, O_CLOEXEC) != 0) {
-    throw Error(std::string("cannot start reading input: ") + std::strerror(errno));
-  }
+  // Text is not waited for, and a small block costs less to read than to hand over.
+  if (in_->is_text_ || block < kMinReadAheadBlock) return;
+  if (::pipe2(wake_, O_CLOEXEC) != 0) return;
   pthread_attr_t attr;
-  int error = pthread_attr_init(&attr);
-  if (error == 0) {
+  if (pthread_attr_init(&attr) == 0) {
     pthread_attr_setstacksize(&attr, kReaderStackBytes);
-    error = pthread_create(&thread_, &attr, &ReadAhead::ThreadMain, this);
+    started_ = pthread_create(&thread_, &attr, &ReadAhead::ThreadMain, this) == 0;
     pthread_attr_destroy(&attr);
   }
-  if (error != 0) {
+  if (!started_) {  // read on the caller's thread
     ::close(wake_[0]);
     ::close(wake_[1]);
-    throw Error(std::string("cannot start a thread to read input: ") + std::strerror(error));
   }
-  started_ = true;
 }
 
 ReadAhead::~ReadAhead() {
@@ -227,44 +244,63 @@ void ReadAhead::Fill() {
     });
     if (stopping_) return;
     lock.unlock();
-    pollfd fds[2] = {{in_->fd_, POLLIN, 0}, {wake_[0], POLLIN, 0}};
-    const int ready = ::poll(fds, 2, -1);
+    const bool readable = in_->Readable(-1, wake_[0]);
     lock.lock();
     if (stopping_) return;
-    if (ready < 0 && errno == EINTR) continue;
+    if (!readable) continue;
     Buffer& b = buffers_[filling_];
     if (b.taken || b.size == block_) continue;  // the caller took it meanwhile
     reading_ = true;
     lock.unlock();
-    ssize_t n;
-    do {
-      n = ::read(in_->fd_, b.bytes.get() + front_ + b.size, block_ - b.size);
-    } while (n < 0 && errno == EINTR);
-    const int error = n < 0 ? errno : 0;
+    int error = 0;
+    const ssize_t n = in_->ReadOnce(b.bytes.get() + front_ + b.size, block_ - b.size, &error);
     lock.lock();
     reading_ = false;
+    if (n < 0 && error == EAGAIN) continue;  // taken by another reader of the same input
     if (n > 0) b.size += static_cast<size_t>(n);
-    if (n <= 0) {
-      ended_ = n == 0;
-      error_ = error;
-      changed_.notify_all();
-      return;
-    }
+    ended_ = n == 0;
+    error_ = n < 0 ? error : 0;
     changed_.notify_all();
+    if (n <= 0) return;
   }
 }
 
-size_t ReadAhead::NextFromText(char** data) {
+void ReadAhead::FlushBeforeWaiting() {
+  if (in_->flush_before_waiting_ != nullptr) in_->flush_before_waiting_->Flush();
+}
+
+// Without the thread: what has come, once something has.
+size_t ReadAhead::NextOnThisThread(char** data) {
   Buffer& b = buffers_[0];
-  b.size = std::min<uint64_t>(block_, in_->text_.size() - in_->offset_);
-  std::memcpy(b.bytes.get() + front_, in_->text_.data() + in_->offset_, b.size);
-  in_->Count(b.size);
   *data = b.bytes.get() + front_;
+  b.size = 0;
+  if (in_->is_text_) {
+    b.size = std::min<uint64_t>(block_, in_->text_.size() - in_->offset_);
+    std::memcpy(*data, in_->text_.data() + in_->offset_, b.size);
+  } else {
+    while (b.size < block_ && !ended_) {
+      if (!in_->Readable(0)) {
+        if (b.size > 0) break;  // what has come, rather than waiting for more
+        FlushBeforeWaiting();
+        in_->Readable(-1);
+      }
+      int error = 0;
+      const ssize_t n = in_->ReadOnce(*data + b.size, block_ - b.size, &error);
+      if (n < 0 && error == EAGAIN) continue;
+      if (n < 0) {
+        if (b.size > 0) break;  // what came before the error first
+        in_->Failed(error);
+      }
+      ended_ = n == 0;
+      b.size += static_cast<size_t>(std::max<ssize_t>(n, 0));
+    }
+  }
+  in_->Count(b.size);
   return b.size;
 }
 
 size_t ReadAhead::Next(char** data) {
-  if (!started_) return NextFromText(data);
+  if (!started_) return NextOnThisThread(data);
   std::unique_lock<std::mutex> lock(mutex_);
   if (last_taken_ >= 0) {  // given back
     buffers_[last_taken_].taken = false;
@@ -273,17 +309,17 @@ size_t ReadAhead::Next(char** data) {
     changed_.notify_all();
   }
   const auto arrived = [&] { return buffers_[filling_].size > 0 || ended_ || error_ != 0; };
-  if (!arrived() && in_->flush_before_waiting_ != nullptr) {
+  if (!arrived()) {
     lock.unlock();
-    in_->flush_before_waiting_->Flush();
+    FlushBeforeWaiting();
     lock.lock();
   }
   // A read under way into the buffer is short: the thread reads only what has arrived.
   changed_.wait(lock, [&] { return arrived() && !reading_; });
   Buffer& b = buffers_[filling_];
+  *data = b.bytes.get() + front_;
   if (b.size == 0) {
-    if (error_ != 0) throw Error("cannot read " + in_->name_ + ": " + std::strerror(error_));
-    *data = b.bytes.get() + front_;
+    if (error_ != 0) in_->Failed(error_);
     return 0;
   }
   b.taken = true;
@@ -292,7 +328,6 @@ size_t ReadAhead::Next(char** data) {
   changed_.notify_all();
   lock.unlock();
   in_->Count(b.size);
-  *data = b.bytes.get() + front_;
   return b.size;
 }
 

@@ -1,6 +1,6 @@
 // Input, output and the progress line of the command line tool.
 //
-// Input is read as it arrives: a read returns what is available (a whole block from a file or a
+// Input is taken as it arrives: each block holds what has come (a whole block from a file or a
 // fast pipe, less from a slow producer), so that output keeps up with live input; and before
 // waiting for more, the output is flushed, so that nothing made so far waits with it.
 
@@ -8,6 +8,7 @@
 #define RWKVTOK_TOOLS_CLI_IO_H_
 
 #include <pthread.h>
+#include <sys/types.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -35,7 +36,7 @@ class Progress {
   bool enabled_ = false;
   uint64_t total_ = 0;
   Clock::time_point start_, next_;
-  int width_ = 0;
+  std::string shown_;  // the line drawn last
 };
 
 // Standard input and output as the tool found them. A closed one is held open on /dev/null, so
@@ -48,6 +49,7 @@ struct StandardStreams {
 };
 
 // Buffered standard output. Every failure to write is an Error (Flush) or a false (FlushQuietly).
+// Output that cannot be taken yet (a non-blocking descriptor) is waited for.
 class Output {
  public:
   // The most bytes one Reserve may ask for.
@@ -71,57 +73,62 @@ class Output {
   // For error paths: writes what is buffered, without throwing; false if it could not.
   bool FlushQuietly() noexcept;
 
+  // Writes all of `data` to standard output, or returns errno.
+  static int WriteAll(const char* data, size_t size) noexcept;
+
  private:
   static constexpr size_t kSize = size_t{1} << 20;
-  // Writes all of data, or returns errno.
-  static int WriteAll(const char* data, size_t size) noexcept;
 
   std::unique_ptr<char[]> buffer_;
   size_t used_ = 0;
   int error_ = 0;  // the first write error: nothing more is written after it
 };
 
-// A file, standard input or a --text string.
+// Where input comes from: a file, standard input or a --text string. Read it through ReadAhead.
 class Input {
  public:
-  // `path` empty or "-": standard input (an Error if it was closed; see StandardStreams).
-  static Input File(const std::string& path, bool stdin_closed = false);
+  // `path` "-": standard input. Errors (a file that cannot be opened, a closed standard input)
+  // name the file, escaped.
+  static Input File(const std::string& path, const StandardStreams& streams);
   static Input Text(std::string text);
 
-  // Flushes `out` whenever a read must wait for more input.
+  // Flushes `out` whenever reading must wait for more input.
   void FlushBeforeWaiting(Output* out) { flush_before_waiting_ = out; }
   void ReportProgress(Progress* progress) { progress_ = progress; }
 
   // The bytes left to read, when known (a regular file), else 0.
   uint64_t KnownSize() const;
 
-  // Reads up to `size` bytes into `buffer`: waits until some are available, then takes whatever
-  // else is available without waiting. Returns 0 only at the end of the input.
-  size_t Read(char* buffer, size_t size);
-
  private:
   friend class ReadAhead;
   Input() = default;
-  bool Ready() const;  // whether a read would not wait
+  // Whether a read would not wait: `timeout_ms` 0 only looks, -1 waits until it would not (or
+  // until `wake`, when not -1, is readable: then false).
+  bool Readable(int timeout_ms, int wake = -1) const;
+  // One read of what there is: the bytes read, 0 at the end, -1 with *error (EAGAIN: nothing
+  // after all, wait and read again).
+  ssize_t ReadOnce(char* buffer, size_t size, int* error) const;
   void Count(size_t bytes);
+  [[noreturn]] void Failed(int error) const;
 
   std::string text_;
   bool is_text_ = false;
   int fd_ = -1;
-  std::string name_;
-  bool eof_ = false;  // seen: a terminal is not read again after Ctrl-D
+  std::string name_;  // for messages
   uint64_t offset_ = 0;
   Output* flush_before_waiting_ = nullptr;
   Progress* progress_ = nullptr;
 };
 
-// Reads an input ahead, on a thread of its own, into one of two buffers while the caller works on
-// the other: reading overlaps the work, and each block holds everything that arrived meanwhile, a
-// full block from a file or a fast pipe, and whatever has come from a slow producer.
+// Reads an input in blocks, ahead on a thread of its own, into one of two buffers while the
+// caller works on the other: reading overlaps the work, and each block holds everything that
+// arrived meanwhile. For blocks under 64 KB, or if the thread cannot start, it reads on the
+// caller's thread instead, each block when the caller asks for it: the same blocks, without the
+// overlap.
 class ReadAhead {
  public:
   // Blocks of up to `block` bytes, each with `front` bytes of room before it that the caller may
-  // use. Throws Error if the reading thread cannot start.
+  // use.
   ReadAhead(Input* in, size_t block, size_t front);
   ~ReadAhead();
   ReadAhead(const ReadAhead&) = delete;
@@ -142,7 +149,8 @@ class ReadAhead {
   };
   static void* ThreadMain(void* self);
   void Fill();
-  size_t NextFromText(char** data);
+  size_t NextOnThisThread(char** data);
+  void FlushBeforeWaiting();
 
   Input* const in_;
   const size_t block_, front_;

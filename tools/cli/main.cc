@@ -6,7 +6,9 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <new>
 #include <string>
@@ -23,9 +25,8 @@ namespace {
 
 // Writes `text` to stdout; an Error if it cannot (e.g. --help > /dev/full).
 void Print(const std::string& text, const StandardStreams& streams) {
-  Output out(streams.output_closed);
-  out.Write(text.data(), text.size());
-  out.Flush();
+  const int error = streams.output_closed ? EBADF : Output::WriteAll(text.data(), text.size());
+  if (error != 0) throw Error(std::string("cannot write output: ") + std::strerror(error));
 }
 
 std::string VersionText() {
@@ -39,7 +40,7 @@ std::string VersionText() {
 }
 
 void Run(const Options& o, const StandardStreams& streams, Output* out, Progress* progress) {
-  Input in = o.has_text ? Input::Text(o.text) : Input::File(o.path, streams.input_closed);
+  Input in = o.has_text ? Input::Text(o.text) : Input::File(o.path, streams);
   const bool count = o.command == Command::kCount;
   // The progress line would tangle with ids or text written to the same terminal; count prints
   // only at the end.
