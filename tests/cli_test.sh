@@ -1,7 +1,7 @@
 #!/bin/bash
 # End-to-end tests of the rwkvtok command line tool (tools/cli/): commands, formats, options,
-# errors. tests/cli_threads_test.sh, cli_memory_test.sh, cli_live_test.py and cli_fault_test.sh cover
-# --threads, large inputs, live input and faults.
+# errors. tests/cli_threads_test.sh, cli_memory_test.sh, cli_live_test.py and cli_fault_test.sh
+# cover --threads, large inputs, live input and faults.
 
 set -euo pipefail
 
