@@ -173,8 +173,9 @@ uint64_t rwkvtok_vocab_checksum(const rwkvtok_tokenizer* tok);   /* see lib/blob
 enum { RWKVTOK_UTF8_REPLACE = 0, RWKVTOK_UTF8_STRICT = 1, RWKVTOK_UTF8_RAW = 2 };
 #define RWKVTOK_MAX_STOP_IDS 8
 /* A bound on the bytes one push or finish can write, for any blob: 3 bytes of U+FFFD for each of
- * up to 255 token bytes and for each of 3 held-back bytes (a simple bound: held-back bytes give at
- * most one U+FFFD). rwkvtok_decoder_max_output gives the bound for one tokenizer (393 for World). */
+ * up to 255 token bytes and for each of 3 held-back bytes (a simple bound: held-back bytes give
+ * at most one U+FFFD). rwkvtok_decoder_max_output gives the bound for one tokenizer (393 for
+ * World). */
 #define RWKVTOK_DECODER_MAX_OUTPUT 774
 
 #define RWKVTOK_DECODER_SIZE 128
