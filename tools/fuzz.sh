@@ -28,9 +28,11 @@ generated="$(bazel info bazel-bin 2>/dev/null)"
 
 flags=(-std=c++17 -O1 -g -I. -I"$generated" -fsanitize=fuzzer,address,undefined
        -fno-sanitize-recover=all -fno-omit-frame-pointer -DRWKVTOK_LANES=1)
-# The library's sources, as the build lists them.
-lib=($(bazel query 'labels(srcs, //lib:rwkvtok) + labels(srcs, //lib:lanes)' 2>/dev/null \
-  | sed -n 's|^//lib:\(.*\.cc\)$|lib/\1|p'))
+# The library's sources, as lib/sources.bzl lists them for every build.
+lib=($(python3 -c 'import ast
+for node in ast.parse(open("lib/sources.bzl").read()).body:
+    if getattr(node, "targets", None) and node.targets[0].id in ("LIB_SRCS", "LANES_SRCS"):
+        print(" ".join("lib/" + name for name in ast.literal_eval(node.value)))'))
 tools_lib=(tools/vocab.cc tools/blob_builder.cc)
 for target in "${targets[@]}"; do
   case "$target" in

@@ -24,10 +24,10 @@ Budgets (--check fails when one is exceeded):
           the decode table and a decode-only image none of the trie.
 
 Usage:
-  tools/size_report.py [--check] [--gen-dir DIR] [--root DIR] [--work DIR] [--sources FILE...]
+  tools/size_report.py [--check] [--gen-dir DIR] [--root DIR] [--work DIR]
 --root is the directory holding lib/ (default: the repository), --gen-dir the one holding the
-generated lib/world_blob.h (default: bazel-bin, after `bazel build //lib:world_blob`), --sources
-the library's files as the build lists them (//lib:sources; default: asked of `bazel query`).
+generated lib/world_blob.h (default: bazel-bin, after `bazel build //lib:world_blob`). The
+library's files come from lib/sources.bzl, the list every build reads.
 """
 
 import argparse
@@ -99,12 +99,20 @@ def run(args, **kwargs):
 
 # --- Objects ------------------------------------------------------------------------------------
 
-def library_sources(root, listed):
-    """The library's .cc files, relative to root: those listed, else those of //lib:rwkvtok."""
-    if not listed:
-        out = run(["bazel", "query", "labels(srcs, //lib:rwkvtok)"], cwd=root)
-        listed = [label.replace("//lib:", "lib/") for label in out.split()]
-    return sorted(path for path in listed if path.endswith(".cc"))
+def bzl_lists(path):
+    """The lists assigned at the top level of a .bzl file such as lib/sources.bzl."""
+    import ast
+    lists = {}
+    for node in ast.parse(open(path).read()).body:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.List):
+            lists[node.targets[0].id] = ast.literal_eval(node.value)
+    return lists
+
+
+def library_sources(root):
+    """The library's .cc files for a microcontroller (no vector kernels), relative to root, from
+    lib/sources.bzl, the list every build reads."""
+    return ["lib/" + name for name in bzl_lists(os.path.join(root, "lib", "sources.bzl"))["LIB_SRCS"]]
 
 
 def compile_library(root, include_dirs, work, sources):
@@ -290,7 +298,6 @@ def main():
     parser.add_argument("--root", default=here, help="directory holding lib/ and tools/")
     parser.add_argument("--gen-dir", default=None, help="directory holding lib/world_blob.h")
     parser.add_argument("--work", default=None, help="keep objects, maps and images here")
-    parser.add_argument("--sources", nargs="*", default=None, help="the library's files")
     args = parser.parse_args()
 
     root = os.path.abspath(args.root)
@@ -316,7 +323,7 @@ def report(args, root, gen_dir, work):
     print("rwkvtok size report: arm-none-eabi-g++ %s" %
           run([TOOL + "g++", "-dumpfullversion"]).strip())
     print("flags: %s\n" % " ".join(CXXFLAGS))
-    objects = compile_library(root, include_dirs, work, library_sources(root, args.sources))
+    objects = compile_library(root, include_dirs, work, library_sources(root))
     check_objects(objects)
 
     rows = []
