@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "lib/rwkvtok.h"
+#include "lib/segments.h"
 
 namespace rwkvtok {
 namespace {
@@ -83,6 +84,8 @@ extern "C" {
 const char* rwkvtok_version(void) { return RWKVTOK_VERSION_STRING; }
 
 uint32_t rwkvtok_abi_version(void) { return RWKVTOK_ABI_VERSION; }
+
+const char* rwkvtok_encode_path(void) { return rwkvtok::EncodePath(); }
 
 const char* rwkvtok_status_message(rwkvtok_status status) {
   return rwkvtok::StatusMessage(static_cast<rwkvtok::Status>(status));

@@ -26,6 +26,13 @@ using LaneTag = hn::CappedTag<uint32_t, kMaxVectorLanes>;
 
 size_t LaneCountImpl() { return kChains * hn::Lanes(LaneTag()); }
 
+// HWY_NAMESPACE is N_ and the target's name.
+#define RWKVTOK_STRING_OF(x) #x
+#define RWKVTOK_NAME_OF(x) RWKVTOK_STRING_OF(x)
+const char* TargetNameImpl() { return RWKVTOK_NAME_OF(HWY_NAMESPACE) + 2; }
+#undef RWKVTOK_NAME_OF
+#undef RWKVTOK_STRING_OF
+
 void WalkImpl(const Trie& trie, const uint8_t* text, const uint32_t* begin, const uint32_t* end,
               uint32_t* start, uint32_t* next, uint32_t* out) {
   const LaneTag d;
@@ -134,10 +141,13 @@ namespace rwkvtok {
 namespace lanes {
 
 HWY_EXPORT(LaneCountImpl);
+HWY_EXPORT(TargetNameImpl);
 HWY_EXPORT(WalkImpl);
 HWY_EXPORT(ToIdsImpl);
 
 size_t LaneCount() { return HWY_DYNAMIC_DISPATCH(LaneCountImpl)(); }
+
+const char* TargetName() { return HWY_DYNAMIC_DISPATCH(TargetNameImpl)(); }
 
 void Walk(const Trie& trie, const uint8_t* text, const uint32_t* begin, const uint32_t* end,
           uint32_t* start, uint32_t* next, uint32_t* out) {

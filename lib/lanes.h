@@ -23,6 +23,8 @@ struct Trie {
 
 // How many lanes the best target of this CPU walks, in kChains vectors of at most kMaxVectorLanes.
 size_t LaneCount();
+// That target's name, as Highway spells it ("AVX3", "SVE", ...).
+const char* TargetName();
 
 // Walks LaneCount() lanes: lane k starts at text[begin[k]] and writes the trie units of its
 // tokens (ToIds makes them ids) to out[begin[k]], out[begin[k] + 1], ... (never past

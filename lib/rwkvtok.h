@@ -36,6 +36,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* What the library exports. A shared library built with -fvisibility=hidden (as the CMake build
+ * does) shows the functions and classes marked with it, and nothing else. */
+#ifndef RWKVTOK_API
+#if defined(__GNUC__) || defined(__clang__)
+#define RWKVTOK_API __attribute__((visibility("default")))
+#else
+#define RWKVTOK_API
+#endif
+#endif
+
 /* ------------------------------------------------------------------------------------------------
  * C API
  * --------------------------------------------------------------------------------------------- */
@@ -54,11 +64,11 @@ extern "C" {
   RWKVTOK_STRINGIFY(RWKVTOK_VERSION_MAJOR) \
   "." RWKVTOK_STRINGIFY(RWKVTOK_VERSION_MINOR) "." RWKVTOK_STRINGIFY(RWKVTOK_VERSION_PATCH)
 /* The version of the library linked, as RWKVTOK_VERSION_STRING ("0.1.0"). */
-const char* rwkvtok_version(void);
+RWKVTOK_API const char* rwkvtok_version(void);
 
 /* Bumped when the layout of a state or the meaning of a function changes. */
 #define RWKVTOK_ABI_VERSION 2
-uint32_t rwkvtok_abi_version(void);
+RWKVTOK_API uint32_t rwkvtok_abi_version(void);
 
 /* Statuses. Functions return them as rwkvtok_status (int32_t) so the ABI never depends on the
  * compiler's choice of enum size. */
@@ -88,7 +98,7 @@ enum {
 };
 
 /* A short English description of a status, for logs. Never null. */
-const char* rwkvtok_status_message(rwkvtok_status status);
+RWKVTOK_API const char* rwkvtok_status_message(rwkvtok_status status);
 
 typedef struct rwkvtok_result {
   rwkvtok_status status;
@@ -107,47 +117,58 @@ typedef struct rwkvtok_tokenizer {
 } rwkvtok_tokenizer;
 
 /* The built-in World vocabulary. Cannot fail; needs no initialisation of the library. */
-void rwkvtok_world(rwkvtok_tokenizer* out);
+RWKVTOK_API void rwkvtok_world(rwkvtok_tokenizer* out);
 
 /* Checks that `size` bytes at `blob` are a complete, undamaged blob (made by rwkvtok_gen) that
  * can be used without reading out of bounds, and whose trie spells its own tokens: one id never
  * covers more than max_token_length bytes, and what it encodes decodes back to the input. Reads
  * only inside [blob, blob + size). Takes about 10 ms for World (a walk over the whole trie). */
-rwkvtok_status rwkvtok_validate(const void* blob, size_t size);
+RWKVTOK_API rwkvtok_status rwkvtok_validate(const void* blob, size_t size);
 
 /* Validates the blob and, on success, points `*out` at it (the blob must outlive every use).
  * On failure `*out` is left untouched. */
-rwkvtok_status rwkvtok_from_blob(const void* blob, size_t size, rwkvtok_tokenizer* out);
+RWKVTOK_API rwkvtok_status rwkvtok_from_blob(const void* blob, size_t size, rwkvtok_tokenizer* out);
 
 /* Encodes `size` bytes of `text` into `ids` (room for `capacity`). count = ids written, or needed
  * with RWKVTOK_BUFFER_TOO_SMALL. */
-rwkvtok_result rwkvtok_encode(const rwkvtok_tokenizer* tok, const void* text, size_t size,
-                              uint32_t* ids, size_t capacity);
-rwkvtok_result rwkvtok_encode_u16(const rwkvtok_tokenizer* tok, const void* text, size_t size,
-                                  uint16_t* ids, size_t capacity);
+RWKVTOK_API rwkvtok_result rwkvtok_encode(const rwkvtok_tokenizer* tok, const void* text,
+                                          size_t size, uint32_t* ids, size_t capacity);
+RWKVTOK_API rwkvtok_result rwkvtok_encode_u16(const rwkvtok_tokenizer* tok, const void* text,
+                                              size_t size, uint16_t* ids, size_t capacity);
 
 /* Decodes `count` ids into `bytes` (room for `capacity`). The bytes of the tokens are joined as
  * they are; a token may be part of a UTF-8 character (see the streaming decoder for text). With
  * RWKVTOK_OK and RWKVTOK_BUFFER_TOO_SMALL nothing after the bytes counted is touched; with
  * RWKVTOK_INVALID_ID the bytes of the ids before it are written and up to 16 bytes after them (but
  * within capacity) may have been overwritten. */
-rwkvtok_result rwkvtok_decode(const rwkvtok_tokenizer* tok, const uint32_t* ids, size_t count,
-                              void* bytes, size_t capacity);
-rwkvtok_result rwkvtok_decode_u16(const rwkvtok_tokenizer* tok, const uint16_t* ids, size_t count,
-                                  void* bytes, size_t capacity);
+RWKVTOK_API rwkvtok_result rwkvtok_decode(const rwkvtok_tokenizer* tok, const uint32_t* ids,
+                                          size_t count, void* bytes, size_t capacity);
+RWKVTOK_API rwkvtok_result rwkvtok_decode_u16(const rwkvtok_tokenizer* tok, const uint16_t* ids,
+                                              size_t count, void* bytes, size_t capacity);
 
 /* Token budgeting. rwkvtok_count: count = the number of tokens `text` encodes to, no ids written.
  * rwkvtok_prefix: count = the length in bytes of the longest prefix of `text` that encodes to at
  * most `max_tokens` tokens, position = the number of tokens it encodes to. That prefix always ends
  * on a token boundary of the whole text's encoding, so its ids are the first `position` ids of the
  * whole text's. Both stop early: they cost what encoding the part they look at costs. */
-rwkvtok_result rwkvtok_count(const rwkvtok_tokenizer* tok, const void* text, size_t size);
-rwkvtok_result rwkvtok_prefix(const rwkvtok_tokenizer* tok, const void* text, size_t size,
-                              size_t max_tokens);
+RWKVTOK_API rwkvtok_result rwkvtok_count(const rwkvtok_tokenizer* tok, const void* text,
+                                         size_t size);
+RWKVTOK_API rwkvtok_result rwkvtok_prefix(const rwkvtok_tokenizer* tok, const void* text,
+                                          size_t size, size_t max_tokens);
 
-uint32_t rwkvtok_token_count(const rwkvtok_tokenizer* tok);      /* ids are below it: 65530 */
-uint32_t rwkvtok_max_token_length(const rwkvtok_tokenizer* tok); /* bytes: 128 for World */
-uint64_t rwkvtok_vocab_checksum(const rwkvtok_tokenizer* tok);   /* see lib/blob_format.h */
+RWKVTOK_API uint32_t
+rwkvtok_token_count(const rwkvtok_tokenizer* tok); /* ids are below it: 65530 */
+RWKVTOK_API uint32_t
+rwkvtok_max_token_length(const rwkvtok_tokenizer* tok); /* bytes: 128 for World */
+RWKVTOK_API uint64_t
+rwkvtok_vocab_checksum(const rwkvtok_tokenizer* tok); /* see lib/blob_format.h */
+
+/* How encoding walks a long text (128 KB and more, into 32-bit ids) on this CPU: "lanes/" and the
+ * vector target (e.g. "lanes/AVX3", "lanes/AVX2", "lanes/SVE") when it walks many places at
+ * once in vector lanes, or "plain" when this build has no lanes (microcontrollers, other CPUs) or
+ * this CPU's vectors are too narrow for them to pay. Shorter texts and 16-bit ids always take the
+ * plain walk. The ids are the same either way. */
+RWKVTOK_API const char* rwkvtok_encode_path(void);
 
 /* --- Streaming decoder: ids in one at a time, UTF-8 text out ----------------------------------
  *
@@ -186,23 +207,24 @@ typedef struct rwkvtok_decoder {
 /* `policy` is one of RWKVTOK_UTF8_*. The tokenizer is copied. With any other policy the decoder
  * is still made, but every call on it returns RWKVTOK_INVALID_ARGUMENT (max_output: 0), as does
  * this one. */
-rwkvtok_status rwkvtok_decoder_init(rwkvtok_decoder* dec, const rwkvtok_tokenizer* tok,
-                                    int32_t policy);
+RWKVTOK_API rwkvtok_status rwkvtok_decoder_init(rwkvtok_decoder* dec, const rwkvtok_tokenizer* tok,
+                                                int32_t policy);
 /* Replaces the stop ids with `count` (at most RWKVTOK_MAX_STOP_IDS) ids, copied; 0 ids is allowed
  * and means nothing stops. */
-rwkvtok_status rwkvtok_decoder_set_stop_ids(rwkvtok_decoder* dec, const uint32_t* ids,
-                                            size_t count);
-size_t rwkvtok_decoder_max_output(const rwkvtok_decoder* dec);
+RWKVTOK_API rwkvtok_status rwkvtok_decoder_set_stop_ids(rwkvtok_decoder* dec, const uint32_t* ids,
+                                                        size_t count);
+RWKVTOK_API size_t rwkvtok_decoder_max_output(const rwkvtok_decoder* dec);
 /* Bytes of an unfinished character held back now (0..3): nonzero after the id that began it, until
  * an id completes or breaks it. */
-size_t rwkvtok_decoder_pending(const rwkvtok_decoder* dec);
+RWKVTOK_API size_t rwkvtok_decoder_pending(const rwkvtok_decoder* dec);
 /* Decodes one id into `out` (room for `capacity` bytes). count = bytes written. Atomic: on
  * RWKVTOK_BUFFER_TOO_SMALL (count = bytes needed) or RWKVTOK_INVALID_ID nothing is written and the
  * decoder is unchanged, so the push can be retried. Other statuses as above. */
-rwkvtok_result rwkvtok_decoder_push(rwkvtok_decoder* dec, uint32_t id, void* out, size_t capacity);
+RWKVTOK_API rwkvtok_result rwkvtok_decoder_push(rwkvtok_decoder* dec, uint32_t id, void* out,
+                                                size_t capacity);
 /* Ends the text: writes what is held back (an unfinished character is invalid: U+FFFD, an
  * RWKVTOK_INVALID_UTF8 error, or raw bytes, by policy) and resets the decoder for a new text. */
-rwkvtok_result rwkvtok_decoder_finish(rwkvtok_decoder* dec, void* out, size_t capacity);
+RWKVTOK_API rwkvtok_result rwkvtok_decoder_finish(rwkvtok_decoder* dec, void* out, size_t capacity);
 
 /* --- Streaming encoder: bytes in chunks of any size, ids out --------------------------------
  *
@@ -215,17 +237,18 @@ typedef struct rwkvtok_encoder {
 } rwkvtok_encoder;
 
 /* The tokenizer is copied. */
-rwkvtok_status rwkvtok_encoder_init(rwkvtok_encoder* enc, const rwkvtok_tokenizer* tok);
+RWKVTOK_API rwkvtok_status rwkvtok_encoder_init(rwkvtok_encoder* enc, const rwkvtok_tokenizer* tok);
 /* Bytes held back now (0..max_token_length). */
-size_t rwkvtok_encoder_pending(const rwkvtok_encoder* enc);
+RWKVTOK_API size_t rwkvtok_encoder_pending(const rwkvtok_encoder* enc);
 /* Adds `size` bytes and writes the ids that became final. Writes at most size + pending ids, and
  * requires `capacity` to be at least that (else RWKVTOK_BUFFER_TOO_SMALL with count = that bound,
  * nothing consumed or written), so a buffer of chunk size + max_token_length always suffices. */
-rwkvtok_result rwkvtok_encoder_push(rwkvtok_encoder* enc, const void* chunk, size_t size,
-                                    uint32_t* ids, size_t capacity);
+RWKVTOK_API rwkvtok_result rwkvtok_encoder_push(rwkvtok_encoder* enc, const void* chunk,
+                                                size_t size, uint32_t* ids, size_t capacity);
 /* Ends the input: writes the ids of the bytes held back (at most pending ids, same capacity rule)
  * and resets the encoder for a new input. */
-rwkvtok_result rwkvtok_encoder_finish(rwkvtok_encoder* enc, uint32_t* ids, size_t capacity);
+RWKVTOK_API rwkvtok_result rwkvtok_encoder_finish(rwkvtok_encoder* enc, uint32_t* ids,
+                                                  size_t capacity);
 
 /* --- One long text on several threads -----------------------------------------------------
  *
@@ -250,16 +273,17 @@ typedef struct rwkvtok_part {
 /* Encodes the tokens that start in [part->start, part->end) of text[0..size), greedily from
  * part->start, into ids[part->begin .. part->end): at the end of that range for the first part
  * (begin 0), at its start for the others. */
-rwkvtok_status rwkvtok_encode_part(const rwkvtok_tokenizer* tok, const void* text, size_t size,
-                                   rwkvtok_part* part, uint32_t* ids);
+RWKVTOK_API rwkvtok_status rwkvtok_encode_part(const rwkvtok_tokenizer* tok, const void* text,
+                                               size_t size, rwkvtok_part* part, uint32_t* ids);
 /* Joins the encoded parts (in order, covering the text) into ids[position .. position + count)
  * of the result. The parts and their ids must be as rwkvtok_encode_part left them. Parts that do
  * not cover the text end to end are RWKVTOK_INVALID_ARGUMENT (position: the part). Joining reads
  * a part's ids only up to where its tokenization agrees with the one entering it; ids there that
  * name no token or run past the text are RWKVTOK_INVALID_ARGUMENT too, and ids is then
  * unspecified. Other damage is joined as it is. Joining never writes outside ids[0 .. size). */
-rwkvtok_result rwkvtok_join_parts(const rwkvtok_tokenizer* tok, const void* text, size_t size,
-                                  const rwkvtok_part* parts, size_t part_count, uint32_t* ids);
+RWKVTOK_API rwkvtok_result rwkvtok_join_parts(const rwkvtok_tokenizer* tok, const void* text,
+                                              size_t size, const rwkvtok_part* parts,
+                                              size_t part_count, uint32_t* ids);
 
 #ifdef __cplusplus
 } /* extern "C" */
@@ -291,7 +315,7 @@ enum class [[nodiscard]] Status : int32_t{
 // clang-format on
 
 // A short English description of a status, e.g. for logs. Never null.
-const char* StatusMessage(Status status) noexcept;
+RWKVTOK_API const char* StatusMessage(Status status) noexcept;
 
 // As rwkvtok_result: count and position mean what each function says.
 struct [[nodiscard]] Result {
@@ -308,11 +332,11 @@ enum class Utf8Policy : int32_t {
   kRaw = RWKVTOK_UTF8_RAW,
 };
 
-Status Validate(const void* data, size_t size) noexcept;
+RWKVTOK_API Status Validate(const void* data, size_t size) noexcept;
 
 // An immutable view of a vocabulary blob: a few pointers, cheap to copy. The memory it views must
 // outlive it. Same layout as rwkvtok_tokenizer's contents.
-class Tokenizer {
+class RWKVTOK_API Tokenizer {
  public:
   // The built-in World vocabulary, compiled into the library as read-only data.
   static Tokenizer World() noexcept;
@@ -383,7 +407,7 @@ class Tokenizer {
 };
 
 // Ids in one at a time, whole UTF-8 characters out; see the C API above for every rule.
-class StreamDecoder {
+class RWKVTOK_API StreamDecoder {
  public:
   // A policy that is not one of Utf8Policy's makes a decoder whose every call returns
   // kInvalidArgument (max_output: 0); status() tells.
@@ -406,7 +430,7 @@ class StreamDecoder {
 };
 
 // Bytes in, in chunks of any size; exactly the one-shot ids out. See the C API above.
-class StreamEncoder {
+class RWKVTOK_API StreamEncoder {
  public:
   explicit StreamEncoder(const Tokenizer& tokenizer) noexcept;
   size_t pending() const noexcept;

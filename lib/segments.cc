@@ -232,6 +232,21 @@ Segment EncodeInLanes(const Tokenizer& tok, size_t lane_count, const uint8_t* in
   return align == Align::kRight ? AlignRight(seg) : seg;
 }
 
+const char* EncodePath() {
+  // Literals, as nothing here may keep a buffer: one for each vector target Highway has.
+  static constexpr const char* kPaths[] = {
+      "lanes/AVX3_ZEN4", "lanes/AVX3_DL", "lanes/AVX3", "lanes/AVX2",   "lanes/SVE2_128",
+      "lanes/SVE_256",   "lanes/SVE2",    "lanes/SVE",  "lanes/NEON",   "lanes/WASM_EMU256",
+      "lanes/WASM",      "lanes/PPC8",    "lanes/RVV",  "lanes/EMU128", "lanes/SCALAR"};
+  const size_t lane_count = lanes::LaneCount();
+  if (lane_count < kMinLanes || lane_count > kMaxLanes) return "plain";
+  const char* const target = lanes::TargetName();
+  for (const char* path : kPaths) {
+    if (strcmp(path + sizeof("lanes/") - 1, target) == 0) return path;
+  }
+  return "lanes";
+}
+
 bool EncodeInLanesIfTheyPay(const Tokenizer& tok, const uint8_t* in, size_t size, uint32_t* ids,
                             size_t* count) {
   const size_t lane_count = lanes::LaneCount();
@@ -239,6 +254,8 @@ bool EncodeInLanesIfTheyPay(const Tokenizer& tok, const uint8_t* in, size_t size
   *count = EncodeInLanes(tok, lane_count, in, size, 0, size, ids, kLaneMinSegment).count;
   return true;
 }
+#else
+const char* EncodePath() { return "plain"; }
 #endif  // RWKVTOK_LANES
 
 Status Tokenizer::EncodePart(const void* text, size_t size, Part* part,

@@ -29,6 +29,9 @@ struct Segment {
 // start, or to its end so that the next segment's ids can follow without a move.
 enum class Align { kLeft, kRight };
 
+// What rwkvtok_encode_path() says: "lanes/<target>" or "plain".
+const char* EncodePath();
+
 #if RWKVTOK_LANES
 // Encodes all of in[0..size) into ids[0..count) (room for one id per byte) in vector lanes, if
 // they pay for that size on this CPU, and returns true; else returns false having written nothing.

@@ -57,6 +57,17 @@ class LanesTest : public ::testing::TestWithParam<int64_t> {
 
 SimpleEncoder* LanesTest::simple_ = nullptr;
 
+// rwkvtok_encode_path names the target the lanes run on, where they pay (8 lanes per vector or
+// more); else the plain walk.
+TEST_P(LanesTest, EncodePathNamesTheTarget) {
+  const std::string path = rwkvtok_encode_path();
+  if (lanes::LaneCount() >= 8 * kChains) {
+    EXPECT_EQ(path, std::string("lanes/") + hwy::TargetName(GetParam()));
+  } else {
+    EXPECT_EQ(path, "plain") << hwy::TargetName(GetParam());
+  }
+}
+
 TEST_P(LanesTest, RandomTokensAndBytes) {
   const std::vector<std::string>& tokens = simple_->tokens();
   for (int n = 0; n < 40 && !HasFailure(); ++n) {

@@ -296,6 +296,7 @@ int main() {
   current = "world";
   CHECK(tok.max_token_length() == 128);
   CHECK(rwkvtok_abi_version() == RWKVTOK_ABI_VERSION);
+  CHECK(strcmp(rwkvtok_encode_path(), "plain") == 0);  // no vector lanes on a microcontroller
 #ifdef RWKVTOK_NO_DECODE
   CHECK(tok.token_count() == 1);
 #else

@@ -62,6 +62,7 @@ void Run() {
   rwkvtok_world(&ct);
   sink = rwkvtok_abi_version();
   sink = reinterpret_cast<uintptr_t>(rwkvtok_version());
+  sink = reinterpret_cast<uintptr_t>(rwkvtok_encode_path());
   sink = reinterpret_cast<uintptr_t>(rwkvtok_status_message(RWKVTOK_OK));
   sink = static_cast<size_t>(rwkvtok_validate(text, sink));
   sink = static_cast<size_t>(rwkvtok_from_blob(text, sink, &ct));
