@@ -250,17 +250,26 @@ static void test_budget(const rwkvtok_tokenizer* tok) {
   }
 }
 
-/* Reads lib/world_blob.bin from the test's runfiles into 8-byte aligned memory (with one spare
- * word for a shifted copy). Returns NULL if it cannot. */
+/* Reads lib/world_blob.bin into 8-byte aligned memory (with one spare word for a shifted copy),
+ * found as tests/support.h's DataPath finds it (this file is C: it cannot include that header):
+ * under $RWKVTOK_TEST_DATA_DIR, else in Bazel's runfiles, else in the working directory.
+ * Returns NULL if it cannot. */
 static uint64_t* read_world_blob(size_t* size) {
+  const char* data_dir = getenv("RWKVTOK_TEST_DATA_DIR");
   const char* srcdir = getenv("TEST_SRCDIR");
   const char* workspace = getenv("TEST_WORKSPACE");
   char path[4096];
   FILE* file;
   long length;
   uint64_t* words;
-  snprintf(path, sizeof(path), "%s/%s/lib/world_blob.bin", srcdir ? srcdir : ".",
-           workspace ? workspace : "rwkvtok");
+  if (data_dir != NULL) {
+    snprintf(path, sizeof(path), "%s/lib/world_blob.bin", data_dir);
+  } else if (srcdir != NULL) {
+    snprintf(path, sizeof(path), "%s/%s/lib/world_blob.bin", srcdir,
+             workspace ? workspace : "rwkvtok");
+  } else {
+    snprintf(path, sizeof(path), "lib/world_blob.bin");
+  }
   file = fopen(path, "rb");
   if (file == NULL) return NULL;
   fseek(file, 0, SEEK_END);

@@ -3,4 +3,4 @@
 set -euo pipefail
 ROOT="${TEST_SRCDIR:-.}/${TEST_WORKSPACE:-rwkvtok}"
 [[ -d "$ROOT/tests" ]] || ROOT="."
-exec python3 "$ROOT/tests/cli_live_test.py" "$ROOT/tools/rwkvtok" "$ROOT/tests/stream_tool"
+exec python3 "$(dirname "$0")/cli_live_test.py" "$ROOT/tools/rwkvtok" "$ROOT/tests/stream_tool"

@@ -6,7 +6,7 @@
 set -euo pipefail
 
 BIN="${TEST_SRCDIR:-.}/${TEST_WORKSPACE:-rwkvtok}/tools/rwkvtok"
-[[ -x "$BIN" ]] || BIN="tools/rwkvtok"
+[[ -x "$BIN" ]] || BIN="$PWD/tools/rwkvtok"
 T="$(mktemp -d "${TEST_TMPDIR:-/tmp}/cli_test.XXXXXX")"
 
 fail() {

@@ -9,6 +9,7 @@ set -euo pipefail
 BIN="${TEST_SRCDIR:-.}/${TEST_WORKSPACE:-rwkvtok}/tools/rwkvtok"
 [[ -x "$BIN" ]] || BIN="tools/rwkvtok"
 CORPUS="${TEST_SRCDIR:-.}/corpus/bench"
+[[ -z "${RWKVTOK_CORPUS_DIR:-}" ]] || CORPUS="$RWKVTOK_CORPUS_DIR/bench"
 T="$(mktemp -d "${TEST_TMPDIR:-/tmp}/cli_threads_test.XXXXXX")"
 
 fail() {

@@ -7,4 +7,4 @@ set -euo pipefail
 
 ROOT="${TEST_SRCDIR:-.}/${TEST_WORKSPACE:-rwkvtok}"
 [[ -d "$ROOT/tests" ]] || ROOT="."
-exec python3 "$ROOT/tests/utf8_replace_test.py" "$ROOT/tests/stream_tool"
+exec python3 "$(dirname "$0")/utf8_replace_test.py" "$ROOT/tests/stream_tool"

@@ -25,9 +25,14 @@ Budgets (--check fails when one is exceeded):
 
 Usage:
   tools/size_report.py [--check] [--gen-dir DIR] [--root DIR] [--work DIR]
+                       [--objects DIR --cpu CPU]
 --root is the directory holding lib/ (default: the repository), --gen-dir the one holding the
 generated lib/world_blob.h (default: bazel-bin, after `bazel build //lib:world_blob`). The
 library's files come from lib/sources.bzl, the list every build reads.
+--objects takes the library's objects from a build of its own instead (the CMake build with
+cmake/toolchains/cortex-m4.cmake, compiled with -fstack-usage -fcallgraph-info=su so that their
+.su and .ci files lie beside them), for one CPU (--cpu Cortex-M4 or Cortex-M7), and reports and
+checks the images of the complete library on it.
 """
 
 import argparse
@@ -173,7 +178,7 @@ def stack_analysis(objs, cpu):
     objects. Returns ({function title: (worst bytes, label)}, {title: is public})."""
     frames, labels, edges, public = {}, {}, {}, {}
     for obj in objs:
-        base = obj[:-2]
+        base = os.path.splitext(obj)[0]
         with open(base + ".su") as su:
             for line in su:
                 location, size, qualifier = line.rstrip("\n").rsplit("\t", 2)
@@ -298,6 +303,8 @@ def main():
     parser.add_argument("--root", default=here, help="directory holding lib/ and tools/")
     parser.add_argument("--gen-dir", default=None, help="directory holding lib/world_blob.h")
     parser.add_argument("--work", default=None, help="keep objects, maps and images here")
+    parser.add_argument("--objects", default=None, help="the library's objects, built elsewhere")
+    parser.add_argument("--cpu", default=None, choices=sorted(CPUS), help="with --objects")
     args = parser.parse_args()
 
     root = os.path.abspath(args.root)
@@ -322,13 +329,30 @@ def report(args, root, gen_dir, work):
 
     print("rwkvtok size report: arm-none-eabi-g++ %s" %
           run([TOOL + "g++", "-dumpfullversion"]).strip())
-    print("flags: %s\n" % " ".join(CXXFLAGS))
-    objects = compile_library(root, include_dirs, work, library_sources(root))
+    if args.objects:
+        if not args.cpu:
+            sys.exit("size_report: --objects needs --cpu")
+        objs = sorted(os.path.join(args.objects, f) for f in os.listdir(args.objects)
+                      if f.endswith((".o", ".obj")))
+        expected = len(library_sources(root))
+        if len(objs) != expected:
+            sys.exit("size_report: %d objects in %s, expected %d" % (len(objs), args.objects,
+                                                                    expected))
+        print("objects: %s (%s)\n" % (args.objects, args.cpu))
+        os.makedirs(os.path.join(work, args.cpu), exist_ok=True)
+        objects = {(args.cpu, "full"): objs}
+        cpus = [args.cpu]
+        images = [image for image in IMAGES if image[1] == "full"]
+    else:
+        print("flags: %s\n" % " ".join(CXXFLAGS))
+        objects = compile_library(root, include_dirs, work, library_sources(root))
+        cpus = list(CPUS)
+        images = IMAGES
     check_objects(objects)
 
     rows = []
     stack_rows = {}
-    for cpu in CPUS:
+    for cpu in cpus:
         worst, public = stack_analysis(objects[(cpu, "full")], cpu)
         over = [(w, label) for title, (w, label) in worst.items()
                 if public[title] and w > STACK_BUDGET]
@@ -338,7 +362,7 @@ def report(args, root, gen_dir, work):
                                  reverse=True)
         by_name = {title.split(":")[-1]: w for title, (w, _) in worst.items()}
 
-        for name, variant, number, calls in IMAGES:
+        for name, variant, number, calls in images:
             lib_objs = objects[(cpu, variant)]
             elf, map_file = link_image(root, include_dirs, work, cpu, number, lib_objs, linker_script)
             totals, functions = map_contributions(map_file, lib_objs)
@@ -371,7 +395,7 @@ def report(args, root, gen_dir, work):
         print("| %s | %s | %d | %d | %d | %d | %d | %d | %d |" %
               (cpu, name, code, libc_code, rodata, flash, ram, stack, image))
     print("\nBytes. Images: " + "; ".join("%s calls %s" % (name, calls)
-                                           for name, _, _, calls in IMAGES) + ".")
+                                           for name, _, _, calls in images) + ".")
     print("Library = what the lib/ objects put in the image: .text (code), .rodata (the vocabulary"
           " and a few constants, in flash), .data + .bss (RAM). C library = memcpy and friends from"
           " newlib-nano. Library flash = library code + .rodata. Stack = the deepest worst case of"

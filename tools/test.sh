@@ -3,7 +3,8 @@
 # cross-compiled for aarch64 under qemu-aarch64, on an SVE2 CPU and on a NEON-only one; the board
 # tests on emulated Cortex-M4 and Cortex-M7 boards; the suite again under AddressSanitizer with
 # UndefinedBehaviorSanitizer and under ThreadSanitizer; then each fuzz target for
-# RWKVTOK_FUZZ_SECONDS (default 60). Run tools/setup.sh once first.
+# RWKVTOK_FUZZ_SECONDS (default 60); then the CMake build, its tests, install, consumers and cross
+# builds (tools/cmake_test.sh). Run tools/setup.sh once first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bazel test //...
@@ -14,3 +15,4 @@ bazel test --config=cortex_m7 //...
 bazel test --config=asan //...
 bazel test --config=tsan //...
 tools/fuzz.sh "${RWKVTOK_FUZZ_SECONDS:-60}"
+tools/cmake_test.sh

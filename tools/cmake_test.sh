@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# The CMake build, and what users do with it (tools/test.sh runs this):
+#   1. configure, build and ctest from the source tree;
+#   2. install into a prefix, and into a second one with only the static library;
+#   3. three consumers of the installed package, each encoding and decoding a sample:
+#      find_package (shared and static), add_subdirectory of the source tree, and a C99 program
+#      built with `cc $(pkg-config --cflags --libs rwkvtok)` against each prefix;
+#   4. a cross build for aarch64 (SVE), its ctest smoke tests and the C consumer under qemu-aarch64;
+#   5. a cross build for Cortex-M4 with the firmware flags, held to the size budget by
+#      tools/size_report.py;
+#   6. a Bazel workspace of its own (tests/bazel_consumer) that uses //lib:rwkvtok.
+# Everything goes under build/ (RWKVTOK_CMAKE_DIR to change it). Run tools/setup.sh once first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$PWD"
+work="${RWKVTOK_CMAKE_DIR:-$root/build}"
+jobs="$(nproc)"
+mkdir -p "$work"
+
+step() { echo "==> $*"; }
+
+# --- 1. Build and test ---------------------------------------------------------------------------
+step "CMake: configure, build, ctest"
+cmake -S . -B "$work/host" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$work/host" -j "$jobs"
+ctest --test-dir "$work/host" -j "$jobs" --output-on-failure
+
+# --- 2. Install ----------------------------------------------------------------------------------
+step "CMake: install"
+rm -rf "$work/prefix" "$work/prefix-static"
+cmake --install "$work/host" --prefix "$work/prefix" >/dev/null
+cmake -S . -B "$work/host-static" -DCMAKE_BUILD_TYPE=Release -DRWKVTOK_BUILD_SHARED=OFF \
+  -DRWKVTOK_BUILD_TESTS=OFF -DRWKVTOK_BUILD_CLI=OFF -DRWKVTOK_INSTALL=ON >/dev/null
+cmake --build "$work/host-static" -j "$jobs"
+cmake --install "$work/host-static" --prefix "$work/prefix-static" >/dev/null
+[[ -f "$work/prefix/include/rwkvtok.h" && -x "$work/prefix/bin/rwkvtok" ]] || {
+  echo "FAIL: the install lacks the header or the command" >&2
+  exit 1
+}
+"$work/prefix/bin/rwkvtok" --version
+
+# The installed header stands alone, in C and in C++.
+for lang in c c++; do
+  echo '#include <rwkvtok.h>' | cc -x "$lang" -fsyntax-only -Wall -Wextra -pedantic -Werror \
+    -I"$work/prefix/include" -
+done
+
+# --- 3. Consumers --------------------------------------------------------------------------------
+# Where the CPU's vectors pay for the lanes (x86-64 with AVX2 or AVX-512), the consumers also check
+# that long texts take them: the lanes are compiled into the installed library.
+expect_lanes=0
+grep -qw avx2 /proc/cpuinfo && [[ "$(uname -m)" == x86_64 ]] && expect_lanes=1
+export RWKVTOK_EXPECT_LANES=$expect_lanes
+
+step "consumer: find_package(rwkvtok CONFIG REQUIRED)"
+cmake -S tests/consumers/find_package -B "$work/find_package" -DCMAKE_PREFIX_PATH="$work/prefix" \
+  >/dev/null
+cmake --build "$work/find_package" -j "$jobs" >/dev/null
+"$work/find_package/consumer"
+"$work/find_package/consumer_static"
+
+step "consumer: add_subdirectory(rwkvtok)"
+cmake -S tests/consumers/add_subdirectory -B "$work/add_subdirectory" \
+  -DRWKVTOK_SOURCE_DIR="$root" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$work/add_subdirectory" -j "$jobs" >/dev/null
+"$work/add_subdirectory/consumer"
+
+step "consumer: C99 with pkg-config, shared and static"
+for prefix in prefix prefix-static; do
+  pc="$work/$prefix/lib/pkgconfig"
+  flags="$(PKG_CONFIG_PATH="$pc" pkg-config --cflags --libs rwkvtok)"
+  if [[ $prefix == prefix-static ]]; then
+    flags="$(PKG_CONFIG_PATH="$pc" pkg-config --static --cflags --libs rwkvtok)"
+  fi
+  cc -std=c99 -Wall -Wextra -pedantic -Werror tests/consumers/consumer.c $flags \
+    -Wl,-rpath,"$work/$prefix/lib" -o "$work/consumer_c_$prefix"
+  "$work/consumer_c_$prefix"
+done
+if ldd "$work/consumer_c_prefix-static" | grep -q librwkvtok; then
+  echo "FAIL: the static consumer loads librwkvtok.so" >&2
+  exit 1
+fi
+
+# --- 4. aarch64 ----------------------------------------------------------------------------------
+step "CMake cross build: aarch64 (SVE), under qemu-aarch64"
+CXXFLAGS="-march=armv8.2-a+sve" cmake -S . -B "$work/aarch64" \
+  -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/aarch64-linux-gnu.cmake -DCMAKE_BUILD_TYPE=Release \
+  -DRWKVTOK_GENERATOR="$work/host/tools/rwkvtok_gen" -DRWKVTOK_BUILD_SHARED=OFF \
+  -DRWKVTOK_BUILD_CLI=OFF -DRWKVTOK_INSTALL=ON >/dev/null
+cmake --build "$work/aarch64" -j "$jobs" --target rwkvtok golden_test api_test c_api_test lanes_test
+ctest --test-dir "$work/aarch64" -L smoke --output-on-failure
+rm -rf "$work/prefix-aarch64"
+cmake --install "$work/aarch64" --prefix "$work/prefix-aarch64" >/dev/null
+flags="$(PKG_CONFIG_PATH="$work/prefix-aarch64/lib/pkgconfig" \
+  pkg-config --static --cflags --libs rwkvtok)"
+aarch64-linux-gnu-gcc -std=c99 -Wall -Werror tests/consumers/consumer.c $flags \
+  -o "$work/consumer_c_aarch64"
+RWKVTOK_EXPECT_LANES=1 qemu-aarch64 -L /usr/aarch64-linux-gnu "$work/consumer_c_aarch64"
+
+# --- 5. Cortex-M4 --------------------------------------------------------------------------------
+step "CMake cross build: Cortex-M4, and its size budget"
+# The stack budget needs the call graph and frame sizes GCC writes beside each object.
+CXXFLAGS="-fstack-usage -fcallgraph-info=su" cmake -S . -B "$work/cortex-m4" \
+  -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/cortex-m4.cmake -DCMAKE_BUILD_TYPE=MinSizeRel \
+  -DRWKVTOK_GENERATOR="$work/host/tools/rwkvtok_gen" >/dev/null
+cmake --build "$work/cortex-m4" -j "$jobs" --target rwkvtok
+python3 tools/size_report.py --check --gen-dir "$work/cortex-m4/generated" --cpu Cortex-M4 \
+  --objects "$work/cortex-m4/CMakeFiles/rwkvtok_objects.dir/lib"
+
+# --- 6. Bazel, from another workspace ------------------------------------------------------------
+step "Bazel: //lib:rwkvtok from another workspace (tests/bazel_consumer)"
+(cd tests/bazel_consumer && bazel test //... && bazel shutdown)
+
+echo "PASS: CMake build, ctest, install, three consumers, aarch64, Cortex-M4, Bazel consumer"

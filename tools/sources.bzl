@@ -1,0 +1,39 @@
+"""The tools' files: one list that tools/BUILD loads and CMakeLists.txt reads as text."""
+
+# rwkvtok_gen: a vocabulary file in, a blob (and its C++ arrays) out.
+GENERATOR_SRCS = [
+    "blob_builder.cc",
+    "generate.cc",
+    "vocab.cc",
+]
+
+GENERATOR_HDRS = [
+    "blob_builder.h",
+    "vocab.h",
+]
+
+# The rwkvtok command. The wire formats of ids and the error type stand apart, for their tests.
+CLI_SRCS = [
+    "cli/args.cc",
+    "cli/commands.cc",
+    "cli/io.cc",
+    "cli/main.cc",
+    "cli/workers.cc",
+]
+
+CLI_HDRS = [
+    "cli/args.h",
+    "cli/commands.h",
+    "cli/io.h",
+    "cli/workers.h",
+]
+
+ID_FORMAT_SRCS = [
+    "cli/error.cc",
+    "cli/id_format.cc",
+]
+
+ID_FORMAT_HDRS = [
+    "cli/error.h",
+    "cli/id_format.h",
+]
