@@ -21,7 +21,7 @@ fi
 # --- Debian packages ----------------------------------------------------------------------------
 PACKAGES=(
   bazel-bootstrap bazel-rules-java g++ libhwy-dev libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-pip ca-certificates
+  python3 python3-pip python3-venv python3-dev ca-certificates
   cmake make pkgconf  # the CMake build, its installed package and consumers (tools/cmake_test.sh)
   clang libclang-rt-14-dev  # the fuzzers: libFuzzer and sanitizer runtimes
   # --config=aarch64*: the cross compiler, qemu-aarch64, GoogleTest's sources (/usr/src/googletest)
@@ -109,4 +109,21 @@ log "token ids ($("$CLI" count --text "$SAMPLE") tokens): $IDS"
 DECODED=$("$CLI" decode --text "$IDS")
 log "decoded: $DECODED"
 [ "$DECODED" = "$SAMPLE" ] || die "the round trip did not give the sample text back"
-log "round trip exact. Run the tests with: bazel test //..."
+log "round trip exact"
+
+# --- The Python package -------------------------------------------------------------------------
+# Built from these sources by pip (pyproject.toml: scikit-build-core over the CMake build, with
+# nanobind, both from PyPI) into a venv of the project's own.
+log "Python package: pip install . into .venv"
+[ -x .venv/bin/python ] || python3 -m venv .venv || die "python3 -m venv failed (python3-venv)"
+.venv/bin/python -m pip install -q . || die "pip install . failed"
+.venv/bin/python - "$SAMPLE" <<'PY' || die "the Python round trip failed"
+import sys
+import rwkvtok
+tok = rwkvtok.World()
+ids = tok.encode(sys.argv[1])
+assert tok.decode(ids) == sys.argv[1]
+print(f"==> Python: rwkvtok {rwkvtok.__version__} ({rwkvtok.encode_path()}): {len(ids)} tokens, "
+      "round trip exact")
+PY
+log "done. Run every test with: tools/test.sh (or the suite alone: bazel test //...)"

@@ -4,7 +4,8 @@
 # tests on emulated Cortex-M4 and Cortex-M7 boards; the suite again under AddressSanitizer with
 # UndefinedBehaviorSanitizer and under ThreadSanitizer; then each fuzz target for
 # RWKVTOK_FUZZ_SECONDS (default 60); then the CMake build, its tests, install, consumers and cross
-# builds (tools/cmake_test.sh). Run tools/setup.sh once first.
+# builds (tools/cmake_test.sh); then the Python package's tests and its wheel
+# (tools/python_test.sh). Run tools/setup.sh once first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bazel test //...
@@ -16,3 +17,4 @@ bazel test --config=asan //...
 bazel test --config=tsan //...
 tools/fuzz.sh "${RWKVTOK_FUZZ_SECONDS:-60}"
 tools/cmake_test.sh
+tools/python_test.sh

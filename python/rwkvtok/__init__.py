@@ -1,0 +1,20 @@
+"""rwkvtok: the RWKV World tokenizer (rwkv_vocab_v20230424), exact and fast.
+
+    import rwkvtok
+    tok = rwkvtok.World()
+    ids = tok.encode("Hello, world!")      # [33155, 45, 40213, 34]
+    tok.decode(ids)                        # 'Hello, world!'
+
+The vocabulary is compiled into the extension module: nothing is read or parsed at import.
+`rwkvtok.compat.TRIE_TOKENIZER` is a drop-in for the `rwkv` package's tokenizer.
+"""
+
+from ._rwkvtok import StreamDecoder, Tokenizer, World, __version__, encode_path
+from . import compat
+
+__all__ = ["World", "Tokenizer", "StreamDecoder", "encode_path", "compat", "__version__"]
+
+
+def _unpickle(blob):
+    """Tokenizers pickle as this call (for multiprocessing): World, or the blob's."""
+    return World() if blob is None else Tokenizer.from_blob(blob)

@@ -1,0 +1,856 @@
+// rwkvtok._rwkvtok: the Python API (python/rwkvtok/_rwkvtok.pyi documents it) over the library's
+// public API. This file only moves Python objects to and from the library's buffers: every rule
+// of tokenization is the library's. Calls on long inputs release the GIL.
+
+#include <nanobind/nanobind.h>
+#include <nanobind/stl/string.h>
+#include <rwkvtok.h>
+#include <sched.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdarg>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace nb = nanobind;
+using namespace nb::literals;
+
+namespace {
+
+// Inputs shorter than this are encoded or decoded with the GIL held: releasing and taking it back
+// costs more than they do.
+constexpr size_t kReleaseGilBytes = 16 * 1024;
+// A batch is encoded in windows of about this many bytes of text, so that its ids buffer stays
+// bounded whatever the batch's size.
+constexpr size_t kBatchWindowBytes = 32u << 20;
+// The id space of the models that use World (ids 65530..65535 are reserved).
+constexpr uint32_t kWorldVocabSize = 65536;
+
+[[noreturn]] void Raise(PyObject* type, const char* format, ...) {
+  va_list args;
+  va_start(args, format);
+  PyErr_FormatV(type, format, args);
+  va_end(args);
+  throw nb::python_error();
+}
+
+[[noreturn]] void RaiseStatus(rwkvtok::Status status) {
+  Raise(PyExc_ValueError, "%s", rwkvtok::StatusMessage(status));
+}
+
+// --- Python ints for ids ----------------------------------------------------------------------
+
+// One int object per id below 65536, made on first use: a list of ids then holds references to
+// them instead of a new int per token, which is most of the cost of building the list.
+PyObject* g_id_objects[kWorldVocabSize];
+
+void MakeIdObjects() {
+  for (uint32_t id = 0; id < kWorldVocabSize; ++id) {
+    PyObject* object = PyLong_FromUnsignedLong(id);
+    if (object == nullptr) {
+      for (uint32_t j = 0; j < id; ++j) Py_CLEAR(g_id_objects[j]);
+      throw nb::python_error();
+    }
+    g_id_objects[id] = object;
+  }
+}
+
+template <typename Id>
+nb::object MakeList(const Id* ids, size_t count) {
+  if (g_id_objects[kWorldVocabSize - 1] == nullptr) MakeIdObjects();
+  PyObject* list = PyList_New(static_cast<Py_ssize_t>(count));
+  if (list == nullptr) throw nb::python_error();
+  for (size_t i = 0; i < count; ++i) {
+    const uint32_t id = static_cast<uint32_t>(ids[i]);
+    PyObject* object;
+    if (id < kWorldVocabSize) {
+      object = g_id_objects[id];
+      Py_INCREF(object);
+    } else if ((object = PyLong_FromUnsignedLong(id)) == nullptr) {
+      Py_DECREF(list);
+      throw nb::python_error();
+    }
+    PyList_SET_ITEM(list, static_cast<Py_ssize_t>(i), object);
+  }
+  return nb::steal(list);
+}
+
+// --- Texts ------------------------------------------------------------------------------------
+
+// The bytes of a text: the UTF-8 of a str (CPython keeps it with the str, so the str must outlive
+// this) or the buffer of a bytes-like object of single bytes, held until this is destroyed.
+class TextBytes {
+ public:
+  TextBytes(nb::handle text, const char* function) {
+    PyObject* object = text.ptr();
+    if (PyUnicode_Check(object)) {
+      Py_ssize_t size;
+      data_ = PyUnicode_AsUTF8AndSize(object, &size);  // UnicodeEncodeError for lone surrogates
+      if (data_ == nullptr) throw nb::python_error();
+      size_ = static_cast<size_t>(size);
+      is_str_ = true;
+      return;
+    }
+    if (!PyObject_CheckBuffer(object)) {
+      Raise(PyExc_TypeError, "%s() argument must be str or a bytes-like object, not '%.100s'",
+            function, Py_TYPE(object)->tp_name);
+    }
+    if (PyObject_GetBuffer(object, &view_, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) != 0) {
+      throw nb::python_error();
+    }
+    held_ = true;
+    if (view_.itemsize != 1) {
+      const std::string format = view_.format ? view_.format : "B";
+      const Py_ssize_t itemsize = view_.itemsize;
+      Release();
+      Raise(PyExc_TypeError,
+            "%s() takes str or bytes; got a buffer of %zd-byte items (format '%s'), which are "
+            "not bytes of text (decode() takes ids)",
+            function, itemsize, format.c_str());
+    }
+    data_ = static_cast<const char*>(view_.buf);
+    size_ = static_cast<size_t>(view_.len);
+  }
+  TextBytes(TextBytes&& other) noexcept
+      : data_(other.data_),
+        size_(other.size_),
+        is_str_(other.is_str_),
+        held_(other.held_),
+        view_(other.view_) {
+    other.held_ = false;
+  }
+  TextBytes(const TextBytes&) = delete;
+  TextBytes& operator=(const TextBytes&) = delete;
+  TextBytes& operator=(TextBytes&&) = delete;
+  ~TextBytes() { Release(); }
+
+  const char* data() const { return data_; }
+  size_t size() const { return size_; }
+  bool is_str() const { return is_str_; }
+
+ private:
+  void Release() {
+    if (held_) PyBuffer_Release(&view_);
+    held_ = false;
+  }
+
+  const char* data_ = nullptr;
+  size_t size_ = 0;
+  bool is_str_ = false;
+  bool held_ = false;
+  Py_buffer view_{};
+};
+
+size_t NonNegativeSize(nb::handle value, const char* name) {
+  PyObject* index = PyNumber_Index(value.ptr());
+  if (index == nullptr) throw nb::python_error();
+  const int negative = PyObject_RichCompareBool(index, nb::int_(0).ptr(), Py_LT);
+  if (negative != 0) {
+    Py_DECREF(index);
+    if (negative < 0) throw nb::python_error();
+    Raise(PyExc_ValueError, "%s must not be negative", name);
+  }
+  const size_t size = PyLong_AsSize_t(index);
+  Py_DECREF(index);
+  if (size == static_cast<size_t>(-1) && PyErr_Occurred()) {
+    PyErr_Clear();
+    return SIZE_MAX;  // more than any text holds
+  }
+  return size;
+}
+
+void CheckErrorHandler(nb::handle errors) {
+  if (!PyUnicode_Check(errors.ptr())) {
+    Raise(PyExc_TypeError, "errors must be a str, not '%.100s'", Py_TYPE(errors.ptr())->tp_name);
+  }
+  const char* name = PyUnicode_AsUTF8(errors.ptr());
+  if (name == nullptr) throw nb::python_error();
+  PyObject* handler = PyCodec_LookupError(name);  // LookupError for an unknown one
+  if (handler == nullptr) throw nb::python_error();
+  Py_DECREF(handler);
+}
+
+// UTF-8 bytes to str with `errors`, exactly as bytes.decode('utf-8', errors).
+nb::object DecodeUtf8(const char* bytes, size_t size, nb::handle errors) {
+  PyObject* text =
+      PyUnicode_DecodeUTF8(bytes, static_cast<Py_ssize_t>(size), PyUnicode_AsUTF8(errors.ptr()));
+  if (text == nullptr) throw nb::python_error();
+  return nb::steal(text);
+}
+
+// --- Ids --------------------------------------------------------------------------------------
+
+[[noreturn]] void RaiseInvalidId(const char* id_text, size_t position, uint32_t token_count) {
+  Raise(PyExc_ValueError,
+        "invalid token id %s at position %zu: not an id of this vocabulary "
+        "(0 to %u)",
+        id_text, position, token_count - 1);
+}
+
+[[noreturn]] void RaiseInvalidId(long long id, size_t position, uint32_t token_count) {
+  RaiseInvalidId(std::to_string(id).c_str(), position, token_count);
+}
+
+// The ids of a decode call as the library takes them: a contiguous buffer of 16- or 32-bit
+// integers is read in place; anything else is copied into 32-bit ids, with a range check.
+class Ids {
+ public:
+  Ids(nb::handle ids, uint32_t token_count) : token_count_(token_count) {
+    PyObject* object = ids.ptr();
+    if (PyUnicode_Check(object) || PyBytes_Check(object) || PyByteArray_Check(object)) {
+      Raise(PyExc_TypeError, "ids must be a sequence of ints, not '%.100s' (encode() takes text)",
+            Py_TYPE(object)->tp_name);
+    }
+    if (PyObject_CheckBuffer(object) && FromBuffer(object)) return;
+    FromSequence(object);
+  }
+  Ids(const Ids&) = delete;
+  Ids& operator=(const Ids&) = delete;
+  ~Ids() {
+    if (held_) PyBuffer_Release(&view_);
+  }
+
+  size_t size() const { return count_; }
+
+  // Decodes into `out` (room for `capacity` bytes); raises for an invalid id.
+  rwkvtok::Result Decode(const rwkvtok::Tokenizer& tok, char* out, size_t capacity) const {
+    switch (kind_) {
+      case Kind::kU16:
+        return tok.Decode(static_cast<const uint16_t*>(data_), count_, out, capacity);
+      case Kind::kI32:
+        return tok.Decode(static_cast<const int32_t*>(data_), count_, out, capacity);
+      case Kind::kU32:
+        break;
+    }
+    return tok.Decode(static_cast<const uint32_t*>(data_), count_, out, capacity);
+  }
+
+  [[noreturn]] void RaiseInvalidAt(size_t position) const {
+    switch (kind_) {
+      case Kind::kU16:
+        RaiseInvalidId(static_cast<const uint16_t*>(data_)[position], position, token_count_);
+      case Kind::kI32:
+        RaiseInvalidId(static_cast<const int32_t*>(data_)[position], position, token_count_);
+      case Kind::kU32:
+        break;
+    }
+    RaiseInvalidId(static_cast<const uint32_t*>(data_)[position], position, token_count_);
+  }
+
+ private:
+  enum class Kind { kU16, kI32, kU32 };
+
+  // Reads a one-dimensional buffer of native integers; false (nothing held) for other formats,
+  // which are read as a sequence.
+  bool FromBuffer(PyObject* object) {
+    if (PyObject_GetBuffer(object, &view_, PyBUF_STRIDES | PyBUF_FORMAT) != 0) {
+      PyErr_Clear();
+      return false;
+    }
+    held_ = true;
+    const char* format = view_.format ? view_.format : "B";
+    if (*format == '@' || *format == '=' || (*format == '<' && PY_LITTLE_ENDIAN)) ++format;
+    const bool integer = format[0] != '\0' && format[1] == '\0' &&
+                         std::strchr("bBhHiIlLqQnN?", format[0]) != nullptr;
+    if (!integer || view_.ndim != 1) {
+      if (std::strchr("efd", format[0]) != nullptr && format[1] == '\0') {
+        Raise(PyExc_TypeError, "ids must be integers, not a buffer of floats (format '%s')",
+              view_.format);
+      }
+      if (view_.ndim > 1) {
+        Raise(PyExc_ValueError, "ids must be one-dimensional, not of %d dimensions", view_.ndim);
+      }
+      PyBuffer_Release(&view_);
+      held_ = false;
+      return false;
+    }
+    const bool is_signed = std::strchr("bhilqn", format[0]) != nullptr;
+    const Py_ssize_t itemsize = view_.itemsize;
+    count_ = static_cast<size_t>(view_.shape[0]);
+    const Py_ssize_t stride = view_.strides[0];
+    if (stride == itemsize && itemsize == 2 && !is_signed) {
+      kind_ = Kind::kU16;
+      data_ = view_.buf;
+      return true;
+    }
+    if (stride == itemsize && itemsize == 4) {
+      kind_ = is_signed ? Kind::kI32 : Kind::kU32;
+      data_ = view_.buf;
+      return true;
+    }
+    // Other widths, or not contiguous: copied.
+    uint32_t* copy = Allocate(count_);
+    const char* item = static_cast<const char*>(view_.buf);
+    for (size_t i = 0; i < count_; ++i, item += stride) {
+      long long value = 0;
+      unsigned long long unsigned_value = 0;
+      if (is_signed) {
+        switch (itemsize) {
+          case 1:
+            value = *reinterpret_cast<const int8_t*>(item);
+            break;
+          case 2:
+            value = *reinterpret_cast<const int16_t*>(item);
+            break;
+          case 4:
+            value = *reinterpret_cast<const int32_t*>(item);
+            break;
+          default:
+            value = *reinterpret_cast<const int64_t*>(item);
+            break;
+        }
+        if (value < 0) RaiseInvalidId(value, i, token_count_);
+        unsigned_value = static_cast<unsigned long long>(value);
+      } else {
+        switch (itemsize) {
+          case 1:
+            unsigned_value = *reinterpret_cast<const uint8_t*>(item);
+            break;
+          case 2:
+            unsigned_value = *reinterpret_cast<const uint16_t*>(item);
+            break;
+          case 4:
+            unsigned_value = *reinterpret_cast<const uint32_t*>(item);
+            break;
+          default:
+            unsigned_value = *reinterpret_cast<const uint64_t*>(item);
+            break;
+        }
+      }
+      if (unsigned_value > UINT32_MAX) {
+        RaiseInvalidId(std::to_string(unsigned_value).c_str(), i, token_count_);
+      }
+      copy[i] = static_cast<uint32_t>(unsigned_value);
+    }
+    PyBuffer_Release(&view_);
+    held_ = false;
+    return true;
+  }
+
+  void FromSequence(PyObject* object) {
+    nb::object sequence = nb::steal(PySequence_Fast(object, "ids must be a sequence of ints"));
+    if (!sequence.is_valid()) {
+      if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+        PyErr_Clear();
+        Raise(PyExc_TypeError, "ids must be a sequence of ints, not '%.100s'",
+              Py_TYPE(object)->tp_name);
+      }
+      throw nb::python_error();
+    }
+    count_ = static_cast<size_t>(PySequence_Fast_GET_SIZE(sequence.ptr()));
+    PyObject** items = PySequence_Fast_ITEMS(sequence.ptr());
+    uint32_t* copy = Allocate(count_);
+    for (size_t i = 0; i < count_; ++i) {
+      PyObject* item = items[i];
+      nb::object index;
+      if (!PyLong_Check(item)) {
+        index = nb::steal(PyNumber_Index(item));
+        if (!index.is_valid()) {
+          PyErr_Clear();
+          Raise(PyExc_TypeError, "ids must be ints: position %zu holds a '%.100s'", i,
+                Py_TYPE(item)->tp_name);
+        }
+        item = index.ptr();
+      }
+      int overflow = 0;
+      const long long value = PyLong_AsLongLongAndOverflow(item, &overflow);
+      if (overflow != 0) {
+        nb::object text = nb::steal(PyObject_Str(item));
+        if (!text.is_valid()) throw nb::python_error();
+        RaiseInvalidId(PyUnicode_AsUTF8(text.ptr()), i, token_count_);
+      }
+      if (value == -1 && PyErr_Occurred()) throw nb::python_error();
+      if (value < 0 || value > static_cast<long long>(UINT32_MAX)) {
+        RaiseInvalidId(value, i, token_count_);
+      }
+      copy[i] = static_cast<uint32_t>(value);
+    }
+  }
+
+  uint32_t* Allocate(size_t count) {
+    copy_.reset(new uint32_t[count == 0 ? 1 : count]);
+    kind_ = Kind::kU32;
+    data_ = copy_.get();
+    return copy_.get();
+  }
+
+  uint32_t token_count_;
+  Kind kind_ = Kind::kU32;
+  const void* data_ = nullptr;
+  size_t count_ = 0;
+  std::unique_ptr<uint32_t[]> copy_;
+  Py_buffer view_{};
+  bool held_ = false;
+};
+
+// An id argument as a 32-bit value; a ValueError naming it and `position` when it is negative or
+// too large for one (the library judges the rest).
+uint32_t IdArgument(nb::handle id, size_t position, uint32_t token_count) {
+  nb::object index = nb::steal(PyNumber_Index(id.ptr()));
+  if (!index.is_valid()) throw nb::python_error();
+  int overflow = 0;
+  const long long value = PyLong_AsLongLongAndOverflow(index.ptr(), &overflow);
+  if (overflow != 0 || value < 0 || value > static_cast<long long>(UINT32_MAX)) {
+    nb::object text = nb::steal(PyObject_Str(index.ptr()));
+    if (!text.is_valid()) throw nb::python_error();
+    RaiseInvalidId(PyUnicode_AsUTF8(text.ptr()), position, token_count);
+  }
+  return static_cast<uint32_t>(value);
+}
+
+// --- Tokenizer --------------------------------------------------------------------------------
+
+struct AlignedDelete {
+  void operator()(uint8_t* p) const { ::operator delete (p, std::align_val_t{64}); }
+};
+
+size_t CpuCount() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    const int count = CPU_COUNT(&set);
+    if (count > 0) return static_cast<size_t>(count);
+  }
+  const unsigned count = std::thread::hardware_concurrency();
+  return count > 0 ? count : 1;
+}
+
+class PyTokenizer;
+
+class PyStreamDecoder {
+ public:
+  PyStreamDecoder(const PyTokenizer& owner, nb::handle errors, nb::handle stop_ids);
+  nb::object Push(nb::handle id);
+  nb::object Finish();
+  bool stopped() const { return stopped_; }
+  size_t pending() const { return decoder_.pending(); }
+
+ private:
+  // Keeps a blob from from_blob alive as long as the decoder.
+  std::shared_ptr<const uint8_t> blob_;
+  rwkvtok::Tokenizer tok_;
+  // The library passes bytes that cannot be UTF-8 through as they are (kRaw) and holds back
+  // unfinished characters; Python's decoder applies `errors` to them, as bytes.decode would.
+  rwkvtok::StreamDecoder decoder_;
+  nb::object errors_;
+  bool stopped_ = false;
+};
+
+class PyTokenizer {
+ public:
+  PyTokenizer(rwkvtok::Tokenizer tok, std::shared_ptr<const uint8_t> blob, size_t blob_size)
+      : tok_(tok), blob_(std::move(blob)), blob_size_(blob_size) {}
+
+  static PyTokenizer World() { return PyTokenizer(rwkvtok::Tokenizer::World(), nullptr, 0); }
+
+  static PyTokenizer FromBlob(nb::handle data) {
+    Py_buffer view;
+    if (PyObject_GetBuffer(data.ptr(), &view, PyBUF_C_CONTIGUOUS) != 0) throw nb::python_error();
+    const size_t size = static_cast<size_t>(view.len);
+    // A copy: the tokenizer views it, so it must neither move nor change, and must be aligned.
+    std::shared_ptr<uint8_t> copy(
+        static_cast<uint8_t*>(::operator new (size == 0 ? 1 : size, std::align_val_t{64})),
+        AlignedDelete());
+    if (size != 0) std::memcpy(copy.get(), view.buf, size);
+    PyBuffer_Release(&view);
+    rwkvtok::Tokenizer tok = rwkvtok::Tokenizer::World();
+    rwkvtok::Status status;
+    {
+      nb::gil_scoped_release release;
+      status = rwkvtok::Tokenizer::FromBlob(copy.get(), size, &tok);
+    }
+    if (status != rwkvtok::Status::kOk) {
+      Raise(PyExc_ValueError, "not a valid rwkvtok blob: %s", rwkvtok::StatusMessage(status));
+    }
+    return PyTokenizer(tok, std::move(copy), size);
+  }
+
+  const rwkvtok::Tokenizer& tok() const { return tok_; }
+  const std::shared_ptr<const uint8_t>& blob() const { return blob_; }
+  bool is_world() const {
+    return tok_.vocab_checksum() == rwkvtok::Tokenizer::World().vocab_checksum();
+  }
+
+  nb::object Encode(nb::handle text) const {
+    TextBytes in(text, "encode");
+    std::unique_ptr<uint32_t[]> ids(new uint32_t[std::max<size_t>(in.size(), 1)]);
+    const rwkvtok::Result r = EncodeInto(in, ids.get());
+    return MakeList(ids.get(), r.count);
+  }
+
+  nb::object EncodeNumpy(nb::handle text, nb::handle dtype) const {
+    nb::module_ numpy = ImportNumpy("encode_numpy");
+    nb::object type = numpy.attr("dtype")(dtype.is_none() ? numpy.attr("uint16") : dtype);
+    const std::string kind = nb::cast<std::string>(type.attr("kind"));
+    const size_t itemsize = nb::cast<size_t>(type.attr("itemsize"));
+    const bool native = nb::cast<bool>(type.attr("isnative"));
+    const bool u16 = kind == "u" && itemsize == 2;
+    if (!native || !(u16 || ((kind == "u" || kind == "i") && itemsize == 4))) {
+      nb::object name = nb::steal(PyObject_Str(type.ptr()));
+      Raise(PyExc_ValueError, "encode_numpy() dtype must be uint16, int32 or uint32, not %S",
+            name.ptr());
+    }
+    TextBytes in(text, "encode_numpy");
+    const size_t size = in.size();
+    // Long texts are encoded into 32-bit ids, which can take the vector lanes, then narrowed in
+    // place: the array is allocated with room for them.
+    const bool widen =
+        u16 && size >= kReleaseGilBytes && std::strncmp(rwkvtok_encode_path(), "lanes", 5) == 0;
+    nb::object array = numpy.attr("empty")(widen ? 2 * size : size, type);
+    Py_buffer view;
+    if (PyObject_GetBuffer(array.ptr(), &view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) != 0) {
+      throw nb::python_error();
+    }
+    rwkvtok::Result r;
+    {
+      GilRelease release(size);
+      if (widen) {
+        uint32_t* wide = static_cast<uint32_t*>(view.buf);
+        r = tok_.Encode(in.data(), size, wide, size);
+        uint16_t* narrow = static_cast<uint16_t*>(view.buf);
+        for (size_t i = 0; i < r.count; ++i) narrow[i] = static_cast<uint16_t>(wide[i]);
+      } else if (u16) {
+        r = tok_.Encode(in.data(), size, static_cast<uint16_t*>(view.buf), size);
+      } else if (kind == "i") {
+        r = tok_.Encode(in.data(), size, static_cast<int32_t*>(view.buf), size);
+      } else {
+        r = tok_.Encode(in.data(), size, static_cast<uint32_t*>(view.buf), size);
+      }
+    }
+    PyBuffer_Release(&view);
+    if (!r.ok()) RaiseStatus(r.status);
+    // Shrinking reallocates in place: no copy of the ids.
+    array.attr("resize")(r.count, "refcheck"_a = false);
+    return array;
+  }
+
+  nb::object EncodeBatch(nb::handle texts, nb::handle num_threads) const {
+    if (PyUnicode_Check(texts.ptr()) || PyBytes_Check(texts.ptr()) ||
+        PyByteArray_Check(texts.ptr())) {
+      Raise(PyExc_TypeError,
+            "encode_batch() takes a sequence of texts, not one '%.100s' (encode() takes one)",
+            Py_TYPE(texts.ptr())->tp_name);
+    }
+    size_t threads = CpuCount();
+    if (!num_threads.is_none()) {
+      threads = NonNegativeSize(num_threads, "num_threads");
+      if (threads == 0) Raise(PyExc_ValueError, "num_threads must be at least 1");
+    }
+    nb::object sequence =
+        nb::steal(PySequence_Fast(texts.ptr(), "encode_batch() takes a sequence of texts"));
+    if (!sequence.is_valid()) throw nb::python_error();
+    const size_t count = static_cast<size_t>(PySequence_Fast_GET_SIZE(sequence.ptr()));
+    // Own references: another thread may change the list while the GIL is released.
+    std::vector<nb::object> items;
+    std::vector<TextBytes> inputs;
+    items.reserve(count);
+    inputs.reserve(count);
+    for (size_t i = 0; i < count; ++i) {
+      items.push_back(nb::borrow(PySequence_Fast_GET_ITEM(sequence.ptr(), i)));
+      inputs.emplace_back(items.back(), "encode_batch");
+    }
+    sequence.reset();
+
+    PyObject* result = PyList_New(static_cast<Py_ssize_t>(count));
+    if (result == nullptr) throw nb::python_error();
+    nb::object result_owner = nb::steal(result);
+    std::vector<uint32_t> ids;
+    std::vector<size_t> offsets, counts;
+    for (size_t first = 0; first < count;) {
+      // A window of texts: at least one, at most about kBatchWindowBytes.
+      size_t last = first, bytes = 0;
+      offsets.clear();
+      do {
+        offsets.push_back(bytes);
+        bytes += inputs[last].size();
+        ++last;
+      } while (last < count && bytes + inputs[last].size() <= kBatchWindowBytes);
+      ids.resize(std::max<size_t>(bytes, 1));
+      counts.assign(last - first, 0);
+      {
+        GilRelease release(bytes);
+        EncodeWindow(inputs.data() + first, last - first, offsets.data(), ids.data(), counts.data(),
+                     threads);
+      }
+      for (size_t i = first; i < last; ++i) {
+        nb::object list = MakeList(ids.data() + offsets[i - first], counts[i - first]);
+        PyList_SET_ITEM(result, static_cast<Py_ssize_t>(i), list.release().ptr());
+      }
+      first = last;
+    }
+    return result_owner;
+  }
+
+  nb::object DecodeBytes(nb::handle ids) const {
+    std::string bytes = DecodeToString(ids);
+    return nb::steal(
+        PyBytes_FromStringAndSize(bytes.data(), static_cast<Py_ssize_t>(bytes.size())));
+  }
+
+  nb::object Decode(nb::handle ids, nb::handle errors) const {
+    CheckErrorHandler(errors);
+    std::string bytes = DecodeToString(ids);
+    return DecodeUtf8(bytes.data(), bytes.size(), errors);
+  }
+
+  size_t Count(nb::handle text) const {
+    TextBytes in(text, "count");
+    rwkvtok::Result r;
+    {
+      GilRelease release(in.size());
+      r = tok_.Count(in.data(), in.size());
+    }
+    if (!r.ok()) RaiseStatus(r.status);
+    return r.count;
+  }
+
+  nb::object Truncate(nb::handle text, nb::handle max_tokens) const {
+    const size_t budget = NonNegativeSize(max_tokens, "max_tokens");
+    TextBytes in(text, "truncate");
+    const uint8_t* bytes = reinterpret_cast<const uint8_t*>(in.data());
+    size_t length;
+    {
+      GilRelease release(in.size());
+      length = PrefixLength(bytes, in.size(), budget, in.is_str());
+    }
+    if (in.is_str()) {
+      // Characters before the cut: the bytes that do not continue a character.
+      size_t characters = 0;
+      for (size_t i = 0; i < length; ++i) characters += (bytes[i] & 0xC0) != 0x80;
+      return nb::steal(PyUnicode_Substring(text.ptr(), 0, static_cast<Py_ssize_t>(characters)));
+    }
+    nb::object slice = nb::steal(PySlice_New(nullptr, nb::int_(length).ptr(), nullptr));
+    return nb::steal(PyObject_GetItem(text.ptr(), slice.ptr()));
+  }
+
+  nb::object TokenBytes(nb::handle id) const {
+    const uint32_t value = IdArgument(id, 0, tok_.token_count());
+    char out[256];
+    const rwkvtok::Result r = tok_.Decode(&value, 1, out, sizeof out);
+    if (r.status == rwkvtok::Status::kInvalidId) RaiseInvalidId(value, 0, tok_.token_count());
+    if (!r.ok()) RaiseStatus(r.status);
+    return nb::steal(PyBytes_FromStringAndSize(out, static_cast<Py_ssize_t>(r.count)));
+  }
+
+  uint32_t n_vocab() const { return is_world() ? kWorldVocabSize : tok_.token_count(); }
+
+  nb::object Reduce() const {
+    // Functions of the extension cannot be pickled by name; rwkvtok._unpickle is Python's.
+    nb::object unpickle = nb::module_::import_("rwkvtok").attr("_unpickle");
+    if (blob_ == nullptr) return nb::make_tuple(unpickle, nb::make_tuple(nb::none()));
+    nb::object data = nb::steal(PyBytes_FromStringAndSize(
+        reinterpret_cast<const char*>(blob_.get()), static_cast<Py_ssize_t>(blob_size_)));
+    if (!data.is_valid()) throw nb::python_error();
+    return nb::make_tuple(unpickle, nb::make_tuple(data));
+  }
+
+ private:
+  // Releases the GIL for inputs long enough to pay for it.
+  class GilRelease {
+   public:
+    explicit GilRelease(size_t bytes) {
+      if (bytes >= kReleaseGilBytes) state_ = PyEval_SaveThread();
+    }
+    ~GilRelease() {
+      if (state_ != nullptr) PyEval_RestoreThread(state_);
+    }
+
+   private:
+    PyThreadState* state_ = nullptr;
+  };
+
+  static nb::module_ ImportNumpy(const char* function) {
+    PyObject* numpy = PyImport_ImportModule("numpy");
+    if (numpy == nullptr) {
+      PyErr_Clear();
+      Raise(PyExc_ImportError,
+            "%s() needs numpy, which is not installed: pip install numpy (the other functions of "
+            "rwkvtok do not need it)",
+            function);
+    }
+    return nb::steal<nb::module_>(numpy);
+  }
+
+  rwkvtok::Result EncodeInto(const TextBytes& in, uint32_t* ids) const {
+    rwkvtok::Result r;
+    {
+      GilRelease release(in.size());
+      r = tok_.Encode(in.data(), in.size(), ids, std::max<size_t>(in.size(), 1));
+    }
+    if (!r.ok()) RaiseStatus(r.status);
+    return r;
+  }
+
+  void EncodeWindow(const TextBytes* inputs, size_t count, const size_t* offsets, uint32_t* ids,
+                    size_t* counts, size_t threads) const {
+    std::atomic<size_t> next{0};
+    auto work = [&]() {
+      for (size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < count;) {
+        const size_t size = inputs[i].size();
+        // Never fails: every pointer is valid and there is room for one id per byte.
+        counts[i] = tok_.Encode(inputs[i].data(), size, ids + offsets[i], size).count;
+      }
+    };
+    std::vector<std::thread> workers;
+    const size_t wanted = std::min(threads, count);
+    for (size_t t = 1; t < wanted; ++t) {
+      try {
+        workers.emplace_back(work);
+      } catch (const std::system_error&) {
+        break;  // fewer threads: the calling one does the rest
+      }
+    }
+    work();
+    for (std::thread& worker : workers) worker.join();
+  }
+
+  std::string DecodeToString(nb::handle ids_object) const {
+    Ids ids(ids_object, tok_.token_count());
+    // Most tokens are a few bytes long: a first guess, then the exact size when it is short.
+    std::string out;
+    out.resize(std::max<size_t>(ids.size() * 8, 64));
+    rwkvtok::Result r;
+    {
+      GilRelease release(ids.size() * 4);
+      r = ids.Decode(tok_, &out[0], out.size());
+      if (r.status == rwkvtok::Status::kBufferTooSmall) {
+        const size_t needed = r.count;
+        out.clear();
+        out.resize(needed);
+        r = ids.Decode(tok_, &out[0], out.size());
+      }
+    }
+    if (r.status == rwkvtok::Status::kInvalidId) ids.RaiseInvalidAt(r.position);
+    if (!r.ok()) RaiseStatus(r.status);
+    out.resize(r.count);
+    return out;
+  }
+
+  // The longest prefix that encodes to at most `budget` tokens (rwkvtok's Prefix) and, for
+  // `whole_characters`, ends on a character boundary: cut short there, the prefix is encoded
+  // afresh, until one ends on a boundary.
+  size_t PrefixLength(const uint8_t* bytes, size_t size, size_t budget,
+                      bool whole_characters) const {
+    size_t length = tok_.Prefix(bytes, size, budget).count;
+    while (whole_characters && length < size && (bytes[length] & 0xC0) == 0x80) {
+      size_t boundary = length - 1;
+      while (boundary > 0 && (bytes[boundary] & 0xC0) == 0x80) --boundary;
+      length = tok_.Prefix(bytes, boundary, budget).count;
+    }
+    return length;
+  }
+
+  rwkvtok::Tokenizer tok_;
+  std::shared_ptr<const uint8_t> blob_;
+  size_t blob_size_ = 0;
+};
+
+PyStreamDecoder::PyStreamDecoder(const PyTokenizer& owner, nb::handle errors, nb::handle stop_ids)
+    : blob_(owner.blob()),
+      tok_(owner.tok()),
+      decoder_(owner.tok(), rwkvtok::Utf8Policy::kRaw),
+      errors_(nb::borrow(errors)) {
+  CheckErrorHandler(errors);
+  nb::object sequence =
+      nb::steal(PySequence_Fast(stop_ids.ptr(), "stop_ids must be a sequence of ints"));
+  if (!sequence.is_valid()) throw nb::python_error();
+  const size_t count = static_cast<size_t>(PySequence_Fast_GET_SIZE(sequence.ptr()));
+  if (count > rwkvtok::StreamDecoder::kMaxStopIds) {
+    Raise(PyExc_ValueError, "at most %zu stop ids, not %zu",
+          static_cast<size_t>(rwkvtok::StreamDecoder::kMaxStopIds), count);
+  }
+  uint32_t ids[rwkvtok::StreamDecoder::kMaxStopIds];
+  for (size_t i = 0; i < count; ++i) {
+    ids[i] = IdArgument(PySequence_Fast_GET_ITEM(sequence.ptr(), i), i, tok_.token_count());
+  }
+  if (decoder_.SetStopIds(ids, count) != rwkvtok::Status::kOk) RaiseStatus(decoder_.status());
+}
+
+nb::object PyStreamDecoder::Push(nb::handle id) {
+  const uint32_t value = IdArgument(id, 0, tok_.token_count());
+  char out[RWKVTOK_DECODER_MAX_OUTPUT];
+  const rwkvtok::Result r = decoder_.Push(value, out, sizeof out);
+  if (r.status == rwkvtok::Status::kInvalidId) RaiseInvalidId(value, 0, tok_.token_count());
+  if (r.status != rwkvtok::Status::kOk && r.status != rwkvtok::Status::kStopped) {
+    RaiseStatus(r.status);
+  }
+  stopped_ = r.status == rwkvtok::Status::kStopped;
+  return DecodeUtf8(out, r.count, errors_);
+}
+
+nb::object PyStreamDecoder::Finish() {
+  char out[RWKVTOK_DECODER_MAX_OUTPUT];
+  const rwkvtok::Result r = decoder_.Finish(out, sizeof out);
+  if (!r.ok()) RaiseStatus(r.status);
+  stopped_ = false;
+  return DecodeUtf8(out, r.count, errors_);
+}
+
+}  // namespace
+
+NB_MODULE(_rwkvtok, m) {
+  m.attr("__version__") = RWKVTOK_VERSION_STRING;
+  m.attr("ABI_VERSION") = RWKVTOK_ABI_VERSION;
+
+  nb::class_<PyTokenizer>(m, "Tokenizer")
+      .def_static("from_blob", &PyTokenizer::FromBlob, "blob"_a)
+      .def("encode", &PyTokenizer::Encode, "text"_a)
+      .def("encode_numpy", &PyTokenizer::EncodeNumpy, "text"_a, "dtype"_a = nb::none())
+      .def("encode_batch", &PyTokenizer::EncodeBatch, "texts"_a, "num_threads"_a = nb::none())
+      .def("decode", &PyTokenizer::Decode, "ids"_a, "errors"_a = "replace")
+      .def("decode_bytes", &PyTokenizer::DecodeBytes, "ids"_a)
+      .def("count", &PyTokenizer::Count, "text"_a)
+      .def("truncate", &PyTokenizer::Truncate, "text"_a, "max_tokens"_a)
+      .def("token_bytes", &PyTokenizer::TokenBytes, "id"_a)
+      .def(
+          "stream_decoder",
+          [](const PyTokenizer& self, nb::handle errors, nb::handle stop_ids) {
+            return new PyStreamDecoder(self, errors, stop_ids);
+          },
+          "errors"_a = "replace", "stop_ids"_a = nb::make_tuple(0), nb::rv_policy::take_ownership)
+      .def_prop_ro("n_vocab", &PyTokenizer::n_vocab)
+      .def_prop_ro("eot_token", [](const PyTokenizer&) { return 0; })
+      .def_prop_ro("max_token_length",
+                   [](const PyTokenizer& self) { return self.tok().max_token_length(); })
+      .def_prop_ro("token_count", [](const PyTokenizer& self) { return self.tok().token_count(); })
+      .def_prop_ro("vocab_checksum",
+                   [](const PyTokenizer& self) { return self.tok().vocab_checksum(); })
+      .def("__reduce__", &PyTokenizer::Reduce)
+      .def("__repr__", [](const PyTokenizer& self) {
+        return std::string("<rwkvtok.Tokenizer ") + (self.is_world() ? "World" : "from_blob") +
+               ", " + std::to_string(self.tok().token_count()) + " ids>";
+      });
+
+  nb::class_<PyStreamDecoder>(m, "StreamDecoder")
+      .def("push", &PyStreamDecoder::Push, "id"_a)
+      .def("finish", &PyStreamDecoder::Finish)
+      .def_prop_ro("stopped", &PyStreamDecoder::stopped)
+      .def_prop_ro("pending", &PyStreamDecoder::pending);
+
+  // For benchmarks/python_bench.py: the seconds of the fastest of `repeats` calls of the C++
+  // Encode on `text` (32-bit ids, room for all, as BM_Encode), timed in this module's build.
+  m.def("_time_encode", [](nb::handle text, size_t repeats) {
+    TextBytes in(text, "_time_encode");
+    std::vector<uint32_t> ids(std::max<size_t>(in.size(), 1));
+    const rwkvtok::Tokenizer tok = rwkvtok::Tokenizer::World();
+    double best = 1e300;
+    nb::gil_scoped_release release;
+    for (size_t i = 0; i < repeats; ++i) {
+      const auto start = std::chrono::steady_clock::now();
+      const rwkvtok::Result r = tok.Encode(in.data(), in.size(), ids.data(), ids.size());
+      const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+      if (r.ok()) best = std::min(best, took.count());
+    }
+    return best;
+  });
+  m.def("World", &PyTokenizer::World);
+  m.def("encode_path", []() { return rwkvtok_encode_path(); });
+}

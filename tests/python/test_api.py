@@ -1,0 +1,253 @@
+"""The API's promises, one by one, and every kind of bad input."""
+
+import array
+import pickle
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+import rwkvtok
+
+SETTINGS = settings(max_examples=300, deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+TEXT = "Hello, world! 你好，世界。 Привет 🌍 def f(x): return x**2"
+
+
+def test_version():
+    header = (__import__("conftest").ROOT / "lib/rwkvtok.h").read_text()
+    numbers = [line.split()[2] for line in header.splitlines()
+               if line.startswith("#define RWKVTOK_VERSION_") and line.split()[1][-5:] in
+               ("MAJOR", "MINOR", "PATCH")]
+    assert rwkvtok.__version__ == ".".join(numbers)
+    from importlib.metadata import version
+    assert version("rwkvtok") == rwkvtok.__version__
+
+
+def test_attributes(tok):
+    assert tok.n_vocab == 65536
+    assert tok.eot_token == 0
+    assert tok.max_token_length == 128
+    assert tok.token_count == 65530
+    assert tok.encode("Hello, world!") == [33155, 45, 40213, 34]
+    assert rwkvtok.encode_path() == "plain" or rwkvtok.encode_path().startswith("lanes/")
+    assert "World" in repr(tok)
+
+
+def test_text_types(tok):
+    ids = tok.encode(TEXT)
+    data = TEXT.encode()
+    for text in [data, bytearray(data), memoryview(data), np.frombuffer(data, np.uint8),
+                 np.frombuffer(data, np.int8), array.array("B", data)]:
+        assert tok.encode(text) == ids
+        assert tok.count(text) == len(ids)
+    with pytest.raises(UnicodeEncodeError):
+        tok.encode("a\ud800b")
+    for bad in [None, 5, 1.5, ["a"], ("a",), {"a": 1}, np.arange(3, dtype=np.int32)]:
+        with pytest.raises(TypeError):
+            tok.encode(bad)
+        with pytest.raises(TypeError):
+            tok.count(bad)
+    with pytest.raises(BufferError):
+        tok.encode(memoryview(data)[::2])
+
+
+def test_encode_numpy(tok):
+    ids = tok.encode(TEXT)
+    for dtype in [None, np.uint16, "uint16", np.int32, np.uint32, np.dtype("=u4")]:
+        array_ = tok.encode_numpy(TEXT, dtype) if dtype is not None else tok.encode_numpy(TEXT)
+        assert array_.dtype == (np.dtype(dtype) if dtype is not None else np.uint16)
+        assert array_.tolist() == ids
+        assert array_.flags.owndata and array_.flags.c_contiguous
+    for bad in [np.int64, np.float32, np.uint8, ">u2", np.int16]:
+        with pytest.raises(ValueError, match="uint16, int32 or uint32"):
+            tok.encode_numpy(TEXT, bad)
+    with pytest.raises(TypeError):
+        tok.encode_numpy(TEXT, "no such dtype")
+    assert tok.encode_numpy("").tolist() == []
+    long_text = TEXT.encode() * 5000  # long enough for the 32-bit path, then narrowed
+    assert tok.encode_numpy(long_text).tolist() == tok.encode(long_text)
+
+
+def test_decode_inputs(tok):
+    ids = tok.encode(TEXT)
+    forms = [ids, tuple(ids), array.array("H", ids), array.array("i", ids), array.array("I", ids),
+             array.array("q", ids), array.array("L", ids), memoryview(array.array("H", ids)),
+             np.array(ids, np.uint16), np.array(ids, np.int32), np.array(ids, np.uint32),
+             np.array(ids, np.int64), np.array(ids, np.uint64), np.array([i for i in ids if i < 32768], np.int16),
+             np.repeat(np.array(ids, np.int64), 2)[::2], np.array(ids, ">i4"), [np.int64(i) for i in ids],
+             range(0)]
+    for form in forms:
+        expected = tok.decode_bytes([int(i) for i in form])
+        assert tok.decode_bytes(form) == expected, type(form)
+        assert tok.decode(form) == expected.decode("utf-8", "replace")
+        if len(form) == len(ids):
+            assert expected == TEXT.encode()
+    assert tok.decode([0, 0]) == "" and tok.decode_bytes([0]) == b""
+    assert tok.decode([True, 34]) == "\x00!"
+
+
+@pytest.mark.parametrize("ids,position,shown", [
+    ([65530], 0, "65530"), ([1, 65535], 1, "65535"), ([1, 2, 65536], 2, "65536"),
+    ([5, -1], 1, "-1"), ([2**31], 0, str(2**31)), ([1, 2**64], 1, str(2**64)),
+    ([2**200], 0, str(2**200)), (np.array([5, -3], np.int64), 1, "-3"),
+    (np.array([5, -3], np.int32), 1, "-3"), (np.array([70000], np.uint32), 0, "70000"),
+    (np.array([1, 2**63], np.uint64), 1, str(2**63)), (array.array("h", [-2]), 0, "-2"),
+])
+def test_invalid_ids(tok, ids, position, shown):
+    message = f"invalid token id {shown} at position {position}"
+    for call in (tok.decode, tok.decode_bytes):
+        with pytest.raises(ValueError, match=message):
+            call(ids)
+
+
+def test_bad_ids(tok):
+    for bad in ["abc", b"abc", bytearray(b"a"), 5, None, [1.0], [1, "2"], [None],
+                np.array([1.0, 2.0]), array.array("d", [1.0])]:
+        with pytest.raises(TypeError):
+            tok.decode(bad)
+    with pytest.raises(ValueError, match="one-dimensional"):
+        tok.decode(np.zeros((2, 2), np.int32))
+    with pytest.raises(TypeError):
+        tok.decode([1], errors=5)
+    with pytest.raises(LookupError):
+        tok.decode([1], errors="no-such-handler")
+
+
+def test_decode_errors(tok):
+    ids = tok.encode(b"ok \xe4\xbd then \xff end \xf0\x9f\x98")
+    data = tok.decode_bytes(ids)
+    for errors in ["replace", "ignore", "surrogateescape", "backslashreplace"]:
+        assert tok.decode(ids, errors) == data.decode("utf-8", errors)
+    assert tok.decode(ids) == data.decode("utf-8", "replace")
+    with pytest.raises(UnicodeDecodeError) as raised:
+        tok.decode(ids, "strict")
+    assert (raised.value.start, raised.value.end) == (3, 5)
+    assert raised.value.object == data
+
+
+def test_token_bytes(tok):
+    assert tok.token_bytes(0) == b""
+    assert tok.token_bytes(1) == b"\x00" and tok.token_bytes(256) == b"\xff"
+    assert tok.token_bytes(33155) == b"Hello"
+    assert max(len(tok.token_bytes(i)) for i in range(65400, 65530)) <= 128
+    for bad in [-1, 65530, 2**70]:
+        with pytest.raises(ValueError, match="invalid token id"):
+            tok.token_bytes(bad)
+    with pytest.raises(TypeError):
+        tok.token_bytes("1")
+
+
+def test_truncate(tok):
+    ids = tok.encode(TEXT)
+    for budget in range(len(ids) + 2):
+        prefix = tok.truncate(TEXT, budget)
+        assert TEXT.startswith(prefix) and type(prefix) is str
+        assert tok.count(prefix) <= budget
+        data = TEXT.encode()
+        prefix_bytes = tok.truncate(data, budget)
+        assert type(prefix_bytes) is bytes and data.startswith(prefix_bytes)
+        assert tok.encode(prefix_bytes) == ids[:len(tok.encode(prefix_bytes))]
+        assert len(tok.encode(prefix_bytes)) == min(budget, len(ids))
+        assert type(tok.truncate(bytearray(data), budget)) is bytearray
+    assert tok.truncate(TEXT, 10**30) == TEXT
+    with pytest.raises(ValueError):
+        tok.truncate(TEXT, -1)
+    with pytest.raises(TypeError):
+        tok.truncate(TEXT, 1.5)
+
+
+@SETTINGS
+@given(st.text(alphabet=st.sampled_from("ab 你😀\u00e9\u0301\n"), max_size=40), st.integers(0, 45))
+def test_truncate_is_longest(tok, text, budget):
+    """No longer prefix that ends on a character boundary encodes to at most `budget` tokens."""
+    prefix = tok.truncate(text, budget)
+    assert text.startswith(prefix) and tok.count(prefix) <= budget
+    for end in range(len(prefix) + 1, len(text) + 1):
+        assert tok.count(text[:end]) > budget
+
+
+def test_stream_decoder(tok):
+    ids = tok.encode("a你好😀b")
+    decoder = tok.stream_decoder()
+    pieces = [decoder.push(i) for i in ids]
+    assert "".join(pieces) + decoder.finish() == "a你好😀b"
+    assert all(p in ("", "a", "你", "好", "😀", "b") for p in pieces)
+    # Stop ids: the text ends, what is held back is flushed, and the next push begins anew.
+    decoder = tok.stream_decoder(stop_ids=(0, 261))
+    assert decoder.push(tok.encode("x")[0]) == "x" and not decoder.stopped
+    first = tok.encode(b"\xe4\xbd")
+    assert [decoder.push(i) for i in first] == [""] * len(first) and decoder.pending == 2
+    assert decoder.push(261) == "\ufffd" and decoder.stopped
+    assert decoder.push(tok.encode("y")[0]) == "y" and not decoder.stopped
+    for bad in [-1, 65530, 2**40]:
+        with pytest.raises(ValueError, match="invalid token id"):
+            decoder.push(bad)
+    with pytest.raises(TypeError):
+        decoder.push("1")
+    with pytest.raises(ValueError):
+        tok.stream_decoder(stop_ids=range(9))
+    with pytest.raises(ValueError):
+        tok.stream_decoder(stop_ids=[-1])
+    with pytest.raises(LookupError):
+        tok.stream_decoder(errors="nope")
+    strict = tok.stream_decoder(errors="strict")
+    strict.push(tok.encode(b"\xe4")[0])
+    with pytest.raises(UnicodeDecodeError):
+        strict.finish()
+
+
+@SETTINGS
+@given(st.binary(max_size=80), st.sampled_from(["replace", "ignore", "surrogateescape",
+                                                 "backslashreplace"]))
+def test_stream_equals_one_shot(tok, data, errors):
+    ids = tok.encode(data)
+    decoder = tok.stream_decoder(errors=errors, stop_ids=())
+    assert "".join(decoder.push(i) for i in ids) + decoder.finish() == data.decode("utf-8", errors)
+
+
+def test_from_blob(tok, world_blob, make_blob):
+    world = rwkvtok.Tokenizer.from_blob(world_blob)
+    assert world.encode(TEXT) == tok.encode(TEXT) and world.n_vocab == 65536
+    assert rwkvtok.Tokenizer.from_blob(bytearray(world_blob)).decode(tok.encode(TEXT)) == TEXT
+    lines = [f"{i + 1} {bytes([i])!r} 1" for i in range(256)] + ["257 'ab' 2", "258 b'abc' 3"]
+    small = rwkvtok.Tokenizer.from_blob(make_blob(lines))
+    assert small.encode("abcab!") == [258, 257, 34]
+    assert small.token_count == 259 and small.n_vocab == 259
+    with pytest.raises(ValueError, match="invalid token id 300"):
+        small.decode([300])
+    assert pickle.loads(pickle.dumps(small)).encode("abc") == [258]
+    broken = bytearray(world_blob)
+    broken[len(broken) // 2] ^= 0xFF
+    for blob, words in [(b"", "truncated"), (b"x" * 100, ""), (world_blob[:1000], ""),
+                        (bytes(broken), "")]:
+        with pytest.raises(ValueError, match="not a valid rwkvtok blob: .*" + words):
+            rwkvtok.Tokenizer.from_blob(blob)
+    with pytest.raises(TypeError):
+        rwkvtok.Tokenizer.from_blob("a str")
+    with pytest.raises(TypeError):
+        rwkvtok.Tokenizer()
+
+
+def test_pickle(tok):
+    copy = pickle.loads(pickle.dumps(tok))
+    assert copy.encode(TEXT) == tok.encode(TEXT) and copy.n_vocab == 65536
+
+
+def test_numpy_missing_gives_import_error():
+    import subprocess
+    import sys
+    code = ("import sys; sys.modules['numpy'] = None\n"
+            "import rwkvtok\n"
+            "tok = rwkvtok.World(); assert tok.encode('abc') == [6891]\n"
+            "try:\n    tok.encode_numpy('abc')\nexcept ImportError as e:\n    print(e)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "encode_numpy() needs numpy" in out.stdout and "pip install numpy" in out.stdout
+
+
+def test_import_does_not_load_numpy():
+    import subprocess
+    import sys
+    code = "import sys, rwkvtok; rwkvtok.World().encode('x'); print('numpy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

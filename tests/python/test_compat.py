@@ -1,0 +1,132 @@
+"""rwkvtok.compat.TRIE_TOKENIZER against rwkv==0.8.32's: same results, same exceptions."""
+
+import array
+import contextlib
+import io
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+import rwkvtok
+from rwkvtok.compat import TRIE_TOKENIZER
+
+SETTINGS = settings(max_examples=300, deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@pytest.fixture(scope="module")
+def compat():
+    return TRIE_TOKENIZER()
+
+
+def outcome(call, *args):
+    """What a call gives: its result, or the type of what it raised."""
+    try:
+        return "result", call(*args)
+    except BaseException as error:  # noqa: B902 -- compared, never swallowed silently
+        return "raised", type(error)
+
+
+def same(reference, compat, method, *args):
+    assert outcome(getattr(compat, method), *args) == outcome(getattr(reference, method), *args), \
+        (method, args)
+
+
+TOKEN_INPUTS = [[], [0], [1, 2, 3], [33155, 45], [65529], [65530], [65535], [70000], [-1],
+                [256, 256], [232, 189], [1.0, 2], [True], ["a"], [None], (33155,),
+                np.array([33155, 45], np.int64), np.array([-1], np.int32), array.array("H", [33155]),
+                range(1, 5), (i for i in [33155, 45]), {33155: 1}, 5, None, "abc", b"ab"]
+
+
+@pytest.mark.parametrize("tokens", TOKEN_INPUTS, ids=range(len(TOKEN_INPUTS)))
+def test_decoding(reference, compat, tokens):
+    for method in ("decodeBytes", "decode"):
+        # Generators are used up by a call: each side gets its own.
+        if hasattr(tokens, "__next__"):
+            assert outcome(getattr(compat, method), (i for i in [33155, 45])) == \
+                outcome(getattr(reference, method), (i for i in [33155, 45]))
+        else:
+            same(reference, compat, method, tokens)
+
+
+ENCODE_INPUTS = ["", "Hello, world!", "你好😀", "a\ud800b", b"bytes", 5, None, ["a"],
+                 "x" * 1000]
+BYTES_INPUTS = [b"", b"Hello", bytearray(b"\xff\xfeab"), memoryview(b"abc"), [104, 105],
+                [104, -1, 300], [104, -1], [-256, 255], (1, 2), [1.5], ["a"], "str", 5, None,
+                np.array([104, 105], np.uint8), np.array([-56, -6], np.int8),
+                array.array("b", [-1, 65]), [np.int64(104)], [True, False]]
+
+
+@pytest.mark.parametrize("src", ENCODE_INPUTS, ids=range(len(ENCODE_INPUTS)))
+def test_encode(reference, compat, src):
+    same(reference, compat, "encode", src)
+
+
+@pytest.mark.parametrize("src", BYTES_INPUTS, ids=range(len(BYTES_INPUTS)))
+def test_encode_bytes(reference, compat, src):
+    same(reference, compat, "encodeBytes", src)
+
+
+@SETTINGS
+@given(st.binary(max_size=200))
+def test_random_bytes(reference, compat, data):
+    ids = reference.encodeBytes(data)
+    assert compat.encodeBytes(data) == ids
+    assert compat.decodeBytes(ids) == data
+    assert compat.decode(ids) == reference.decode(ids)
+
+
+@SETTINGS
+@given(st.text(max_size=200))
+def test_random_text(reference, compat, text):
+    same(reference, compat, "encode", text)
+
+
+def test_dicts(reference, compat):
+    assert compat.idx2token == reference.idx2token
+    assert compat.token2idx == reference.token2idx
+
+
+def test_print_tokens(reference, compat):
+    for tokens in [[33155, 45, 40213, 34], [256, 232, 189, 160], [], [0], [70000]]:
+        printed = []
+        for tokenizer in (reference, compat):
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                result = outcome(tokenizer.printTokens, tokens)
+            printed.append((result, out.getvalue()))
+        assert printed[0] == printed[1], tokens
+
+
+def test_vocabulary_file(reference_vocab_path, tmp_path):
+    assert TRIE_TOKENIZER(reference_vocab_path).encode("Hello") == [33155]
+    with pytest.raises(FileNotFoundError):
+        TRIE_TOKENIZER(str(tmp_path / "missing.txt"))
+    other = tmp_path / "other.txt"
+    other.write_text("1 'a' 1\n")
+    with pytest.raises(ValueError, match="not the World vocabulary"):
+        TRIE_TOKENIZER(str(other))
+
+
+def test_pipeline_switch_is_one_line():
+    """rwkv.utils.PIPELINE with its tokenizer replaced in one line. PIPELINE's module imports
+    torch, which only its model code uses: a stand-in is enough to load it here."""
+    code = """
+import sys, types
+torch = types.ModuleType("torch"); torch.nn = types.ModuleType("torch.nn")
+torch.nn.functional = types.ModuleType("torch.nn.functional")
+sys.modules.update({"torch": torch, "torch.nn": torch.nn, "torch.nn.functional": torch.nn.functional})
+import rwkvtok
+from rwkv.utils import PIPELINE
+pipeline = PIPELINE(None, "rwkv_vocab_v20230424")
+reference = pipeline.encode("Hello, world! 你好")
+pipeline.tokenizer = rwkvtok.compat.TRIE_TOKENIZER()
+assert pipeline.encode("Hello, world! 你好") == reference == [33155, 45, 40213, 34, 33, 10464, 11685]
+assert pipeline.decode(reference) == "Hello, world! 你好"
+print("ok")
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "ok", out.stderr
