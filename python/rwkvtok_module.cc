@@ -31,7 +31,7 @@ namespace {
 constexpr size_t kReleaseGilBytes = 16 * 1024;
 // A batch is encoded in windows of about this many bytes of text, so that its ids buffer stays
 // bounded whatever the batch's size.
-constexpr size_t kBatchWindowBytes = 32u << 20;
+constexpr size_t kBatchWindowBytes = 1u << 20;
 // The id space of the models that use World (ids 65530..65535 are reserved).
 constexpr uint32_t kWorldVocabSize = 65536;
 
@@ -93,6 +93,7 @@ class TextBytes {
   TextBytes(nb::handle text, const char* function) {
     PyObject* object = text.ptr();
     if (PyUnicode_Check(object)) {
+      // CPython's UTF-8 of the str, which it keeps with the str (an ASCII str's own data).
       Py_ssize_t size;
       data_ = PyUnicode_AsUTF8AndSize(object, &size);  // UnicodeEncodeError for lone surrogates
       if (data_ == nullptr) throw nb::python_error();
@@ -361,6 +362,24 @@ class Ids {
         }
         item = index.ptr();
       }
+      if (PyLong_CheckExact(item)) {  // most ids: small ints, read without a call
+#if PY_VERSION_HEX >= 0x030C0000
+        if (PyUnstable_Long_IsCompact(reinterpret_cast<PyLongObject*>(item))) {
+          const Py_ssize_t value =
+              PyUnstable_Long_CompactValue(reinterpret_cast<PyLongObject*>(item));
+          if (value >= 0 && value <= static_cast<Py_ssize_t>(UINT32_MAX)) {
+            copy[i] = static_cast<uint32_t>(value);
+            continue;
+          }
+        }
+#else
+        const Py_ssize_t digits = Py_SIZE(item);
+        if (digits == 0 || digits == 1) {
+          copy[i] = digits == 0 ? 0 : reinterpret_cast<PyLongObject*>(item)->ob_digit[0];
+          continue;
+        }
+#endif
+      }
       int overflow = 0;
       const long long value = PyLong_AsLongLongAndOverflow(item, &overflow);
       if (overflow != 0) {
@@ -564,6 +583,9 @@ class PyTokenizer {
     nb::object result_owner = nb::steal(result);
     std::vector<uint32_t> ids;
     std::vector<size_t> offsets, counts;
+    // The lists are made with the cyclic garbage collector paused: it would otherwise walk the
+    // new lists again and again as they are made, and none can be part of a cycle.
+    GcPause pause;
     for (size_t first = 0; first < count;) {
       // A window of texts: at least one, at most about kBatchWindowBytes.
       size_t last = first, bytes = 0;
@@ -653,6 +675,19 @@ class PyTokenizer {
   }
 
  private:
+  class GcPause {
+   public:
+#if PY_VERSION_HEX >= 0x030A0000
+    GcPause() : was_enabled_(PyGC_Disable()) {}
+    ~GcPause() {
+      if (was_enabled_ == 1) PyGC_Enable();
+    }
+
+   private:
+    int was_enabled_;
+#endif
+  };
+
   // Releases the GIL for inputs long enough to pay for it.
   class GilRelease {
    public:
