@@ -74,11 +74,12 @@ function(rwkvtok_find_highway target_out dynamic_out)
   set(${target_out} rwkvtok_highway PARENT_SCOPE)
 endfunction()
 
-# Links the library's objects of `objects` (default: rwkvtok_objects) into `target`, with what
+# Links the library's objects of `objects` (default: the whole tokenizer's, RWKVTOK_FULL_OBJECTS,
+# whatever RWKVTOK_VARIANT is) into `target`, with what
 # code inside the project needs to use its internals: the sources' include paths, the generated
 # arrays, the lanes' define and Highway.
 function(rwkvtok_link_library_objects target)
-  set(_objects rwkvtok_objects)
+  set(_objects ${RWKVTOK_FULL_OBJECTS})
   if(ARGC GREATER 1)
     set(_objects ${ARGV1})
   endif()

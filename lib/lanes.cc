@@ -29,7 +29,7 @@ size_t LaneCountImpl() { return kChains * hn::Lanes(LaneTag()); }
 // HWY_NAMESPACE is N_ and the target's name.
 #define RWKVTOK_STRING_OF(x) #x
 #define RWKVTOK_NAME_OF(x) RWKVTOK_STRING_OF(x)
-const char* TargetNameImpl() { return RWKVTOK_NAME_OF(HWY_NAMESPACE) + 2; }
+const char* TargetNameImpl() { return &RWKVTOK_NAME_OF(HWY_NAMESPACE)[2]; }
 #undef RWKVTOK_NAME_OF
 #undef RWKVTOK_STRING_OF
 

@@ -88,9 +88,20 @@ class NoAllocation : public ::testing::Test {
   }
 };
 
+// Kept in a volatile pointer: a compiler may drop an allocation whose memory is never used.
+void* volatile kept;
+
 TEST_F(NoAllocation, TheCounterWorks) {
-  EXPECT_EQ(AllocationsDuring([] { delete new int(1); }), 1);
-  EXPECT_EQ(AllocationsDuring([] { free(malloc(16)); }), 1);
+  EXPECT_EQ(AllocationsDuring([] {
+              kept = new int(1);
+              delete static_cast<int*>(kept);
+            }),
+            1);
+  EXPECT_EQ(AllocationsDuring([] {
+              kept = malloc(16);
+              free(kept);
+            }),
+            1);
   EXPECT_EQ(AllocationsDuring([] { std::string s(100, 'x'); }), 1);
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The CMake build, and what users do with it (tools/test.sh runs this):
 #   1. configure, build and ctest from the source tree;
-#   2. install into a prefix, and into a second one with only the static library;
+#   2. install into a prefix, into a second one with only the static library, and into a third
+#      with only the shared library (whose users need no Highway development files);
 #   3. three consumers of the installed package, each encoding and decoding a sample:
 #      find_package (shared and static), add_subdirectory of the source tree, and a C99 program
 #      built with `cc $(pkg-config --cflags --libs rwkvtok)` against each prefix;
@@ -58,6 +59,25 @@ cmake -S tests/consumers/find_package -B "$work/find_package" -DCMAKE_PREFIX_PAT
 cmake --build "$work/find_package" -j "$jobs" >/dev/null
 "$work/find_package/consumer"
 "$work/find_package/consumer_static"
+
+step "consumer: find_package, static-only install (rwkvtok::rwkvtok_static is there too)"
+cmake -S tests/consumers/find_package -B "$work/find_package-static" \
+  -DCMAKE_PREFIX_PATH="$work/prefix-static" -DRWKVTOK_CONSUMER_STATIC=ON >/dev/null
+cmake --build "$work/find_package-static" -j "$jobs" >/dev/null
+"$work/find_package-static/consumer_static"
+
+# A shared-only install carries Highway inside the library: using it needs no Highway
+# development files (no hwy CMake package, no libhwy.pc). Encode-only, to build quickly.
+step "install: shared only; its users need no Highway development files"
+rm -rf "$work/prefix-shared"
+cmake -S . -B "$work/host-shared" -DCMAKE_BUILD_TYPE=Release -DRWKVTOK_BUILD_STATIC=OFF \
+  -DRWKVTOK_BUILD_TESTS=OFF -DRWKVTOK_BUILD_CLI=OFF -DRWKVTOK_INSTALL=ON \
+  -DRWKVTOK_VARIANT=encode-only >/dev/null
+cmake --build "$work/host-shared" -j "$jobs"
+cmake --install "$work/host-shared" --prefix "$work/prefix-shared" >/dev/null
+PKG_CONFIG_LIBDIR="$work/prefix-shared/lib/pkgconfig" pkg-config --cflags --libs rwkvtok
+cmake -S tests/consumers/find_package -B "$work/find_package-shared" \
+  -DCMAKE_PREFIX_PATH="$work/prefix-shared" -DCMAKE_DISABLE_FIND_PACKAGE_hwy=TRUE >/dev/null
 
 step "consumer: add_subdirectory(rwkvtok)"
 cmake -S tests/consumers/add_subdirectory -B "$work/add_subdirectory" \
