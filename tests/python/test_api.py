@@ -251,3 +251,38 @@ def test_import_does_not_load_numpy():
     code = "import sys, rwkvtok; rwkvtok.World().encode('x'); print('numpy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_stubs_match_the_module():
+    """_rwkvtok.pyi declares exactly the module's public names, classes' members and defaults."""
+    import ast
+    import inspect
+    import pathlib
+
+    from rwkvtok import _rwkvtok
+
+    stub = ast.parse(pathlib.Path(_rwkvtok.__file__).with_name("_rwkvtok.pyi").read_text())
+
+    def public(names):
+        return {n for n in names if not n.startswith("_") or n == "__version__"}
+
+    declared = {}
+    for node in stub.body:
+        if isinstance(node, ast.ClassDef):
+            declared[node.name] = {m.name: m for m in node.body
+                                   if isinstance(m, ast.FunctionDef)}
+        elif isinstance(node, ast.FunctionDef):
+            declared[node.name] = node
+        elif isinstance(node, ast.AnnAssign):
+            declared[node.target.id] = node
+    runtime = public(dir(_rwkvtok))
+    assert public(declared) - {"Text", "Ids", "T"} == runtime
+    for cls in (_rwkvtok.Tokenizer, _rwkvtok.StreamDecoder):
+        assert public(declared[cls.__name__]) == public(vars(cls)), cls.__name__
+        for name, function in declared[cls.__name__].items():
+            member = getattr(cls, name)
+            if isinstance(member, property) or not callable(member):
+                continue
+            stub_args = [a.arg for a in function.args.args if a.arg != "self"]
+            signature = member.__nb_signature__[0][0]
+            assert all(f"{a}" in signature for a in stub_args), (name, signature)

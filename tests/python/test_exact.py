@@ -126,3 +126,18 @@ def test_long_random_text_takes_every_path(tok, reference):
         assert tok.encode_numpy(text).tolist() == expected
         assert tok.encode_batch([text, text[:1000]], num_threads=2) == [expected,
                                                                        reference.encodeBytes(text[:1000])]
+
+
+def test_str_of_every_kind(tok):
+    """A str's UTF-8 is made by the module for each of CPython's three widths, 16 characters at a
+    time where they are ASCII: every offset of a non-ASCII character around those blocks."""
+    for other in ["é", "\xff", "Ā", "你", "\uffff", "😀", "\U0010ffff"]:
+        for length in [1, 15, 16, 17, 31, 32, 33, 70]:
+            for at in range(length):
+                text = "a" * at + other + "b" * (length - at - 1)
+                assert tok.encode(text) == tok.encode(text.encode("utf-8")), (other, length, at)
+    for surrogate in ["\ud800", "\udfff"]:
+        for text in [surrogate, "é" + surrogate, "x" * 20 + surrogate + "你", "😀" * 17 + surrogate]:
+            with pytest.raises(UnicodeEncodeError) as raised:
+                tok.encode(text)
+            assert raised.value.start == text.index(surrogate)
