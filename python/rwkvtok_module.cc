@@ -201,6 +201,13 @@ nb::object DecodeUtf8(const char* bytes, size_t size, nb::handle errors) {
   RaiseInvalidId(std::to_string(id).c_str(), position, token_count);
 }
 
+template <typename T>
+T Read(const char* at) {
+  T value;
+  std::memcpy(&value, at, sizeof value);
+  return value;
+}
+
 // The ids of a decode call as the library takes them: a contiguous buffer of 16- or 32-bit
 // integers is read in place; anything else is copied into 32-bit ids, with a range check.
 class Ids {
@@ -278,17 +285,18 @@ class Ids {
     const Py_ssize_t itemsize = view_.itemsize;
     count_ = static_cast<size_t>(view_.shape[0]);
     const Py_ssize_t stride = view_.strides[0];
-    if (stride == itemsize && itemsize == 2 && !is_signed) {
+    const bool aligned = reinterpret_cast<uintptr_t>(view_.buf) % itemsize == 0;
+    if (aligned && stride == itemsize && itemsize == 2 && !is_signed) {
       kind_ = Kind::kU16;
       data_ = view_.buf;
       return true;
     }
-    if (stride == itemsize && itemsize == 4) {
+    if (aligned && stride == itemsize && itemsize == 4) {
       kind_ = is_signed ? Kind::kI32 : Kind::kU32;
       data_ = view_.buf;
       return true;
     }
-    // Other widths, or not contiguous: copied.
+    // Other widths, strides or alignments: copied, each item read with memcpy.
     uint32_t* copy = Allocate(count_);
     const char* item = static_cast<const char*>(view_.buf);
     for (size_t i = 0; i < count_; ++i, item += stride) {
@@ -297,16 +305,16 @@ class Ids {
       if (is_signed) {
         switch (itemsize) {
           case 1:
-            value = *reinterpret_cast<const int8_t*>(item);
+            value = Read<int8_t>(item);
             break;
           case 2:
-            value = *reinterpret_cast<const int16_t*>(item);
+            value = Read<int16_t>(item);
             break;
           case 4:
-            value = *reinterpret_cast<const int32_t*>(item);
+            value = Read<int32_t>(item);
             break;
           default:
-            value = *reinterpret_cast<const int64_t*>(item);
+            value = Read<int64_t>(item);
             break;
         }
         if (value < 0) RaiseInvalidId(value, i, token_count_);
@@ -314,16 +322,16 @@ class Ids {
       } else {
         switch (itemsize) {
           case 1:
-            unsigned_value = *reinterpret_cast<const uint8_t*>(item);
+            unsigned_value = Read<uint8_t>(item);
             break;
           case 2:
-            unsigned_value = *reinterpret_cast<const uint16_t*>(item);
+            unsigned_value = Read<uint16_t>(item);
             break;
           case 4:
-            unsigned_value = *reinterpret_cast<const uint32_t*>(item);
+            unsigned_value = Read<uint32_t>(item);
             break;
           default:
-            unsigned_value = *reinterpret_cast<const uint64_t*>(item);
+            unsigned_value = Read<uint64_t>(item);
             break;
         }
       }

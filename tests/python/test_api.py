@@ -76,6 +76,8 @@ def test_decode_inputs(tok):
              np.array(ids, np.uint16), np.array(ids, np.int32), np.array(ids, np.uint32),
              np.array(ids, np.int64), np.array(ids, np.uint64), np.array([i for i in ids if i < 32768], np.int16),
              np.repeat(np.array(ids, np.int64), 2)[::2], np.array(ids, ">i4"), [np.int64(i) for i in ids],
+             np.frombuffer(b"x" + np.array(ids, np.uint16).tobytes(), np.uint16, offset=1),
+             np.frombuffer(b"xy" + np.array(ids, np.int32).tobytes(), np.int32, offset=2),
              range(0)]
     for form in forms:
         expected = tok.decode_bytes([int(i) for i in form])
