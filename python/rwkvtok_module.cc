@@ -21,6 +21,8 @@
 #include <utility>
 #include <vector>
 
+#include "str_utf8.h"
+
 namespace nb = nanobind;
 using namespace nb::literals;
 
@@ -182,6 +184,8 @@ void CheckErrorHandler(nb::handle errors) {
 
 // UTF-8 bytes to str with `errors`, exactly as bytes.decode('utf-8', errors).
 nb::object DecodeUtf8(const char* bytes, size_t size, nb::handle errors) {
+  if (PyObject* valid = rwkvtok_python::Utf8ToStr(bytes, size)) return nb::steal(valid);
+  if (PyErr_Occurred()) throw nb::python_error();
   PyObject* text =
       PyUnicode_DecodeUTF8(bytes, static_cast<Py_ssize_t>(size), PyUnicode_AsUTF8(errors.ptr()));
   if (text == nullptr) throw nb::python_error();
@@ -450,6 +454,30 @@ size_t CpuCount() {
   return count > 0 ? count : 1;
 }
 
+// Memory for decoded bytes: this thread's, kept between calls (up to kKeptBytes) so that its pages
+// stay mapped and need no zeroing (on the machines measured, faulting in fresh memory cost more
+// than decoding into it), else one of its own. One ByteBuffer at a time per thread.
+constexpr size_t kKeptBytes = 32u << 20;
+thread_local std::unique_ptr<char[]> t_kept_bytes;
+thread_local size_t t_kept_capacity = 0;
+
+class ByteBuffer {
+ public:
+  char* Reserve(size_t size) {
+    if (size <= t_kept_capacity) return t_kept_bytes.get();
+    if (size <= kKeptBytes) {
+      t_kept_bytes.reset(new char[size]);
+      t_kept_capacity = size;
+      return t_kept_bytes.get();
+    }
+    own_.reset(new char[size]);
+    return own_.get();
+  }
+
+ private:
+  std::unique_ptr<char[]> own_;
+};
+
 class PyTokenizer;
 
 class PyStreamDecoder {
@@ -620,15 +648,19 @@ class PyTokenizer {
   }
 
   nb::object DecodeBytes(nb::handle ids) const {
-    std::string bytes = DecodeToString(ids);
-    return nb::steal(
-        PyBytes_FromStringAndSize(bytes.data(), static_cast<Py_ssize_t>(bytes.size())));
+    ByteBuffer buffer;
+    const auto bytes = DecodeToBuffer(ids, &buffer);
+    PyObject* result =
+        PyBytes_FromStringAndSize(bytes.first, static_cast<Py_ssize_t>(bytes.second));
+    if (result == nullptr) throw nb::python_error();
+    return nb::steal(result);
   }
 
   nb::object Decode(nb::handle ids, nb::handle errors) const {
     CheckErrorHandler(errors);
-    std::string bytes = DecodeToString(ids);
-    return DecodeUtf8(bytes.data(), bytes.size(), errors);
+    ByteBuffer buffer;
+    const auto bytes = DecodeToBuffer(ids, &buffer);
+    return DecodeUtf8(bytes.first, bytes.second, errors);
   }
 
   size_t Count(nb::handle text) const {
@@ -755,26 +787,25 @@ class PyTokenizer {
     for (std::thread& worker : workers) worker.join();
   }
 
-  std::string DecodeToString(nb::handle ids_object) const {
+  // Decodes `ids_object` into `buffer`; returns the bytes, valid until `buffer` is used again.
+  std::pair<const char*, size_t> DecodeToBuffer(nb::handle ids_object, ByteBuffer* buffer) const {
     Ids ids(ids_object, tok_.token_count());
     // Most tokens are a few bytes long: a first guess, then the exact size when it is short.
-    std::string out;
-    out.resize(std::max<size_t>(ids.size() * 8, 64));
+    size_t capacity = std::max<size_t>(ids.size() * 8, 64);
+    char* out = buffer->Reserve(capacity);
     rwkvtok::Result r;
     {
       GilRelease release(ids.size() * 4);
-      r = ids.Decode(tok_, &out[0], out.size());
+      r = ids.Decode(tok_, out, capacity);
       if (r.status == rwkvtok::Status::kBufferTooSmall) {
-        const size_t needed = r.count;
-        out.clear();
-        out.resize(needed);
-        r = ids.Decode(tok_, &out[0], out.size());
+        capacity = r.count;
+        out = buffer->Reserve(capacity);
+        r = ids.Decode(tok_, out, capacity);
       }
     }
     if (r.status == rwkvtok::Status::kInvalidId) ids.RaiseInvalidAt(r.position);
     if (!r.ok()) RaiseStatus(r.status);
-    out.resize(r.count);
-    return out;
+    return {out, r.count};
   }
 
   // The longest prefix that encodes to at most `budget` tokens (rwkvtok's Prefix) and, for

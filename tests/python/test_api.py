@@ -288,3 +288,28 @@ def test_stubs_match_the_module():
             stub_args = [a.arg for a in function.args.args if a.arg != "self"]
             signature = member.__nb_signature__[0][0]
             assert all(f"{a}" in signature for a in stub_args), (name, signature)
+
+
+@pytest.mark.parametrize("other", ["é", "\xff", "Ā", "你", "\uffff", "😀", "\U0010ffff"])
+def test_decode_long_mostly_ascii(tok, other):
+    """Texts of 1 MB and more that are mostly ASCII are made into a str by the module itself: every
+    width, characters across its 16-byte steps, and invalid bytes (left to CPython)."""
+    base = ("x" * 237 + other + "y" * 11 + other) * 5_000  # 1.25 MB, under 4% not ASCII
+    for text in [base, other + base, base + other, "z" * 15 + other + base]:
+        data = text.encode()
+        ids = tok.encode(data)
+        assert tok.decode(ids) == text
+        assert tok.decode(np.array(ids, np.uint32), "strict") == text
+    for bad in [b"\xff", b"\xe4\xbd", b"\xed\xa0\x80", b"\xc0\xaf", b"\xf4\x90\x80\x80",
+                b"\xf0\x9f\x98"]:
+        for data in [base.encode() + bad, bad + base.encode(),
+                     base.encode()[:700_001] + bad + base.encode()[700_001:]]:
+            ids = tok.encode(data)
+            assert tok.decode(ids) == data.decode("utf-8", "replace")
+            assert tok.decode(ids, "surrogateescape") == data.decode("utf-8", "surrogateescape")
+            with pytest.raises(UnicodeDecodeError) as raised:
+                tok.decode(ids, "strict")
+            with pytest.raises(UnicodeDecodeError) as expected:
+                data.decode("utf-8")
+            assert (raised.value.start, raised.value.end) == (expected.value.start,
+                                                              expected.value.end)
