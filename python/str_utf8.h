@@ -1,11 +1,9 @@
-// Long, valid, mostly ASCII UTF-8 to a new Python str, for decode. CPython's decoder is exact but
-// makes a long str in fresh memory that it then touches page by page; on the virtual machines
-// measured, those page faults cost more than the decoding (a 10 MB text with one emoji is a 40 MB
-// str). Here the str is made at its final size, its memory advised to use huge pages, and filled
-// 16 bytes of ASCII at a time. Everything else is left to CPython: invalid UTF-8 (whose error
-// handlers then apply exactly), short texts, and texts mostly of other characters, which its
-// decoder does faster than this one.
-
+// Long UTF-8 to a new Python str, for decode. CPython's decoder is exact but makes a long str in
+// fresh memory that it then touches page by page; on the virtual machines measured, those page
+// faults cost more than the decoding (a 10 MB text with one emoji is a 40 MB str). Here a vector
+// pre-scan finds the str's length and width, the str is made at its final size with its memory
+// advised to use huge pages, and one pass validates and fills it, 16 bytes of ASCII at a time.
+// Invalid UTF-8 and short texts are left to CPython, whose error handlers then apply exactly.
 #ifndef RWKVTOK_PYTHON_STR_UTF8_H_
 #define RWKVTOK_PYTHON_STR_UTF8_H_
 
@@ -60,9 +58,12 @@ inline void Widen16(const uint8_t* s, uint32_t* out) {
 #endif
 }
 
-// Decodes valid UTF-8 `s[0..n)` into `out`, one unit per character.
+// Decodes UTF-8 `s[0..n)` into `out`, one unit per character, checking it by Python's rules (no
+// overlong forms, surrogates or code points past U+10FFFF): false at the first invalid byte. Every
+// unit written consumes a byte that does not continue a character, so `out` needs room for only
+// that many.
 template <typename Unit>
-void DecodeInto(const uint8_t* s, size_t n, Unit* out) {
+bool DecodeInto(const uint8_t* s, size_t n, Unit* out) {
   size_t i = 0;
   while (i < n) {
     if (i + 16 <= n && Ascii16(s + i)) {
@@ -77,20 +78,33 @@ void DecodeInto(const uint8_t* s, size_t n, Unit* out) {
       if (c < 0x80) {
         *out++ = static_cast<Unit>(c);
         i += 1;
+      } else if (c < 0xC2) {
+        return false;
       } else if (c < 0xE0) {
+        if (i + 1 >= n || (s[i + 1] & 0xC0) != 0x80) return false;
         *out++ = static_cast<Unit>(((c & 0x1F) << 6) | (s[i + 1] & 0x3Fu));
         i += 2;
       } else if (c < 0xF0) {
+        if (i + 2 >= n || (s[i + 1] & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80) return false;
+        if ((c == 0xE0 && s[i + 1] < 0xA0) || (c == 0xED && s[i + 1] >= 0xA0)) return false;
         *out++ =
             static_cast<Unit>(((c & 0x0F) << 12) | ((s[i + 1] & 0x3Fu) << 6) | (s[i + 2] & 0x3Fu));
         i += 3;
-      } else {
+      } else if (c < 0xF5) {
+        if (i + 3 >= n || (s[i + 1] & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80 ||
+            (s[i + 3] & 0xC0) != 0x80) {
+          return false;
+        }
+        if ((c == 0xF0 && s[i + 1] < 0x90) || (c == 0xF4 && s[i + 1] >= 0x90)) return false;
         *out++ = static_cast<Unit>(((c & 0x07) << 18) | ((s[i + 1] & 0x3Fu) << 12) |
                                    ((s[i + 2] & 0x3Fu) << 6) | (s[i + 3] & 0x3Fu));
         i += 4;
+      } else {
+        return false;
       }
     }
   }
+  return true;
 }
 
 // Asks for huge pages for the whole 2 MB pages inside a large block not yet written.
@@ -107,76 +121,74 @@ inline void AdviseHugePages(void* data, size_t size) {
 #endif
 }
 
-// The bytes of `s[0..n)` that are not ASCII, 16 at a time.
-inline size_t CountHighBytes(const uint8_t* s, size_t n) {
+// The number of bytes of `s[0..n)` that continue a character (0x80..0xBF), and the largest byte.
+inline void Scan(const uint8_t* s, size_t n, size_t* continuations, uint8_t* largest) {
   size_t count = 0, i = 0;
+  uint8_t max = 0;
 #if defined(__SSE2__)
+  __m128i max16 = _mm_setzero_si128();
+  // As signed bytes, 0x80..0xBF are exactly those below -64.
+  const __m128i limit = _mm_set1_epi8(-64);
   for (; i + 16 <= n; i += 16) {
-    const int mask = _mm_movemask_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i)));
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
+    const int mask = _mm_movemask_epi8(_mm_cmplt_epi8(v, limit));
     count += static_cast<size_t>(__builtin_popcount(static_cast<unsigned>(mask)));
+    max16 = _mm_max_epu8(max16, v);
   }
+  alignas(16) uint8_t lanes[16];
+  _mm_store_si128(reinterpret_cast<__m128i*>(lanes), max16);
+  for (uint8_t lane : lanes) max = lane > max ? lane : max;
 #endif
-  for (; i < n; ++i) count += s[i] >> 7;
-  return count;
+  for (; i < n; ++i) {
+    count += (s[i] & 0xC0) == 0x80;
+    max = s[i] > max ? s[i] : max;
+  }
+  *continuations = count;
+  *largest = max;
 }
 
-// A new str of the UTF-8 `bytes[0..n)`, for texts of 1 MB and more that are mostly ASCII (where
-// the page faults dominate; CPython's decoder is faster on the others). Null with no error set
-// when it does not take them, or when they are not valid UTF-8 by Python's rules (no overlong
-// forms, surrogates or code points past U+10FFFF), for the caller to hand to CPython's decoder;
-// null with an error set when memory runs out.
+// A new str of the UTF-8 `bytes[0..n)` when it is 1 MB or more; null with no error set when it is
+// shorter or not valid UTF-8 (for the caller to hand to CPython's decoder), null with an error
+// set when memory runs out.
 inline PyObject* Utf8ToStr(const char* bytes, size_t n) {
   const uint8_t* s = reinterpret_cast<const uint8_t*>(bytes);
-  if (n < (size_t{1} << 20) || CountHighBytes(s, n) > n / 16) return nullptr;
-  size_t i = 0, characters = 0;
-  uint32_t max = 0;
-  while (i < n) {
-    if (i + 16 <= n && Ascii16(s + i)) {
-      i += 16;
-      characters += 16;
-      continue;
-    }
-    for (const size_t stop = i + 16 < n ? i + 16 : n; i < stop; ++characters) {
-      const uint32_t c = s[i];
-      if (c < 0x80) {
-        i += 1;
-      } else if (c < 0xC2) {
-        return nullptr;
-      } else if (c < 0xE0) {
-        if (i + 1 >= n || (s[i + 1] & 0xC0) != 0x80) return nullptr;
-        const uint32_t code_point = ((c & 0x1F) << 6) | (s[i + 1] & 0x3Fu);
-        if (code_point > max) max = code_point;
-        i += 2;
-      } else if (c < 0xF0) {
-        if (i + 2 >= n || (s[i + 1] & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80) return nullptr;
-        if ((c == 0xE0 && s[i + 1] < 0xA0) || (c == 0xED && s[i + 1] >= 0xA0)) return nullptr;
-        if (max < 0x800) max = 0x800;  // enough to choose the str's width
-        i += 3;
-      } else if (c < 0xF5) {
-        if (i + 3 >= n || (s[i + 1] & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80 ||
-            (s[i + 3] & 0xC0) != 0x80) {
-          return nullptr;
-        }
-        if ((c == 0xF0 && s[i + 1] < 0x90) || (c == 0xF4 && s[i + 1] >= 0x90)) return nullptr;
-        max = 0x10000;
-        i += 4;
-      } else {
-        return nullptr;
-      }
-    }
+  if (n < (size_t{1} << 20)) return nullptr;
+  size_t continuations;
+  uint8_t largest;
+  Scan(s, n, &continuations, &largest);
+  // In valid UTF-8 the largest byte is the lead byte of the widest character, which sets the
+  // str's width: CPython needs the narrowest one that holds every character.
+  uint32_t max_char;
+  if (largest < 0x80) {
+    max_char = 0x7F;
+  } else if (largest >= 0xC2 && largest < 0xC4) {
+    max_char = 0xFF;
+  } else if (largest >= 0xC4 && largest < 0xF0) {
+    max_char = 0xFFFF;
+  } else if (largest >= 0xF0 && largest < 0xF5) {
+    max_char = 0x10FFFF;
+  } else {
+    return nullptr;  // a continuation byte, C0, C1 or F5..FF as the largest: not valid
   }
-  PyObject* text = PyUnicode_New(static_cast<Py_ssize_t>(characters), max < 0x80 ? 0x7F : max);
+  const size_t characters = n - continuations;
+  PyObject* text = PyUnicode_New(static_cast<Py_ssize_t>(characters), max_char);
   if (text == nullptr) return nullptr;
   void* data = PyUnicode_DATA(text);
   AdviseHugePages(data, characters * static_cast<size_t>(PyUnicode_KIND(text)));
-  if (max < 0x80) {
+  bool valid;
+  if (max_char == 0x7F) {
     std::memcpy(data, s, n);
-  } else if (max < 0x100) {
-    DecodeInto(s, n, static_cast<uint8_t*>(data));
-  } else if (max < 0x10000) {
-    DecodeInto(s, n, static_cast<uint16_t*>(data));
+    valid = true;
+  } else if (max_char == 0xFF) {
+    valid = DecodeInto(s, n, static_cast<uint8_t*>(data));
+  } else if (max_char == 0xFFFF) {
+    valid = DecodeInto(s, n, static_cast<uint16_t*>(data));
   } else {
-    DecodeInto(s, n, static_cast<uint32_t*>(data));
+    valid = DecodeInto(s, n, static_cast<uint32_t*>(data));
+  }
+  if (!valid) {
+    Py_DECREF(text);
+    return nullptr;
   }
   return text;
 }

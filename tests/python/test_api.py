@@ -290,12 +290,15 @@ def test_stubs_match_the_module():
             assert all(f"{a}" in signature for a in stub_args), (name, signature)
 
 
-@pytest.mark.parametrize("other", ["é", "\xff", "Ā", "你", "\uffff", "😀", "\U0010ffff"])
-def test_decode_long_mostly_ascii(tok, other):
-    """Texts of 1 MB and more that are mostly ASCII are made into a str by the module itself: every
-    width, characters across its 16-byte steps, and invalid bytes (left to CPython)."""
+@pytest.mark.parametrize("other", ["é", "\xff", "Ā", "\u07ff", "你", "\uffff", "😀",
+                                   "\U0010ffff"])
+def test_decode_long_texts(tok, other):
+    """Texts of 1 MB and more are made into a str by the module itself: every width, mostly ASCII
+    or not at all, characters across its 16-byte steps, and invalid bytes (left to CPython)."""
     base = ("x" * 237 + other + "y" * 11 + other) * 5_000  # 1.25 MB, under 4% not ASCII
-    for text in [base, other + base, base + other, "z" * 15 + other + base]:
+    dense = (other * 7 + "a") * 100_000
+    for text in [base, other + base, base + other, "z" * 15 + other + base, dense,
+                 "é" + dense, dense + "😀", "a" * 1_100_000]:
         data = text.encode()
         ids = tok.encode(data)
         assert tok.decode(ids) == text
