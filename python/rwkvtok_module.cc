@@ -86,6 +86,34 @@ nb::object MakeList(const Id* ids, size_t count) {
   return nb::steal(list);
 }
 
+// A buffer taken with PyObject_GetBuffer, released when this goes, also when a constructor that
+// holds one throws.
+class HeldBuffer {
+ public:
+  HeldBuffer() = default;
+  HeldBuffer(HeldBuffer&& other) noexcept : view(other.view), held(other.held) {
+    other.held = false;
+  }
+  HeldBuffer(const HeldBuffer&) = delete;
+  HeldBuffer& operator=(const HeldBuffer&) = delete;
+  HeldBuffer& operator=(HeldBuffer&&) = delete;
+  ~HeldBuffer() { Release(); }
+
+  // PyObject_GetBuffer: false, with the error set, when the object refuses.
+  bool Get(PyObject* object, int flags) {
+    Release();
+    held = PyObject_GetBuffer(object, &view, flags) == 0;
+    return held;
+  }
+  void Release() {
+    if (held) PyBuffer_Release(&view);
+    held = false;
+  }
+
+  Py_buffer view{};
+  bool held = false;
+};
+
 // --- Texts ------------------------------------------------------------------------------------
 
 // The bytes of a text: the UTF-8 of a str (CPython keeps it with the str, so the str must outlive
@@ -107,50 +135,48 @@ class TextBytes {
       Raise(PyExc_TypeError, "%s() argument must be str or a bytes-like object, not '%.100s'",
             function, Py_TYPE(object)->tp_name);
     }
-    if (PyObject_GetBuffer(object, &view_, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) != 0) {
-      throw nb::python_error();
+    if (!buffer_.Get(object, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT)) {
+      if (!PyErr_ExceptionMatches(PyExc_BufferError) && !PyErr_ExceptionMatches(PyExc_ValueError)) {
+        throw nb::python_error();
+      }
+      PyErr_Clear();
+      Raise(PyExc_BufferError,
+            "%s() needs the text's bytes in one contiguous run; '%.100s' has them apart (copy it "
+            "with bytes())",
+            function, Py_TYPE(object)->tp_name);
     }
-    held_ = true;
-    if (view_.itemsize != 1) {
-      const std::string format = view_.format ? view_.format : "B";
-      const Py_ssize_t itemsize = view_.itemsize;
-      Release();
+    const Py_buffer& view = buffer_.view;
+    if (view.itemsize != 1 || view.ndim != 1) {
+      const std::string format = view.format ? view.format : "B";
+      const Py_ssize_t itemsize = view.itemsize;
+      const int ndim = view.ndim;
+      buffer_.Release();
+      if (itemsize == 1) {
+        Raise(PyExc_TypeError, "%s() takes one-dimensional text, not %d dimensions", function,
+              ndim);
+      }
       Raise(PyExc_TypeError,
             "%s() takes str or bytes; got a buffer of %zd-byte items (format '%s'), which are "
             "not bytes of text (decode() takes ids)",
             function, itemsize, format.c_str());
     }
-    data_ = static_cast<const char*>(view_.buf);
-    size_ = static_cast<size_t>(view_.len);
+    data_ = static_cast<const char*>(view.buf);
+    size_ = static_cast<size_t>(view.len);
   }
-  TextBytes(TextBytes&& other) noexcept
-      : data_(other.data_),
-        size_(other.size_),
-        is_str_(other.is_str_),
-        held_(other.held_),
-        view_(other.view_) {
-    other.held_ = false;
-  }
+  TextBytes(TextBytes&& other) noexcept = default;
   TextBytes(const TextBytes&) = delete;
   TextBytes& operator=(const TextBytes&) = delete;
   TextBytes& operator=(TextBytes&&) = delete;
-  ~TextBytes() { Release(); }
 
   const char* data() const { return data_; }
   size_t size() const { return size_; }
   bool is_str() const { return is_str_; }
 
  private:
-  void Release() {
-    if (held_) PyBuffer_Release(&view_);
-    held_ = false;
-  }
-
   const char* data_ = nullptr;
   size_t size_ = 0;
   bool is_str_ = false;
-  bool held_ = false;
-  Py_buffer view_{};
+  HeldBuffer buffer_;
 };
 
 size_t NonNegativeSize(nb::handle value, const char* name) {
@@ -216,7 +242,10 @@ T Read(const char* at) {
 // integers is read in place; anything else is copied into 32-bit ids, with a range check.
 class Ids {
  public:
-  Ids(nb::handle ids, uint32_t token_count) : token_count_(token_count) {
+  // `exact_ints`: items of a sequence must be ints or bools (compat's fast path, whose reference
+  // looks ids up in a dict, where other objects with __index__ need not match).
+  Ids(nb::handle ids, uint32_t token_count, bool exact_ints = false)
+      : token_count_(token_count), exact_ints_(exact_ints) {
     PyObject* object = ids.ptr();
     if (PyUnicode_Check(object) || PyBytes_Check(object) || PyByteArray_Check(object)) {
       Raise(PyExc_TypeError, "ids must be a sequence of ints, not '%.100s' (encode() takes text)",
@@ -227,9 +256,6 @@ class Ids {
   }
   Ids(const Ids&) = delete;
   Ids& operator=(const Ids&) = delete;
-  ~Ids() {
-    if (held_) PyBuffer_Release(&view_);
-  }
 
   size_t size() const { return count_; }
 
@@ -264,45 +290,44 @@ class Ids {
   // Reads a one-dimensional buffer of native integers; false (nothing held) for other formats,
   // which are read as a sequence.
   bool FromBuffer(PyObject* object) {
-    if (PyObject_GetBuffer(object, &view_, PyBUF_STRIDES | PyBUF_FORMAT) != 0) {
+    if (!buffer_.Get(object, PyBUF_STRIDES | PyBUF_FORMAT)) {
       PyErr_Clear();
       return false;
     }
-    held_ = true;
-    const char* format = view_.format ? view_.format : "B";
+    const Py_buffer& view = buffer_.view;
+    const char* format = view.format ? view.format : "B";
     if (*format == '@' || *format == '=' || (*format == '<' && PY_LITTLE_ENDIAN)) ++format;
     const bool integer = format[0] != '\0' && format[1] == '\0' &&
                          std::strchr("bBhHiIlLqQnN?", format[0]) != nullptr;
-    if (!integer || view_.ndim != 1) {
+    if (!integer || view.ndim != 1) {
       if (std::strchr("efd", format[0]) != nullptr && format[1] == '\0') {
         Raise(PyExc_TypeError, "ids must be integers, not a buffer of floats (format '%s')",
-              view_.format);
+              view.format);
       }
-      if (view_.ndim > 1) {
-        Raise(PyExc_ValueError, "ids must be one-dimensional, not of %d dimensions", view_.ndim);
+      if (view.ndim > 1) {
+        Raise(PyExc_ValueError, "ids must be one-dimensional, not of %d dimensions", view.ndim);
       }
-      PyBuffer_Release(&view_);
-      held_ = false;
+      buffer_.Release();
       return false;
     }
     const bool is_signed = std::strchr("bhilqn", format[0]) != nullptr;
-    const Py_ssize_t itemsize = view_.itemsize;
-    count_ = static_cast<size_t>(view_.shape[0]);
-    const Py_ssize_t stride = view_.strides[0];
-    const bool aligned = reinterpret_cast<uintptr_t>(view_.buf) % itemsize == 0;
+    const Py_ssize_t itemsize = view.itemsize;
+    count_ = static_cast<size_t>(view.shape[0]);
+    const Py_ssize_t stride = view.strides[0];
+    const bool aligned = reinterpret_cast<uintptr_t>(view.buf) % itemsize == 0;
     if (aligned && stride == itemsize && itemsize == 2 && !is_signed) {
       kind_ = Kind::kU16;
-      data_ = view_.buf;
+      data_ = view.buf;
       return true;
     }
     if (aligned && stride == itemsize && itemsize == 4) {
       kind_ = is_signed ? Kind::kI32 : Kind::kU32;
-      data_ = view_.buf;
+      data_ = view.buf;
       return true;
     }
     // Other widths, strides or alignments: copied, each item read with memcpy.
     uint32_t* copy = Allocate(count_);
-    const char* item = static_cast<const char*>(view_.buf);
+    const char* item = static_cast<const char*>(view.buf);
     for (size_t i = 0; i < count_; ++i, item += stride) {
       long long value = 0;
       unsigned long long unsigned_value = 0;
@@ -344,8 +369,7 @@ class Ids {
       }
       copy[i] = static_cast<uint32_t>(unsigned_value);
     }
-    PyBuffer_Release(&view_);
-    held_ = false;
+    buffer_.Release();
     return true;
   }
 
@@ -360,20 +384,10 @@ class Ids {
       throw nb::python_error();
     }
     count_ = static_cast<size_t>(PySequence_Fast_GET_SIZE(sequence.ptr()));
-    PyObject** items = PySequence_Fast_ITEMS(sequence.ptr());
     uint32_t* copy = Allocate(count_);
     for (size_t i = 0; i < count_; ++i) {
-      PyObject* item = items[i];
-      nb::object index;
-      if (!PyLong_Check(item)) {
-        index = nb::steal(PyNumber_Index(item));
-        if (!index.is_valid()) {
-          PyErr_Clear();
-          Raise(PyExc_TypeError, "ids must be ints: position %zu holds a '%.100s'", i,
-                Py_TYPE(item)->tp_name);
-        }
-        item = index.ptr();
-      }
+      // Read afresh each time: an item's __index__ may change the list.
+      PyObject* item = PySequence_Fast_GET_ITEM(sequence.ptr(), static_cast<Py_ssize_t>(i));
       if (PyLong_CheckExact(item)) {  // most ids: small ints, read without a call
 #if PY_VERSION_HEX >= 0x030C0000
         if (PyUnstable_Long_IsCompact(reinterpret_cast<PyLongObject*>(item))) {
@@ -391,6 +405,25 @@ class Ids {
           continue;
         }
 #endif
+      }
+      if (exact_ints_ && !PyLong_CheckExact(item) && !PyBool_Check(item)) {
+        Raise(PyExc_TypeError, "ids must be ints: position %zu holds a '%.100s'", i,
+              Py_TYPE(item)->tp_name);
+      }
+      nb::object held = nb::borrow(item);  // alive while its __index__ runs
+      nb::object index;
+      if (!PyLong_Check(item)) {
+        index = nb::steal(PyNumber_Index(item));
+        if (!index.is_valid()) {
+          if (!PyErr_ExceptionMatches(PyExc_TypeError)) throw nb::python_error();
+          PyErr_Clear();
+          Raise(PyExc_TypeError, "ids must be ints: position %zu holds a '%.100s'", i,
+                Py_TYPE(item)->tp_name);
+        }
+        if (static_cast<size_t>(PySequence_Fast_GET_SIZE(sequence.ptr())) < count_) {
+          Raise(PyExc_RuntimeError, "the ids changed size while they were read");
+        }
+        item = index.ptr();
       }
       int overflow = 0;
       const long long value = PyLong_AsLongLongAndOverflow(item, &overflow);
@@ -415,12 +448,12 @@ class Ids {
   }
 
   uint32_t token_count_;
+  bool exact_ints_;
   Kind kind_ = Kind::kU32;
   const void* data_ = nullptr;
   size_t count_ = 0;
   std::unique_ptr<uint32_t[]> copy_;
-  Py_buffer view_{};
-  bool held_ = false;
+  HeldBuffer buffer_;
 };
 
 // An id argument as a 32-bit value; a ValueError naming it and `position` when it is negative or
@@ -619,9 +652,6 @@ class PyTokenizer {
     nb::object result_owner = nb::steal(result);
     std::vector<uint32_t> ids;
     std::vector<size_t> offsets, counts;
-    // The lists are made with the cyclic garbage collector paused: it would otherwise walk the
-    // new lists again and again as they are made, and none can be part of a cycle.
-    GcPause pause;
     for (size_t first = 0; first < count;) {
       // A window of texts: at least one, at most about kBatchWindowBytes.
       size_t last = first, bytes = 0;
@@ -638,6 +668,10 @@ class PyTokenizer {
         EncodeWindow(inputs.data() + first, last - first, offsets.data(), ids.data(), counts.data(),
                      threads);
       }
+      // The lists are made with the cyclic garbage collector paused (it would otherwise walk the
+      // new lists again and again as they are made, and none can be part of a cycle), and with
+      // the GIL held throughout, so that no other thread sees the pause.
+      GcPause pause;
       for (size_t i = first; i < last; ++i) {
         nb::object list = MakeList(ids.data() + offsets[i - first], counts[i - first]);
         PyList_SET_ITEM(result, static_cast<Py_ssize_t>(i), list.release().ptr());
@@ -645,6 +679,16 @@ class PyTokenizer {
       first = last;
     }
     return result_owner;
+  }
+
+  // For rwkvtok.compat: as DecodeBytes, but a sequence's items must be ints or bools.
+  nb::object DecodeBytesOfInts(nb::handle ids) const {
+    ByteBuffer buffer;
+    const auto bytes = DecodeToBuffer(ids, &buffer, /*exact_ints=*/true);
+    PyObject* result =
+        PyBytes_FromStringAndSize(bytes.first, static_cast<Py_ssize_t>(bytes.second));
+    if (result == nullptr) throw nb::python_error();
+    return nb::steal(result);
   }
 
   nb::object DecodeBytes(nb::handle ids) const {
@@ -788,8 +832,9 @@ class PyTokenizer {
   }
 
   // Decodes `ids_object` into `buffer`; returns the bytes, valid until `buffer` is used again.
-  std::pair<const char*, size_t> DecodeToBuffer(nb::handle ids_object, ByteBuffer* buffer) const {
-    Ids ids(ids_object, tok_.token_count());
+  std::pair<const char*, size_t> DecodeToBuffer(nb::handle ids_object, ByteBuffer* buffer,
+                                                bool exact_ints = false) const {
+    Ids ids(ids_object, tok_.token_count(), exact_ints);
     // Most tokens are a few bytes long: a first guess, then the exact size when it is short.
     size_t capacity = std::max<size_t>(ids.size() * 8, 64);
     char* out = buffer->Reserve(capacity);
@@ -833,8 +878,8 @@ PyStreamDecoder::PyStreamDecoder(const PyTokenizer& owner, nb::handle errors, nb
       decoder_(owner.tok(), rwkvtok::Utf8Policy::kRaw),
       errors_(nb::borrow(errors)) {
   CheckErrorHandler(errors);
-  nb::object sequence =
-      nb::steal(PySequence_Fast(stop_ids.ptr(), "stop_ids must be a sequence of ints"));
+  // A tuple of its own: reading an id may run code that changes the caller's list.
+  nb::object sequence = nb::steal(PySequence_Tuple(stop_ids.ptr()));
   if (!sequence.is_valid()) throw nb::python_error();
   const size_t count = static_cast<size_t>(PySequence_Fast_GET_SIZE(sequence.ptr()));
   if (count > rwkvtok::StreamDecoder::kMaxStopIds) {
@@ -881,6 +926,7 @@ NB_MODULE(_rwkvtok, m) {
       .def("encode_batch", &PyTokenizer::EncodeBatch, "texts"_a, "num_threads"_a = nb::none())
       .def("decode", &PyTokenizer::Decode, "ids"_a, "errors"_a = "replace")
       .def("decode_bytes", &PyTokenizer::DecodeBytes, "ids"_a)
+      .def("_decode_bytes_of_ints", &PyTokenizer::DecodeBytesOfInts, "ids"_a)
       .def("count", &PyTokenizer::Count, "text"_a)
       .def("truncate", &PyTokenizer::Truncate, "text"_a, "max_tokens"_a)
       .def("token_bytes", &PyTokenizer::TokenBytes, "id"_a)

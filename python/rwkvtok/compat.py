@@ -69,13 +69,13 @@ class TRIE_TOKENIZER:
         return self._tok.encode(_byte_values(src))
 
     def decodeBytes(self, tokens: Iterable[int]) -> bytes:
-        # The fast path takes what it can read twice, and leaves id 0 (not a key of idx2token)
-        # and anything it refuses to the reference's own dict lookups, which then decide:
-        # KeyError, or a key that works (1.0 finds token 1).
+        # The fast path takes what it can read twice, of ints and bools only, and leaves id 0
+        # (not a key of idx2token) and anything it refuses to the reference's own dict lookups,
+        # which then decide: KeyError, or a key that works (1.0 finds token 1).
         if isinstance(tokens, (list, tuple)) or _is_buffer(tokens):
             try:
                 if 0 not in tokens:
-                    return self._tok.decode_bytes(tokens)
+                    return self._tok._decode_bytes_of_ints(tokens)
             except (ValueError, TypeError):
                 pass
         return b"".join(map(lambda i: self.idx2token[i], tokens))

@@ -2,6 +2,7 @@
 
 import array
 import pickle
+import sys
 
 import numpy as np
 import pytest
@@ -316,3 +317,75 @@ def test_decode_long_texts(tok, other):
                 data.decode("utf-8")
             assert (raised.value.start, raised.value.end) == (expected.value.start,
                                                               expected.value.end)
+
+
+class ClearsList:
+    """An id whose __index__ empties the list it is in."""
+
+    def __init__(self, owner):
+        self.owner = owner
+
+    def __index__(self):
+        self.owner.clear()
+        return 1
+
+
+def test_ids_that_change_their_list(tok):
+    for size in [3, 1_000, 100_000]:
+        ids = [ClearsList(None)] + [1] * size
+        ids[0].owner = ids
+        with pytest.raises(RuntimeError, match="changed size"):
+            tok.decode_bytes(ids)
+    stops = [1, 2, 3]
+    stops[0] = ClearsList(stops)
+    decoder = tok.stream_decoder(stop_ids=stops)  # read from a copy: no harm
+    assert decoder.push(3) == "" and decoder.stopped
+
+
+def test_exceptions_of_index_pass_through(tok):
+    class Raises:
+        def __index__(self):
+            raise OverflowError("mine")
+
+    with pytest.raises(OverflowError, match="mine"):
+        tok.decode([1, Raises()])
+
+
+def test_rejected_buffers_are_released(tok):
+    data = bytearray(b"\xff" * 8)
+    view = memoryview(data).cast("q")
+    with pytest.raises(ValueError):
+        tok.decode(view)  # -1: not an id
+    view.release()
+    data.append(1)  # resizable again: no export left
+    for bad in [np.zeros(4), np.zeros((2, 2), np.int32), np.array([-1, 5], np.int64)]:
+        before = sys.getrefcount(bad)
+        for _ in range(20):
+            with pytest.raises((TypeError, ValueError)):
+                tok.decode_bytes(bad)
+        assert sys.getrefcount(bad) == before
+    text = np.zeros((2, 3), np.uint8)
+    before = sys.getrefcount(text)
+    for call in (tok.encode, tok.count, lambda t: tok.truncate(t, 1)):
+        with pytest.raises(TypeError, match="one-dimensional"):
+            call(text)
+    assert sys.getrefcount(text) == before
+
+
+def test_non_contiguous_text(tok):
+    for text in [np.frombuffer(b"abcdef", np.uint8)[::2], memoryview(b"abcdef")[::2]]:
+        with pytest.raises(BufferError, match="contiguous"):
+            tok.encode(text)
+
+
+def test_batch_keeps_the_collectors_state(tok):
+    import gc
+    try:
+        gc.disable()
+        tok.encode_batch(["abc"] * 100)
+        assert not gc.isenabled()
+        gc.enable()
+        tok.encode_batch(["abc"] * 100)
+        assert gc.isenabled()
+    finally:
+        gc.enable()

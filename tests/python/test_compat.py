@@ -130,3 +130,19 @@ print("ok")
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "ok", out.stderr
+
+
+def test_ids_that_only_index_like_ints(reference, compat):
+    """Objects with __index__ but not an int's hash: the reference's dict lookup fails on them."""
+
+    class Index:
+        def __index__(self):
+            return 33155
+
+    class Int(int):
+        def __hash__(self):
+            return 7
+
+    for tokens in [[Index()], [Int(33155)], [33155, Index()]]:
+        same(reference, compat, "decodeBytes", tokens)
+        same(reference, compat, "decode", tokens)
