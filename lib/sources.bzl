@@ -1,7 +1,7 @@
 """The library's files: the one list that every build of it reads.
 
 lib/BUILD loads it; CMakeLists.txt and tools/size_report.py read it as text, and
-//tests:build_lists_test holds the recipe in docs/microcontrollers.md to it. lib/world_blob.h,
+tests/build_lists_test.py (a ctest) holds the recipe in docs/microcontrollers.md to it. lib/world_blob.h,
 generated from the vocabulary, comes on top.
 """
 

@@ -18,6 +18,7 @@
 #include <string>
 #include <system_error>
 #include <thread>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -327,47 +328,34 @@ class Ids {
     }
     // Other widths, strides or alignments: copied, each item read with memcpy.
     uint32_t* copy = Allocate(count_);
-    const char* item = static_cast<const char*>(view.buf);
+    const char* items = static_cast<const char*>(view.buf);
+    switch (itemsize) {
+      case 1:
+        return is_signed ? CopyItems<int8_t>(items, stride, copy)
+                         : CopyItems<uint8_t>(items, stride, copy);
+      case 2:
+        return is_signed ? CopyItems<int16_t>(items, stride, copy)
+                         : CopyItems<uint16_t>(items, stride, copy);
+      case 4:
+        return is_signed ? CopyItems<int32_t>(items, stride, copy)
+                         : CopyItems<uint32_t>(items, stride, copy);
+      default:
+        return is_signed ? CopyItems<int64_t>(items, stride, copy)
+                         : CopyItems<uint64_t>(items, stride, copy);
+    }
+  }
+
+  // Copies the buffer's items of type T into `copy`, with a range check; releases the buffer.
+  template <typename T>
+  bool CopyItems(const char* item, Py_ssize_t stride, uint32_t* copy) {
     for (size_t i = 0; i < count_; ++i, item += stride) {
-      long long value = 0;
-      unsigned long long unsigned_value = 0;
-      if (is_signed) {
-        switch (itemsize) {
-          case 1:
-            value = Read<int8_t>(item);
-            break;
-          case 2:
-            value = Read<int16_t>(item);
-            break;
-          case 4:
-            value = Read<int32_t>(item);
-            break;
-          default:
-            value = Read<int64_t>(item);
-            break;
-        }
-        if (value < 0) RaiseInvalidId(value, i, token_count_);
-        unsigned_value = static_cast<unsigned long long>(value);
-      } else {
-        switch (itemsize) {
-          case 1:
-            unsigned_value = Read<uint8_t>(item);
-            break;
-          case 2:
-            unsigned_value = Read<uint16_t>(item);
-            break;
-          case 4:
-            unsigned_value = Read<uint32_t>(item);
-            break;
-          default:
-            unsigned_value = Read<uint64_t>(item);
-            break;
-        }
+      const T value = Read<T>(item);
+      bool negative = false;
+      if constexpr (std::is_signed<T>::value) negative = value < 0;
+      if (negative || static_cast<uint64_t>(value) > UINT32_MAX) {
+        RaiseInvalidId(std::to_string(value).c_str(), i, token_count_);
       }
-      if (unsigned_value > UINT32_MAX) {
-        RaiseInvalidId(std::to_string(unsigned_value).c_str(), i, token_count_);
-      }
-      copy[i] = static_cast<uint32_t>(unsigned_value);
+      copy[i] = static_cast<uint32_t>(value);
     }
     buffer_.Release();
     return true;

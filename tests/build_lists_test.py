@@ -17,6 +17,9 @@ import re
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+from size_report import bzl_lists  # noqa: E402 -- the one reader of the .bzl lists
+
 # Bazel tests without a ctest twin, and why.
 BAZEL_ONLY = {
     "size_report_test": "the CMake Cortex-M build checks the size budget with the same script",
@@ -31,14 +34,6 @@ failures = []
 def fail(message):
     failures.append(message)
     print("FAIL: " + message)
-
-
-def bzl_lists(path):
-    lists = {}
-    for node in ast.parse(open(path).read()).body:
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.List):
-            lists[node.targets[0].id] = ast.literal_eval(node.value)
-    return lists
 
 
 def read(root, path):

@@ -20,6 +20,14 @@ mkdir -p "$work"
 
 step() { echo "==> $*"; }
 
+# build_consumer SOURCE BUILD [CMAKE ARGS...]: configures and builds a consumer project quietly.
+build_consumer() {
+  local source=$1 build=$2
+  shift 2
+  cmake -S "$source" -B "$build" "$@" >/dev/null
+  cmake --build "$build" -j "$jobs" >/dev/null
+}
+
 # --- 1. Build and test ---------------------------------------------------------------------------
 step "CMake: configure, build, ctest"
 cmake -S . -B "$work/host" -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -54,16 +62,13 @@ grep -qw avx2 /proc/cpuinfo && [[ "$(uname -m)" == x86_64 ]] && expect_lanes=1
 export RWKVTOK_EXPECT_LANES=$expect_lanes
 
 step "consumer: find_package(rwkvtok CONFIG REQUIRED)"
-cmake -S tests/consumers/find_package -B "$work/find_package" -DCMAKE_PREFIX_PATH="$work/prefix" \
-  >/dev/null
-cmake --build "$work/find_package" -j "$jobs" >/dev/null
+build_consumer tests/consumers/find_package "$work/find_package" -DCMAKE_PREFIX_PATH="$work/prefix"
 "$work/find_package/consumer"
 "$work/find_package/consumer_static"
 
 step "consumer: find_package, static-only install (rwkvtok::rwkvtok_static is there too)"
-cmake -S tests/consumers/find_package -B "$work/find_package-static" \
-  -DCMAKE_PREFIX_PATH="$work/prefix-static" -DRWKVTOK_CONSUMER_STATIC=ON >/dev/null
-cmake --build "$work/find_package-static" -j "$jobs" >/dev/null
+build_consumer tests/consumers/find_package "$work/find_package-static" \
+  -DCMAKE_PREFIX_PATH="$work/prefix-static" -DRWKVTOK_CONSUMER_STATIC=ON
 "$work/find_package-static/consumer_static"
 
 # A shared-only install carries Highway inside the library: using it needs no Highway
@@ -80,9 +85,8 @@ cmake -S tests/consumers/find_package -B "$work/find_package-shared" \
   -DCMAKE_PREFIX_PATH="$work/prefix-shared" -DCMAKE_DISABLE_FIND_PACKAGE_hwy=TRUE >/dev/null
 
 step "consumer: add_subdirectory(rwkvtok)"
-cmake -S tests/consumers/add_subdirectory -B "$work/add_subdirectory" \
-  -DRWKVTOK_SOURCE_DIR="$root" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$work/add_subdirectory" -j "$jobs" >/dev/null
+build_consumer tests/consumers/add_subdirectory "$work/add_subdirectory" \
+  -DRWKVTOK_SOURCE_DIR="$root" -DCMAKE_BUILD_TYPE=Release
 "$work/add_subdirectory/consumer"
 
 step "consumer: C99 with pkg-config, shared and static"
