@@ -8,6 +8,25 @@
 # (tools/python_test.sh). Run tools/setup.sh once first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# The corpus for the golden conformance tests: $RWKVTOK_CORPUS_DIR, else ../shared/corpus beside
+# this checkout, else beside the repository it was cloned from (a clone made elsewhere, e.g.
+# `git clone . /tmp/x`). Without it those tests skip, so say so loudly.
+if [ -z "${RWKVTOK_CORPUS_DIR:-}" ]; then
+  for candidate in ../shared/corpus \
+    "$(git config --get remote.origin.url 2>/dev/null || true)/../shared/corpus"; do
+    if [ -d "$candidate/public" ] && [ -d "$candidate/bench" ]; then
+      RWKVTOK_CORPUS_DIR=$(cd "$candidate" && pwd)
+      break
+    fi
+  done
+fi
+if [ -n "${RWKVTOK_CORPUS_DIR:-}" ]; then
+  export RWKVTOK_CORPUS_DIR
+  echo "==> corpus: $RWKVTOK_CORPUS_DIR"
+else
+  echo "==> WARNING: no corpus (../shared/corpus or RWKVTOK_CORPUS_DIR): the golden tests SKIP" >&2
+fi
 bazel test //...
 bazel test --config=aarch64 //...
 bazel test --config=aarch64_neon //...
