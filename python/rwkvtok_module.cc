@@ -22,7 +22,9 @@
 #include <utility>
 #include <vector>
 
-#include "str_utf8.h"
+#include "hwy/targets.h"
+#include "python/str_convert.h"
+#include "python/str_utf8.h"
 
 namespace nb = nanobind;
 using namespace nb::literals;
@@ -115,21 +117,65 @@ class HeldBuffer {
   bool held = false;
 };
 
+// --- Memory kept between calls ----------------------------------------------------------------
+
+// A thread's memory for one use, kept between calls (up to `limit` bytes) so that its pages stay
+// mapped and need no zeroing: on the machines measured, the kernel's zeroing of fresh memory cost
+// as much as decoding into it, and the C library hands out fresh memory for every block over
+// 32 MB. Only the pages a call touched stay resident.
+struct KeptMemory {
+  const size_t limit;
+  std::unique_ptr<char[]> bytes;
+  size_t capacity = 0;
+};
+thread_local KeptMemory t_decoded_bytes{32u << 20};  // decoded ids
+thread_local KeptMemory t_str_utf8{32u << 20};       // the UTF-8 of a str to encode
+// The ids of a text to encode: room for one per byte, so texts up to 16 MB.
+thread_local KeptMemory t_encoded_ids{64u << 20};
+
+// `kept`'s memory when the size fits in it, else memory of its own. One ByteBuffer at a time per
+// KeptMemory.
+class ByteBuffer {
+ public:
+  explicit ByteBuffer(KeptMemory& kept) : kept_(kept) {}
+  size_t limit() const { return kept_.limit; }
+  char* Reserve(size_t size) {
+    if (size <= kept_.capacity) return kept_.bytes.get();
+    if (size <= kept_.limit) {
+      kept_.bytes.reset(new char[size]);
+      kept_.capacity = size;
+      return kept_.bytes.get();
+    }
+    own_.reset(new char[size]);
+    return own_.get();
+  }
+
+ private:
+  KeptMemory& kept_;
+  std::unique_ptr<char[]> own_;
+};
+
 // --- Texts ------------------------------------------------------------------------------------
 
-// The bytes of a text: the UTF-8 of a str (CPython keeps it with the str, so the str must outlive
-// this) or the buffer of a bytes-like object of single bytes, held until this is destroyed.
+// Where the UTF-8 of a str that is not ASCII goes (an ASCII str's own data is its UTF-8).
+enum class StrUtf8 {
+  kKept,     // converted into this thread's t_str_utf8: one such TextBytes at a time per thread
+  kCPython,  // CPython's, which it keeps with the str: for many texts at once
+};
+
+// The bytes of a text: the UTF-8 of a str (the str must outlive this) or the buffer of a
+// bytes-like object of single bytes, held until this is destroyed.
 class TextBytes {
  public:
-  TextBytes(nb::handle text, const char* function) {
+  TextBytes(nb::handle text, const char* function, StrUtf8 str_utf8 = StrUtf8::kKept) {
     PyObject* object = text.ptr();
     if (PyUnicode_Check(object)) {
-      // CPython's UTF-8 of the str, which it keeps with the str (an ASCII str's own data).
+      is_str_ = true;
+      if (str_utf8 == StrUtf8::kKept && ConvertStr(object)) return;
       Py_ssize_t size;
       data_ = PyUnicode_AsUTF8AndSize(object, &size);  // UnicodeEncodeError for lone surrogates
       if (data_ == nullptr) throw nb::python_error();
       size_ = static_cast<size_t>(size);
-      is_str_ = true;
       return;
     }
     if (!PyObject_CheckBuffer(object)) {
@@ -174,10 +220,35 @@ class TextBytes {
   bool is_str() const { return is_str_; }
 
  private:
+  // The UTF-8 of a str that is not ASCII, into kept memory when it fits there; false for an ASCII
+  // str, whose data CPython hands out as it is, and for a str with a lone surrogate, for which
+  // CPython raises the UnicodeEncodeError str.encode would.
+  bool ConvertStr(PyObject* str) {
+#if PY_VERSION_HEX < 0x030C0000
+    if (PyUnicode_READY(str) != 0) throw nb::python_error();
+#endif
+    if (PyUnicode_IS_ASCII(str)) return false;
+    const int kind = PyUnicode_KIND(str);
+    const size_t length = static_cast<size_t>(PyUnicode_GET_LENGTH(str));
+    const size_t most = rwkvtok_python::Utf8Capacity(kind, length);
+    const size_t kept = std::min(most, utf8_.limit());
+    uint8_t* out = reinterpret_cast<uint8_t*>(utf8_.Reserve(kept));
+    size_t size = rwkvtok_python::UnitsToUtf8(PyUnicode_DATA(str), kind, length, out, kept);
+    if (size == rwkvtok_python::kNeedsMore) {
+      out = reinterpret_cast<uint8_t*>(utf8_.Reserve(most));
+      size = rwkvtok_python::UnitsToUtf8(PyUnicode_DATA(str), kind, length, out, most);
+    }
+    if (size == rwkvtok_python::kSurrogate) return false;
+    data_ = reinterpret_cast<const char*>(out);
+    size_ = size;
+    return true;
+  }
+
   const char* data_ = nullptr;
   size_t size_ = 0;
   bool is_str_ = false;
   HeldBuffer buffer_;
+  ByteBuffer utf8_{t_str_utf8};
 };
 
 size_t NonNegativeSize(nb::handle value, const char* name) {
@@ -374,6 +445,11 @@ class Ids {
     count_ = static_cast<size_t>(PySequence_Fast_GET_SIZE(sequence.ptr()));
     uint32_t* copy = Allocate(count_);
     for (size_t i = 0; i < count_; ++i) {
+      // The int objects lie all over memory: ask for the one 32 items ahead now.
+      const Py_ssize_t ahead = static_cast<Py_ssize_t>(i) + 32;
+      if (ahead < PySequence_Fast_GET_SIZE(sequence.ptr())) {
+        __builtin_prefetch(PySequence_Fast_GET_ITEM(sequence.ptr(), ahead));
+      }
       // Read afresh each time: an item's __index__ may change the list.
       PyObject* item = PySequence_Fast_GET_ITEM(sequence.ptr(), static_cast<Py_ssize_t>(i));
       if (PyLong_CheckExact(item)) {  // most ids: small ints, read without a call
@@ -475,30 +551,6 @@ size_t CpuCount() {
   return count > 0 ? count : 1;
 }
 
-// Memory for decoded bytes: this thread's, kept between calls (up to kKeptBytes) so that its pages
-// stay mapped and need no zeroing (on the machines measured, faulting in fresh memory cost more
-// than decoding into it), else one of its own. One ByteBuffer at a time per thread.
-constexpr size_t kKeptBytes = 32u << 20;
-thread_local std::unique_ptr<char[]> t_kept_bytes;
-thread_local size_t t_kept_capacity = 0;
-
-class ByteBuffer {
- public:
-  char* Reserve(size_t size) {
-    if (size <= t_kept_capacity) return t_kept_bytes.get();
-    if (size <= kKeptBytes) {
-      t_kept_bytes.reset(new char[size]);
-      t_kept_capacity = size;
-      return t_kept_bytes.get();
-    }
-    own_.reset(new char[size]);
-    return own_.get();
-  }
-
- private:
-  std::unique_ptr<char[]> own_;
-};
-
 class PyTokenizer;
 
 class PyStreamDecoder {
@@ -557,9 +609,9 @@ class PyTokenizer {
 
   nb::object Encode(nb::handle text) const {
     TextBytes in(text, "encode");
-    std::unique_ptr<uint32_t[]> ids(new uint32_t[std::max<size_t>(in.size(), 1)]);
-    const rwkvtok::Result r = EncodeInto(in, ids.get());
-    return MakeList(ids.get(), r.count);
+    ByteBuffer scratch(t_encoded_ids);
+    const auto ids = EncodeToScratch(in, &scratch);
+    return MakeList(ids.first, ids.second);
   }
 
   nb::object EncodeNumpy(nb::handle text, nb::handle dtype) const {
@@ -575,36 +627,27 @@ class PyTokenizer {
             name.ptr());
     }
     TextBytes in(text, "encode_numpy");
-    const size_t size = in.size();
-    // Long texts are encoded into 32-bit ids, which can take the vector lanes, then narrowed in
-    // place: the array is allocated with room for them.
-    const bool widen =
-        u16 && size >= kReleaseGilBytes && std::strncmp(rwkvtok_encode_path(), "lanes", 5) == 0;
-    nb::object array = numpy.attr("empty")(widen ? 2 * size : size, type);
+    ByteBuffer scratch(t_encoded_ids);
+    const auto encoded = EncodeToScratch(in, &scratch);
+    const uint32_t* ids = encoded.first;
+    const size_t count = encoded.second;
+    // The ids are copied into an array of their own size: a small block, which the C library
+    // takes from memory it already has.
+    nb::object array = numpy.attr("empty")(count, type);
     Py_buffer view;
     if (PyObject_GetBuffer(array.ptr(), &view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) != 0) {
       throw nb::python_error();
     }
-    rwkvtok::Result r;
     {
-      GilRelease release(size);
-      if (widen) {
-        uint32_t* wide = static_cast<uint32_t*>(view.buf);
-        r = tok_.Encode(in.data(), size, wide, size);
+      GilRelease release(count * 4);
+      if (u16) {
         uint16_t* narrow = static_cast<uint16_t*>(view.buf);
-        for (size_t i = 0; i < r.count; ++i) narrow[i] = static_cast<uint16_t>(wide[i]);
-      } else if (u16) {
-        r = tok_.Encode(in.data(), size, static_cast<uint16_t*>(view.buf), size);
-      } else if (kind == "i") {
-        r = tok_.Encode(in.data(), size, static_cast<int32_t*>(view.buf), size);
-      } else {
-        r = tok_.Encode(in.data(), size, static_cast<uint32_t*>(view.buf), size);
+        for (size_t i = 0; i < count; ++i) narrow[i] = static_cast<uint16_t>(ids[i]);
+      } else if (count != 0) {
+        std::memcpy(view.buf, ids, count * 4);  // int32 and uint32 have the same bits for ids
       }
     }
     PyBuffer_Release(&view);
-    if (!r.ok()) RaiseStatus(r.status);
-    // Shrinking reallocates in place: no copy of the ids.
-    array.attr("resize")(r.count, "refcheck"_a = false);
     return array;
   }
 
@@ -631,7 +674,7 @@ class PyTokenizer {
     inputs.reserve(count);
     for (size_t i = 0; i < count; ++i) {
       items.push_back(nb::borrow(PySequence_Fast_GET_ITEM(sequence.ptr(), i)));
-      inputs.emplace_back(items.back(), "encode_batch");
+      inputs.emplace_back(items.back(), "encode_batch", StrUtf8::kCPython);
     }
     sequence.reset();
 
@@ -671,7 +714,7 @@ class PyTokenizer {
 
   // For rwkvtok.compat: as DecodeBytes, but a sequence's items must be ints or bools.
   nb::object DecodeBytesOfInts(nb::handle ids) const {
-    ByteBuffer buffer;
+    ByteBuffer buffer(t_decoded_bytes);
     const auto bytes = DecodeToBuffer(ids, &buffer, /*exact_ints=*/true);
     PyObject* result =
         PyBytes_FromStringAndSize(bytes.first, static_cast<Py_ssize_t>(bytes.second));
@@ -680,7 +723,7 @@ class PyTokenizer {
   }
 
   nb::object DecodeBytes(nb::handle ids) const {
-    ByteBuffer buffer;
+    ByteBuffer buffer(t_decoded_bytes);
     const auto bytes = DecodeToBuffer(ids, &buffer);
     PyObject* result =
         PyBytes_FromStringAndSize(bytes.first, static_cast<Py_ssize_t>(bytes.second));
@@ -690,7 +733,7 @@ class PyTokenizer {
 
   nb::object Decode(nb::handle ids, nb::handle errors) const {
     CheckErrorHandler(errors);
-    ByteBuffer buffer;
+    ByteBuffer buffer(t_decoded_bytes);
     const auto bytes = DecodeToBuffer(ids, &buffer);
     return DecodeUtf8(bytes.first, bytes.second, errors);
   }
@@ -786,14 +829,19 @@ class PyTokenizer {
     return nb::steal<nb::module_>(numpy);
   }
 
-  rwkvtok::Result EncodeInto(const TextBytes& in, uint32_t* ids) const {
+  // Encodes `in` into `scratch` (room for one id per byte, as the vector lanes need): the ids and
+  // their count.
+  std::pair<const uint32_t*, size_t> EncodeToScratch(const TextBytes& in,
+                                                     ByteBuffer* scratch) const {
+    const size_t capacity = std::max<size_t>(in.size(), 1);
+    uint32_t* ids = reinterpret_cast<uint32_t*>(scratch->Reserve(capacity * sizeof(uint32_t)));
     rwkvtok::Result r;
     {
       GilRelease release(in.size());
-      r = tok_.Encode(in.data(), in.size(), ids, std::max<size_t>(in.size(), 1));
+      r = tok_.Encode(in.data(), in.size(), ids, capacity);
     }
     if (!r.ok()) RaiseStatus(r.status);
-    return r;
+    return {ids, r.count};
   }
 
   void EncodeWindow(const TextBytes* inputs, size_t count, const size_t* offsets, uint32_t* ids,
@@ -959,6 +1007,31 @@ NB_MODULE(_rwkvtok, m) {
     }
     return best;
   });
+  // For tests: the targets of the str conversions, by name, and running on one of them (None: the
+  // best again).
+  m.def("_str_targets", []() {
+    nb::list names;
+    for (int64_t target : rwkvtok_python::TargetsForTest()) {
+      names.append(nb::str(hwy::TargetName(target)));
+    }
+    return names;
+  });
+  m.def(
+      "_use_str_target",
+      [](nb::handle name) {
+        rwkvtok_python::UseTargetForTest(0);  // all targets again, to look among them
+        int64_t chosen = 0;
+        if (!name.is_none()) {
+          const std::string wanted = nb::cast<std::string>(name);
+          for (int64_t target : rwkvtok_python::TargetsForTest()) {
+            if (wanted == hwy::TargetName(target)) chosen = target;
+          }
+          if (chosen == 0) Raise(PyExc_ValueError, "no str target %s here", wanted.c_str());
+        }
+        rwkvtok_python::UseTargetForTest(chosen);
+        return nb::str(rwkvtok_python::ConvertTarget());
+      },
+      "name"_a.none());
   m.def("World", &PyTokenizer::World);
   m.def("encode_path", []() { return rwkvtok_encode_path(); });
 }

@@ -19,7 +19,7 @@ ERRORS = ["replace", "strict", "ignore", "surrogateescape", "backslashreplace", 
 @atheris.instrument_func
 def one_input(data):
     fdp = atheris.FuzzedDataProvider(data)
-    kind = fdp.ConsumeIntInRange(0, 7)
+    kind = fdp.ConsumeIntInRange(0, 9)
     try:
         if kind == 0:
             raw = fdp.ConsumeBytes(fdp.ConsumeIntInRange(0, 400))
@@ -52,8 +52,33 @@ def one_input(data):
                 fdp.ConsumeIntInRange(0, 8))]
             assert TOK.encode_batch(texts, num_threads=fdp.ConsumeIntInRange(1, 3)) == [
                 TOK.encode(t) for t in texts]
-        else:
+        elif kind == 7:
             TOK.token_bytes(fdp.ConsumeIntInRange(-5, 70000))
+        elif kind == 8:  # the module's str to UTF-8, lone surrogates included
+            text = fdp.ConsumeUnicode(fdp.ConsumeIntInRange(0, 300))
+            try:
+                utf8 = text.encode()
+            except UnicodeEncodeError:
+                try:
+                    TOK.encode(text)
+                except UnicodeEncodeError:
+                    return
+                raise AssertionError("a lone surrogate was encoded")
+            assert TOK.encode(text) == TOK.encode(utf8)
+        else:  # the module's UTF-8 to str, which takes texts of 4 KB and more
+            raw = fdp.ConsumeBytes(fdp.ConsumeIntInRange(1, 300)) or b"a"
+            raw = raw * (4096 // len(raw) + 1)
+            ids = TOK.encode(raw)
+            for errors in ("replace", "ignore"):
+                assert TOK.decode(ids, errors) == raw.decode("utf-8", errors)
+            try:
+                expected = raw.decode()
+            except UnicodeDecodeError:
+                expected = None
+            try:
+                assert TOK.decode(ids, "strict") == expected
+            except UnicodeDecodeError:
+                assert expected is None
     except ALLOWED:
         pass
 

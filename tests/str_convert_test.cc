@@ -1,0 +1,229 @@
+// The Python module's conversions between UTF-8 and CPython's code units (python/str_convert.cc),
+// on every Highway target this CPU runs (x86-64), or on the one target the build is for (aarch64:
+// NEON or SVE), against a plain implementation here: random texts of every character length, in
+// runs and mixed, valid and broken in every way UTF-8 can be, into buffers of exactly the size the
+// functions are allowed to write (so that the sanitizers see any byte past them).
+
+#include "python/str_convert.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "hwy/targets.h"
+
+namespace rwkvtok_python {
+namespace {
+
+// Python's strict UTF-8: no overlong forms, surrogates or code points past U+10FFFF.
+bool ReferenceDecode(const std::vector<uint8_t>& s, std::vector<uint32_t>* out) {
+  out->clear();
+  for (size_t i = 0; i < s.size();) {
+    const uint32_t b = s[i];
+    size_t length;
+    uint32_t c, least;
+    if (b < 0x80) {
+      out->push_back(b);
+      ++i;
+      continue;
+    } else if (b >= 0xC2 && b < 0xE0) {
+      length = 2, c = b & 0x1F, least = 0x80;
+    } else if (b >= 0xE0 && b < 0xF0) {
+      length = 3, c = b & 0x0F, least = 0x800;
+    } else if (b >= 0xF0 && b < 0xF5) {
+      length = 4, c = b & 0x07, least = 0x10000;
+    } else {
+      return false;
+    }
+    if (i + length > s.size()) return false;
+    for (size_t k = 1; k < length; ++k) {
+      if ((s[i + k] & 0xC0) != 0x80) return false;
+      c = c << 6 | (s[i + k] & 0x3F);
+    }
+    if (c < least || c > 0x10FFFF || (c >= 0xD800 && c < 0xE000)) return false;
+    out->push_back(c);
+    i += length;
+  }
+  return true;
+}
+
+void ReferenceEncode(uint32_t c, std::vector<uint8_t>* out) {
+  if (c < 0x80) {
+    out->push_back(static_cast<uint8_t>(c));
+  } else if (c < 0x800) {
+    out->insert(out->end(),
+                {static_cast<uint8_t>(0xC0 | c >> 6), static_cast<uint8_t>(0x80 | (c & 0x3F))});
+  } else if (c < 0x10000) {
+    out->insert(out->end(), {static_cast<uint8_t>(0xE0 | c >> 12),
+                             static_cast<uint8_t>(0x80 | ((c >> 6) & 0x3F)),
+                             static_cast<uint8_t>(0x80 | (c & 0x3F))});
+  } else {
+    out->insert(
+        out->end(),
+        {static_cast<uint8_t>(0xF0 | c >> 18), static_cast<uint8_t>(0x80 | ((c >> 12) & 0x3F)),
+         static_cast<uint8_t>(0x80 | ((c >> 6) & 0x3F)), static_cast<uint8_t>(0x80 | (c & 0x3F))});
+  }
+}
+
+class StrConvertTest : public ::testing::TestWithParam<int64_t> {
+ protected:
+  void SetUp() override { UseTargetForTest(GetParam()); }
+  void TearDown() override { UseTargetForTest(0); }
+
+  // A character of UTF-8 length 1 to 4 (`length` 0: any).
+  uint32_t Character(int length) {
+    if (length == 0) length = 1 + static_cast<int>(rng_() % 4);
+    switch (length) {
+      case 1:
+        return rng_() % 0x80;
+      case 2:
+        return 0x80 + rng_() % (0x800 - 0x80);
+      case 3: {
+        uint32_t c;
+        do c = 0x800 + rng_() % (0x10000 - 0x800);
+        while (c >= 0xD800 && c < 0xE000);
+        return c;
+      }
+      default:
+        return 0x10000 + rng_() % (0x110000 - 0x10000);
+    }
+  }
+
+  // Runs of one length, or each character of its own.
+  std::vector<uint32_t> Text(size_t size) {
+    std::vector<uint32_t> text;
+    const bool runs = rng_() % 2 == 0;
+    while (text.size() < size) {
+      const int length = static_cast<int>(rng_() % 5);
+      const size_t run = runs ? 1 + rng_() % 40 : 1;
+      for (size_t k = 0; k < run && text.size() < size; ++k) text.push_back(Character(length));
+    }
+    return text;
+  }
+
+  size_t Size() { return rng_() % 8 == 0 ? rng_() % 3000 : rng_() % 100; }
+
+  std::mt19937_64 rng_{static_cast<uint64_t>(GetParam())};
+};
+
+TEST_P(StrConvertTest, UnitsToUtf8MatchesTheReference) {
+  for (int round = 0; round < 4000; ++round) {
+    const std::vector<uint32_t> text = Text(Size());
+    uint32_t largest = 0;
+    for (uint32_t c : text) largest = c > largest ? c : largest;
+    // The narrowest kind that holds the text, as CPython stores it, or a wider one.
+    int kind = largest < 0x100 ? 1 : largest < 0x10000 ? 2 : 4;
+    if (rng_() % 3 == 0) kind = 4;
+    std::vector<uint8_t> units(text.size() * kind);
+    for (size_t i = 0; i < text.size(); ++i) std::memcpy(&units[i * kind], &text[i], kind);
+    std::vector<uint8_t> expected;
+    for (uint32_t c : text) ReferenceEncode(c, &expected);
+
+    const size_t most = Utf8Capacity(kind, text.size());
+    // Room for the longest UTF-8, or less, which may not be enough.
+    const size_t capacity = rng_() % 4 == 0 ? rng_() % (most + 1) : most;
+    std::vector<uint8_t> out(capacity);
+    const size_t size = UnitsToUtf8(units.data(), kind, text.size(), out.data(), capacity);
+    if (size == kNeedsMore) {
+      ASSERT_LT(capacity, most) << hwy::TargetName(GetParam());
+      continue;
+    }
+    ASSERT_EQ(size, expected.size()) << hwy::TargetName(GetParam()) << ", kind " << kind;
+    ASSERT_EQ(std::vector<uint8_t>(out.begin(), out.begin() + static_cast<ptrdiff_t>(size)),
+              expected)
+        << hwy::TargetName(GetParam());
+  }
+}
+
+TEST_P(StrConvertTest, UnitsToUtf8RefusesSurrogates) {
+  for (int round = 0; round < 1000; ++round) {
+    std::vector<uint32_t> text = Text(1 + Size());
+    text[rng_() % text.size()] = 0xD800 + rng_() % 0x800;
+    const int kind = rng_() % 2 == 0 ? 2 : 4;
+    std::vector<uint8_t> units(text.size() * kind);
+    for (size_t i = 0; i < text.size(); ++i) std::memcpy(&units[i * kind], &text[i], kind);
+    const size_t capacity = Utf8Capacity(kind, text.size());
+    std::vector<uint8_t> out(capacity);
+    ASSERT_EQ(kSurrogate, UnitsToUtf8(units.data(), kind, text.size(), out.data(), capacity))
+        << hwy::TargetName(GetParam());
+  }
+}
+
+// Breaks valid UTF-8: stray, missing or wrong bytes, overlong forms, surrogates, code points past
+// U+10FFFF, anywhere or at the middle, where the decoder cuts the text into streams.
+void Break(std::mt19937_64& rng, std::vector<uint8_t>* s) {
+  static const std::vector<std::vector<uint8_t>> kBad = {{0x80},
+                                                         {0xBF, 0xBF, 0xBF, 0xBF},
+                                                         {0xC0, 0xAF},
+                                                         {0xC1, 0xBF},
+                                                         {0xE0, 0x80, 0xAF},
+                                                         {0xED, 0xA0, 0x80},
+                                                         {0xF0, 0x80, 0x80, 0xAF},
+                                                         {0xF4, 0x90, 0x80, 0x80},
+                                                         {0xF5, 0x80, 0x80, 0x80},
+                                                         {0xFF},
+                                                         {0xE4, 0xB8},
+                                                         {0xF0, 0x9F, 0x98}};
+  for (int k = 1 + static_cast<int>(rng() % 2); k > 0; --k) {
+    size_t at = rng() % 2 == 0 ? rng() % (s->size() + 1) : s->size() / 2 + rng() % 9;
+    if (at >= 4 && rng() % 2 == 0) at -= 4;
+    if (at > s->size()) at = s->size();
+    if (rng() % 2 == 0 || s->empty()) {
+      const std::vector<uint8_t>& bad = kBad[rng() % kBad.size()];
+      s->insert(s->begin() + static_cast<ptrdiff_t>(at), bad.begin(), bad.end());
+    } else {
+      (*s)[at < s->size() ? at : s->size() - 1] = static_cast<uint8_t>(rng());
+    }
+  }
+}
+
+TEST_P(StrConvertTest, Utf8ToUnitsMatchesTheReference) {
+  int invalid = 0;
+  for (int round = 0; round < 4000; ++round) {
+    std::vector<uint8_t> s;
+    for (uint32_t c : Text(Size())) ReferenceEncode(c, &s);
+    if (rng_() % 3 == 0) Break(rng_, &s);
+
+    size_t continuations = 0;
+    uint8_t largest = 0;
+    for (uint8_t b : s) {
+      continuations += (b & 0xC0) == 0x80;
+      largest = b > largest ? b : largest;
+    }
+    const Utf8Scan scan = ScanUtf8(s.data(), s.size());
+    ASSERT_EQ(scan.continuations, continuations);
+    ASSERT_EQ(scan.largest, largest);
+
+    std::vector<uint32_t> expected;
+    const bool valid = ReferenceDecode(s, &expected);
+    invalid += !valid;
+    uint32_t widest = 0;
+    for (uint32_t c : expected) widest = c > widest ? c : widest;
+    int kind = !valid || rng_() % 2 == 0 ? 4 : widest < 0x100 ? 1 : widest < 0x10000 ? 2 : 4;
+    const size_t characters = s.size() - continuations;
+    std::vector<uint8_t> out(characters * kind);
+    ASSERT_EQ(valid, Utf8ToUnits(s.data(), s.size(), scan, kind, out.data()))
+        << hwy::TargetName(GetParam()) << ", " << s.size() << " bytes";
+    if (!valid) continue;
+    ASSERT_EQ(expected.size(), characters);
+    for (size_t i = 0; i < characters; ++i) {
+      uint32_t c = 0;
+      std::memcpy(&c, &out[i * kind], kind);
+      ASSERT_EQ(c, expected[i]) << hwy::TargetName(GetParam()) << ", character " << i;
+    }
+  }
+  EXPECT_GT(invalid, 500);  // the broken texts were broken
+}
+
+std::string Name(const ::testing::TestParamInfo<int64_t>& info) {
+  return hwy::TargetName(info.param);
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryTarget, StrConvertTest, ::testing::ValuesIn(TargetsForTest()), Name);
+
+}  // namespace
+}  // namespace rwkvtok_python
