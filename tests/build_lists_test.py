@@ -84,16 +84,16 @@ def check_library(root):
 def check_tools(root):
     lists = bzl_lists(os.path.join(root, "tools", "sources.bzl"))
     build = read(root, "tools/BUILD")
-    if 'load(":sources.bzl"' not in build:
+    if not re.search(r'load\(\s*":sources.bzl"', build):
         fail("tools/BUILD does not load tools/sources.bzl")
     cmake = read(root, "CMakeLists.txt")
-    for name in ("GENERATOR_SRCS", "CLI_SRCS", "ID_FORMAT_SRCS"):
+    for name in ("GENERATOR_SRCS", "CLI_SRCS", "ID_FORMAT_SRCS", "BINIDX_SRCS"):
         if 'tools/sources.bzl" %s' % name not in cmake:
             fail("CMakeLists.txt does not read %s from tools/sources.bzl" % name)
     listed = set()
     for values in lists.values():
         listed.update(values)
-    for path in ("cli", ""):
+    for path in ("cli", "binidx", ""):
         folder = os.path.join(root, "tools", path)
         for f in os.listdir(folder):
             name = os.path.join(path, f) if path else f

@@ -247,7 +247,7 @@ check_usage_error() {  # check_usage_error MESSAGE ARGS...
 run
 expect_rc 2 "no arguments"
 expect_err "usage: rwkvtok" "no arguments"
-check_usage_error "rwkvtok: unknown command 'frobnicate': encode, decode or count" frobnicate
+check_usage_error "rwkvtok: unknown command 'frobnicate': encode, decode, count or binidx" frobnicate
 check_usage_error "rwkvtok: --text and a FILE cannot both be given" encode --text "a" "$T/text"
 check_usage_error "rwkvtok: unknown option '--bogus'" encode --bogus
 check_usage_error "rwkvtok: unknown option '-x'" encode -x
@@ -257,7 +257,7 @@ check_usage_error "rwkvtok: --format needs a value" encode --format
 check_usage_error "rwkvtok: unexpected argument 'extra': only one FILE may be given" \
   encode "$T/text" extra
 check_usage_error "rwkvtok: --eos takes no value" encode --eos=1 --text a
-check_usage_error "rwkvtok: no command: encode, decode or count" --eos
+check_usage_error "rwkvtok: no command: encode, decode, count or binidx" --eos
 check_usage_error "rwkvtok: unknown option '--=x'" encode --=x
 check_usage_error "rwkvtok: unknown option '--bogus=1'" encode --bogus=1
 for args in "help" "frobnicate --help" "encode --bogus --help"; do

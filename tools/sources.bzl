@@ -12,9 +12,22 @@ GENERATOR_HDRS = [
     "vocab.h",
 ]
 
+# binidx datasets (RWKV-LM's training data) and the JSONL they are made from: a library of its
+# own, for the command and its tests.
+BINIDX_SRCS = [
+    "binidx/dataset.cc",
+    "binidx/jsonl.cc",
+]
+
+BINIDX_HDRS = [
+    "binidx/dataset.h",
+    "binidx/jsonl.h",
+]
+
 # The rwkvtok command. The wire formats of ids and the error type stand apart, for their tests.
 CLI_SRCS = [
     "cli/args.cc",
+    "cli/binidx_command.cc",
     "cli/commands.cc",
     "cli/io.cc",
     "cli/main.cc",
@@ -23,6 +36,7 @@ CLI_SRCS = [
 
 CLI_HDRS = [
     "cli/args.h",
+    "cli/binidx_command.h",
     "cli/commands.h",
     "cli/io.h",
     "cli/workers.h",

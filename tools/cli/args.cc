@@ -16,6 +16,7 @@ const char kUsage[] =
     "usage: rwkvtok encode [FILE|-] [--format F] [--eos] [--threads N]\n"
     "       rwkvtok decode [FILE|-] [--format F] [--utf8 raw|replace|strict]\n"
     "       rwkvtok count  [FILE|-] [--eos] [--threads N]\n"
+    "       rwkvtok binidx -o PREFIX INPUT...  (training data: rwkvtok binidx --help)\n"
     "       rwkvtok help | --help | --version\n"
     "Input is FILE, or stdin for '-' or nothing, or STRING with --text STRING; '--' ends the\n"
     "options, so that FILE may start with '-'. An option given twice takes its last value.\n"
@@ -98,7 +99,7 @@ Options ParseArgs(int argc, const char* const* argv) {
           o.command = Command::kHelp;
           return o;
         } else {
-          note("unknown command " + Quoted(arg) + ": encode, decode or count");
+          note("unknown command " + Quoted(arg) + ": encode, decode, count or binidx");
         }
       } else if (!has_path) {
         o.path = arg;
@@ -173,7 +174,7 @@ Options ParseArgs(int argc, const char* const* argv) {
     }
   }
   if (!wrong.empty()) throw UsageError(wrong);
-  if (o.command == Command::kNone) throw UsageError("no command: encode, decode or count");
+  if (o.command == Command::kNone) throw UsageError("no command: encode, decode, count or binidx");
   if (o.has_text && has_path) throw UsageError("--text and a FILE cannot both be given");
   const bool decode = o.command == Command::kDecode;
   if (decode && o.eos) throw UsageError("--eos applies to encode and count only");

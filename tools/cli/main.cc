@@ -15,6 +15,7 @@
 
 #include "lib/rwkvtok.h"
 #include "tools/cli/args.h"
+#include "tools/cli/binidx_command.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/error.h"
 #include "tools/cli/io.h"
@@ -84,6 +85,10 @@ int Main(int argc, char** argv) {
   Progress progress;
   std::unique_ptr<Output> out;
   try {
+    if (argc > 1 && std::string(argv[1]) == "binidx") {
+      RunBinidx(argc, argv);
+      return 0;
+    }
     const Options o = ParseArgs(argc, argv);
     if (o.command == Command::kHelp) {
       Print(kUsage, streams);

@@ -1,0 +1,386 @@
+#!/usr/bin/env python3
+"""`rwkvtok binidx` against an independent writer and reader written here from the format
+(tools/binidx/dataset.h), with ids from a greedy matcher written here from the vocabulary file,
+and its JSONL reader against Python's json module.
+
+    bazel test //tests:binidx_test    (or: python3 tests/binidx_test.py [RWKVTOK] [VOCAB])
+"""
+
+import ast
+import json
+import os
+import random
+import resource
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+TOOL = os.path.join(ROOT, "tools", "rwkvtok")
+VOCAB = os.path.join(ROOT, "third_party", "rwkv_vocab", "rwkv_vocab_v20230424.txt")
+
+
+class Vocabulary:
+    """Greedy longest match over bytes, from the vocabulary file alone."""
+
+    def __init__(self, path):
+        self.ids = {}
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                first, rest = line.split(" ", 1)
+                literal = rest[: rest.rindex(" ")]
+                token = ast.literal_eval(literal)
+                if isinstance(token, str):
+                    token = token.encode("utf-8")
+                self.ids[token] = int(first)
+        self.prefixes = {token[:k] for token in self.ids for k in range(1, len(token) + 1)}
+
+    def encode(self, data):
+        ids, pos = [], 0
+        while pos < len(data):
+            best, length = None, 1
+            while pos + length <= len(data) and data[pos : pos + length] in self.prefixes:
+                if data[pos : pos + length] in self.ids:
+                    best = length
+                length += 1
+            ids.append(self.ids[data[pos : pos + best]])
+            pos += best
+        return ids
+
+
+def expected_files(vocab, documents):
+    """The .bin and .idx bytes of `documents` (bytes each), from the format."""
+    sizes, pointers, chunks, offset = [], [], [], 0
+    for document in documents:
+        ids = vocab.encode(document) + [0]
+        chunks.append(struct.pack(f"<{len(ids)}H", *ids))
+        sizes.append(len(ids))
+        pointers.append(offset)
+        offset += 2 * len(ids)
+    n = len(documents)
+    idx = b"MMIDIDX\x00\x00" + struct.pack("<QBQQ", 1, 8, n, n + 1)
+    idx += struct.pack(f"<{n}i", *sizes) + struct.pack(f"<{n}q", *pointers)
+    idx += struct.pack(f"<{n + 1}q", *range(n + 1))
+    return b"".join(chunks), idx
+
+
+def read_dataset(prefix):
+    """A second reader: the documents' ids, from the .idx and .bin."""
+    with open(prefix + ".idx", "rb") as f:
+        idx = f.read()
+    assert idx[:9] == b"MMIDIDX\x00\x00"
+    version, code, n, m = struct.unpack("<QBQQ", idx[9:34])
+    assert (version, code, m) == (1, 8, n + 1)
+    sizes = struct.unpack(f"<{n}i", idx[34 : 34 + 4 * n])
+    pointers = struct.unpack(f"<{n}q", idx[34 + 4 * n : 34 + 12 * n])
+    with open(prefix + ".bin", "rb") as f:
+        data = f.read()
+    return [list(struct.unpack_from(f"<{s}H", data, p)) for s, p in zip(sizes, pointers)]
+
+
+def magic_prime(tokens, ctx_len):
+    """RWKV-LM's make_data.py rule, as it is written there."""
+
+    def is_prime(n):
+        if n <= 1:
+            return False
+        if n <= 3:
+            return True
+        if n % 2 == 0 or n % 3 == 0:
+            return False
+        i = 5
+        while i * i <= n:
+            if n % i == 0 or n % (i + 2) == 0:
+                return False
+            i += 6
+        return True
+
+    if tokens >= ctx_len * 3:
+        for i in range(tokens // ctx_len - 1, 0, -1):
+            if i % 3 == 2 and is_prime(i):
+                return i
+    return None
+
+
+def random_text(rng, size):
+    pools = ["abc xyz ", "\u00e9\u00fc\u00df", "\u4f60\u597d\u4e16\u754c", "\U0001f600\U0001f680",
+             "\n\t\"\\/", "\u0000\u001f\u007f", "\u2028\u2029\ufeff"]
+    return "".join(rng.choice(rng.choice(pools)) for _ in range(size))
+
+
+class BinidxTest(unittest.TestCase):
+    vocab = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.vocab = Vocabulary(VOCAB)
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp()
+
+    def tearDown(self):
+        subprocess.run(["rm", "-rf", self.dir], check=True)
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def write(self, name, data):
+        with open(self.path(name), "wb") as f:
+            f.write(data)
+        return self.path(name)
+
+    def run_tool(self, *args, stdin=None, **kwargs):
+        return subprocess.run([TOOL, *args], input=stdin, capture_output=True, **kwargs)
+
+    def assert_dataset(self, prefix, documents):
+        expected_bin, expected_idx = expected_files(self.vocab, documents)
+        with open(prefix + ".bin", "rb") as f:
+            self.assertEqual(f.read(), expected_bin)
+        with open(prefix + ".idx", "rb") as f:
+            self.assertEqual(f.read(), expected_idx)
+        self.assertEqual(len(read_dataset(prefix)), len(documents))
+
+    def assert_nothing_but(self, names):
+        self.assertEqual(sorted(os.listdir(self.dir)), sorted(names))
+
+    def test_documents_of_every_kind_match_the_independent_writer(self):
+        rng = random.Random(1)
+        texts = [random_text(rng, rng.randint(0, 300)) for _ in range(300)]
+        texts += ["", " ", "a", "x" * 200_000, random_text(rng, 100_000)]
+        lines = []
+        for text in texts:
+            record = {"id": rng.randint(0, 9), "text": text, "meta": {"a": [1, 2.5e3, None]}}
+            line = json.dumps(record, ensure_ascii=rng.random() < 0.5)
+            lines.append(line + rng.choice(["", " ", "\r"]))
+            if rng.random() < 0.1:
+                lines.append(rng.choice(["", "   ", "\t", "\r"]))  # blank lines are skipped
+        corpus = self.write("a.jsonl", ("\n".join(lines) + "\n").encode())
+        result = self.run_tool("binidx", "-o", self.path("out"), corpus, "--ctx-len", "4096")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        documents = [t.encode("utf-8", "surrogatepass") for t in texts]
+        self.assert_dataset(self.path("out"), documents)
+        tokens = sum(len(self.vocab.encode(d)) + 1 for d in documents)
+        out = result.stdout.decode()
+        self.assertIn(f"{len(documents)} documents, {tokens} tokens", out)
+        self.assertIn(f"--my_exit_tokens {tokens}\n", out)
+        self.assertIn(f"--magic_prime {magic_prime(tokens, 4096)}\n", out)
+
+    def test_inputs_in_order_text_files_directories_and_stdin(self):
+        rng = random.Random(2)
+        shards = self.path("shards")
+        os.mkdir(shards)
+        expected = []
+        for name in ["b.jsonl", "a.txt", "c.jsonl"]:  # the directory is read in sorted order
+            if name.endswith(".txt"):
+                text = random_text(rng, 50_000).encode()
+                with open(os.path.join(shards, name), "wb") as f:
+                    f.write(text)
+                shard = [text]
+            else:
+                shard = [random_text(rng, rng.randint(0, 50)) for _ in range(100)]
+                with open(os.path.join(shards, name), "w", encoding="utf-8") as f:
+                    f.writelines(json.dumps({"text": t}) + "\n" for t in shard)
+                shard = [t.encode() for t in shard]
+            expected.append((name, shard))
+        expected.sort()
+        stdin_texts = ["from stdin", "\u00e9"]
+        stdin = "".join(json.dumps({"body": t, "text": 1}) + "\n" for t in stdin_texts).encode()
+        # A last line without its line break is a line.
+        single = self.write("single.jsonl", b'{"body": "last"}')
+        result = self.run_tool("binidx", "-o", self.path("out"), "--field", "body", "-", single,
+                               stdin=stdin)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assert_dataset(self.path("out"), [t.encode() for t in stdin_texts] + [b"last"])
+        result = self.run_tool("binidx", "-o", self.path("out2"), shards)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assert_dataset(self.path("out2"), [d for _, shard in expected for d in shard])
+
+    def test_info_reads_what_binidx_wrote(self):
+        corpus = self.write("a.jsonl", b'{"text": "hello"}\n{"text": ""}\n')
+        self.assertEqual(self.run_tool("binidx", "-o", self.path("out"), corpus).returncode, 0)
+        result = self.run_tool("binidx", "info", self.path("out"), "--ctx-len", "1")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        tokens = len(self.vocab.encode(b"hello")) + 2
+        self.assertIn(f"uint16 ids, 2 documents, {tokens} tokens", result.stdout.decode())
+        self.assertIn(f"--magic_prime {magic_prime(tokens, 1)}", result.stdout.decode())
+
+    def test_info_finds_damage(self):
+        corpus = self.write("a.jsonl", b'{"text": "hello"}\n{"text": "world"}\n')
+        self.assertEqual(self.run_tool("binidx", "-o", self.path("good"), corpus).returncode, 0)
+        with open(self.path("good.idx"), "rb") as f:
+            idx = f.read()
+        with open(self.path("good.bin"), "rb") as f:
+            data = f.read()
+        n = 2
+        damages = {
+            "not a binidx index": (b"NOTMAGIC!" + idx[9:], data),
+            "version 2": (idx[:9] + struct.pack("<Q", 2) + idx[17:], data),
+            "dtype code 6": (idx[:17] + b"\x06" + idx[18:], data),
+            "doc_idx entries": (idx[:26] + struct.pack("<Q", 5) + idx[34:], data),
+            "documents do not take": (idx[:-1], data),
+            "has size 0": (idx[:34] + struct.pack("<i", 0) + idx[38:], data),
+            "starts at byte": (idx[:34 + 4 * n + 8] + struct.pack("<q", 6) + idx[34 + 4 * n + 16:],
+                               data),
+            "doc_idx[1] is 7": (idx[:34 + 12 * n + 8] + struct.pack("<q", 7) + idx[34 + 12 * n + 16:],
+                                data),
+            "bytes, but the index gives": (idx, data + b"\x00\x00"),
+            "not the end-of-document id 0": (idx, data[:-2] + b"\x01\x00"),
+            "not a World id": (idx, b"\xff\xff" + data[2:]),
+            "shorter than a header": (idx[:20], data),
+        }
+        for message, (bad_idx, bad_bin) in damages.items():
+            with self.subTest(message):
+                self.write("bad.idx", bad_idx)
+                self.write("bad.bin", bad_bin)
+                result = self.run_tool("binidx", "info", self.path("bad"))
+                self.assertEqual(result.returncode, 1)
+                self.assertIn(message, result.stderr.decode())
+                self.assertEqual(result.stderr.count(b"\n"), 1)
+
+    def test_bad_lines_name_file_line_and_what_is_wrong(self):
+        cases = {
+            b'{"text": "a"': "unterminated|'}' expected",
+            b'[1, 2]': "not a JSON object",
+            b'{"title": "a"}': 'no member "text"',
+            b'{"text": 5}': 'member "text" is a number, not a string',
+            b'{"text": ["a"]}': "is an array",
+            b'{"text": null}': "is null",
+            b'{"text": "\xff"}': "invalid UTF-8",
+            b'{"text": "\\ud800"}': "lone surrogate \\ud800",
+            b'{"text": "\\udc00\\ud800"}': "lone surrogate",
+            b'{"text": "a\x01"}': "control character",
+            b'{"text": "\\x"}': "invalid escape",
+            b'{"text": "a"} {}': "more after the JSON object",
+            b'{"text": NaN}': "not JSON",
+            b'{"text": "a",}': "member name",
+            b'{"text": 01}': "expected",
+            b'{"a": ' + b"[" * 1001 + b"]" * 1001 + b', "text": "x"}': "nested more than 1000",
+        }
+        for line, message in cases.items():
+            with self.subTest(line=line):
+                corpus = self.write("bad.jsonl", b'{"text": "fine"}\n\n' + line + b"\n")
+                # An existing dataset stays as it was.
+                self.write("out.bin", b"old")
+                self.write("out.idx", b"old")
+                result = self.run_tool("binidx", "-o", self.path("out"), corpus)
+                self.assertEqual(result.returncode, 1)
+                err = result.stderr.decode()
+                self.assertTrue(err.startswith(f"rwkvtok: {corpus}:3: "), err)
+                self.assertRegex(err, message.replace("[", "\\[").replace("\\u", "\\\\u"))
+                self.assert_nothing_but(["bad.jsonl", "out.bin", "out.idx"])
+                with open(self.path("out.bin"), "rb") as f:
+                    self.assertEqual(f.read(), b"old")
+                result = self.run_tool("binidx", "-o", self.path("skip"), "--skip-bad", corpus)
+                self.assertEqual(result.returncode, 0, result.stderr)
+                self.assertIn("skipped 1 bad lines", result.stdout.decode())
+                self.assert_dataset(self.path("skip"), [b"fine"])
+                for name in ("skip.bin", "skip.idx"):
+                    os.remove(self.path(name))
+
+    def test_jsonl_reader_agrees_with_python_json(self):
+        rng = random.Random(3)
+        lines, documents = [], []
+
+        def value(depth):
+            kind = rng.randrange(7 if depth < 4 else 4)
+            if kind == 0:
+                return random_text(rng, rng.randint(0, 8))
+            if kind == 1:
+                return rng.choice([0, -1, 3.25, 1e300, -2.5e-7, 10**30])
+            if kind == 2:
+                return rng.choice([True, False, None])
+            if kind == 3:
+                return ""
+            if kind == 4:
+                return [value(depth + 1) for _ in range(rng.randint(0, 3))]
+            return {random_text(rng, 2): value(depth + 1) for _ in range(rng.randint(0, 3))}
+
+        for _ in range(3000):
+            record = {random_text(rng, 2): value(1) for _ in range(rng.randint(0, 3))}
+            if rng.random() < 0.8:
+                record["text"] = value(1) if rng.random() < 0.2 else random_text(rng, 20)
+            line = json.dumps(record, ensure_ascii=rng.random() < 0.5).encode()
+            if rng.random() < 0.3:  # break it somewhere
+                at = rng.randrange(len(line) + 1)
+                junk = rng.choice([b'"', b"\\", b"{", b"}", b",", b":", b"\xff", b"\\u12",
+                                   b"\\ud83d", b"0", b"-", b"e", b" ", b"\x00"])
+                line = line[:at] + junk + line[at + rng.randint(0, 2):]
+            if b"\n" in line or not line.strip(b" \t\r"):
+                continue
+            lines.append(line)
+            try:
+                text = json.loads(line.decode("utf-8"))["text"]
+                assert isinstance(text, str)
+                documents.append(text.encode("utf-8"))  # fails for lone surrogates
+            except (ValueError, KeyError, TypeError, AssertionError, UnicodeError):
+                pass
+        corpus = self.write("mixed.jsonl", b"\n".join(lines) + b"\n")
+        result = self.run_tool("binidx", "-o", self.path("out"), "--skip-bad", corpus)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn(f"skipped {len(lines) - len(documents)} bad lines", result.stdout.decode())
+        self.assertGreater(len(lines) - len(documents), 500)
+        self.assert_dataset(self.path("out"), documents)
+
+    def test_a_full_disk_leaves_nothing_behind(self):
+        corpus = self.write("a.jsonl", ("\n".join(json.dumps({"text": "word " * 2000})
+                                                for _ in range(100)) + "\n").encode())
+
+        def limit():
+            resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+
+        result = self.run_tool("binidx", "-o", self.path("out"), corpus, preexec_fn=limit)
+        self.assertEqual(result.returncode, 1)
+        self.assertRegex(result.stderr.decode(), r"^rwkvtok: cannot write .*out\.(bin|idx): File too large\n$")
+        self.assert_nothing_but(["a.jsonl"])
+
+    def test_sigint_leaves_nothing_behind(self):
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with self.subTest(sig=sig):
+                process = subprocess.Popen([TOOL, "binidx", "-o", self.path("out"), "-"],
+                                           stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+                process.stdin.write(b'{"text": "some text"}\n' * 1000)
+                process.stdin.flush()
+                time.sleep(0.5)  # it now waits for more input, its files open
+                self.assertEqual(len(os.listdir(self.dir)), 2)  # the two temporaries
+                process.send_signal(sig)
+                _, err = process.communicate()
+                self.assertEqual(process.returncode, 1)
+                self.assertRegex(err.decode(), r"^rwkvtok: (interrupted|terminated); no dataset written\n$")
+                self.assert_nothing_but([])
+
+    def test_command_line_errors(self):
+        cases = [
+            (["binidx"], "needs -o PREFIX"),
+            (["binidx", "-o", "x"], "needs at least one INPUT"),
+            (["binidx", "-o", "x", "--ctx-len", "0", "a.jsonl"], "--ctx-len must be"),
+            (["binidx", "-o", "x", "--wat", "a.jsonl"], "unknown option '--wat'"),
+            (["binidx", "info"], "binidx info takes one PREFIX"),
+        ]
+        for args, message in cases:
+            with self.subTest(args=args):
+                result = self.run_tool(*args)
+                self.assertEqual(result.returncode, 2)
+                self.assertIn(message, result.stderr.decode())
+        result = self.run_tool("binidx", "-o", self.path("x"), self.write("a.csv", b""))
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("binidx reads .jsonl and .txt files", result.stderr.decode())
+        result = self.run_tool("binidx", "--help")
+        self.assertEqual(result.returncode, 0)
+        self.assertIn(b"usage: rwkvtok binidx", result.stdout)
+        # A file named like the subcommand is an input when written as a path.
+        info = self.write("info", b"")
+        result = self.run_tool("binidx", "-o", self.path("x"), "./info", cwd=self.dir)
+        self.assertIn("binidx reads .jsonl and .txt files", result.stderr.decode())
+        del info
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 2:
+        TOOL, VOCAB = sys.argv[1], sys.argv[2]
+        del sys.argv[1:3]
+    unittest.main()

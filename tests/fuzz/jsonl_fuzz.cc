@@ -1,0 +1,80 @@
+// Fuzz target: any line offered to the JSONL reader (tools/binidx/jsonl.h) is either refused with
+// a message that says what is wrong, or gives a text that is valid UTF-8 and that the reader gives
+// back unchanged from a line written here around it.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "tests/fuzz/fuzz_check.h"
+#include "tools/binidx/jsonl.h"
+
+namespace {
+
+bool ValidUtf8(const std::string& s) {
+  for (size_t i = 0; i < s.size();) {
+    const uint8_t b = static_cast<uint8_t>(s[i]);
+    size_t length = b < 0x80                ? 1
+                    : b >= 0xC2 && b < 0xE0 ? 2
+                    : b >= 0xE0 && b < 0xF0 ? 3
+                    : b >= 0xF0 && b < 0xF5 ? 4
+                                            : 0;
+    if (length == 0 || i + length > s.size()) return false;
+    uint32_t c = length == 1 ? b : b & (0x7F >> length);
+    for (size_t k = 1; k < length; ++k) {
+      if ((static_cast<uint8_t>(s[i + k]) & 0xC0) != 0x80) return false;
+      c = c << 6 | (static_cast<uint8_t>(s[i + k]) & 0x3F);
+    }
+    const uint32_t least = length == 1 ? 0 : length == 2 ? 0x80 : length == 3 ? 0x800 : 0x10000;
+    if (c < least || c > 0x10FFFF || (c >= 0xD800 && c < 0xE000)) return false;
+    i += length;
+  }
+  return true;
+}
+
+// `text` as a JSON string: quotes, backslashes and control characters escaped.
+std::string Quote(const std::string& text) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out = "\"";
+  for (const char ch : text) {
+    const uint8_t c = static_cast<uint8_t>(ch);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (c < 0x20) {
+      out += "\\u00";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += ch;
+    }
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  // The first byte picks the member wanted.
+  static const char* const kFields[] = {"text", "", "t\"x", "\xc3\xa9"};
+  if (size == 0) return 0;
+  const std::string field = kFields[data[0] % 4];
+  const std::string_view line(reinterpret_cast<const char*>(data + 1), size - 1);
+  std::string text, error;
+  if (!rwkvtok::binidx::ReadField(line, field, &text, &error)) {
+    FUZZ_CHECK(!error.empty());
+    const size_t column = error.rfind(" at column ");
+    if (column != std::string::npos) {
+      FUZZ_CHECK(std::stoull(error.substr(column + 11)) <= line.size() + 1);
+    } else {
+      FUZZ_CHECK(error.compare(0, 10, "no member ") == 0 || error.compare(0, 7, "member ") == 0);
+    }
+    return 0;
+  }
+  FUZZ_CHECK(ValidUtf8(text));
+  std::string again, again_error;
+  FUZZ_CHECK(rwkvtok::binidx::ReadField(
+      "{\"x\": [1, {}], " + Quote(field) + ": " + Quote(text) + "}", field, &again, &again_error));
+  FUZZ_CHECK(again == text);
+  return 0;
+}

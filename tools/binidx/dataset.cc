@@ -1,0 +1,380 @@
+#include "tools/binidx/dataset.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "tools/cli/error.h"
+
+namespace rwkvtok {
+namespace binidx {
+namespace {
+
+using cli::Error;
+
+// World's ids are below this; the ids from it to 65535 are reserved.
+constexpr uint32_t kWorldIds = 65530;
+// Ids and sizes are buffered up to these counts before they are written.
+constexpr size_t kIdBuffer = size_t{1} << 20;
+constexpr size_t kSizeBuffer = size_t{1} << 16;
+
+std::string SystemError(const std::string& what, const std::string& path) {
+  return what + " " + path + ": " + std::strerror(errno);
+}
+
+void WriteAll(int fd, const void* data, size_t size, const std::string& path) {
+  const char* p = static_cast<const char*>(data);
+  while (size > 0) {
+    const ssize_t n = write(fd, p, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw Error(SystemError("cannot write", path));
+    p += n;
+    size -= static_cast<size_t>(n);
+  }
+}
+
+// Reads exactly `size` bytes at `offset`; false at the end of the file.
+bool ReadAt(int fd, void* data, size_t size, uint64_t offset, const std::string& path) {
+  char* p = static_cast<char*>(data);
+  while (size > 0) {
+    const ssize_t n = pread(fd, p, size, static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw Error(SystemError("cannot read", path));
+    if (n == 0) return false;
+    p += n;
+    size -= static_cast<size_t>(n);
+    offset += static_cast<uint64_t>(n);
+  }
+  return true;
+}
+
+void PutU64(uint64_t value, unsigned char* out) {
+  for (int k = 0; k < 8; ++k) out[k] = static_cast<unsigned char>(value >> (8 * k));
+}
+uint64_t GetU64(const unsigned char* in) {
+  uint64_t value = 0;
+  for (int k = 7; k >= 0; --k) value = value << 8 | in[k];
+  return value;
+}
+
+bool IsPrime(uint64_t n) {
+  if (n < 2) return false;
+  if (n < 4) return true;
+  if (n % 2 == 0 || n % 3 == 0) return false;
+  for (uint64_t i = 5; i * i <= n; i += 6) {
+    if (n % i == 0 || n % (i + 2) == 0) return false;
+  }
+  return true;
+}
+
+// A file read front to back in blocks of T, little-endian on disk (as on the machines this runs
+// on, which the build checks).
+template <typename T>
+class Stream {
+ public:
+  Stream(int fd, uint64_t offset, const std::string& path)
+      : fd_(fd), offset_(offset), path_(path) {}
+  // The next value, which the file's size says is there.
+  T Take() {
+    T value{};
+    if (!Next(&value)) throw Error(path_ + " changed while it was read");
+    return value;
+  }
+  // The next value; false past the end of the file.
+  bool Next(T* value) {
+    if (at_ == buffer_.size()) {
+      buffer_.resize(kSizeBuffer);
+      const ssize_t n = Fill();
+      buffer_.resize(static_cast<size_t>(n) / sizeof(T));
+      at_ = 0;
+      if (buffer_.empty()) return false;
+    }
+    *value = buffer_[at_++];
+    return true;
+  }
+
+ private:
+  ssize_t Fill() {
+    for (;;) {
+      const ssize_t n =
+          pread(fd_, buffer_.data(), buffer_.size() * sizeof(T), static_cast<off_t>(offset_));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw Error(SystemError("cannot read", path_));
+      offset_ += static_cast<uint64_t>(n) / sizeof(T) * sizeof(T);
+      return n;
+    }
+  }
+
+  int fd_;
+  uint64_t offset_;
+  const std::string& path_;
+  std::vector<T> buffer_;
+  size_t at_ = 0;
+};
+
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "binidx files are little-endian");
+
+class File {
+ public:
+  explicit File(const std::string& path)
+      : path_(path), fd_(open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
+    if (fd_ < 0) throw Error(SystemError("cannot open", path));
+    struct stat st;
+    if (fstat(fd_, &st) != 0) throw Error(SystemError("cannot read", path));
+    size_ = static_cast<uint64_t>(st.st_size);
+  }
+  ~File() { close(fd_); }
+  int fd() const { return fd_; }
+  uint64_t size() const { return size_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  int fd_;
+  uint64_t size_ = 0;
+};
+
+}  // namespace
+
+uint64_t MagicPrime(uint64_t tokens, uint64_t ctx_len) {
+  if (ctx_len == 0 || tokens / 3 < ctx_len) return 0;
+  for (uint64_t i = tokens / ctx_len - 1; i > 0; --i) {
+    if (i % 3 == 2 && IsPrime(i)) return i;
+  }
+  return 0;
+}
+
+Writer::Writer(const std::string& prefix) : prefix_(prefix) {
+  const size_t slash = prefix.rfind('/');
+  const std::string base = slash == std::string::npos ? prefix : prefix.substr(slash + 1);
+  if (base.empty())
+    throw Error("the output prefix " + prefix + " names a directory, not a dataset");
+  // Hidden temporaries beside the dataset, so that renaming them is atomic.
+  const std::string stem =
+      (slash == std::string::npos ? "" : prefix.substr(0, slash + 1)) + "." + base;
+  for (auto [path, fd, suffix] :
+       {std::tuple<std::string*, int*, const char*>{&bin_path_, &bin_, ".bin"},
+        {&idx_path_, &idx_, ".idx"}}) {
+    std::string name = stem + suffix + ".XXXXXX";
+    *fd = mkostemp(name.data(), O_CLOEXEC);
+    if (*fd < 0) throw Error(SystemError("cannot create a file beside", prefix + suffix));
+    *path = name;
+  }
+  const unsigned char header[kHeaderBytes] = {};
+  WriteIdx(header, sizeof(header));  // written for real at the end
+  pending_.reserve(kIdBuffer);
+}
+
+Writer::~Writer() {
+  if (bin_ >= 0) close(bin_);
+  if (idx_ >= 0) close(idx_);
+  if (!committed_) {
+    unlink(bin_path_.c_str());
+    unlink(idx_path_.c_str());
+  }
+}
+
+void Writer::WriteBin(const void* data, size_t size) {
+  WriteAll(bin_, data, size, prefix_ + ".bin");
+}
+void Writer::WriteIdx(const void* data, size_t size) {
+  WriteAll(idx_, data, size, prefix_ + ".idx");
+}
+
+void Writer::FlushBin() {
+  WriteBin(pending_.data(), pending_.size() * sizeof(uint16_t));
+  pending_.clear();
+}
+
+void Writer::Append(const uint32_t* ids, size_t count) {
+  for (size_t i = 0; i < count; ++i) {
+    if (ids[i] > 0xFFFF) throw Error("id " + std::to_string(ids[i]) + " does not fit in uint16");
+    pending_.push_back(static_cast<uint16_t>(ids[i]));
+    if (pending_.size() == kIdBuffer) FlushBin();
+  }
+  document_ids_ += count;
+}
+
+void Writer::EndDocument() {
+  const uint32_t end = 0;
+  Append(&end, 1);
+  if (document_ids_ > 0x7FFFFFFF) {
+    throw Error("document " + std::to_string(counts_.documents + 1) + " has " +
+                std::to_string(document_ids_) + " ids; binidx holds at most 2^31 - 1 per document");
+  }
+  sizes_.push_back(static_cast<int32_t>(document_ids_));
+  if (sizes_.size() == kSizeBuffer) {
+    WriteIdx(sizes_.data(), sizes_.size() * sizeof(int32_t));
+    sizes_.clear();
+  }
+  counts_.documents += 1;
+  counts_.tokens += document_ids_;
+  document_ids_ = 0;
+}
+
+Counts Writer::Commit() {
+  if (document_ids_ != 0) EndDocument();
+  FlushBin();
+  WriteIdx(sizes_.data(), sizes_.size() * sizeof(int32_t));
+  sizes_.clear();
+  const std::string idx_name = prefix_ + ".idx";
+  // The pointers, from the sizes written so far.
+  {
+    Stream<int32_t> sizes(idx_, kHeaderBytes, idx_name);
+    std::vector<int64_t> pointers;
+    pointers.reserve(kSizeBuffer);
+    int64_t offset = 0;
+    int32_t size;
+    for (uint64_t i = 0; i < counts_.documents && sizes.Next(&size); ++i) {
+      pointers.push_back(offset);
+      offset += int64_t{size} * int64_t{sizeof(uint16_t)};
+      if (pointers.size() == kSizeBuffer) {
+        WriteIdx(pointers.data(), pointers.size() * sizeof(int64_t));
+        pointers.clear();
+      }
+    }
+    WriteIdx(pointers.data(), pointers.size() * sizeof(int64_t));
+  }
+  {
+    std::vector<int64_t> doc_idx;
+    doc_idx.reserve(kSizeBuffer);
+    for (uint64_t i = 0; i <= counts_.documents; ++i) {
+      doc_idx.push_back(static_cast<int64_t>(i));
+      if (doc_idx.size() == kSizeBuffer) {
+        WriteIdx(doc_idx.data(), doc_idx.size() * sizeof(int64_t));
+        doc_idx.clear();
+      }
+    }
+    WriteIdx(doc_idx.data(), doc_idx.size() * sizeof(int64_t));
+  }
+  unsigned char header[kHeaderBytes];
+  std::memcpy(header, kMagic, sizeof(kMagic));
+  PutU64(kVersion, header + 9);
+  header[17] = kUint16Code;
+  PutU64(counts_.documents, header + 18);
+  PutU64(counts_.documents + 1, header + 26);
+  if (lseek(idx_, 0, SEEK_SET) != 0) throw Error(SystemError("cannot write", idx_name));
+  WriteIdx(header, sizeof(header));
+
+  // The files get the permissions a new file gets (mkostemp made them private).
+  const mode_t mask = umask(0);
+  umask(mask);
+  for (auto [fd, name] : {std::pair<int, std::string>{bin_, prefix_ + ".bin"}, {idx_, idx_name}}) {
+    if (fchmod(fd, 0666 & ~mask) != 0 || fsync(fd) != 0)
+      throw Error(SystemError("cannot write", name));
+  }
+  if (rename(bin_path_.c_str(), (prefix_ + ".bin").c_str()) != 0) {
+    throw Error(SystemError("cannot rename into place", prefix_ + ".bin"));
+  }
+  if (rename(idx_path_.c_str(), idx_name.c_str()) != 0) {
+    const std::string message = SystemError("cannot rename into place", idx_name);
+    unlink((prefix_ + ".bin").c_str());  // a .bin without its .idx is no dataset
+    throw Error(message);
+  }
+  committed_ = true;
+  const size_t slash = prefix_.rfind('/');
+  const int directory =
+      open(slash == std::string::npos ? "." : prefix_.substr(0, slash + 1).c_str(),
+           O_RDONLY | O_CLOEXEC);
+  if (directory >= 0) {
+    fsync(directory);  // the renames themselves; best effort
+    close(directory);
+  }
+  return counts_;
+}
+
+Counts Check(const std::string& prefix, uint8_t* dtype_code) {
+  const File idx(prefix + ".idx");
+  const std::string& name = idx.path();
+  unsigned char header[kHeaderBytes];
+  if (idx.size() < kHeaderBytes || !ReadAt(idx.fd(), header, sizeof(header), 0, name)) {
+    throw Error(name + ": " + std::to_string(idx.size()) + " bytes, shorter than a header (" +
+                std::to_string(kHeaderBytes) + ")");
+  }
+  if (std::memcmp(header, kMagic, sizeof(kMagic)) != 0) {
+    throw Error(name + ": not a binidx index (no MMIDIDX magic)");
+  }
+  if (GetU64(header + 9) != kVersion) {
+    throw Error(name + ": version " + std::to_string(GetU64(header + 9)) + ", not 1");
+  }
+  const uint8_t code = header[17];
+  if (code != kUint16Code && code != kInt32Code) {
+    throw Error(name + ": dtype code " + std::to_string(code) +
+                ", not uint16 (8) or int32 (4) token ids");
+  }
+  if (dtype_code != nullptr) *dtype_code = code;
+  const uint64_t item = code == kUint16Code ? 2 : 4;
+  const uint64_t documents = GetU64(header + 18), entries = GetU64(header + 26);
+  if (entries != documents + 1) {
+    throw Error(name + ": " + std::to_string(documents) + " documents but " +
+                std::to_string(entries) + " doc_idx entries (want one more)");
+  }
+  // 20 bytes per document (size, pointer, doc_idx) and 8 more; a count too large for the file
+  // is refused before anything is multiplied by it.
+  if (documents > idx.size() / 20 || idx.size() != kHeaderBytes + 20 * documents + 8) {
+    throw Error(name + ": " + std::to_string(idx.size()) + " bytes, which " +
+                std::to_string(documents) + " documents do not take (header, then 20 bytes per " +
+                "document and 8)");
+  }
+  const File bin(prefix + ".bin");
+  Stream<int32_t> sizes(idx.fd(), kHeaderBytes, name);
+  Stream<int64_t> pointers(idx.fd(), kHeaderBytes + 4 * documents, name);
+  Stream<int64_t> doc_idx(idx.fd(), kHeaderBytes + 12 * documents, name);
+  uint64_t tokens = 0;
+  for (uint64_t i = 0; i < documents; ++i) {
+    const int32_t size = sizes.Take();
+    const int64_t pointer = pointers.Take(), index = doc_idx.Take();
+    if (size <= 0) {
+      throw Error(name + ": document " + std::to_string(i) + " has size " + std::to_string(size) +
+                  " (a document holds at least its end-of-document id)");
+    }
+    if (pointer < 0 || static_cast<uint64_t>(pointer) != tokens * item) {
+      throw Error(name + ": document " + std::to_string(i) + " starts at byte " +
+                  std::to_string(pointer) + " of the .bin, not at " +
+                  std::to_string(tokens * item) + " where the one before it ends");
+    }
+    if (index != static_cast<int64_t>(i)) {
+      throw Error(name + ": doc_idx[" + std::to_string(i) + "] is " + std::to_string(index));
+    }
+    tokens += static_cast<uint64_t>(size);
+  }
+  const int64_t last = doc_idx.Take();
+  if (last != static_cast<int64_t>(documents)) {
+    throw Error(name + ": doc_idx[" + std::to_string(documents) + "] is " + std::to_string(last));
+  }
+  if (bin.size() != tokens * item) {
+    throw Error(bin.path() + ": " + std::to_string(bin.size()) + " bytes, but the index gives " +
+                std::to_string(tokens) + " ids of " + std::to_string(item) + " bytes");
+  }
+  // Every id, document by document.
+  Stream<int32_t> sizes_again(idx.fd(), kHeaderBytes, name);
+  Stream<uint16_t> ids16(bin.fd(), 0, bin.path());
+  Stream<uint32_t> ids32(bin.fd(), 0, bin.path());
+  for (uint64_t i = 0; i < documents; ++i) {
+    const int32_t size = sizes_again.Take();
+    uint32_t id = 0;
+    for (int32_t k = 0; k < size; ++k) {
+      id = item == 2 ? ids16.Take() : ids32.Take();
+      if (id >= kWorldIds) {
+        throw Error(bin.path() + ": document " + std::to_string(i) + " holds id " +
+                    std::to_string(static_cast<int32_t>(id)) + ", not a World id");
+      }
+    }
+    if (id != 0) {
+      throw Error(bin.path() + ": document " + std::to_string(i) + " ends with id " +
+                  std::to_string(id) + ", not the end-of-document id 0");
+    }
+  }
+  return Counts{documents, tokens};
+}
+
+}  // namespace binidx
+}  // namespace rwkvtok

@@ -1,0 +1,85 @@
+// Datasets in the binidx format that RWKV-LM trains on (Megatron's MMapIndexedDataset):
+//
+//   PREFIX.idx  "MMIDIDX\0\0", version u64 = 1, dtype code u8 (8: uint16, 4: int32), N u64 (the
+//               documents), N + 1 u64, sizes int32[N] (ids per document), pointers int64[N]
+//               (each document's byte offset in PREFIX.bin), doc_idx int64[N + 1] = 0..N;
+//               all little-endian, no padding.
+//   PREFIX.bin  the documents' ids, one after another, no header.
+//
+// For World every document ends with id 0, and ids are uint16. Errors are cli::Error, one line
+// that names the file and what is wrong.
+
+#ifndef RWKVTOK_TOOLS_BINIDX_DATASET_H_
+#define RWKVTOK_TOOLS_BINIDX_DATASET_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace rwkvtok {
+namespace binidx {
+
+constexpr char kMagic[9] = {'M', 'M', 'I', 'D', 'I', 'D', 'X', '\0', '\0'};
+constexpr uint64_t kVersion = 1;
+constexpr uint8_t kUint16Code = 8;
+constexpr uint8_t kInt32Code = 4;
+constexpr size_t kHeaderBytes = 9 + 8 + 1 + 8 + 8;
+
+struct Counts {
+  uint64_t documents = 0;
+  uint64_t tokens = 0;  // ids in PREFIX.bin, the end-of-document ids included
+};
+
+// RWKV-LM's --magic_prime for a dataset of `tokens` ids trained with contexts of `ctx_len`: the
+// largest prime p with p % 3 == 2 and p <= tokens / ctx_len - 1 (RWKV-LM's make_data.py); 0 when
+// the dataset holds fewer than 3 contexts or no such prime exists.
+uint64_t MagicPrime(uint64_t tokens, uint64_t ctx_len);
+
+// Writes PREFIX.bin and PREFIX.idx (uint16 ids) so that they appear whole or not at all: both are
+// written to temporary files beside them and renamed into place by Commit, .bin first. Memory
+// stays small whatever the dataset: ids are written as they come, sizes go into the index file.
+class Writer {
+ public:
+  explicit Writer(const std::string& prefix);
+  ~Writer();  // removes the temporary files unless committed
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+
+  // Appends ids (each below 65536) to the document being written.
+  void Append(const uint32_t* ids, size_t count);
+  // Ends it with the end-of-document id 0: a document of at least that one id.
+  void EndDocument();
+  // Finishes the index, flushes both files to the disk and renames them into place.
+  Counts Commit();
+  const Counts& counts() const { return counts_; }
+
+  // The temporary files' paths (for a signal handler: unlink them and exit).
+  const std::string& bin_temporary() const { return bin_path_; }
+  const std::string& idx_temporary() const { return idx_path_; }
+
+ private:
+  void WriteBin(const void* data, size_t size);
+  void WriteIdx(const void* data, size_t size);
+  void FlushBin();
+
+  std::string prefix_;
+  std::string bin_path_, idx_path_;
+  int bin_ = -1, idx_ = -1;
+  std::vector<uint16_t> pending_;  // ids not yet written to PREFIX.bin
+  std::vector<int32_t> sizes_;     // sizes not yet written to PREFIX.idx
+  uint64_t document_ids_ = 0;      // of the document being written
+  Counts counts_;
+  bool committed_ = false;
+};
+
+// Reads PREFIX.idx and PREFIX.bin and checks everything: the header, sizes against pointers and
+// the length of PREFIX.bin, doc_idx, and (for uint16 and int32 ids) that every id is one of the
+// World vocabulary's and every document ends with id 0. The counts, or a cli::Error saying what
+// is wrong first and where. `dtype_code` (if not null) gets the dataset's dtype code.
+Counts Check(const std::string& prefix, uint8_t* dtype_code = nullptr);
+
+}  // namespace binidx
+}  // namespace rwkvtok
+
+#endif  // RWKVTOK_TOOLS_BINIDX_DATASET_H_

@@ -1,0 +1,385 @@
+#include "tools/cli/binidx_command.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "lib/rwkvtok.h"
+#include "tools/binidx/dataset.h"
+#include "tools/binidx/jsonl.h"
+#include "tools/cli/error.h"
+#include "tools/cli/io.h"
+
+namespace rwkvtok {
+namespace cli {
+
+const char kBinidxUsage[] =
+    "usage: rwkvtok binidx -o PREFIX [--field NAME] [--skip-bad] [--ctx-len L] INPUT...\n"
+    "       rwkvtok binidx info PREFIX [--ctx-len L]\n"
+    "Writes the documents of the INPUTs, in order, as PREFIX.bin and PREFIX.idx: RWKV-LM's\n"
+    "binidx, uint16 ids, each document ending with id 0. INPUT is FILE.jsonl (one JSON object per\n"
+    "line, the document its string member NAME; blank lines skipped), FILE.txt (the whole file is\n"
+    "one document), a directory (its .jsonl and .txt files, in sorted order) or '-' (JSONL on\n"
+    "stdin); './info' for a file named info. The dataset appears whole or not at all.\n"
+    "  -o PREFIX      the dataset to write (replaced only when the new one is complete)\n"
+    "  --field NAME   the member that holds the document (default: text)\n"
+    "  --skip-bad     skip lines that are not a JSON object with a string NAME, and count them;\n"
+    "                 without it the first such line is an error naming FILE:LINE\n"
+    "  --ctx-len L    also print the --my_exit_tokens and --magic_prime RWKV-LM needs for\n"
+    "                 contexts of L tokens\n"
+    "info checks a dataset (header, sizes, pointers, every id, every document's final 0) and\n"
+    "prints its counts.\n";
+
+namespace {
+
+std::string Quoted(const std::string& text) { return "'" + Escaped(text) + "'"; }
+
+struct BinidxOptions {
+  bool info = false;
+  std::string prefix;
+  std::string field = "text";
+  bool skip_bad = false;
+  uint64_t ctx_len = 0;
+  std::vector<std::string> inputs;
+};
+
+BinidxOptions Parse(int argc, const char* const* argv) {
+  BinidxOptions o;
+  bool has_output = false, options_ended = false;
+  int first = 2;
+  if (argc > 2 && std::string(argv[2]) == "info") {
+    o.info = true;
+    first = 3;
+  }
+  for (int i = first; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (options_ended || arg == "-" || arg.empty() || arg[0] != '-') {
+      o.inputs.push_back(arg);
+      continue;
+    }
+    if (arg == "--") {
+      options_ended = true;
+      continue;
+    }
+    std::string name = arg, value;
+    const size_t equals = arg.find('=');
+    const bool has_value = arg.compare(0, 2, "--") == 0 && equals != std::string::npos;
+    if (has_value) {
+      name = arg.substr(0, equals);
+      value = arg.substr(equals + 1);
+    }
+    const auto take = [&]() -> const std::string& {
+      if (!has_value) {
+        if (i + 1 >= argc) throw UsageError(name + " needs a value");
+        value = argv[++i];
+      }
+      return value;
+    };
+    if (name == "-o" || name == "--output") {
+      o.prefix = take();
+      has_output = true;
+    } else if (name == "--field") {
+      o.field = take();
+    } else if (name == "--skip-bad" && !has_value) {
+      o.skip_bad = true;
+    } else if (name == "--ctx-len") {
+      const std::string& text = take();
+      const char* end = text.data() + text.size();
+      const auto [stop, error] = std::from_chars(text.data(), end, o.ctx_len);
+      if (text.empty() || error != std::errc() || stop != end || o.ctx_len == 0) {
+        throw UsageError("--ctx-len must be a number of tokens, 1 or more, not " + Quoted(text));
+      }
+    } else {
+      throw UsageError("unknown option " + Quoted(arg) + " (rwkvtok binidx --help)");
+    }
+  }
+  if (o.info) {
+    if (o.inputs.size() != 1 || has_output || o.skip_bad) {
+      throw UsageError("binidx info takes one PREFIX, and --ctx-len");
+    }
+    o.prefix = o.inputs[0];
+    return o;
+  }
+  if (!has_output || o.prefix.empty()) throw UsageError("binidx needs -o PREFIX");
+  if (o.inputs.empty()) throw UsageError("binidx needs at least one INPUT");
+  return o;
+}
+
+// --- Interruption -------------------------------------------------------------------------------
+
+// The temporary files of the dataset being written, for the signal handler, which may use only
+// what is async-signal-safe: fixed buffers, unlink, write, _exit.
+char g_temporaries[2][4096];
+
+void RemoveAndExit(int signal_number) {
+  for (const char* path : g_temporaries) {
+    if (path[0] != '\0') unlink(path);
+  }
+  const char* message = signal_number == SIGINT ? "rwkvtok: interrupted; no dataset written\n"
+                                                : "rwkvtok: terminated; no dataset written\n";
+  const ssize_t ignored = write(STDERR_FILENO, message, std::strlen(message));
+  (void)ignored;
+  _exit(1);
+}
+
+class Interruptions {
+ public:
+  explicit Interruptions(const binidx::Writer& writer) {
+    Keep(0, writer.bin_temporary());
+    Keep(1, writer.idx_temporary());
+    struct sigaction action = {};
+    action.sa_handler = RemoveAndExit;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, &old_int_);
+    sigaction(SIGTERM, &action, &old_term_);
+    // A file size limit then fails the write (EFBIG) instead of killing the process.
+    signal(SIGXFSZ, SIG_IGN);
+  }
+  ~Interruptions() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+    g_temporaries[0][0] = g_temporaries[1][0] = '\0';
+  }
+
+ private:
+  static void Keep(int slot, const std::string& path) {
+    const size_t n = std::min(path.size(), sizeof(g_temporaries[slot]) - 1);
+    std::memcpy(g_temporaries[slot], path.data(), n);
+    g_temporaries[slot][n] = '\0';
+  }
+  struct sigaction old_int_ = {}, old_term_ = {};
+};
+
+// --- Reading inputs -----------------------------------------------------------------------------
+
+// A file (or stdin) read in blocks.
+class Reader {
+ public:
+  explicit Reader(const std::string& path) : path_(path) {
+    if (path == "-") {
+      fd_ = STDIN_FILENO;
+      name_ = "stdin";
+      return;
+    }
+    fd_ = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) throw Error("cannot open " + path + ": " + std::strerror(errno));
+    name_ = path;
+  }
+  ~Reader() {
+    if (fd_ != STDIN_FILENO) close(fd_);
+  }
+  // Up to `size` bytes into `buffer`: 0 at the end.
+  size_t Read(char* buffer, size_t size) {
+    for (;;) {
+      const ssize_t n = read(fd_, buffer, size);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw Error("cannot read " + name_ + ": " + std::strerror(errno));
+      return static_cast<size_t>(n);
+    }
+  }
+  const std::string& name() const { return name_; }
+
+ private:
+  std::string path_, name_;
+  int fd_ = -1;
+};
+
+constexpr size_t kReadBlock = size_t{1} << 20;
+
+bool EndsWith(const std::string& text, const char* suffix) {
+  const size_t n = std::strlen(suffix);
+  return text.size() >= n && text.compare(text.size() - n, n, suffix) == 0;
+}
+
+bool IsBlank(const char* p, const char* end) {
+  for (; p < end; ++p) {
+    if (*p != ' ' && *p != '\t' && *p != '\r') return false;
+  }
+  return true;
+}
+
+class Builder {
+ public:
+  Builder(const BinidxOptions& o, binidx::Writer* writer)
+      : o_(o), writer_(writer), tok_(Tokenizer::World()) {}
+
+  void Input(const std::string& path) {
+    if (path == "-") return Jsonl(path);
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0)
+      throw Error("cannot open " + path + ": " + std::strerror(errno));
+    if (S_ISDIR(st.st_mode)) return Directory(path);
+    if (EndsWith(path, ".jsonl")) return Jsonl(path);
+    if (EndsWith(path, ".txt")) return Text(path);
+    throw Error(
+        path + ": binidx reads .jsonl and .txt files, directories of them, and - (JSONL on stdin)");
+  }
+
+  uint64_t skipped() const { return skipped_; }
+
+ private:
+  void Directory(const std::string& path) {
+    DIR* dir = opendir(path.c_str());
+    if (dir == nullptr) throw Error("cannot open " + path + ": " + std::strerror(errno));
+    std::vector<std::string> names;
+    while (const dirent* entry = readdir(dir)) {
+      const std::string name = entry->d_name;
+      if (name == "." || name == "..") continue;
+      names.push_back(name);
+    }
+    closedir(dir);
+    std::sort(names.begin(), names.end());
+    const std::string base = EndsWith(path, "/") ? path : path + "/";
+    for (const std::string& name : names) {
+      const std::string file = base + name;
+      struct stat st;
+      if (stat(file.c_str(), &st) != 0)
+        throw Error("cannot open " + file + ": " + std::strerror(errno));
+      if (S_ISDIR(st.st_mode)) {
+        throw Error(file + ": binidx reads the files of a directory, not its subdirectories");
+      }
+      Input(file);
+    }
+  }
+
+  void Encode(const std::string& text) {
+    if (ids_.size() < text.size()) ids_.resize(text.size());
+    const Result r = tok_.Encode(text.data(), text.size(), ids_.data(), ids_.size());
+    if (!r.ok()) throw Error(std::string("cannot encode: ") + StatusMessage(r.status));
+    writer_->Append(ids_.data(), r.count);
+    writer_->EndDocument();
+  }
+
+  void Line(const std::string& name, uint64_t number, const char* begin, const char* end) {
+    if (IsBlank(begin, end)) return;
+    std::string error;
+    if (!binidx::ReadField(std::string_view(begin, static_cast<size_t>(end - begin)), o_.field,
+                           &document_, &error)) {
+      if (o_.skip_bad) {
+        ++skipped_;
+        return;
+      }
+      throw Error(name + ":" + std::to_string(number) + ": " + error);
+    }
+    Encode(document_);
+  }
+
+  void Jsonl(const std::string& path) {
+    Reader in(path);
+    std::string pending;  // the start of a line that the block ended in
+    std::vector<char> block(kReadBlock);
+    uint64_t number = 0;
+    for (;;) {
+      const size_t n = in.Read(block.data(), block.size());
+      if (n == 0) break;
+      const char* p = block.data();
+      const char* const end = p + n;
+      while (p < end) {
+        const char* newline = static_cast<const char*>(std::memchr(p, '\n', end - p));
+        if (newline == nullptr) {
+          pending.append(p, end);
+          break;
+        }
+        ++number;
+        if (pending.empty()) {
+          Line(in.name(), number, p, newline);
+        } else {
+          pending.append(p, newline);
+          Line(in.name(), number, pending.data(), pending.data() + pending.size());
+          pending.clear();
+        }
+        p = newline + 1;
+      }
+    }
+    if (!pending.empty())
+      Line(in.name(), number + 1, pending.data(), pending.data() + pending.size());
+  }
+
+  // The whole file is one document, encoded as it is read.
+  void Text(const std::string& path) {
+    Reader in(path);
+    StreamEncoder encoder(tok_);
+    std::vector<char> block(kReadBlock);
+    std::vector<uint32_t> ids(kReadBlock + tok_.max_token_length());
+    for (;;) {
+      const size_t n = in.Read(block.data(), block.size());
+      const Result r = n == 0 ? encoder.Finish(ids.data(), ids.size())
+                              : encoder.Push(block.data(), n, ids.data(), ids.size());
+      if (!r.ok()) throw Error(std::string("cannot encode: ") + StatusMessage(r.status));
+      writer_->Append(ids.data(), r.count);
+      if (n == 0) break;
+    }
+    writer_->EndDocument();
+  }
+
+  const BinidxOptions& o_;
+  binidx::Writer* writer_;
+  const Tokenizer tok_;
+  std::vector<uint32_t> ids_;
+  std::string document_;
+  uint64_t skipped_ = 0;
+};
+
+void Print(const std::string& text) {
+  const int error = Output::WriteAll(text.data(), text.size());
+  if (error != 0) throw Error(std::string("cannot write output: ") + std::strerror(error));
+}
+
+std::string TrainingLines(const binidx::Counts& counts, uint64_t ctx_len) {
+  if (ctx_len == 0) return "";
+  std::string text = "--my_exit_tokens " + std::to_string(counts.tokens) + "\n";
+  const uint64_t prime = binidx::MagicPrime(counts.tokens, ctx_len);
+  if (prime == 0) {
+    return text + "no --magic_prime: the dataset holds fewer than 3 contexts of " +
+           std::to_string(ctx_len) + " tokens\n";
+  }
+  return text + "--magic_prime " + std::to_string(prime) + "\n";
+}
+
+}  // namespace
+
+void RunBinidx(int argc, const char* const* argv) {
+  for (int i = 2; i < argc && std::string(argv[i]) != "--"; ++i) {
+    if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") {
+      Print(kBinidxUsage);
+      return;
+    }
+  }
+  const BinidxOptions o = Parse(argc, argv);
+  if (o.info) {
+    uint8_t code = 0;
+    const binidx::Counts counts = binidx::Check(o.prefix, &code);
+    Print(o.prefix + ": " + (code == binidx::kUint16Code ? "uint16" : "int32") + " ids, " +
+          std::to_string(counts.documents) + " documents, " + std::to_string(counts.tokens) +
+          " tokens\n" + TrainingLines(counts, o.ctx_len));
+    return;
+  }
+  binidx::Writer writer(o.prefix);
+  binidx::Counts counts;
+  uint64_t skipped = 0;
+  {
+    Interruptions interruptions(writer);
+    Builder builder(o, &writer);
+    for (const std::string& input : o.inputs) builder.Input(input);
+    skipped = builder.skipped();
+    counts = writer.Commit();
+  }
+  std::string summary = o.prefix + ".bin, " + o.prefix +
+                        ".idx: " + std::to_string(counts.documents) + " documents, " +
+                        std::to_string(counts.tokens) + " tokens\n";
+  if (o.skip_bad) summary += "skipped " + std::to_string(skipped) + " bad lines\n";
+  Print(summary + TrainingLines(counts, o.ctx_len));
+}
+
+}  // namespace cli
+}  // namespace rwkvtok
