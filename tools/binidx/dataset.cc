@@ -160,25 +160,33 @@ Writer::Writer(const std::string& prefix) : prefix_(prefix) {
   // Hidden temporaries beside the dataset, so that renaming them is atomic.
   const std::string stem =
       (slash == std::string::npos ? "" : prefix.substr(0, slash + 1)) + "." + base;
-  for (auto [path, fd, suffix] :
-       {std::tuple<std::string*, int*, const char*>{&bin_path_, &bin_, ".bin"},
-        {&idx_path_, &idx_, ".idx"}}) {
-    std::string name = stem + suffix + ".XXXXXX";
-    *fd = mkostemp(name.data(), O_CLOEXEC);
-    if (*fd < 0) throw Error(SystemError("cannot create a file beside", prefix + suffix));
-    *path = name;
+  try {
+    for (auto [path, fd, suffix] :
+         {std::tuple<std::string*, int*, const char*>{&bin_path_, &bin_, ".bin"},
+          {&idx_path_, &idx_, ".idx"}}) {
+      std::string name = stem + suffix + ".XXXXXX";
+      *fd = mkostemp(name.data(), O_CLOEXEC);
+      if (*fd < 0) throw Error(SystemError("cannot create a file beside", prefix + suffix));
+      *path = name;
+    }
+    const unsigned char header[kHeaderBytes] = {};
+    WriteIdx(header, sizeof(header));  // written for real at the end
+    pending_.reserve(kIdBuffer);
+  } catch (...) {
+    RemoveTemporaries();  // no destructor runs for a constructor that throws
+    throw;
   }
-  const unsigned char header[kHeaderBytes] = {};
-  WriteIdx(header, sizeof(header));  // written for real at the end
-  pending_.reserve(kIdBuffer);
 }
 
-Writer::~Writer() {
+Writer::~Writer() { RemoveTemporaries(); }
+
+void Writer::RemoveTemporaries() noexcept {
   if (bin_ >= 0) close(bin_);
   if (idx_ >= 0) close(idx_);
+  bin_ = idx_ = -1;
   if (!committed_) {
-    unlink(bin_path_.c_str());
-    unlink(idx_path_.c_str());
+    if (!bin_path_.empty()) unlink(bin_path_.c_str());
+    if (!idx_path_.empty()) unlink(idx_path_.c_str());
   }
 }
 

@@ -59,6 +59,7 @@ class Writer {
   const std::string& idx_temporary() const { return idx_path_; }
 
  private:
+  void RemoveTemporaries() noexcept;
   void WriteBin(const void* data, size_t size);
   void WriteIdx(const void* data, size_t size);
   void FlushBin();
