@@ -7,6 +7,7 @@ and its JSONL reader against Python's json module.
 """
 
 import ast
+import gzip
 import json
 import os
 import random
@@ -200,6 +201,60 @@ class BinidxTest(unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assert_dataset(self.path("out2"), [d for _, shard in expected for d in shard])
 
+    def test_compressed_inputs(self):
+        texts = [f"document {i} \u00e9" for i in range(300)]
+        data = "".join(json.dumps({"text": t}) + "\n" for t in texts).encode()
+        shards = self.path("shards")
+        os.mkdir(shards)
+        half = data.index(b"\n", len(data) // 2) + 1
+        with gzip.open(os.path.join(shards, "a.jsonl.gz"), "wb") as f:
+            f.write(data[:half])
+        subprocess.run(["zstd", "-q", "-o", os.path.join(shards, "b.jsonl.zst")],
+                       input=data[half:], check=True)
+        result = self.run_tool("binidx", "-o", self.path("out"), shards)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assert_dataset(self.path("out"), [t.encode() for t in texts])
+        for name, damaged in [("bad.jsonl.gz", b"\x1f\x8b\x08\x00garbage"),
+                              ("bad.jsonl.zst", b"\x28\xb5\x2f\xfdgarbage")]:
+            with self.subTest(name):
+                bad = self.write(name, damaged)
+                result = self.run_tool("binidx", "-o", self.path("broken"), bad)
+                self.assertEqual(result.returncode, 1)
+                self.assertRegex(result.stderr.decode(),
+                                 r"^rwkvtok: .*bad\.jsonl\.(gz|zst): (gzip|zstd) -dc failed "
+                                 r"\(exit status \d+\): not a valid \.(gz|zst) file\n$")
+                os.remove(bad)
+        self.assert_nothing_but(["shards", "out.bin", "out.idx"])
+
+    def test_memory_stays_small_for_millions_of_documents(self):
+        """5 million tiny documents: the peak resident set stays below 24 MB, where keeping their
+        sizes alone would take 20 MB more than the tool needs for one."""
+        count = 5_000_000
+        corpus = self.path("tiny.jsonl")
+        with open(corpus, "wb") as f:
+            for _ in range(count // 100_000):
+                f.write(b'{"text": "a"}\n' * 100_000)
+        # A fresh, small process runs the tool, so that the peak is the tool's own (a child forked
+        # from this larger process would start with this one's pages counted).
+        measure = ("import resource, subprocess, sys\n"
+                   "status = subprocess.call(sys.argv[2:], stdin=open(sys.argv[1], 'rb'), "
+                   "stdout=subprocess.DEVNULL)\n"
+                   "print(status, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+        result = subprocess.run([sys.executable, "-c", measure, corpus, TOOL, "binidx", "-o",
+                                 self.path("out"), "-"], capture_output=True, check=True)
+        status, peak_kb = map(int, result.stdout.split())
+        self.assertEqual(status, 0, result.stderr)
+        with open(TOOL, "rb") as f:
+            sanitized = b"__asan_init" in f.read()
+        if not sanitized:  # sanitizers reserve memory of their own
+            self.assertLess(peak_kb, 24 * 1024, "KB at the peak")
+            print(f"peak resident set of 5 million documents: {peak_kb} KB", file=sys.stderr)
+        self.assertEqual(os.path.getsize(self.path("out.idx")), 34 + 20 * count + 8)
+        self.assertEqual(os.path.getsize(self.path("out.bin")), 2 * 2 * count)
+        result = self.run_tool("binidx", "info", self.path("out"))
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn(f"{count} documents, {2 * count} tokens", result.stdout.decode())
+
     def test_info_reads_what_binidx_wrote(self):
         corpus = self.write("a.jsonl", b'{"text": "hello"}\n{"text": ""}\n')
         self.assertEqual(self.run_tool("binidx", "-o", self.path("out"), corpus).returncode, 0)
@@ -368,7 +423,7 @@ class BinidxTest(unittest.TestCase):
                 self.assertIn(message, result.stderr.decode())
         result = self.run_tool("binidx", "-o", self.path("x"), self.write("a.csv", b""))
         self.assertEqual(result.returncode, 1)
-        self.assertIn("binidx reads .jsonl and .txt files", result.stderr.decode())
+        self.assertIn("binidx reads .jsonl, .jsonl.gz, .jsonl.zst and .txt files", result.stderr.decode())
         corpus = self.write("a.jsonl", b'{"text": "a"}\n')
         result = self.run_tool("binidx", "-o", self.path("missing/out"), corpus)
         self.assertEqual(result.returncode, 1)
@@ -383,7 +438,7 @@ class BinidxTest(unittest.TestCase):
         # A file named like the subcommand is an input when written as a path.
         info = self.write("info", b"")
         result = self.run_tool("binidx", "-o", self.path("x"), "./info", cwd=self.dir)
-        self.assertIn("binidx reads .jsonl and .txt files", result.stderr.decode())
+        self.assertIn("binidx reads .jsonl, .jsonl.gz, .jsonl.zst and .txt files", result.stderr.decode())
         del info
 
 

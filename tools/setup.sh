@@ -23,6 +23,7 @@ PACKAGES=(
   bazel-bootstrap bazel-rules-java g++ libhwy-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pip python3-venv python3-dev ca-certificates
   cmake make pkgconf  # the CMake build, its installed package and consumers (tools/cmake_test.sh)
+  gzip zstd  # rwkvtok binidx reads .jsonl.gz and .jsonl.zst through them
   clang libclang-rt-14-dev  # the fuzzers: libFuzzer and sanitizer runtimes
   # --config=aarch64*: the cross compiler, qemu-aarch64, GoogleTest's sources (/usr/src/googletest)
   crossbuild-essential-arm64 qemu-user googletest

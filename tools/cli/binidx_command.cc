@@ -3,7 +3,9 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,6 +22,8 @@
 #include "tools/cli/error.h"
 #include "tools/cli/io.h"
 
+extern char** environ;
+
 namespace rwkvtok {
 namespace cli {
 
@@ -28,9 +32,10 @@ const char kBinidxUsage[] =
     "       rwkvtok binidx info PREFIX [--ctx-len L]\n"
     "Writes the documents of the INPUTs, in order, as PREFIX.bin and PREFIX.idx: RWKV-LM's\n"
     "binidx, uint16 ids, each document ending with id 0. INPUT is FILE.jsonl (one JSON object per\n"
-    "line, the document its string member NAME; blank lines skipped), FILE.txt (the whole file is\n"
-    "one document), a directory (its .jsonl and .txt files, in sorted order) or '-' (JSONL on\n"
-    "stdin); './info' for a file named info. The dataset appears whole or not at all.\n"
+    "line, the document its string member NAME; blank lines skipped), FILE.jsonl.gz or .jsonl.zst\n"
+    "(read through gzip or zstd), FILE.txt (the whole file is one document), a directory (its\n"
+    "files, in sorted order) or '-' (JSONL on stdin); './info' for a file named info. The dataset\n"
+    "appears whole or not at all.\n"
     "  -o PREFIX      the dataset to write (replaced only when the new one is complete)\n"
     "  --field NAME   the member that holds the document (default: text)\n"
     "  --skip-bad     skip lines that are not a JSON object with a string NAME, and count them;\n"
@@ -162,10 +167,11 @@ class Interruptions {
 
 // --- Reading inputs -----------------------------------------------------------------------------
 
-// A file (or stdin) read in blocks.
+// A file (or stdin) read in blocks; a compressed one through its decompressor (gzip -dc,
+// zstd -dc), a process of its own whose output this reads.
 class Reader {
  public:
-  explicit Reader(const std::string& path) : path_(path) {
+  explicit Reader(const std::string& path, const char* decompressor = nullptr) : name_(path) {
     if (path == "-") {
       fd_ = STDIN_FILENO;
       name_ = "stdin";
@@ -173,25 +179,72 @@ class Reader {
     }
     fd_ = open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd_ < 0) throw Error("cannot open " + path + ": " + std::strerror(errno));
-    name_ = path;
+    if (decompressor != nullptr) Decompress(decompressor);
   }
   ~Reader() {
     if (fd_ != STDIN_FILENO) close(fd_);
+    if (child_ > 0) {
+      kill(child_, SIGTERM);
+      int status;
+      waitpid(child_, &status, 0);
+    }
   }
-  // Up to `size` bytes into `buffer`: 0 at the end.
+  Reader(const Reader&) = delete;
+  Reader& operator=(const Reader&) = delete;
+
+  // Up to `size` bytes into `buffer`: 0 at the end (where a decompressor must have succeeded).
   size_t Read(char* buffer, size_t size) {
     for (;;) {
       const ssize_t n = read(fd_, buffer, size);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) throw Error("cannot read " + name_ + ": " + std::strerror(errno));
+      if (n == 0 && child_ > 0) Finish();
       return static_cast<size_t>(n);
     }
   }
   const std::string& name() const { return name_; }
 
  private:
-  std::string path_, name_;
+  void Decompress(const char* program) {
+    int pipe_fds[2];
+    if (pipe2(pipe_fds, O_CLOEXEC) != 0) throw Error(std::string("cannot start ") + program);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, fd_, STDIN_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
+    // Its own messages would not be one line; the exit status says enough.
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+    char* const argv[] = {const_cast<char*>(program), const_cast<char*>("-dc"), nullptr};
+    const int error = posix_spawnp(&child_, program, &actions, nullptr, argv, environ);
+    posix_spawn_file_actions_destroy(&actions);
+    close(pipe_fds[1]);
+    close(fd_);
+    fd_ = pipe_fds[0];
+    program_ = program;
+    if (error != 0) {
+      child_ = 0;
+      throw Error(std::string("cannot start ") + program + " to read " + name_ + ": " +
+                  std::strerror(error));
+    }
+  }
+
+  void Finish() {
+    int status = 0;
+    while (waitpid(child_, &status, 0) < 0 && errno == EINTR) {
+    }
+    child_ = 0;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      throw Error(name_ + ": " + program_ + " -dc failed (" +
+                  (WIFEXITED(status) ? "exit status " + std::to_string(WEXITSTATUS(status))
+                                     : "killed by signal " + std::to_string(WTERMSIG(status))) +
+                  "): not a valid " + (program_ == "gzip" ? ".gz" : ".zst") + " file");
+    }
+  }
+
+  std::string name_;
   int fd_ = -1;
+  pid_t child_ = 0;
+  std::string program_;
 };
 
 constexpr size_t kReadBlock = size_t{1} << 20;
@@ -214,15 +267,18 @@ class Builder {
       : o_(o), writer_(writer), tok_(Tokenizer::World()) {}
 
   void Input(const std::string& path) {
-    if (path == "-") return Jsonl(path);
+    if (path == "-") return Jsonl(path, nullptr);
     struct stat st;
     if (stat(path.c_str(), &st) != 0)
       throw Error("cannot open " + path + ": " + std::strerror(errno));
     if (S_ISDIR(st.st_mode)) return Directory(path);
-    if (EndsWith(path, ".jsonl")) return Jsonl(path);
+    if (EndsWith(path, ".jsonl")) return Jsonl(path, nullptr);
+    if (EndsWith(path, ".jsonl.gz")) return Jsonl(path, "gzip");
+    if (EndsWith(path, ".jsonl.zst")) return Jsonl(path, "zstd");
     if (EndsWith(path, ".txt")) return Text(path);
-    throw Error(
-        path + ": binidx reads .jsonl and .txt files, directories of them, and - (JSONL on stdin)");
+    throw Error(path +
+                ": binidx reads .jsonl, .jsonl.gz, .jsonl.zst and .txt files, directories of "
+                "them, and - (JSONL on stdin)");
   }
 
   uint64_t skipped() const { return skipped_; }
@@ -274,8 +330,8 @@ class Builder {
     Encode(document_);
   }
 
-  void Jsonl(const std::string& path) {
-    Reader in(path);
+  void Jsonl(const std::string& path, const char* decompressor) {
+    Reader in(path, decompressor);
     std::string pending;  // the start of a line that the block ended in
     std::vector<char> block(kReadBlock);
     uint64_t number = 0;
