@@ -384,5 +384,36 @@ Counts Check(const std::string& prefix, uint8_t* dtype_code) {
   return Counts{documents, tokens};
 }
 
+struct Reader::Files {
+  explicit Files(const std::string& prefix)
+      : idx(prefix + ".idx"),
+        bin(prefix + ".bin"),
+        sizes(idx.fd(), kHeaderBytes, idx.path()),
+        ids16(bin.fd(), 0, bin.path()),
+        ids32(bin.fd(), 0, bin.path()) {}
+  File idx, bin;
+  Stream<int32_t> sizes;
+  Stream<uint16_t> ids16;
+  Stream<uint32_t> ids32;
+};
+
+Reader::Reader(const std::string& prefix) : files_(nullptr) {
+  counts_ = Check(prefix, &dtype_code_);
+  files_ = new Files(prefix);
+}
+
+Reader::~Reader() { delete files_; }
+
+bool Reader::Next(std::vector<uint32_t>* ids) {
+  if (next_ == counts_.documents) return false;
+  ++next_;
+  const int32_t size = files_->sizes.Take();
+  ids->resize(static_cast<size_t>(size));
+  for (uint32_t& id : *ids) {
+    id = dtype_code_ == kUint16Code ? files_->ids16.Take() : files_->ids32.Take();
+  }
+  return true;
+}
+
 }  // namespace binidx
 }  // namespace rwkvtok

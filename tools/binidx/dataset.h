@@ -80,6 +80,27 @@ class Writer {
 // is wrong first and where. `dtype_code` (if not null) gets the dataset's dtype code.
 Counts Check(const std::string& prefix, uint8_t* dtype_code = nullptr);
 
+// A checked dataset's documents, in order, one at a time (memory: the longest document).
+class Reader {
+ public:
+  explicit Reader(const std::string& prefix);  // Check()s it first
+  ~Reader();
+  Reader(const Reader&) = delete;
+  Reader& operator=(const Reader&) = delete;
+
+  // The next document's ids, its final 0 included; false after the last.
+  bool Next(std::vector<uint32_t>* ids);
+  const Counts& counts() const { return counts_; }
+  uint8_t dtype_code() const { return dtype_code_; }
+
+ private:
+  struct Files;
+  Files* files_;
+  Counts counts_;
+  uint8_t dtype_code_ = 0;
+  uint64_t next_ = 0;
+};
+
 }  // namespace binidx
 }  // namespace rwkvtok
 

@@ -30,6 +30,8 @@ namespace cli {
 const char kBinidxUsage[] =
     "usage: rwkvtok binidx -o PREFIX [--field NAME] [--skip-bad] [--ctx-len L] INPUT...\n"
     "       rwkvtok binidx info PREFIX [--ctx-len L]\n"
+    "       rwkvtok binidx merge -o OUT PREFIX... [--ctx-len L]\n"
+    "       rwkvtok binidx dump PREFIX\n"
     "Writes the documents of the INPUTs, in order, as PREFIX.bin and PREFIX.idx: RWKV-LM's\n"
     "binidx, uint16 ids, each document ending with id 0. INPUT is FILE.jsonl (one JSON object per\n"
     "line, the document its string member NAME; blank lines skipped), FILE.jsonl.gz or .jsonl.zst\n"
@@ -43,14 +45,17 @@ const char kBinidxUsage[] =
     "  --ctx-len L    also print the --my_exit_tokens and --magic_prime RWKV-LM needs for\n"
     "                 contexts of L tokens\n"
     "info checks a dataset (header, sizes, pointers, every id, every document's final 0) and\n"
-    "prints its counts.\n";
+    "prints its counts; merge concatenates checked uint16 datasets into OUT; dump writes a\n"
+    "dataset's documents back as JSONL, {\"text\": ...} a line.\n";
 
 namespace {
 
 std::string Quoted(const std::string& text) { return "'" + Escaped(text) + "'"; }
 
+enum class Sub { kBuild, kInfo, kMerge, kDump };
+
 struct BinidxOptions {
-  bool info = false;
+  Sub sub = Sub::kBuild;
   std::string prefix;
   std::string field = "text";
   bool skip_bad = false;
@@ -60,11 +65,14 @@ struct BinidxOptions {
 
 BinidxOptions Parse(int argc, const char* const* argv) {
   BinidxOptions o;
-  bool has_output = false, options_ended = false;
+  bool has_output = false, has_field = false, options_ended = false;
   int first = 2;
-  if (argc > 2 && std::string(argv[2]) == "info") {
-    o.info = true;
-    first = 3;
+  if (argc > 2) {
+    const std::string word = argv[2];
+    if (word == "info" || word == "merge" || word == "dump") {
+      o.sub = word == "info" ? Sub::kInfo : word == "merge" ? Sub::kMerge : Sub::kDump;
+      first = 3;
+    }
   }
   for (int i = first; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -95,6 +103,7 @@ BinidxOptions Parse(int argc, const char* const* argv) {
       has_output = true;
     } else if (name == "--field") {
       o.field = take();
+      has_field = true;
     } else if (name == "--skip-bad" && !has_value) {
       o.skip_bad = true;
     } else if (name == "--ctx-len") {
@@ -108,15 +117,23 @@ BinidxOptions Parse(int argc, const char* const* argv) {
       throw UsageError("unknown option " + Quoted(arg) + " (rwkvtok binidx --help)");
     }
   }
-  if (o.info) {
-    if (o.inputs.size() != 1 || has_output || o.skip_bad) {
-      throw UsageError("binidx info takes one PREFIX, and --ctx-len");
+  if (o.sub == Sub::kInfo || o.sub == Sub::kDump) {
+    if (o.inputs.size() != 1 || has_output || o.skip_bad || has_field ||
+        (o.sub == Sub::kDump && o.ctx_len != 0)) {
+      throw UsageError(o.sub == Sub::kInfo ? "binidx info takes one PREFIX, and --ctx-len"
+                                           : "binidx dump takes one PREFIX");
     }
     o.prefix = o.inputs[0];
     return o;
   }
+  if (o.sub == Sub::kMerge && (o.skip_bad || has_field)) {
+    throw UsageError("binidx merge takes -o OUT, PREFIXes and --ctx-len");
+  }
   if (!has_output || o.prefix.empty()) throw UsageError("binidx needs -o PREFIX");
-  if (o.inputs.empty()) throw UsageError("binidx needs at least one INPUT");
+  if (o.inputs.empty()) {
+    throw UsageError(o.sub == Sub::kMerge ? "binidx merge needs at least one PREFIX"
+                                          : "binidx needs at least one INPUT");
+  }
   return o;
 }
 
@@ -402,6 +419,85 @@ std::string TrainingLines(const binidx::Counts& counts, uint64_t ctx_len) {
   return text + "--magic_prime " + std::to_string(prime) + "\n";
 }
 
+// Appends `text` (valid UTF-8) to `out` as the contents of a JSON string.
+void AppendJsonString(const std::string& text, std::string* out) {
+  static const char kHex[] = "0123456789abcdef";
+  for (const char ch : text) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"':
+        *out += "\\\"";
+        break;
+      case '\\':
+        *out += "\\\\";
+        break;
+      case '\n':
+        *out += "\\n";
+        break;
+      case '\r':
+        *out += "\\r";
+        break;
+      case '\t':
+        *out += "\\t";
+        break;
+      default:
+        if (c < 0x20) {
+          *out += "\\u00";
+          *out += kHex[c >> 4];
+          *out += kHex[c & 15];
+        } else {
+          *out += ch;
+        }
+    }
+  }
+}
+
+// The documents of a dataset as JSONL, {"text": ...} a line: exact for documents that are valid
+// UTF-8; in others each maximal invalid sequence becomes U+FFFD (the library's replace policy).
+void Dump(const std::string& prefix) {
+  binidx::Reader reader(prefix);
+  const Tokenizer tok = Tokenizer::World();
+  std::vector<uint32_t> ids;
+  std::vector<char> piece(tok.max_token_length() + 8);
+  std::string text, out;
+  while (reader.Next(&ids)) {
+    StreamDecoder decoder(tok, Utf8Policy::kReplace);
+    text.clear();
+    for (size_t i = 0; i + 1 < ids.size(); ++i) {  // all but the final 0
+      const Result r = decoder.Push(ids[i], piece.data(), piece.size());
+      if (!r.ok()) throw Error(std::string("cannot decode: ") + StatusMessage(r.status));
+      text.append(piece.data(), r.count);
+    }
+    const Result r = decoder.Finish(piece.data(), piece.size());
+    if (!r.ok()) throw Error(std::string("cannot decode: ") + StatusMessage(r.status));
+    text.append(piece.data(), r.count);
+    out += "{\"text\": \"";
+    AppendJsonString(text, &out);
+    out += "\"}\n";
+    if (out.size() >= (size_t{1} << 20)) {
+      Print(out);
+      out.clear();
+    }
+  }
+  Print(out);
+}
+
+// Concatenates checked uint16 datasets, document by document, into one.
+binidx::Counts Merge(const BinidxOptions& o, binidx::Writer* writer) {
+  std::vector<uint32_t> ids;
+  for (const std::string& input : o.inputs) {
+    binidx::Reader reader(input);
+    if (reader.dtype_code() != binidx::kUint16Code) {
+      throw Error(input + ": int32 ids; merge takes uint16 datasets (the dtype it writes)");
+    }
+    while (reader.Next(&ids)) {
+      writer->Append(ids.data(), ids.size() - 1);  // Check() saw the final 0
+      writer->EndDocument();
+    }
+  }
+  return writer->Commit();
+}
+
 }  // namespace
 
 void RunBinidx(int argc, const char* const* argv) {
@@ -412,7 +508,8 @@ void RunBinidx(int argc, const char* const* argv) {
     }
   }
   const BinidxOptions o = Parse(argc, argv);
-  if (o.info) {
+  if (o.sub == Sub::kDump) return Dump(o.prefix);
+  if (o.sub == Sub::kInfo) {
     uint8_t code = 0;
     const binidx::Counts counts = binidx::Check(o.prefix, &code);
     Print(o.prefix + ": " + (code == binidx::kUint16Code ? "uint16" : "int32") + " ids, " +
@@ -425,10 +522,14 @@ void RunBinidx(int argc, const char* const* argv) {
   uint64_t skipped = 0;
   {
     Interruptions interruptions(writer);
-    Builder builder(o, &writer);
-    for (const std::string& input : o.inputs) builder.Input(input);
-    skipped = builder.skipped();
-    counts = writer.Commit();
+    if (o.sub == Sub::kMerge) {
+      counts = Merge(o, &writer);
+    } else {
+      Builder builder(o, &writer);
+      for (const std::string& input : o.inputs) builder.Input(input);
+      skipped = builder.skipped();
+      counts = writer.Commit();
+    }
   }
   std::string summary = o.prefix + ".bin, " + o.prefix +
                         ".idx: " + std::to_string(counts.documents) + " documents, " +
