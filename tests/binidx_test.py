@@ -10,6 +10,7 @@ import ast
 import gzip
 import json
 import os
+import pty
 import random
 import resource
 import signal
@@ -313,6 +314,34 @@ class BinidxTest(unittest.TestCase):
         again = self.write("again.jsonl", b"\n".join(lines[:-1]) + b"\n")
         self.assertEqual(self.run_tool("binidx", "-o", self.path("again"), again).returncode, 0)
         self.assert_dataset(self.path("again"), [t.encode() for t in texts])
+
+    def test_progress_line_on_a_terminal_only(self):
+        primary, secondary = pty.openpty()
+        process = subprocess.Popen([TOOL, "binidx", "-o", self.path("out"), "-"],
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=secondary)
+        os.close(secondary)
+        process.stdin.write(b'{"text": "x"}\n' * 1000)
+        process.stdin.flush()
+        time.sleep(0.8)  # the line is drawn after half a second
+        process.stdin.write(b'{"text": "y"}\n' * 1000)
+        process.stdin.close()
+        out = process.stdout.read()
+        self.assertEqual(process.wait(), 0)
+        terminal = b""
+        while True:
+            try:
+                chunk = os.read(primary, 65536)
+            except OSError:  # the other side is closed
+                break
+            if not chunk:
+                break
+            terminal += chunk
+        os.close(primary)
+        self.assertRegex(terminal, rb"^\rrwkvtok: [0-9.]+ KB  [0-9.]+ KB/s  1000 documents\r +\r$")
+        self.assertIn(b"2000 documents", out)
+        # Not on a pipe: stderr stays empty.
+        corpus = self.write("a.jsonl", b'{"text": "x"}\n')
+        self.assertEqual(self.run_tool("binidx", "-o", self.path("out"), corpus).stderr, b"")
 
     def test_info_reads_what_binidx_wrote(self):
         corpus = self.write("a.jsonl", b'{"text": "hello"}\n{"text": ""}\n')

@@ -278,10 +278,50 @@ bool IsBlank(const char* p, const char* end) {
   return true;
 }
 
+// The bytes of the inputs, when all of them are files whose size says it (plain, not compressed).
+uint64_t KnownSize(const std::vector<std::string>& inputs) {
+  uint64_t total = 0;
+  for (const std::string& path : inputs) {
+    struct stat st;
+    if (path == "-" || stat(path.c_str(), &st) != 0) return 0;
+    if (S_ISDIR(st.st_mode)) {
+      DIR* dir = opendir(path.c_str());
+      if (dir == nullptr) return 0;
+      std::vector<std::string> files;
+      while (const dirent* entry = readdir(dir)) {
+        const std::string name = entry->d_name;
+        if (name != "." && name != "..") files.push_back(path + "/" + name);
+      }
+      closedir(dir);
+      const uint64_t inside = KnownSize(files);
+      if (inside == 0 && !files.empty()) return 0;
+      total += inside;
+    } else if (EndsWith(path, ".gz") || EndsWith(path, ".zst")) {
+      return 0;
+    } else {
+      total += static_cast<uint64_t>(st.st_size);
+    }
+  }
+  return total;
+}
+
+// The progress line, on a terminal: cleared however the run ends.
+class ProgressLine {
+ public:
+  explicit ProgressLine(uint64_t total) { progress_.Start(isatty(STDERR_FILENO) == 1, total); }
+  ~ProgressLine() { progress_.Clear(); }
+  void Update(uint64_t bytes, uint64_t documents) {
+    progress_.Update(bytes, std::to_string(documents) + " documents");
+  }
+
+ private:
+  Progress progress_;
+};
+
 class Builder {
  public:
-  Builder(const BinidxOptions& o, binidx::Writer* writer)
-      : o_(o), writer_(writer), tok_(Tokenizer::World()) {}
+  Builder(const BinidxOptions& o, binidx::Writer* writer, ProgressLine* progress)
+      : o_(o), writer_(writer), progress_(progress), tok_(Tokenizer::World()) {}
 
   void Input(const std::string& path) {
     if (path == "-") return Jsonl(path, nullptr);
@@ -355,6 +395,7 @@ class Builder {
     for (;;) {
       const size_t n = in.Read(block.data(), block.size());
       if (n == 0) break;
+      Read(n);
       const char* p = block.data();
       const char* const end = p + n;
       while (p < end) {
@@ -386,6 +427,7 @@ class Builder {
     std::vector<uint32_t> ids(kReadBlock + tok_.max_token_length());
     for (;;) {
       const size_t n = in.Read(block.data(), block.size());
+      Read(n);
       const Result r = n == 0 ? encoder.Finish(ids.data(), ids.size())
                               : encoder.Push(block.data(), n, ids.data(), ids.size());
       if (!r.ok()) throw Error(std::string("cannot encode: ") + StatusMessage(r.status));
@@ -395,8 +437,15 @@ class Builder {
     writer_->EndDocument();
   }
 
+  void Read(size_t bytes) {
+    bytes_ += bytes;
+    progress_->Update(bytes_, writer_->counts().documents);
+  }
+
   const BinidxOptions& o_;
   binidx::Writer* writer_;
+  ProgressLine* progress_;
+  uint64_t bytes_ = 0;
   const Tokenizer tok_;
   std::vector<uint32_t> ids_;
   std::string document_;
@@ -525,7 +574,8 @@ void RunBinidx(int argc, const char* const* argv) {
     if (o.sub == Sub::kMerge) {
       counts = Merge(o, &writer);
     } else {
-      Builder builder(o, &writer);
+      ProgressLine progress(KnownSize(o.inputs));
+      Builder builder(o, &writer, &progress);
       for (const std::string& input : o.inputs) builder.Input(input);
       skipped = builder.skipped();
       counts = writer.Commit();

@@ -41,7 +41,7 @@ void Progress::Start(bool enabled, uint64_t total) {
   next_ = start_ + std::chrono::milliseconds(500);
 }
 
-void Progress::Update(uint64_t done) {
+void Progress::Update(uint64_t done, const std::string& also) {
   if (!enabled_) return;
   const Clock::time_point now = Clock::now();
   if (now < next_) return;
@@ -59,6 +59,7 @@ void Progress::Update(uint64_t done) {
     line += Amount(static_cast<double>(done));
   }
   line += "  " + Amount(static_cast<double>(done) / seconds) + "/s";
+  if (!also.empty()) line += "  " + also;
   if (line == shown_) return;
   // Pad with spaces over whatever the previous, longer line left.
   const size_t pad = shown_.size() > line.size() ? shown_.size() - line.size() : 0;

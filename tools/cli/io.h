@@ -27,7 +27,8 @@ namespace cli {
 class Progress {
  public:
   void Start(bool enabled, uint64_t total);
-  void Update(uint64_t done);
+  // `done` bytes of `total` (0: unknown); `also` follows on the line (e.g. "12 documents").
+  void Update(uint64_t done, const std::string& also = std::string());
   // Erases the line, so that it leaves no trace when the run ends.
   void Clear();
 
