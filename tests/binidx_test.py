@@ -121,6 +121,7 @@ class BinidxTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.vocab = Vocabulary(VOCAB)
+        cls.expected = {}  # the files of the documents last checked
 
     def setUp(self):
         self.dir = tempfile.mkdtemp()
@@ -140,7 +141,11 @@ class BinidxTest(unittest.TestCase):
         return subprocess.run([TOOL, *args], input=stdin, capture_output=True, **kwargs)
 
     def assert_dataset(self, prefix, documents):
-        expected_bin, expected_idx = expected_files(self.vocab, documents)
+        key = tuple(documents)
+        if key not in self.expected:
+            self.expected.clear()
+            self.expected[key] = expected_files(self.vocab, documents)
+        expected_bin, expected_idx = self.expected[key]
         with open(prefix + ".bin", "rb") as f:
             self.assertEqual(f.read(), expected_bin)
         with open(prefix + ".idx", "rb") as f:
@@ -343,6 +348,31 @@ class BinidxTest(unittest.TestCase):
         corpus = self.write("a.jsonl", b'{"text": "x"}\n')
         self.assertEqual(self.run_tool("binidx", "-o", self.path("out"), corpus).stderr, b"")
 
+    def test_every_number_of_threads_writes_the_same_dataset(self):
+        rng = random.Random(6)
+        texts = [random_text(rng, rng.choice([0, 5, 50, 2000, 20000])) for _ in range(400)]
+        lines = [json.dumps({"text": t}) for t in texts]
+        corpus = self.write("a.jsonl", ("\n".join(lines) + "\n").encode())
+        for threads in range(1, 9):
+            result = self.run_tool("binidx", "-o", self.path(f"t{threads}"), "--threads",
+                                   str(threads), corpus)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            self.assert_dataset(self.path(f"t{threads}"), [t.encode() for t in texts])
+        # The first bad line is the one reported, whatever the threads.
+        lines[250] = '{"text": 1}'
+        lines[260] = "{oops"
+        corpus = self.write("b.jsonl", ("\n".join(lines) + "\n").encode())
+        for threads in (1, 3, 8):
+            result = self.run_tool("binidx", "-o", self.path("bad"), "--threads", str(threads),
+                                   corpus)
+            self.assertEqual(result.returncode, 1)
+            self.assertIn(f"{corpus}:251: member", result.stderr.decode())
+            result = self.run_tool("binidx", "-o", self.path("skip"), "--threads", str(threads),
+                                   "--skip-bad", corpus)
+            self.assertIn("skipped 2 bad lines", result.stdout.decode())
+            self.assert_dataset(self.path("skip"), [t.encode() for i, t in enumerate(texts)
+                                                    if i not in (250, 260)])
+
     def test_info_reads_what_binidx_wrote(self):
         corpus = self.write("a.jsonl", b'{"text": "hello"}\n{"text": ""}\n')
         self.assertEqual(self.run_tool("binidx", "-o", self.path("out"), corpus).returncode, 0)
@@ -506,6 +536,8 @@ class BinidxTest(unittest.TestCase):
             (["binidx", "dump", "a", "b"], "binidx dump takes one PREFIX"),
             (["binidx", "merge", "-o", "x"], "binidx merge needs at least one PREFIX"),
             (["binidx", "merge", "-o", "x", "--field", "t", "a"], "binidx merge takes"),
+            (["binidx", "-o", "x", "--threads", "300", "a.jsonl"], "--threads must be"),
+            (["binidx", "info", "x", "--threads", "2"], "binidx info takes one PREFIX"),
         ]
         for args, message in cases:
             with self.subTest(args=args):

@@ -13,14 +13,19 @@
 #include <charconv>
 #include <cstdint>
 #include <cstring>
+#include <new>
 #include <string>
+#include <string_view>
+#include <thread>
 #include <vector>
 
 #include "lib/rwkvtok.h"
 #include "tools/binidx/dataset.h"
 #include "tools/binidx/jsonl.h"
+#include "tools/cli/args.h"
 #include "tools/cli/error.h"
 #include "tools/cli/io.h"
+#include "tools/cli/workers.h"
 
 extern char** environ;
 
@@ -28,7 +33,8 @@ namespace rwkvtok {
 namespace cli {
 
 const char kBinidxUsage[] =
-    "usage: rwkvtok binidx -o PREFIX [--field NAME] [--skip-bad] [--ctx-len L] INPUT...\n"
+    "usage: rwkvtok binidx -o PREFIX [--field NAME] [--skip-bad] [--ctx-len L] [--threads N]\n"
+    "                      INPUT...\n"
     "       rwkvtok binidx info PREFIX [--ctx-len L]\n"
     "       rwkvtok binidx merge -o OUT PREFIX... [--ctx-len L]\n"
     "       rwkvtok binidx dump PREFIX\n"
@@ -42,6 +48,8 @@ const char kBinidxUsage[] =
     "  --field NAME   the member that holds the document (default: text)\n"
     "  --skip-bad     skip lines that are not a JSON object with a string NAME, and count them;\n"
     "                 without it the first such line is an error naming FILE:LINE\n"
+    "  --threads N    read and encode lines on N threads (0: one per CPU core); the dataset is\n"
+    "                 the same for every N\n"
     "  --ctx-len L    also print the --my_exit_tokens and --magic_prime RWKV-LM needs for\n"
     "                 contexts of L tokens\n"
     "info checks a dataset (header, sizes, pointers, every id, every document's final 0) and\n"
@@ -60,12 +68,13 @@ struct BinidxOptions {
   std::string field = "text";
   bool skip_bad = false;
   uint64_t ctx_len = 0;
+  size_t threads = 1;
   std::vector<std::string> inputs;
 };
 
 BinidxOptions Parse(int argc, const char* const* argv) {
   BinidxOptions o;
-  bool has_output = false, has_field = false, options_ended = false;
+  bool has_output = false, has_field = false, has_threads = false, options_ended = false;
   int first = 2;
   if (argc > 2) {
     const std::string word = argv[2];
@@ -104,6 +113,19 @@ BinidxOptions Parse(int argc, const char* const* argv) {
     } else if (name == "--field") {
       o.field = take();
       has_field = true;
+    } else if (name == "--threads") {
+      const std::string& text = take();
+      const char* end = text.data() + text.size();
+      const auto [stop, error] = std::from_chars(text.data(), end, o.threads);
+      if (text.empty() || error != std::errc() || stop != end || o.threads > kMaxThreads) {
+        throw UsageError("--threads must be a number from 1 to " + std::to_string(kMaxThreads) +
+                         ", or 0 for one per CPU core, not " + Quoted(text));
+      }
+      if (o.threads == 0) {
+        o.threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(),
+                                                    static_cast<unsigned>(kMaxThreads)));
+      }
+      has_threads = true;
     } else if (name == "--skip-bad" && !has_value) {
       o.skip_bad = true;
     } else if (name == "--ctx-len") {
@@ -118,7 +140,7 @@ BinidxOptions Parse(int argc, const char* const* argv) {
     }
   }
   if (o.sub == Sub::kInfo || o.sub == Sub::kDump) {
-    if (o.inputs.size() != 1 || has_output || o.skip_bad || has_field ||
+    if (o.inputs.size() != 1 || has_output || o.skip_bad || has_field || has_threads ||
         (o.sub == Sub::kDump && o.ctx_len != 0)) {
       throw UsageError(o.sub == Sub::kInfo ? "binidx info takes one PREFIX, and --ctx-len"
                                            : "binidx dump takes one PREFIX");
@@ -126,7 +148,7 @@ BinidxOptions Parse(int argc, const char* const* argv) {
     o.prefix = o.inputs[0];
     return o;
   }
-  if (o.sub == Sub::kMerge && (o.skip_bad || has_field)) {
+  if (o.sub == Sub::kMerge && (o.skip_bad || has_field || has_threads)) {
     throw UsageError("binidx merge takes -o OUT, PREFIXes and --ctx-len");
   }
   if (!has_output || o.prefix.empty()) throw UsageError("binidx needs -o PREFIX");
@@ -265,6 +287,8 @@ class Reader {
 };
 
 constexpr size_t kReadBlock = size_t{1} << 20;
+// Lines are read and encoded in batches of about this many bytes per thread.
+constexpr size_t kBatchBytesPerThread = size_t{1} << 20;
 
 bool EndsWith(const std::string& text, const char* suffix) {
   const size_t n = std::strlen(suffix);
@@ -321,7 +345,11 @@ class ProgressLine {
 class Builder {
  public:
   Builder(const BinidxOptions& o, binidx::Writer* writer, ProgressLine* progress)
-      : o_(o), writer_(writer), progress_(progress), tok_(Tokenizer::World()) {}
+      : o_(o),
+        writer_(writer),
+        progress_(progress),
+        tok_(Tokenizer::World()),
+        workers_(o.threads) {}
 
   void Input(const std::string& path) {
     if (path == "-") return Jsonl(path, nullptr);
@@ -365,30 +393,69 @@ class Builder {
     }
   }
 
-  void Encode(const std::string& text) {
-    if (ids_.size() < text.size()) ids_.resize(text.size());
-    const Result r = tok_.Encode(text.data(), text.size(), ids_.data(), ids_.size());
-    if (!r.ok()) throw Error(std::string("cannot encode: ") + StatusMessage(r.status));
-    writer_->Append(ids_.data(), r.count);
-    writer_->EndDocument();
+  // Lines are gathered into a batch, read and encoded on all threads (each line by one), then
+  // written in order: the dataset, and the first bad line reported, are the same for any number
+  // of threads.
+  struct Line {
+    size_t begin, end;  // in batch_
+    uint64_t number;
+    size_t ids = 0;      // its document's ids, at ids_[begin]
+    std::string error;   // why it is not a document
+    bool fatal = false;  // the error is not the line's (no memory): --skip-bad does not skip it
+  };
+
+  void Add(uint64_t number, const char* begin, const char* end) {
+    if (IsBlank(begin, end)) return;
+    const size_t at = batch_.size();
+    batch_.append(begin, end);
+    lines_.push_back(Line{at, batch_.size(), number, 0, std::string(), false});
+    if (batch_.size() >= kBatchBytesPerThread * workers_.size()) Flush();
   }
 
-  void Line(const std::string& name, uint64_t number, const char* begin, const char* end) {
-    if (IsBlank(begin, end)) return;
-    std::string error;
-    if (!binidx::ReadField(std::string_view(begin, static_cast<size_t>(end - begin)), o_.field,
-                           &document_, &error)) {
-      if (o_.skip_bad) {
-        ++skipped_;
-        return;
+  void Flush() {
+    // A document's text is at most as long as its line (escapes only shorten), so its ids fit
+    // in the line's room.
+    ids_.resize(std::max<size_t>(batch_.size(), 1));
+    const size_t threads = std::min(workers_.size(), std::max<size_t>(lines_.size(), 1));
+    texts_.resize(threads);
+    workers_.Run(threads, [&](size_t k) {
+      for (size_t i = k; i < lines_.size(); i += threads) {
+        Line& line = lines_[i];
+        try {
+          const std::string_view bytes(batch_.data() + line.begin, line.end - line.begin);
+          if (!binidx::ReadField(bytes, o_.field, &texts_[k], &line.error)) continue;
+          const std::string& text = texts_[k];
+          const Result r = tok_.Encode(text.data(), text.size(), ids_.data() + line.begin,
+                                       std::max<size_t>(line.end - line.begin, 1));
+          if (!r.ok()) {
+            line.error = std::string("cannot encode: ") + StatusMessage(r.status);
+            line.fatal = true;
+          }
+          line.ids = r.count;
+        } catch (const std::bad_alloc&) {
+          line.error = "out of memory";
+          line.fatal = true;
+        }
       }
-      throw Error(name + ":" + std::to_string(number) + ": " + error);
+    });
+    for (const Line& line : lines_) {
+      if (!line.error.empty()) {
+        if (o_.skip_bad && !line.fatal) {
+          ++skipped_;
+          continue;
+        }
+        throw Error(name_ + ":" + std::to_string(line.number) + ": " + line.error);
+      }
+      writer_->Append(ids_.data() + line.begin, line.ids);
+      writer_->EndDocument();
     }
-    Encode(document_);
+    batch_.clear();
+    lines_.clear();
   }
 
   void Jsonl(const std::string& path, const char* decompressor) {
     Reader in(path, decompressor);
+    name_ = in.name();
     std::string pending;  // the start of a line that the block ended in
     std::vector<char> block(kReadBlock);
     uint64_t number = 0;
@@ -406,17 +473,17 @@ class Builder {
         }
         ++number;
         if (pending.empty()) {
-          Line(in.name(), number, p, newline);
+          Add(number, p, newline);
         } else {
           pending.append(p, newline);
-          Line(in.name(), number, pending.data(), pending.data() + pending.size());
+          Add(number, pending.data(), pending.data() + pending.size());
           pending.clear();
         }
         p = newline + 1;
       }
     }
-    if (!pending.empty())
-      Line(in.name(), number + 1, pending.data(), pending.data() + pending.size());
+    if (!pending.empty()) Add(number + 1, pending.data(), pending.data() + pending.size());
+    Flush();
   }
 
   // The whole file is one document, encoded as it is read.
@@ -439,7 +506,7 @@ class Builder {
 
   void Read(size_t bytes) {
     bytes_ += bytes;
-    progress_->Update(bytes_, writer_->counts().documents);
+    progress_->Update(bytes_, writer_->counts().documents + lines_.size());
   }
 
   const BinidxOptions& o_;
@@ -447,8 +514,12 @@ class Builder {
   ProgressLine* progress_;
   uint64_t bytes_ = 0;
   const Tokenizer tok_;
+  Workers workers_;
+  std::string name_;  // of the input being read
+  std::string batch_;
+  std::vector<Line> lines_;
   std::vector<uint32_t> ids_;
-  std::string document_;
+  std::vector<std::string> texts_;  // one per thread
   uint64_t skipped_ = 0;
 };
 
