@@ -4,7 +4,7 @@
 #
 #   tools/fuzz.sh            # 60 s per target, as CI runs it
 #   tools/fuzz.sh 3600       # an hour per target
-#   tools/fuzz.sh 600 vocab  # only some targets: encode decode blob vocab jsonl
+#   tools/fuzz.sh 600 vocab  # only some targets: encode decode blob vocab jsonl dataset
 #
 # Seeds: tests/fuzz/inputs/<target>, the shared corpus when it is beside the checkout, and small
 # vocabularies and blobs made here. New inputs the fuzzers find interesting stay in the work
@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(encode decode blob vocab jsonl)
+[ ${#targets[@]} -gt 0 ] || targets=(encode decode blob vocab jsonl dataset)
 work="${RWKVTOK_FUZZ_DIR:-/tmp/rwkvtok-fuzz}"
 corpus="../shared/corpus/public"
 vocab="third_party/rwkv_vocab/rwkv_vocab_v20230424.txt"
@@ -39,7 +39,8 @@ for target in "${targets[@]}"; do
     encode|decode|blob) sources=("${lib[@]}") ;;
     vocab) sources=("${lib[@]}" "${tools_lib[@]}") ;;
     jsonl) sources=(tools/binidx/jsonl.cc) ;;
-    *) echo "unknown fuzz target: $target (encode decode blob vocab jsonl)" >&2; exit 2 ;;
+    dataset) sources=(tools/binidx/dataset.cc tools/cli/error.cc) ;;
+    *) echo "unknown fuzz target: $target (encode decode blob vocab jsonl dataset)" >&2; exit 2 ;;
   esac
   echo "building ${target}_fuzz"
   clang++ "${flags[@]}" "${sources[@]}" "tests/fuzz/${target}_fuzz.cc" -lhwy \
@@ -49,7 +50,7 @@ done
 # Seeds made from the shared corpus (when present) and from the vocabulary, in 4 KB pieces.
 seeds="$work/seeds"
 rm -rf "${seeds:?}"/*
-mkdir -p "$seeds/encode" "$seeds/decode" "$seeds/blob" "$seeds/vocab" "$seeds/jsonl"
+mkdir -p "$seeds/encode" "$seeds/decode" "$seeds/blob" "$seeds/vocab" "$seeds/jsonl" "$seeds/dataset"
 if [ -d "$corpus" ]; then
   for text in "$corpus"/*.txt; do
     split -b 4096 -a 3 "$text" "$seeds/encode/$(basename "$text" .txt)-"
