@@ -109,6 +109,37 @@ def magic_prime(tokens, ctx_len):
     return None
 
 
+M64 = (1 << 64) - 1
+
+
+def splitmix64(x):
+    x = (x + 0x9E3779B97F4A7C15) & M64
+    z = x
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+    return z ^ (z >> 31)
+
+
+def shuffled_index(i, n, seed, pass_):
+    """--shuffle's order, as docs/binidx.md and tools/binidx/dataset.h specify it."""
+    h = 1
+    while h < 32 and (1 << (2 * h)) < n:
+        h += 1
+    mask = (1 << h) - 1
+    keys = [splitmix64(seed ^ splitmix64(pass_ * 4 + r)) for r in range(4)]
+
+    def permute(x):
+        left, right = x >> h, x & mask
+        for key in keys:
+            left, right = right, left ^ (splitmix64(right ^ key) & mask)
+        return (left << h) | right
+
+    x = permute(i)
+    while x >= n:
+        x = permute(x)
+    return x
+
+
 def random_text(rng, size):
     pools = ["abc xyz ", "\u00e9\u00fc\u00df", "\u4f60\u597d\u4e16\u754c", "\U0001f600\U0001f680",
              "\n\t\"\\/", "\u0000\u001f\u007f", "\u2028\u2029\ufeff"]
@@ -373,6 +404,28 @@ class BinidxTest(unittest.TestCase):
             self.assert_dataset(self.path("skip"), [t.encode() for i, t in enumerate(texts)
                                                     if i not in (250, 260)])
 
+    def test_epochs_and_shuffle(self):
+        rng = random.Random(7)
+        texts = [random_text(rng, rng.randint(0, 40)) for _ in range(97)]
+        stdin = "".join(json.dumps({"text": t}) + "\n" for t in texts).encode()
+        result = self.run_tool("binidx", "-o", self.path("plain"), "--epochs", "3", "-", stdin=stdin)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assert_dataset(self.path("plain"), [t.encode() for t in texts] * 3)
+        for seed in (0, 12345):
+            result = self.run_tool("binidx", "-o", self.path("mixed"), "--epochs", "2",
+                                   "--shuffle", "--seed", str(seed), "-", stdin=stdin)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            order = [shuffled_index(i, len(texts), seed, p) for p in range(2)
+                     for i in range(len(texts))]
+            self.assertEqual(sorted(order[:97]), list(range(97)))
+            self.assertNotEqual(order[:97], list(range(97)))
+            self.assert_dataset(self.path("mixed"), [texts[k].encode() for k in order])
+            self.assert_nothing_but(["mixed.bin", "mixed.idx", "plain.bin", "plain.idx"])
+        # --shuffle alone: one pass, shuffled.
+        result = self.run_tool("binidx", "-o", self.path("once"), "--shuffle", "-", stdin=stdin)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("97 documents", result.stdout.decode())
+
     def test_info_reads_what_binidx_wrote(self):
         corpus = self.write("a.jsonl", b'{"text": "hello"}\n{"text": ""}\n')
         self.assertEqual(self.run_tool("binidx", "-o", self.path("out"), corpus).returncode, 0)
@@ -538,6 +591,9 @@ class BinidxTest(unittest.TestCase):
             (["binidx", "merge", "-o", "x", "--field", "t", "a"], "binidx merge takes"),
             (["binidx", "-o", "x", "--threads", "300", "a.jsonl"], "--threads must be"),
             (["binidx", "info", "x", "--threads", "2"], "binidx info takes one PREFIX"),
+            (["binidx", "-o", "x", "--seed", "2", "a.jsonl"], "--seed applies to --shuffle"),
+            (["binidx", "-o", "x", "--epochs", "0", "a.jsonl"], "--epochs must be a number, 1 or more"),
+            (["binidx", "merge", "-o", "x", "--shuffle", "a"], "apply to building a dataset"),
         ]
         for args, message in cases:
             with self.subTest(args=args):

@@ -2,6 +2,7 @@
 // scale: RWKV-LM's --magic_prime for datasets of billions of tokens.
 
 #include <cstdint>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "tools/binidx/dataset.h"
@@ -44,6 +45,29 @@ TEST(MagicPrime, FollowsMakeData) {
   EXPECT_EQ(MagicPrime(1498226207, 512), 2926181u);
   EXPECT_EQ(MagicPrime(5, 2), 0u);  // fewer than 3 contexts
   EXPECT_EQ(MagicPrime(100, 0), 0u);
+}
+
+TEST(ShuffledIndex, IsAPermutationOfEveryPass) {
+  for (uint64_t n = 1; n <= 600; n += 1 + n / 7) {
+    for (uint64_t pass = 0; pass < 3; ++pass) {
+      std::vector<bool> seen(n, false);
+      uint64_t moved = 0;
+      for (uint64_t i = 0; i < n; ++i) {
+        const uint64_t k = ShuffledIndex(i, n, 42, pass);
+        ASSERT_LT(k, n);
+        ASSERT_FALSE(seen[k]) << n << " documents, pass " << pass;
+        seen[k] = true;
+        moved += k != i;
+      }
+      if (n >= 10) EXPECT_GT(moved, n / 2);  // an order, not the same one
+    }
+  }
+  // Different seeds and passes, different orders; large counts stay in range.
+  EXPECT_NE(ShuffledIndex(5, 1000, 1, 0), ShuffledIndex(5, 1000, 2, 0));
+  EXPECT_NE(ShuffledIndex(5, 1000, 1, 0), ShuffledIndex(5, 1000, 1, 1));
+  for (uint64_t n : {uint64_t{1} << 32, (uint64_t{1} << 40) + 3, ~uint64_t{0}}) {
+    for (uint64_t i = 0; i < 100; ++i) ASSERT_LT(ShuffledIndex(i * 977, n, 9, 0), n);
+  }
 }
 
 }  // namespace

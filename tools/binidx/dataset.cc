@@ -144,6 +144,38 @@ class File {
 
 }  // namespace
 
+namespace {
+
+uint64_t SplitMix64(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  uint64_t z = x;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+}  // namespace
+
+uint64_t ShuffledIndex(uint64_t i, uint64_t n, uint64_t seed, uint64_t pass) {
+  unsigned h = 1;
+  while (h < 32 && (uint64_t{1} << (2 * h)) < n) ++h;
+  const uint64_t mask = (uint64_t{1} << h) - 1;
+  uint64_t keys[4];
+  for (uint64_t r = 0; r < 4; ++r) keys[r] = SplitMix64(seed ^ SplitMix64(pass * 4 + r));
+  const auto permute = [&](uint64_t x) {
+    uint64_t left = x >> h, right = x & mask;
+    for (const uint64_t key : keys) {
+      const uint64_t next = left ^ (SplitMix64(right ^ key) & mask);
+      left = right;
+      right = next;
+    }
+    return left << h | right;
+  };
+  uint64_t x = permute(i);
+  while (x >= n) x = permute(x);
+  return x;
+}
+
 uint64_t MagicPrime(uint64_t tokens, uint64_t ctx_len) {
   if (ctx_len == 0 || tokens / 3 < ctx_len) return 0;
   for (uint64_t i = tokens / ctx_len - 1; i > 0; --i) {
@@ -403,6 +435,31 @@ Reader::Reader(const std::string& prefix) : files_(nullptr) {
 }
 
 Reader::~Reader() { delete files_; }
+
+void Reader::Document(uint64_t index, std::vector<uint32_t>* ids) {
+  const std::string& name = files_->idx.path();
+  const uint64_t n = counts_.documents;
+  int32_t size;
+  int64_t pointer;
+  if (index >= n ||
+      !ReadAt(files_->idx.fd(), &size, sizeof(size), kHeaderBytes + 4 * index, name) ||
+      !ReadAt(files_->idx.fd(), &pointer, sizeof(pointer), kHeaderBytes + 4 * n + 8 * index,
+              name)) {
+    throw Error(name + " changed while it was read");
+  }
+  const size_t item = dtype_code_ == kUint16Code ? 2 : 4;
+  std::vector<unsigned char> bytes(static_cast<size_t>(size) * item);
+  if (!ReadAt(files_->bin.fd(), bytes.data(), bytes.size(), static_cast<uint64_t>(pointer),
+              files_->bin.path())) {
+    throw Error(files_->bin.path() + " changed while it was read");
+  }
+  ids->resize(static_cast<size_t>(size));
+  for (size_t k = 0; k < ids->size(); ++k) {
+    uint32_t id = 0;
+    std::memcpy(&id, bytes.data() + k * item, item);  // little-endian
+    (*ids)[k] = id;
+  }
+}
 
 bool Reader::Next(std::vector<uint32_t>* ids) {
   if (next_ == counts_.documents) return false;

@@ -80,6 +80,18 @@ class Writer {
 // is wrong first and where. `dtype_code` (if not null) gets the dataset's dtype code.
 Counts Check(const std::string& prefix, uint8_t* dtype_code = nullptr);
 
+// The document that comes `i`-th (0 <= i < n) in pass `pass` of --shuffle with `seed`: a
+// permutation of 0..n-1 that needs no memory, so that other tools can reproduce it exactly:
+//   SplitMix64(x): x += 0x9E3779B97F4A7C15; z = x; z = (z ^ z >> 30) * 0xBF58476D1CE4E5B9;
+//                  z = (z ^ z >> 27) * 0x94D049BB133111EB; return z ^ z >> 31   (mod 2^64)
+//   h = the least number of bits with 2^(2h) >= n (h >= 1), mask = 2^h - 1;
+//   round keys k[r] = SplitMix64(seed ^ SplitMix64(pass * 4 + r)) for r = 0..3;
+//   F(x): left = x >> h, right = x & mask; for r in 0..3:
+//         left, right = right, left ^ (SplitMix64(right ^ k[r]) & mask); return left << h | right
+//   the answer: x = F(i), then x = F(x) again while x >= n (a bijection on 0..2^(2h)-1 walked
+//   back into 0..n-1 stays one).
+uint64_t ShuffledIndex(uint64_t i, uint64_t n, uint64_t seed, uint64_t pass);
+
 // A checked dataset's documents, in order, one at a time (memory: the longest document).
 class Reader {
  public:
@@ -90,6 +102,8 @@ class Reader {
 
   // The next document's ids, its final 0 included; false after the last.
   bool Next(std::vector<uint32_t>* ids);
+  // Document `index` (below counts().documents), wherever it is; Next is unaffected.
+  void Document(uint64_t index, std::vector<uint32_t>* ids);
   const Counts& counts() const { return counts_; }
   uint8_t dtype_code() const { return dtype_code_; }
 

@@ -13,6 +13,7 @@
 #include <charconv>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <string>
 #include <string_view>
@@ -34,7 +35,7 @@ namespace cli {
 
 const char kBinidxUsage[] =
     "usage: rwkvtok binidx -o PREFIX [--field NAME] [--skip-bad] [--ctx-len L] [--threads N]\n"
-    "                      INPUT...\n"
+    "                      [--epochs E] [--shuffle [--seed S]] INPUT...\n"
     "       rwkvtok binidx info PREFIX [--ctx-len L]\n"
     "       rwkvtok binidx merge -o OUT PREFIX... [--ctx-len L]\n"
     "       rwkvtok binidx dump PREFIX\n"
@@ -48,6 +49,9 @@ const char kBinidxUsage[] =
     "  --field NAME   the member that holds the document (default: text)\n"
     "  --skip-bad     skip lines that are not a JSON object with a string NAME, and count them;\n"
     "                 without it the first such line is an error naming FILE:LINE\n"
+    "  --epochs E     write the documents E times (default 1)\n"
+    "  --shuffle      each time in an order of its own, from --seed S (default 0), as\n"
+    "                 docs/binidx.md specifies\n"
     "  --threads N    read and encode lines on N threads (0: one per CPU core); the dataset is\n"
     "                 the same for every N\n"
     "  --ctx-len L    also print the --my_exit_tokens and --magic_prime RWKV-LM needs for\n"
@@ -69,12 +73,16 @@ struct BinidxOptions {
   bool skip_bad = false;
   uint64_t ctx_len = 0;
   size_t threads = 1;
+  uint64_t epochs = 1;
+  bool shuffle = false;
+  uint64_t seed = 0;
   std::vector<std::string> inputs;
 };
 
 BinidxOptions Parse(int argc, const char* const* argv) {
   BinidxOptions o;
-  bool has_output = false, has_field = false, has_threads = false, options_ended = false;
+  bool has_output = false, has_field = false, has_threads = false, has_epochs = false,
+       has_seed = false, options_ended = false;
   int first = 2;
   if (argc > 2) {
     const std::string word = argv[2];
@@ -126,6 +134,19 @@ BinidxOptions Parse(int argc, const char* const* argv) {
                                                     static_cast<unsigned>(kMaxThreads)));
       }
       has_threads = true;
+    } else if (name == "--epochs" || name == "--seed") {
+      const std::string& text = take();
+      uint64_t& number = name == "--epochs" ? o.epochs : o.seed;
+      const char* end = text.data() + text.size();
+      const auto [stop, error] = std::from_chars(text.data(), end, number);
+      if (text.empty() || error != std::errc() || stop != end ||
+          (name == "--epochs" && number == 0)) {
+        throw UsageError(name + " must be a number" + (name == "--epochs" ? ", 1 or more" : "") +
+                         ", not " + Quoted(text));
+      }
+      (name == "--epochs" ? has_epochs : has_seed) = true;
+    } else if (name == "--shuffle" && !has_value) {
+      o.shuffle = true;
     } else if (name == "--skip-bad" && !has_value) {
       o.skip_bad = true;
     } else if (name == "--ctx-len") {
@@ -138,6 +159,10 @@ BinidxOptions Parse(int argc, const char* const* argv) {
     } else {
       throw UsageError("unknown option " + Quoted(arg) + " (rwkvtok binidx --help)");
     }
+  }
+  if (has_seed && !o.shuffle) throw UsageError("--seed applies to --shuffle");
+  if (o.sub != Sub::kBuild && (has_epochs || o.shuffle)) {
+    throw UsageError("--epochs and --shuffle apply to building a dataset");
   }
   if (o.sub == Sub::kInfo || o.sub == Sub::kDump) {
     if (o.inputs.size() != 1 || has_output || o.skip_bad || has_field || has_threads ||
@@ -163,7 +188,9 @@ BinidxOptions Parse(int argc, const char* const* argv) {
 
 // The temporary files of the dataset being written, for the signal handler, which may use only
 // what is async-signal-safe: fixed buffers, unlink, write, _exit.
-char g_temporaries[2][4096];
+// Slots 0 and 1: the temporaries of the dataset being written; 2 and 3: the staged pass of
+// --epochs and --shuffle.
+char g_temporaries[4][4096];
 
 void RemoveAndExit(int signal_number) {
   for (const char* path : g_temporaries) {
@@ -178,9 +205,7 @@ void RemoveAndExit(int signal_number) {
 
 class Interruptions {
  public:
-  explicit Interruptions(const binidx::Writer& writer) {
-    Keep(0, writer.bin_temporary());
-    Keep(1, writer.idx_temporary());
+  Interruptions() {
     struct sigaction action = {};
     action.sa_handler = RemoveAndExit;
     sigemptyset(&action.sa_mask);
@@ -192,16 +217,44 @@ class Interruptions {
   ~Interruptions() {
     sigaction(SIGINT, &old_int_, nullptr);
     sigaction(SIGTERM, &old_term_, nullptr);
-    g_temporaries[0][0] = g_temporaries[1][0] = '\0';
+    for (char* path : g_temporaries) path[0] = '\0';
   }
-
- private:
+  // Files to remove if a signal comes now (before the files exist, so no signal finds one that
+  // is not listed).
+  void Keep(const binidx::Writer& writer) {
+    Keep(0, writer.bin_temporary());
+    Keep(1, writer.idx_temporary());
+  }
   static void Keep(int slot, const std::string& path) {
     const size_t n = std::min(path.size(), sizeof(g_temporaries[slot]) - 1);
     std::memcpy(g_temporaries[slot], path.data(), n);
     g_temporaries[slot][n] = '\0';
   }
+
+ private:
   struct sigaction old_int_ = {}, old_term_ = {};
+};
+
+// The staged pass of --epochs and --shuffle: a dataset beside the target, removed however the run
+// ends.
+class Stage {
+ public:
+  explicit Stage(const std::string& prefix) {
+    const size_t slash = prefix.rfind('/');
+    prefix_ = (slash == std::string::npos ? "" : prefix.substr(0, slash + 1)) + "." +
+              prefix.substr(slash == std::string::npos ? 0 : slash + 1) + ".pass-" +
+              std::to_string(getpid());
+    Interruptions::Keep(2, prefix_ + ".bin");
+    Interruptions::Keep(3, prefix_ + ".idx");
+  }
+  ~Stage() {
+    unlink((prefix_ + ".bin").c_str());
+    unlink((prefix_ + ".idx").c_str());
+  }
+  const std::string& prefix() const { return prefix_; }
+
+ private:
+  std::string prefix_;
 };
 
 // --- Reading inputs -----------------------------------------------------------------------------
@@ -602,6 +655,24 @@ void Dump(const std::string& prefix) {
   Print(out);
 }
 
+// The staged documents, o.epochs times, each pass in input order or shuffled.
+binidx::Counts Passes(const BinidxOptions& o, const std::string& stage) {
+  binidx::Reader reader(stage);
+  binidx::Writer writer(o.prefix);
+  Interruptions::Keep(0, writer.bin_temporary());
+  Interruptions::Keep(1, writer.idx_temporary());
+  const uint64_t n = reader.counts().documents;
+  std::vector<uint32_t> ids;
+  for (uint64_t pass = 0; pass < o.epochs; ++pass) {
+    for (uint64_t i = 0; i < n; ++i) {
+      reader.Document(o.shuffle ? binidx::ShuffledIndex(i, n, o.seed, pass) : i, &ids);
+      writer.Append(ids.data(), ids.size() - 1);  // Check() saw the final 0
+      writer.EndDocument();
+    }
+  }
+  return writer.Commit();
+}
+
 // Concatenates checked uint16 datasets, document by document, into one.
 binidx::Counts Merge(const BinidxOptions& o, binidx::Writer* writer) {
   std::vector<uint32_t> ids;
@@ -637,21 +708,26 @@ void RunBinidx(int argc, const char* const* argv) {
           " tokens\n" + TrainingLines(counts, o.ctx_len));
     return;
   }
-  binidx::Writer writer(o.prefix);
   binidx::Counts counts;
   uint64_t skipped = 0;
-  {
-    Interruptions interruptions(writer);
-    if (o.sub == Sub::kMerge) {
-      counts = Merge(o, &writer);
-    } else {
-      ProgressLine progress(KnownSize(o.inputs));
-      Builder builder(o, &writer, &progress);
-      for (const std::string& input : o.inputs) builder.Input(input);
-      skipped = builder.skipped();
-      counts = writer.Commit();
-    }
+  Interruptions interruptions;
+  const bool staged = o.sub == Sub::kBuild && (o.epochs > 1 || o.shuffle);
+  std::unique_ptr<Stage> stage(staged ? new Stage(o.prefix) : nullptr);
+  if (o.sub == Sub::kMerge) {
+    binidx::Writer writer(o.prefix);
+    interruptions.Keep(writer);
+    counts = Merge(o, &writer);
+  } else {
+    // The documents once, into the dataset itself or, for several passes, into the stage.
+    binidx::Writer writer(staged ? stage->prefix() : o.prefix);
+    interruptions.Keep(writer);
+    ProgressLine progress(KnownSize(o.inputs));
+    Builder builder(o, &writer, &progress);
+    for (const std::string& input : o.inputs) builder.Input(input);
+    skipped = builder.skipped();
+    counts = writer.Commit();
   }
+  if (staged) counts = Passes(o, stage->prefix());
   std::string summary = o.prefix + ".bin, " + o.prefix +
                         ".idx: " + std::to_string(counts.documents) + " documents, " +
                         std::to_string(counts.tokens) + " tokens\n";
