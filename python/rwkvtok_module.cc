@@ -4,6 +4,7 @@
 
 #include <nanobind/nanobind.h>
 #include <nanobind/stl/string.h>
+#include <nanobind/stl/vector.h>
 #include <rwkvtok.h>
 #include <sched.h>
 
@@ -25,6 +26,9 @@
 #include "hwy/targets.h"
 #include "python/str_convert.h"
 #include "python/str_utf8.h"
+#include "tools/binidx/dataset.h"
+#include "tools/binidx/jsonl.h"
+#include "tools/cli/error.h"
 
 namespace nb = nanobind;
 using namespace nb::literals;
@@ -330,6 +334,19 @@ class Ids {
   Ids& operator=(const Ids&) = delete;
 
   size_t size() const { return count_; }
+
+  // Id `i`, widened (a negative int32 id becomes one above any vocabulary's).
+  uint32_t At(size_t i) const {
+    switch (kind_) {
+      case Kind::kU16:
+        return static_cast<const uint16_t*>(data_)[i];
+      case Kind::kI32:
+        return static_cast<uint32_t>(static_cast<const int32_t*>(data_)[i]);
+      case Kind::kU32:
+        break;
+    }
+    return static_cast<const uint32_t*>(data_)[i];
+  }
 
   // Decodes into `out` (room for `capacity` bytes); raises for an invalid id.
   rwkvtok::Result Decode(const rwkvtok::Tokenizer& tok, char* out, size_t capacity) const {
@@ -951,6 +968,89 @@ nb::object PyStreamDecoder::Finish() {
 
 }  // namespace
 
+// --- binidx datasets (tools/binidx, the code behind `rwkvtok binidx`) --------------------------
+
+class PyBinidxWriter {
+ public:
+  explicit PyBinidxWriter(const std::string& prefix)
+      : writer_(new rwkvtok::binidx::Writer(prefix)) {}
+
+  // A document: the text's ids and the end-of-document id 0.
+  void Add(nb::handle text) {
+    Open();
+    TextBytes in(text, "add");
+    ByteBuffer scratch(t_encoded_ids);
+    const size_t capacity = std::max<size_t>(in.size(), 1);
+    uint32_t* ids = reinterpret_cast<uint32_t*>(scratch.Reserve(capacity * sizeof(uint32_t)));
+    rwkvtok::Result r;
+    if (in.size() >= kReleaseGilBytes) {
+      nb::gil_scoped_release release;
+      r = tok_.Encode(in.data(), in.size(), ids, capacity);
+    } else {
+      r = tok_.Encode(in.data(), in.size(), ids, capacity);
+    }
+    if (!r.ok()) RaiseStatus(r.status);
+    writer_->Append(ids, r.count);
+    writer_->EndDocument();
+  }
+
+  // A document of ids already made (without the final 0, which is added).
+  void AddIds(nb::handle ids_object) {
+    Open();
+    Ids ids(ids_object, tok_.token_count());
+    std::vector<uint32_t> copy(ids.size());
+    for (size_t i = 0; i < ids.size(); ++i) {
+      copy[i] = ids.At(i);
+      if (copy[i] >= tok_.token_count()) ids.RaiseInvalidAt(i);
+      if (copy[i] == 0) {
+        Raise(PyExc_ValueError,
+              "id 0 at position %zu: it ends documents, and add_ids() adds it after the ids", i);
+      }
+    }
+    writer_->Append(copy.data(), copy.size());
+    writer_->EndDocument();
+  }
+
+  nb::tuple Close() {
+    Open();
+    const rwkvtok::binidx::Counts counts = writer_->Commit();
+    writer_.reset();
+    return nb::make_tuple(counts.documents, counts.tokens);
+  }
+
+  void Abort() { writer_.reset(); }  // the temporary files go with it
+
+  bool closed() const { return writer_ == nullptr; }
+
+ private:
+  void Open() const {
+    if (writer_ == nullptr) Raise(PyExc_ValueError, "the dataset is closed");
+  }
+
+  std::unique_ptr<rwkvtok::binidx::Writer> writer_;
+  rwkvtok::Tokenizer tok_ = rwkvtok::Tokenizer::World();
+};
+
+class PyBinidxReader {
+ public:
+  explicit PyBinidxReader(const std::string& prefix) : reader_(prefix) {}
+  nb::object Document(uint64_t index) {
+    if (index >= reader_.counts().documents)
+      Raise(PyExc_IndexError, "no document %llu", static_cast<unsigned long long>(index));
+    reader_.Document(index, &ids_);
+    return MakeList(ids_.data(), ids_.size());
+  }
+  uint64_t documents() const { return reader_.counts().documents; }
+  uint64_t tokens() const { return reader_.counts().tokens; }
+  std::string dtype() const {
+    return reader_.dtype_code() == rwkvtok::binidx::kUint16Code ? "uint16" : "int32";
+  }
+
+ private:
+  rwkvtok::binidx::Reader reader_;
+  std::vector<uint32_t> ids_;
+};
+
 NB_MODULE(_rwkvtok, m) {
   m.attr("__version__") = RWKVTOK_VERSION_STRING;
   m.attr("ABI_VERSION") = RWKVTOK_ABI_VERSION;
@@ -1033,5 +1133,39 @@ NB_MODULE(_rwkvtok, m) {
       },
       "name"_a.none());
   m.def("World", &PyTokenizer::World);
+
+  nb::exception<rwkvtok::cli::Error>(m, "BinidxError", PyExc_ValueError);
+  nb::class_<PyBinidxWriter>(m, "_BinidxWriter")
+      .def(nb::init<const std::string&>(), "prefix"_a)
+      .def("add", &PyBinidxWriter::Add, "text"_a)
+      .def("add_ids", &PyBinidxWriter::AddIds, "ids"_a)
+      .def("close", &PyBinidxWriter::Close)
+      .def("abort", &PyBinidxWriter::Abort)
+      .def_prop_ro("closed", &PyBinidxWriter::closed);
+  nb::class_<PyBinidxReader>(m, "_BinidxReader")
+      .def(nb::init<const std::string&>(), "prefix"_a)
+      .def("document", &PyBinidxReader::Document, "index"_a)
+      .def_prop_ro("documents", &PyBinidxReader::documents)
+      .def_prop_ro("tokens", &PyBinidxReader::tokens)
+      .def_prop_ro("dtype", &PyBinidxReader::dtype);
+  m.def("_binidx_merge", [](const std::string& prefix, const std::vector<std::string>& inputs) {
+    rwkvtok::binidx::Writer writer(prefix);
+    const rwkvtok::binidx::Counts counts = rwkvtok::binidx::Merge(inputs, &writer);
+    return nb::make_tuple(counts.documents, counts.tokens);
+  });
+  m.def("_binidx_read_field", [](nb::bytes line, const std::string& field) {
+    std::string text, error;
+    if (!rwkvtok::binidx::ReadField(std::string_view(line.c_str(), line.size()), field, &text,
+                                    &error)) {
+      Raise(PyExc_ValueError, "%s", error.c_str());
+    }
+    PyObject* result =
+        PyUnicode_DecodeUTF8(text.data(), static_cast<Py_ssize_t>(text.size()), "strict");
+    if (result == nullptr) throw nb::python_error();
+    return nb::steal(result);
+  });
+  m.def("_binidx_magic_prime", &rwkvtok::binidx::MagicPrime, "tokens"_a, "ctx_len"_a);
+  m.def("_binidx_shuffled_index", &rwkvtok::binidx::ShuffledIndex, "i"_a, "n"_a, "seed"_a,
+        "pass_"_a);
   m.def("encode_path", []() { return rwkvtok_encode_path(); });
 }

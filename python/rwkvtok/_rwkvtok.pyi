@@ -21,6 +21,9 @@ def encode_path() -> str:
     """How encoding walks long texts on this CPU: "lanes/<target>" (vector lanes, e.g.
     "lanes/AVX3") or "plain". The ids are the same either way."""
 
+class BinidxError(ValueError):
+    """A damaged dataset or an I/O error in rwkvtok.binidx, with its one-line message."""
+
 class Tokenizer:
     """An immutable tokenizer. One object may be used by many threads at once."""
 

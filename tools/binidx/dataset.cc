@@ -461,6 +461,21 @@ void Reader::Document(uint64_t index, std::vector<uint32_t>* ids) {
   }
 }
 
+Counts Merge(const std::vector<std::string>& inputs, Writer* writer) {
+  std::vector<uint32_t> ids;
+  for (const std::string& input : inputs) {
+    Reader reader(input);
+    if (reader.dtype_code() != kUint16Code) {
+      throw Error(input + ": int32 ids; merge takes uint16 datasets (the dtype it writes)");
+    }
+    while (reader.Next(&ids)) {
+      writer->Append(ids.data(), ids.size() - 1);  // Check() saw the final 0
+      writer->EndDocument();
+    }
+  }
+  return writer->Commit();
+}
+
 bool Reader::Next(std::vector<uint32_t>* ids) {
   if (next_ == counts_.documents) return false;
   ++next_;

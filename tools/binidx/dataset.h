@@ -92,6 +92,10 @@ Counts Check(const std::string& prefix, uint8_t* dtype_code = nullptr);
 //   back into 0..n-1 stays one).
 uint64_t ShuffledIndex(uint64_t i, uint64_t n, uint64_t seed, uint64_t pass);
 
+// Checks the uint16 datasets `inputs` and writes their documents, in order, with `writer`, then
+// commits it (as Megatron's merge_datasets; int32 datasets are refused).
+Counts Merge(const std::vector<std::string>& inputs, Writer* writer);
+
 // A checked dataset's documents, in order, one at a time (memory: the longest document).
 class Reader {
  public:

@@ -673,22 +673,6 @@ binidx::Counts Passes(const BinidxOptions& o, const std::string& stage) {
   return writer.Commit();
 }
 
-// Concatenates checked uint16 datasets, document by document, into one.
-binidx::Counts Merge(const BinidxOptions& o, binidx::Writer* writer) {
-  std::vector<uint32_t> ids;
-  for (const std::string& input : o.inputs) {
-    binidx::Reader reader(input);
-    if (reader.dtype_code() != binidx::kUint16Code) {
-      throw Error(input + ": int32 ids; merge takes uint16 datasets (the dtype it writes)");
-    }
-    while (reader.Next(&ids)) {
-      writer->Append(ids.data(), ids.size() - 1);  // Check() saw the final 0
-      writer->EndDocument();
-    }
-  }
-  return writer->Commit();
-}
-
 }  // namespace
 
 void RunBinidx(int argc, const char* const* argv) {
@@ -716,7 +700,7 @@ void RunBinidx(int argc, const char* const* argv) {
   if (o.sub == Sub::kMerge) {
     binidx::Writer writer(o.prefix);
     interruptions.Keep(writer);
-    counts = Merge(o, &writer);
+    counts = binidx::Merge(o.inputs, &writer);
   } else {
     // The documents once, into the dataset itself or, for several passes, into the stage.
     binidx::Writer writer(staged ? stage->prefix() : o.prefix);

@@ -1,0 +1,140 @@
+"""RWKV-LM's binidx training datasets, with the code behind `rwkvtok binidx` (docs/binidx.md).
+
+    from rwkvtok import binidx
+    with binidx.Writer("data/corpus") as out:         # data/corpus.bin and .idx, whole or not at all
+        for text in binidx.read_jsonl("corpus.jsonl"):  # the command's JSON rules and messages
+            out.add(text)                              # its ids, then the end-of-document 0
+    print(out.counts)                                  # Counts(documents=..., tokens=...)
+    binidx.magic_prime(out.counts.tokens, 4096)        # for RWKV-LM's --magic_prime
+
+Files are written to hidden temporaries beside the target and renamed into place by `close()`
+(leaving a `with` block normally); `abort()` (or an exception in the block) removes them. Damaged
+datasets and I/O errors raise `BinidxError` (a ValueError) with the command's one-line message.
+"""
+
+import collections
+
+from ._rwkvtok import (
+    BinidxError,
+    _binidx_magic_prime,
+    _binidx_merge,
+    _binidx_read_field,
+    _binidx_shuffled_index,
+    _BinidxReader,
+    _BinidxWriter,
+)
+
+__all__ = ["BinidxError", "Counts", "Reader", "Writer", "magic_prime", "merge", "read_jsonl",
+           "shuffled_index"]
+
+Counts = collections.namedtuple("Counts", ["documents", "tokens"])
+
+
+class Writer:
+    """A new dataset PREFIX.bin/.idx (uint16 ids, each document ending with id 0)."""
+
+    def __init__(self, prefix):
+        self._writer = _BinidxWriter(str(prefix))
+        self.counts = None
+
+    def add(self, text):
+        """A document: `text` (str, or bytes-like, taken as they are) encoded with World."""
+        self._writer.add(text)
+
+    def add_ids(self, ids):
+        """A document of World ids already made (no 0 among them: it is added after them)."""
+        self._writer.add_ids(ids)
+
+    def close(self):
+        """Finishes the dataset and renames it into place; returns its Counts."""
+        self.counts = Counts(*self._writer.close())
+        return self.counts
+
+    def abort(self):
+        """Removes what was written; an existing dataset of that prefix stays as it was."""
+        self._writer.abort()
+
+    @property
+    def closed(self):
+        return self._writer.closed
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, value, traceback):
+        if self._writer.closed:
+            return False
+        if kind is None:
+            self.close()
+        else:
+            self.abort()
+        return False
+
+
+class Reader:
+    """A checked dataset (every id and every document's final 0 checked when it is opened)."""
+
+    def __init__(self, prefix):
+        self._reader = _BinidxReader(str(prefix))
+        self.counts = Counts(self._reader.documents, self._reader.tokens)
+        self.dtype = self._reader.dtype
+
+    def __len__(self):
+        return self.counts.documents
+
+    def __getitem__(self, index):
+        """Document `index`'s ids, its final 0 included."""
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(f"no document {index} in a dataset of {len(self)}")
+        return self._reader.document(index)
+
+    def __iter__(self):
+        for index in range(len(self)):
+            yield self._reader.document(index)
+
+
+def merge(prefix, inputs):
+    """Writes the documents of the uint16 datasets `inputs`, in order, as PREFIX; its Counts."""
+    return Counts(*_binidx_merge(str(prefix), [str(p) for p in inputs]))
+
+
+class read_jsonl:  # noqa: N801 -- used as a function: for text in read_jsonl(path)
+    """The documents of a JSONL file, as `rwkvtok binidx` reads them: one per line that is not
+    blank (only spaces, tabs, CRs), the line a JSON object whose string member `field` is the
+    document. A bad line raises BinidxError "PATH:LINE: what is wrong", or with `skip_bad` is
+    skipped and counted in `skipped`."""
+
+    def __init__(self, path, field="text", skip_bad=False):
+        self.path, self.field, self.skip_bad = str(path), field, skip_bad
+        self.skipped = 0
+
+    def __iter__(self):
+        self.skipped = 0
+        with open(self.path, "rb") as lines:
+            for number, line in enumerate(lines, 1):
+                if line.endswith(b"\n"):
+                    line = line[:-1]
+                if not line.strip(b" \t\r"):
+                    continue
+                try:
+                    text = _binidx_read_field(line, self.field)
+                except ValueError as error:
+                    if self.skip_bad:
+                        self.skipped += 1
+                        continue
+                    raise BinidxError(f"{self.path}:{number}: {error}") from None
+                yield text
+
+
+def magic_prime(tokens, ctx_len):
+    """RWKV-LM's --magic_prime for `tokens` ids and contexts of `ctx_len`, or None when the
+    dataset holds fewer than 3 contexts."""
+    prime = _binidx_magic_prime(tokens, ctx_len)
+    return prime or None
+
+
+def shuffled_index(i, n, seed, pass_):
+    """The input document written i-th in pass `pass_` of `rwkvtok binidx --shuffle --seed`."""
+    return _binidx_shuffled_index(i, n, seed, pass_)

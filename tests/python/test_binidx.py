@@ -1,0 +1,128 @@
+"""rwkvtok.binidx: the same datasets as `rwkvtok binidx` (checked here against a writer of the
+test's own, with ids from the reference tokenizer), read back, merged, and JSONL read with the
+command's rules."""
+
+import json
+import os
+import random
+import struct
+
+import pytest
+
+from rwkvtok import binidx
+
+
+def expected_files(reference, texts):
+    """The .bin and .idx of `texts`, from the format (docs/binidx.md) and the reference's ids."""
+    chunks, sizes, pointers, offset = [], [], [], 0
+    for text in texts:
+        ids = (reference.encodeBytes(text) if isinstance(text, bytes) else reference.encode(text))
+        ids = list(ids) + [0]
+        chunks.append(struct.pack(f"<{len(ids)}H", *ids))
+        sizes.append(len(ids))
+        pointers.append(offset)
+        offset += 2 * len(ids)
+    n = len(texts)
+    idx = b"MMIDIDX\x00\x00" + struct.pack("<QBQQ", 1, 8, n, n + 1)
+    idx += struct.pack(f"<{n}i", *sizes) + struct.pack(f"<{n}q", *pointers)
+    idx += struct.pack(f"<{n + 1}q", *range(n + 1))
+    return b"".join(chunks), idx
+
+
+def files(prefix):
+    with open(f"{prefix}.bin", "rb") as b, open(f"{prefix}.idx", "rb") as i:
+        return b.read(), i.read()
+
+
+def texts(seed, count):
+    rng = random.Random(seed)
+    pools = ["abc xyz ", "\u00e9\u00fc", "\u4f60\u597d", "\U0001f600", "\n\t\"\\"]
+    return ["".join(rng.choice(rng.choice(pools)) for _ in range(rng.randint(0, 200)))
+            for _ in range(count)]
+
+
+def test_writer_matches_the_format_and_the_reference(tmp_path, reference):
+    docs = texts(1, 120) + [""]
+    with binidx.Writer(tmp_path / "out") as out:
+        for text in docs:
+            out.add(text)
+        out.add(b"raw \xff bytes")
+        out.add_ids([33155, 45])
+    assert out.counts.documents == len(docs) + 2
+    expected_bin, expected_idx = expected_files(reference, docs + [b"raw \xff bytes", "Hello,"])
+    assert files(tmp_path / "out") == (expected_bin, expected_idx)
+    assert out.counts.tokens == len(expected_bin) // 2
+    reader = binidx.Reader(tmp_path / "out")
+    assert len(reader) == len(docs) + 2 and reader.dtype == "uint16"
+    assert reader[-1] == [33155, 45, 0]
+    assert [reference.decode(ids[:-1]) for ids in list(reader)[: len(docs)]] == docs
+
+
+def test_writer_discards_on_error_and_abort(tmp_path):
+    (tmp_path / "out.bin").write_bytes(b"old")
+    with pytest.raises(RuntimeError):
+        with binidx.Writer(tmp_path / "out") as out:
+            out.add("a document")
+            raise RuntimeError("stop")
+    out = binidx.Writer(tmp_path / "out")
+    out.add("x")
+    out.abort()
+    assert sorted(os.listdir(tmp_path)) == ["out.bin"]
+    assert (tmp_path / "out.bin").read_bytes() == b"old"
+    with pytest.raises(ValueError, match="closed"):
+        out.add("y")
+
+
+def test_bad_ids_and_bad_datasets(tmp_path):
+    out = binidx.Writer(tmp_path / "out")
+    with pytest.raises(ValueError, match="invalid token id 65530 at position 1"):
+        out.add_ids([5, 65530])
+    with pytest.raises(ValueError, match="id 0 at position 0"):
+        out.add_ids([0])
+    with pytest.raises(ValueError, match="invalid token id -1"):
+        out.add_ids([-1])
+    out.abort()
+    (tmp_path / "bad.idx").write_bytes(b"MMIDIDX")
+    (tmp_path / "bad.bin").write_bytes(b"")
+    with pytest.raises(binidx.BinidxError, match="shorter than a header"):
+        binidx.Reader(tmp_path / "bad")
+    with pytest.raises(binidx.BinidxError, match="cannot open"):
+        binidx.Reader(tmp_path / "missing")
+    with pytest.raises(binidx.BinidxError, match="cannot create"):
+        binidx.Writer(tmp_path / "no" / "such")
+
+
+def test_merge(tmp_path):
+    parts = [texts(2, 30), texts(3, 20)]
+    for k, docs in enumerate(parts):
+        with binidx.Writer(tmp_path / f"p{k}") as out:
+            for text in docs:
+                out.add(text)
+    with binidx.Writer(tmp_path / "together") as out:
+        for text in parts[0] + parts[1]:
+            out.add(text)
+    counts = binidx.merge(tmp_path / "merged", [tmp_path / "p0", tmp_path / "p1"])
+    assert counts == out.counts
+    assert files(tmp_path / "merged") == files(tmp_path / "together")
+
+
+def test_read_jsonl_follows_the_command(tmp_path):
+    path = tmp_path / "a.jsonl"
+    lines = [json.dumps({"text": t}) for t in texts(4, 10)]
+    path.write_bytes(("\n".join(lines[:5] + ["", "  \r", '{"text": 5}'] + lines[5:])).encode())
+    with pytest.raises(binidx.BinidxError, match=r"a\.jsonl:8: member \"text\" is a number"):
+        list(binidx.read_jsonl(path))
+    docs = binidx.read_jsonl(path, skip_bad=True)
+    assert list(docs) == texts(4, 10) and docs.skipped == 1
+    path.write_bytes(b'{"text": "\\ud800"}\n')
+    with pytest.raises(binidx.BinidxError, match="lone surrogate"):
+        list(binidx.read_jsonl(path))
+    path.write_bytes(b'{"body": "x", "text": 1}')
+    assert list(binidx.read_jsonl(path, field="body")) == ["x"]
+
+
+def test_numbers_for_training():
+    assert binidx.magic_prime(1498226207, 512) == 2926181
+    assert binidx.magic_prime(5, 2) is None
+    order = [binidx.shuffled_index(i, 50, 7, 1) for i in range(50)]
+    assert sorted(order) == list(range(50)) and order != list(range(50))
