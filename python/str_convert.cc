@@ -197,7 +197,7 @@ inline void ScanBytes(const uint8_t* s, size_t begin, size_t end, Utf8Scan* scan
   }
 }
 
-Utf8Scan ScanUtf8Scalar(const uint8_t* s, size_t n) {
+inline Utf8Scan ScanUtf8Scalar(const uint8_t* s, size_t n) {
   Utf8Scan scan;
   for (int k = 0; k < kDecodeStreams; ++k) {
     scan.continuations_before[k] = scan.continuations;
