@@ -64,6 +64,19 @@ namespace {
 
 std::string Quoted(const std::string& text) { return "'" + Escaped(text) + "'"; }
 
+// `text` as a whole decimal number of at least `least`, else a UsageError that says what
+// `option` takes.
+uint64_t Number(const std::string& option, const std::string& text, uint64_t least,
+                const std::string& what) {
+  uint64_t value = 0;
+  const char* end = text.data() + text.size();
+  const auto [stop, error] = std::from_chars(text.data(), end, value);
+  if (text.empty() || error != std::errc() || stop != end || value < least) {
+    throw UsageError(option + " must be " + what + ", not " + Quoted(text));
+  }
+  return value;
+}
+
 enum class Sub { kBuild, kInfo, kMerge, kDump };
 
 struct BinidxOptions {
@@ -122,40 +135,29 @@ BinidxOptions Parse(int argc, const char* const* argv) {
       o.field = take();
       has_field = true;
     } else if (name == "--threads") {
-      const std::string& text = take();
-      const char* end = text.data() + text.size();
-      const auto [stop, error] = std::from_chars(text.data(), end, o.threads);
-      if (text.empty() || error != std::errc() || stop != end || o.threads > kMaxThreads) {
-        throw UsageError("--threads must be a number from 1 to " + std::to_string(kMaxThreads) +
-                         ", or 0 for one per CPU core, not " + Quoted(text));
-      }
+      const std::string what =
+          "a number from 1 to " + std::to_string(kMaxThreads) + ", or 0 for one per CPU core";
+      const uint64_t threads = Number(name, take(), 0, what);
+      if (threads > kMaxThreads)
+        throw UsageError(name + " must be " + what + ", not " + Quoted(value));
+      o.threads = static_cast<size_t>(threads);
       if (o.threads == 0) {
         o.threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(),
                                                     static_cast<unsigned>(kMaxThreads)));
       }
       has_threads = true;
-    } else if (name == "--epochs" || name == "--seed") {
-      const std::string& text = take();
-      uint64_t& number = name == "--epochs" ? o.epochs : o.seed;
-      const char* end = text.data() + text.size();
-      const auto [stop, error] = std::from_chars(text.data(), end, number);
-      if (text.empty() || error != std::errc() || stop != end ||
-          (name == "--epochs" && number == 0)) {
-        throw UsageError(name + " must be a number" + (name == "--epochs" ? ", 1 or more" : "") +
-                         ", not " + Quoted(text));
-      }
-      (name == "--epochs" ? has_epochs : has_seed) = true;
+    } else if (name == "--epochs") {
+      o.epochs = Number(name, take(), 1, "a number, 1 or more");
+      has_epochs = true;
+    } else if (name == "--seed") {
+      o.seed = Number(name, take(), 0, "a number");
+      has_seed = true;
     } else if (name == "--shuffle" && !has_value) {
       o.shuffle = true;
     } else if (name == "--skip-bad" && !has_value) {
       o.skip_bad = true;
     } else if (name == "--ctx-len") {
-      const std::string& text = take();
-      const char* end = text.data() + text.size();
-      const auto [stop, error] = std::from_chars(text.data(), end, o.ctx_len);
-      if (text.empty() || error != std::errc() || stop != end || o.ctx_len == 0) {
-        throw UsageError("--ctx-len must be a number of tokens, 1 or more, not " + Quoted(text));
-      }
+      o.ctx_len = Number(name, take(), 1, "a number of tokens, 1 or more");
     } else {
       throw UsageError("unknown option " + Quoted(arg) + " (rwkvtok binidx --help)");
     }
