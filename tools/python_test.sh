@@ -45,7 +45,7 @@ PATH="$PWD/$VENV/bin:$PATH" "$VENV/bin/auditwheel" repair -w "$work/repaired" "$
   >/dev/null 2>&1 || die "auditwheel repair failed: $("$VENV/bin/auditwheel" show "$work"/dist/*.whl)"
 wheel=$(ls "$work"/repaired/*.whl)
 # No data beside the code: the vocabulary is compiled in.
-if unzip -Z1 "$wheel" | grep -vE '^rwkvtok/(__init__\.py|compat\.py|_rwkvtok\.pyi|py\.typed|_rwkvtok\..*\.so|)$|^rwkvtok\.libs/|^rwkvtok-[0-9.]+\.dist-info/'; then
+if unzip -Z1 "$wheel" | grep -vE '^rwkvtok/(__init__\.py|binidx\.py|compat\.py|_rwkvtok\.pyi|py\.typed|_rwkvtok\..*\.so|)$|^rwkvtok\.libs/|^rwkvtok-[0-9.]+\.dist-info/'; then
   die "the wheel holds files beyond the package's code (above)"
 fi
 python3 -m venv "$work/venv"
