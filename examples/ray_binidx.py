@@ -3,7 +3,7 @@
 parsed and encoded where Ray puts it, written as a binidx shard of its own, and the shards are
 merged in the order of their names. The dataset is the one `rwkvtok binidx -o OUT DIR` writes.
 
-    pip install rwkvtok "ray[data]"
+    pip install . "ray[data]"                      # in the rwkvtok checkout
     python examples/ray_binidx.py shards/ -o data/corpus --workdir /shared/tmp      # local Ray
     python examples/ray_binidx.py shards/ -o data/corpus --workdir /shared/tmp --address auto
 
