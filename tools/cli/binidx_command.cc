@@ -357,6 +357,22 @@ bool IsBlank(const char* p, const char* end) {
   return true;
 }
 
+// The entries of a directory as paths, in byte order of their names.
+std::vector<std::string> DirectoryEntries(const std::string& path) {
+  DIR* dir = opendir(path.c_str());
+  if (dir == nullptr) throw Error("cannot open " + path + ": " + std::strerror(errno));
+  std::vector<std::string> names;
+  while (const dirent* entry = readdir(dir)) {
+    const std::string name = entry->d_name;
+    if (name != "." && name != "..") names.push_back(name);
+  }
+  closedir(dir);
+  std::sort(names.begin(), names.end());
+  const std::string base = EndsWith(path, "/") ? path : path + "/";
+  for (std::string& name : names) name = base + name;
+  return names;
+}
+
 // The bytes of the inputs, when all of them are files whose size says it (plain, not compressed).
 uint64_t KnownSize(const std::vector<std::string>& inputs) {
   uint64_t total = 0;
@@ -364,14 +380,7 @@ uint64_t KnownSize(const std::vector<std::string>& inputs) {
     struct stat st;
     if (path == "-" || stat(path.c_str(), &st) != 0) return 0;
     if (S_ISDIR(st.st_mode)) {
-      DIR* dir = opendir(path.c_str());
-      if (dir == nullptr) return 0;
-      std::vector<std::string> files;
-      while (const dirent* entry = readdir(dir)) {
-        const std::string name = entry->d_name;
-        if (name != "." && name != "..") files.push_back(path + "/" + name);
-      }
-      closedir(dir);
+      const std::vector<std::string> files = DirectoryEntries(path);
       const uint64_t inside = KnownSize(files);
       if (inside == 0 && !files.empty()) return 0;
       total += inside;
@@ -425,19 +434,7 @@ class Builder {
 
  private:
   void Directory(const std::string& path) {
-    DIR* dir = opendir(path.c_str());
-    if (dir == nullptr) throw Error("cannot open " + path + ": " + std::strerror(errno));
-    std::vector<std::string> names;
-    while (const dirent* entry = readdir(dir)) {
-      const std::string name = entry->d_name;
-      if (name == "." || name == "..") continue;
-      names.push_back(name);
-    }
-    closedir(dir);
-    std::sort(names.begin(), names.end());
-    const std::string base = EndsWith(path, "/") ? path : path + "/";
-    for (const std::string& name : names) {
-      const std::string file = base + name;
+    for (const std::string& file : DirectoryEntries(path)) {
       struct stat st;
       if (stat(file.c_str(), &st) != 0)
         throw Error("cannot open " + file + ": " + std::strerror(errno));
