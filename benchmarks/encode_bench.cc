@@ -13,6 +13,8 @@
 //                              scalar twin
 //   BM_EncodeParts/<n>/<name>  the text cut into n parts, encoded on n threads (the calling one
 //                              and n - 1 started once), joined
+//   BM_EncodeEach/<name>       the text cut into 4 KB documents, Encode on each in turn
+//   BM_EncodeTexts/<name>      the same documents in one EncodeTexts call
 //   BM_Decode/<name>
 //   BM_ValidateWorldBlob       Validate on the World blob file (what FromBlob costs beyond it)
 //
@@ -145,6 +147,56 @@ void BM_EncodeLanes(benchmark::State& state, const Corpus* corpus, int64_t targe
   hwy::SetSupportedTargetsForTest(0);
   ids.resize(count);
   if (ids != corpus->ids) state.SkipWithError("lane ids differ");
+  SetRates(state, *corpus);
+}
+
+// Documents of a corpus, as binidx sees them: the text cut every 4 KB.
+std::vector<size_t> DocumentEnds(const std::string& text) {
+  std::vector<size_t> ends;
+  for (size_t end = 0; end < text.size();) {
+    end = std::min(text.size(), end + 4096);
+    ends.push_back(end);
+  }
+  return ends;
+}
+
+void BM_EncodeEach(benchmark::State& state, const Corpus* corpus) {
+  const rwkvtok::Tokenizer tokenizer = rwkvtok::Tokenizer::World();
+  const std::vector<size_t> ends = DocumentEnds(corpus->text);
+  std::vector<uint32_t> ids(corpus->text.size());
+  for (auto _ : state) {
+    size_t begin = 0;
+    for (const size_t end : ends) {
+      const rwkvtok::Result r = tokenizer.Encode(corpus->text.data() + begin, end - begin,
+                                                 ids.data() + begin, end - begin);
+      benchmark::DoNotOptimize(r.count);
+      begin = end;
+    }
+    benchmark::ClobberMemory();
+  }
+  SetRates(state, *corpus);
+}
+
+void BM_EncodeTexts(benchmark::State& state, const Corpus* corpus) {
+  const rwkvtok::Tokenizer tokenizer = rwkvtok::Tokenizer::World();
+  const std::vector<size_t> ends = DocumentEnds(corpus->text);
+  std::vector<uint32_t> ids(corpus->text.size()), each(ids.size());
+  std::vector<size_t> counts(ends.size());
+  for (auto _ : state) {
+    const rwkvtok::Status status = tokenizer.EncodeTexts(corpus->text.data(), ends.data(),
+                                                         ends.size(), ids.data(), counts.data());
+    benchmark::DoNotOptimize(status);
+    benchmark::ClobberMemory();
+  }
+  size_t begin = 0;
+  for (size_t i = 0; i < ends.size(); begin = ends[i++]) {
+    const rwkvtok::Result r =
+        tokenizer.Encode(corpus->text.data() + begin, ends[i] - begin, each.data(), each.size());
+    if (r.count != counts[i] || !std::equal(each.begin(), each.begin() + r.count,
+                                            ids.begin() + static_cast<ptrdiff_t>(begin))) {
+      state.SkipWithError("EncodeTexts ids differ from Encode's");
+    }
+  }
   SetRates(state, *corpus);
 }
 
@@ -286,6 +338,8 @@ int main(int argc, char** argv) {
           &corpus, threads)
           ->UseRealTime();
     }
+    benchmark::RegisterBenchmark(("BM_EncodeEach/" + stem).c_str(), BM_EncodeEach, &corpus);
+    benchmark::RegisterBenchmark(("BM_EncodeTexts/" + stem).c_str(), BM_EncodeTexts, &corpus);
     benchmark::RegisterBenchmark(("BM_Decode/" + stem).c_str(), BM_Decode, &corpus);
   }
   // Left out when the blob file is not where tests/support.h looks (bazel run puts it there).

@@ -119,6 +119,13 @@ rwkvtok_result rwkvtok_encode_u16(const rwkvtok_tokenizer* tok, const void* text
   return ToC(Tokenizer::FromC(*tok).Encode(text, size, ids, capacity));
 }
 
+rwkvtok_status rwkvtok_encode_texts(const rwkvtok_tokenizer* tok, const void* text,
+                                    const size_t* ends, size_t count, uint32_t* ids,
+                                    size_t* id_counts) {
+  if (tok == nullptr) return ToC(kNullState.status);
+  return ToC(Tokenizer::FromC(*tok).EncodeTexts(text, ends, count, ids, id_counts));
+}
+
 rwkvtok_result rwkvtok_decode(const rwkvtok_tokenizer* tok, const uint32_t* ids, size_t count,
                               void* bytes, size_t capacity) {
   if (tok == nullptr) return ToC(kNullState);

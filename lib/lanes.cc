@@ -33,8 +33,31 @@ const char* TargetNameImpl() { return &RWKVTOK_NAME_OF(HWY_NAMESPACE)[2]; }
 #undef RWKVTOK_NAME_OF
 #undef RWKVTOK_STRING_OF
 
-void WalkImpl(const Trie& trie, const uint8_t* text, const uint32_t* begin, const uint32_t* end,
-              uint32_t* start, uint32_t* next, uint32_t* out) {
+// Every lane's walk state, one array per quantity, for setting lanes up between runs of steps.
+struct LaneStates {
+  uint32_t pos[kMaxLanes], node[kMaxLanes], byte[kMaxLanes], last_unit[kMaxLanes];
+  uint32_t last_end[kMaxLanes], token_start[kMaxLanes], out_index[kMaxLanes], limit[kMaxLanes];
+
+  // Lane k starts a walk at offset `begin` that must stop kStopBefore bytes before `end`.
+  void Start(size_t k, const Trie& trie, const uint8_t* text, uint32_t begin, uint32_t end) {
+    pos[k] = last_end[k] = token_start[k] = out_index[k] = begin;
+    node[k] = trie.root_unit;
+    byte[k] = text[begin];
+    last_unit[k] = trie.first_token_unit;  // replaced by the lane's first step
+    limit[k] = end - kStopBefore;
+  }
+  bool Stopping(size_t k) const { return pos[k] + kRounds >= limit[k]; }
+  void Copy(size_t to, size_t from) {
+    for (uint32_t* a : {pos, node, byte, last_unit, last_end, token_start, out_index, limit}) {
+      a[to] = a[from];
+    }
+  }
+};
+
+// Steps every lane of `s` until some lane is Stopping, then calls `next(s)` to set lanes up
+// again; goes on while it returns true.
+template <class Next>
+void Run(const Trie& trie, const uint8_t* text, uint32_t* out, LaneStates& s, Next next) {
   const LaneTag d;
   const hn::RebindToSigned<decltype(d)> di;
   using V = hn::Vec<decltype(d)>;
@@ -81,31 +104,115 @@ void WalkImpl(const Trie& trie, const uint8_t* text, const uint32_t* begin, cons
 
   // Two vectors of lanes, stepped in turn: each waits on its gathers, which then overlap.
   static_assert(kChains == 2, "the walk below steps two vectors");
-  const V limit_a = hn::Sub(hn::LoadU(d, end), hn::Set(d, kStopBefore));
-  const V limit_b = hn::Sub(hn::LoadU(d, end + n), hn::Set(d, kStopBefore));
-  V pos_a = hn::LoadU(d, begin), pos_b = hn::LoadU(d, begin + n);
-  V node_a = root, node_b = root;
-  // Replaced by the first step of every lane.
-  V last_unit_a = hn::Set(d, trie.first_token_unit), last_unit_b = last_unit_a;
-  V last_end_a = pos_a, last_end_b = pos_b;
-  V token_start_a = pos_a, token_start_b = pos_b;
-  V out_index_a = pos_a, out_index_b = pos_b;
-  V byte_a = hn::And(hn::GatherOffset(d, text32, hn::BitCast(di, pos_a)), low_byte);
-  V byte_b = hn::And(hn::GatherOffset(d, text32, hn::BitCast(di, pos_b)), low_byte);
+  do {
+    const V limit_a = hn::LoadU(d, s.limit), limit_b = hn::LoadU(d, s.limit + n);
+    V pos_a = hn::LoadU(d, s.pos), pos_b = hn::LoadU(d, s.pos + n);
+    V node_a = hn::LoadU(d, s.node), node_b = hn::LoadU(d, s.node + n);
+    V byte_a = hn::LoadU(d, s.byte), byte_b = hn::LoadU(d, s.byte + n);
+    V last_unit_a = hn::LoadU(d, s.last_unit), last_unit_b = hn::LoadU(d, s.last_unit + n);
+    V last_end_a = hn::LoadU(d, s.last_end), last_end_b = hn::LoadU(d, s.last_end + n);
+    V token_start_a = hn::LoadU(d, s.token_start), token_start_b = hn::LoadU(d, s.token_start + n);
+    V out_index_a = hn::LoadU(d, s.out_index), out_index_b = hn::LoadU(d, s.out_index + n);
 
-  // Each round moves every lane at most one byte forward, so kRounds rounds fit in the margin.
-  const V rounds = hn::Set(d, kRounds);
-  while (hn::AllTrue(d, hn::Lt(hn::Add(pos_a, rounds), limit_a)) &&
-         hn::AllTrue(d, hn::Lt(hn::Add(pos_b, rounds), limit_b))) {
-    for (uint32_t round = 0; round < kRounds; ++round) {
-      step(pos_a, node_a, byte_a, last_unit_a, last_end_a, token_start_a, out_index_a);
-      step(pos_b, node_b, byte_b, last_unit_b, last_end_b, token_start_b, out_index_b);
+    // Each round moves every lane at most one byte forward, so kRounds rounds fit in the margin.
+    const V rounds = hn::Set(d, kRounds);
+    while (hn::AllTrue(d, hn::Lt(hn::Add(pos_a, rounds), limit_a)) &&
+           hn::AllTrue(d, hn::Lt(hn::Add(pos_b, rounds), limit_b))) {
+      for (uint32_t round = 0; round < kRounds; ++round) {
+        step(pos_a, node_a, byte_a, last_unit_a, last_end_a, token_start_a, out_index_a);
+        step(pos_b, node_b, byte_b, last_unit_b, last_end_b, token_start_b, out_index_b);
+      }
     }
+    hn::StoreU(pos_a, d, s.pos), hn::StoreU(pos_b, d, s.pos + n);
+    hn::StoreU(node_a, d, s.node), hn::StoreU(node_b, d, s.node + n);
+    hn::StoreU(byte_a, d, s.byte), hn::StoreU(byte_b, d, s.byte + n);
+    hn::StoreU(last_unit_a, d, s.last_unit), hn::StoreU(last_unit_b, d, s.last_unit + n);
+    hn::StoreU(last_end_a, d, s.last_end), hn::StoreU(last_end_b, d, s.last_end + n);
+    hn::StoreU(token_start_a, d, s.token_start), hn::StoreU(token_start_b, d, s.token_start + n);
+    hn::StoreU(out_index_a, d, s.out_index), hn::StoreU(out_index_b, d, s.out_index + n);
+  } while (next(s));
+}
+
+void WalkImpl(const Trie& trie, const uint8_t* text, const uint32_t* begin, const uint32_t* end,
+              uint32_t* start, uint32_t* next, uint32_t* out) {
+  const size_t lane_count = LaneCountImpl();
+  LaneStates s;
+  for (size_t k = 0; k < lane_count; ++k) s.Start(k, trie, text, begin[k], end[k]);
+  Run(trie, text, out, s, [](const LaneStates&) { return false; });
+  for (size_t k = 0; k < lane_count; ++k) {
+    start[k] = s.token_start[k];
+    next[k] = s.out_index[k];
   }
-  hn::StoreU(token_start_a, d, start);
-  hn::StoreU(token_start_b, d, start + n);
-  hn::StoreU(out_index_a, d, next);
-  hn::StoreU(out_index_b, d, next + n);
+}
+
+void WalkTextsImpl(const Trie& trie, const uint8_t* text, const size_t* ends, size_t count,
+                   size_t base, uint32_t* out, size_t* stopped) {
+  const size_t lane_count = LaneCountImpl();
+  const auto begin_of = [&](size_t i) {
+    return static_cast<uint32_t>(i == 0 ? 0 : ends[i - 1] - base);
+  };
+  const auto end_of = [&](size_t i) { return static_cast<uint32_t>(ends[i] - base); };
+  size_t queued = 0;  // the next text to take
+  // The next text a lane walks, or count if none is left.
+  const auto take = [&]() {
+    for (; queued < count; ++queued) {
+      const size_t length = end_of(queued) - begin_of(queued);
+      if (length >= kMinLaneText && length < kMaxLaneText) return queued++;
+      stopped[queued] = 0;
+    }
+    return count;
+  };
+  // Lane k walks text lane_text[k]; a lane with none left copies a lane that has one, which
+  // does the same work to the same places, so that both hold the same text.
+  size_t lane_text[kMaxLanes];
+  bool copy[kMaxLanes];
+  size_t walking = 0;  // texts in lanes
+  LaneStates s;
+  const auto stop = [&](size_t k) {
+    stopped[lane_text[k]] = PackStop(s.token_start[k] - begin_of(lane_text[k]),
+                                     s.out_index[k] - begin_of(lane_text[k]));
+  };
+  // Fills the lanes that have no text of their own; false once too few have one.
+  const auto fill = [&]() {
+    size_t walked_by = lane_count;  // a lane with a text of its own
+    for (size_t k = 0; k < lane_count; ++k) {
+      if (!copy[k]) continue;
+      const size_t i = take();
+      if (i == count) continue;
+      s.Start(k, trie, text, begin_of(i), end_of(i));
+      lane_text[k] = i;
+      copy[k] = false;
+      ++walking;
+    }
+    if (2 * walking < lane_count) {
+      for (size_t k = 0; k < lane_count; ++k) {
+        if (!copy[k]) stop(k);
+      }
+      return false;
+    }
+    for (size_t k = 0; k < lane_count; ++k) {
+      if (!copy[k]) walked_by = k;
+    }
+    for (size_t k = 0; k < lane_count; ++k) {
+      if (!copy[k]) continue;
+      s.Copy(k, walked_by);
+      lane_text[k] = lane_text[walked_by];
+    }
+    return true;
+  };
+  for (size_t k = 0; k < lane_count; ++k) copy[k] = true;
+  if (!fill()) return;
+  Run(trie, text, out, s, [&](LaneStates&) {
+    for (size_t k = 0; k < lane_count; ++k) {
+      if (!s.Stopping(k)) continue;
+      if (!copy[k]) {
+        stop(k);
+        --walking;
+      }
+      copy[k] = true;
+    }
+    return fill();
+  });
 }
 
 // The id of each token unit (lib/blob_format.h, "Token ids"): both places, then a select.
@@ -143,6 +250,7 @@ namespace lanes {
 HWY_EXPORT(LaneCountImpl);
 HWY_EXPORT(TargetNameImpl);
 HWY_EXPORT(WalkImpl);
+HWY_EXPORT(WalkTextsImpl);
 HWY_EXPORT(ToIdsImpl);
 
 size_t LaneCount() { return HWY_DYNAMIC_DISPATCH(LaneCountImpl)(); }
@@ -152,6 +260,11 @@ const char* TargetName() { return HWY_DYNAMIC_DISPATCH(TargetNameImpl)(); }
 void Walk(const Trie& trie, const uint8_t* text, const uint32_t* begin, const uint32_t* end,
           uint32_t* start, uint32_t* next, uint32_t* out) {
   HWY_DYNAMIC_DISPATCH(WalkImpl)(trie, text, begin, end, start, next, out);
+}
+
+void WalkTexts(const Trie& trie, const uint8_t* text, const size_t* ends, size_t count, size_t base,
+               uint32_t* out, size_t* stopped) {
+  HWY_DYNAMIC_DISPATCH(WalkTextsImpl)(trie, text, ends, count, base, out, stopped);
 }
 
 void ToIds(const Trie& trie, uint32_t* values, size_t count) {

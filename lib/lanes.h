@@ -35,6 +35,27 @@ const char* TargetName();
 void Walk(const Trie& trie, const uint8_t* text, const uint32_t* begin, const uint32_t* end,
           uint32_t* start, uint32_t* next, uint32_t* out);
 
+// Texts that WalkTexts walks in a lane of their own: long enough that the lane steps well before
+// kStopBefore, short enough that where a lane stopped in one fits in 16 bits.
+constexpr size_t kMinLaneText = 256;
+constexpr size_t kMaxLaneText = size_t{1} << 16;
+static_assert(kMinLaneText > kStopBefore + kRounds, "a text must outlast one round of checks");
+
+// Where a lane stopped in a text: its token in progress started at text offset `start`, and the
+// text's next id goes to offset `next` (the ids before it are token units, as Walk leaves them).
+inline size_t PackStop(uint32_t start, uint32_t next) { return size_t{start} << 16 | next; }
+inline uint32_t StopStart(size_t packed) { return static_cast<uint32_t>(packed >> 16); }
+inline uint32_t StopNext(size_t packed) { return static_cast<uint32_t>(packed & 0xFFFF); }
+
+// Walks many texts, a text per lane, each lane taking the next text as it comes within
+// kStopBefore of its own text's end. Text i is [ends[i - 1], ends[i]) - base (text 0 starts at 0),
+// read from text[] and with its units written to out[] at those offsets, which must be below 2^30.
+// Texts of kMinLaneText to kMaxLaneText bytes are walked, until fewer than half the lanes have
+// one left; stopped[i] = PackStop of where text i's lane stopped, 0 for texts not walked (their
+// tokens all start from offset 0, none written).
+void WalkTexts(const Trie& trie, const uint8_t* text, const size_t* ends, size_t count, size_t base,
+               uint32_t* out, size_t* stopped);
+
 // Replaces each of `count` token units by its token's id.
 void ToIds(const Trie& trie, uint32_t* values, size_t count);
 

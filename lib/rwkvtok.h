@@ -136,6 +136,17 @@ RWKVTOK_API rwkvtok_result rwkvtok_encode(const rwkvtok_tokenizer* tok, const vo
 RWKVTOK_API rwkvtok_result rwkvtok_encode_u16(const rwkvtok_tokenizer* tok, const void* text,
                                               size_t size, uint16_t* ids, size_t capacity);
 
+/* Encodes many texts, each as rwkvtok_encode would on its own: a corpus of short documents, which
+ * rwkvtok_encode would walk one at a time, fills the vector lanes with a text each. The texts lie
+ * end to end in text[0 .. ends[count - 1]): text i is [ends[i - 1], ends[i]) (text 0 starts at
+ * 0), so `ends` never decreases. Text i's ids go to ids[ends[i - 1] ..] (the start of its own
+ * room: `ids` has room for one id per byte, ends[count - 1] ids in all), and id_counts[i] says how
+ * many there are. RWKVTOK_INVALID_ARGUMENT, with nothing written, for null pointers with non-zero
+ * sizes or decreasing ends. */
+RWKVTOK_API rwkvtok_status rwkvtok_encode_texts(const rwkvtok_tokenizer* tok, const void* text,
+                                                const size_t* ends, size_t count, uint32_t* ids,
+                                                size_t* id_counts);
+
 /* Decodes `count` ids into `bytes` (room for `capacity`). The bytes of the tokens are joined as
  * they are; a token may be part of a UTF-8 character (see the streaming decoder for text). With
  * RWKVTOK_OK and RWKVTOK_BUFFER_TOO_SMALL nothing after the bytes counted is touched; with
@@ -163,11 +174,12 @@ rwkvtok_max_token_length(const rwkvtok_tokenizer* tok); /* bytes: 128 for World 
 RWKVTOK_API uint64_t
 rwkvtok_vocab_checksum(const rwkvtok_tokenizer* tok); /* see lib/blob_format.h */
 
-/* How encoding walks a long text (128 KB and more, into 32-bit ids) on this CPU: "lanes/" and the
- * vector target (e.g. "lanes/AVX3", "lanes/AVX2", "lanes/SVE") when it walks many places at
- * once in vector lanes, or "plain" when this build has no lanes (microcontrollers, other CPUs) or
- * this CPU's vectors are too narrow for them to pay. Shorter texts and 16-bit ids always take the
- * plain walk. The ids are the same either way. */
+/* How encoding walks a long text (128 KB and more, into 32-bit ids) or many texts of 256 bytes
+ * and more (rwkvtok_encode_texts) on this CPU: "lanes/" and the vector target (e.g.
+ * "lanes/AVX3", "lanes/AVX2", "lanes/SVE") when it walks many places at once in vector lanes, or
+ * "plain" when this build has no lanes (microcontrollers, other CPUs) or this CPU's vectors are
+ * too narrow for them to pay. Other texts and 16-bit ids always take the plain walk. The ids are
+ * the same either way. */
 RWKVTOK_API const char* rwkvtok_encode_path(void);
 
 /* --- Streaming decoder: ids in one at a time, UTF-8 text out ----------------------------------
@@ -351,6 +363,10 @@ class RWKVTOK_API Tokenizer {
   Result Encode(const void* text, size_t size, uint16_t* ids, size_t capacity) const noexcept;
   Result Encode(const void* text, size_t size, int32_t* ids, size_t capacity) const noexcept;
   Result Encode(const void* text, size_t size, uint32_t* ids, size_t capacity) const noexcept;
+
+  // Many texts laid end to end, each encoded on its own, as rwkvtok_encode_texts.
+  Status EncodeTexts(const void* text, const size_t* ends, size_t count, uint32_t* ids,
+                     size_t* id_counts) const noexcept;
 
   // Decodes `count` ids into `bytes` (room for `capacity` bytes): kOk with the number of bytes,
   // kBufferTooSmall with the number needed (saturating at SIZE_MAX), kInvalidId with the index of

@@ -258,6 +258,55 @@ bool EncodeInLanesIfTheyPay(const Tokenizer& tok, const uint8_t* in, size_t size
 const char* EncodePath() { return "plain"; }
 #endif  // RWKVTOK_LANES
 
+Status Tokenizer::EncodeTexts(const void* text, const size_t* ends, size_t count, uint32_t* ids,
+                              size_t* id_counts) const noexcept {
+  if (count != 0 && (ends == nullptr || id_counts == nullptr)) return Status::kInvalidArgument;
+  for (size_t i = 1; i < count; ++i) {
+    if (ends[i] < ends[i - 1]) return Status::kInvalidArgument;
+  }
+  const size_t size = count == 0 ? 0 : ends[count - 1];
+  if (size != 0 && (text == nullptr || ids == nullptr)) return Status::kInvalidArgument;
+  const uint8_t* const in = static_cast<const uint8_t*>(text);
+  const auto begin_of = [&](size_t i) { return i == 0 ? 0 : ends[i - 1]; };
+#if RWKVTOK_LANES
+  const lanes::Trie trie = LaneTrie(*this);
+  const size_t lane_count = lanes::LaneCount();
+#endif
+  // Groups of texts that span at most a window, since positions in lanes are 32-bit.
+  for (size_t first = 0, last; first < count; first = last) {
+    const size_t base = begin_of(first);
+    for (last = first + 1; last < count && ends[last] - base <= kLaneWindow;) ++last;
+#if RWKVTOK_LANES
+    // Where each text's lane stopped (lanes::PackStop; 0: all its tokens are yet to encode),
+    // kept where its count goes.
+    size_t* const stopped = id_counts;
+    if (LanesPay(lane_count, SIZE_MAX) && ends[last - 1] - base <= kLaneWindow) {
+      lanes::WalkTexts(trie, in + base, ends + first, last - first, base, ids + base,
+                       stopped + first);
+    } else {
+      for (size_t i = first; i < last; ++i) stopped[i] = 0;
+    }
+#endif
+    for (size_t i = first; i < last; ++i) {
+      const uint8_t* const t = in + begin_of(i);
+      const size_t length = ends[i] - begin_of(i);
+      uint32_t* const out = ids + begin_of(i);
+#if RWKVTOK_LANES
+      const size_t start = lanes::StopStart(stopped[i]), units = lanes::StopNext(stopped[i]);
+      if (length >= lanes::kMaxLaneText) {
+        id_counts[i] = EncodeRange(*this, t, length, 0, length, out, Align::kLeft).count;
+        continue;
+      }
+      if (units != 0) lanes::ToIds(trie, out, units);
+#else
+      const size_t start = 0, units = 0;
+#endif
+      id_counts[i] = units + EncodeSegment(*this, t, length, start, length, out + units).count;
+    }
+  }
+  return Status::kOk;
+}
+
 Status Tokenizer::EncodePart(const void* text, size_t size, Part* part,
                              uint32_t* ids) const noexcept {
   if (part == nullptr || (text == nullptr && size != 0) || (ids == nullptr && size != 0) ||

@@ -53,6 +53,45 @@ TEST(Encode, EmptyInputAndNullPointers) {
   EXPECT_EQ(r.status, Status::kInvalidArgument);
 }
 
+TEST(EncodeTexts, EachTextAsEncodeGivesIt) {
+  const Tokenizer world = Tokenizer::World();
+  const std::string all =
+      std::string("Hello") + "" + " world, 世界" + std::string(300, '-') + "\xff";
+  const std::vector<size_t> ends = {5, 5, 18, all.size()};
+  std::vector<uint32_t> ids(all.size(), kSentinel), alone(all.size());
+  std::vector<size_t> counts(ends.size());
+  ASSERT_EQ(world.EncodeTexts(all.data(), ends.data(), ends.size(), ids.data(), counts.data()),
+            Status::kOk);
+  for (size_t i = 0, begin = 0; i < ends.size(); begin = ends[i++]) {
+    const Result r = world.Encode(all.data() + begin, ends[i] - begin, alone.data(), alone.size());
+    ASSERT_EQ(counts[i], r.count) << "text " << i;
+    EXPECT_TRUE(std::equal(alone.begin(), alone.begin() + r.count, ids.begin() + begin));
+    EXPECT_EQ(std::count(ids.begin() + begin + r.count, ids.begin() + ends[i], kSentinel),
+              ends[i] - begin - r.count)
+        << "text " << i << " writes only its ids";
+  }
+}
+
+TEST(EncodeTexts, BadArgumentsWriteNothing) {
+  const Tokenizer world = Tokenizer::World();
+  const char text[] = "abcdef";
+  size_t ends[] = {3, 2, 6};  // decreasing
+  uint32_t ids[6] = {kSentinel, kSentinel, kSentinel, kSentinel, kSentinel, kSentinel};
+  size_t counts[3] = {9, 9, 9};
+  EXPECT_EQ(world.EncodeTexts(text, ends, 3, ids, counts), Status::kInvalidArgument);
+  EXPECT_EQ(std::count(ids, ids + 6, kSentinel), 6);
+  EXPECT_EQ(std::count(counts, counts + 3, size_t{9}), 3);
+  ends[1] = 3;
+  EXPECT_EQ(world.EncodeTexts(nullptr, ends, 3, ids, counts), Status::kInvalidArgument);
+  EXPECT_EQ(world.EncodeTexts(text, nullptr, 3, ids, counts), Status::kInvalidArgument);
+  EXPECT_EQ(world.EncodeTexts(text, ends, 3, nullptr, counts), Status::kInvalidArgument);
+  EXPECT_EQ(world.EncodeTexts(text, ends, 3, ids, nullptr), Status::kInvalidArgument);
+  EXPECT_EQ(world.EncodeTexts(nullptr, nullptr, 0, nullptr, nullptr), Status::kOk);
+  const size_t empty[] = {0, 0};
+  EXPECT_EQ(world.EncodeTexts(nullptr, empty, 2, nullptr, counts), Status::kOk);
+  EXPECT_EQ(counts[0] + counts[1], 0u);
+}
+
 TEST(Encode, TooSmallBufferReportsSizeAndWritesOnlyWithinCapacity) {
   const Tokenizer world = Tokenizer::World();
   const std::vector<uint32_t> all = EncodeAll(world, kText);

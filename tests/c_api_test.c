@@ -524,6 +524,41 @@ static void test_parts(const rwkvtok_tokenizer* tok) {
   CHECK(rwkvtok_join_parts(tok, "abc", 3, NULL, 1, ids).status == RWKVTOK_INVALID_ARGUMENT);
 }
 
+/* Every test text laid end to end (twice, so that lanes get texts of their own), encoded at once:
+ * each gets rwkvtok_encode's ids. */
+static void test_texts(const rwkvtok_tokenizer* tok) {
+  static unsigned char all[BYTE_BUFFER];
+  size_t ends[2 * TEXT_COUNT], counts[2 * TEXT_COUNT];
+  size_t n = 0, size = 0, t, i;
+  for (i = 0; i < 2; ++i) {
+    for (t = 0; t < TEXT_COUNT; ++t) {
+      memcpy(all + size, kTexts[t].bytes, kTexts[t].size);
+      size += kTexts[t].size;
+      ends[n++] = size;
+    }
+  }
+  fill_ids();
+  CHECK(rwkvtok_encode_texts(tok, all, ends, n, ids, counts) == RWKVTOK_OK);
+  for (i = 0; i < n; ++i) {
+    const size_t begin = i == 0 ? 0 : ends[i - 1];
+    const rwkvtok_result r = rwkvtok_encode(tok, all + begin, ends[i] - begin, full, ID_BUFFER);
+    CHECK(r.status == RWKVTOK_OK && r.count == counts[i]);
+    CHECK(memcmp(ids + begin, full, r.count * sizeof(uint32_t)) == 0);
+  }
+  CHECK(count_value(ids + size, ID_BUFFER - size, SENTINEL_ID) == ID_BUFFER - size);
+  CHECK(rwkvtok_encode_texts(tok, NULL, NULL, 0, NULL, NULL) == RWKVTOK_OK);
+  CHECK(rwkvtok_encode_texts(NULL, all, ends, n, ids, counts) == RWKVTOK_INVALID_ARGUMENT);
+  CHECK(rwkvtok_encode_texts(tok, all, NULL, n, ids, counts) == RWKVTOK_INVALID_ARGUMENT);
+  CHECK(rwkvtok_encode_texts(tok, all, ends, n, ids, NULL) == RWKVTOK_INVALID_ARGUMENT);
+  CHECK(rwkvtok_encode_texts(tok, NULL, ends, n, ids, counts) == RWKVTOK_INVALID_ARGUMENT);
+  CHECK(rwkvtok_encode_texts(tok, all, ends, n, NULL, counts) == RWKVTOK_INVALID_ARGUMENT);
+  ends[1] = ends[0] - 1; /* decreasing: refused before anything is written */
+  fill_ids();
+  counts[0] = 77;
+  CHECK(rwkvtok_encode_texts(tok, all, ends, n, ids, counts) == RWKVTOK_INVALID_ARGUMENT);
+  CHECK(counts[0] == 77 && count_value(ids, ID_BUFFER, SENTINEL_ID) == ID_BUFFER);
+}
+
 int main(void) {
   rwkvtok_tokenizer world;
   rwkvtok_world(&world);
@@ -538,6 +573,7 @@ int main(void) {
   test_stream_decoder(&world);
   test_stream_encoder(&world);
   test_parts(&world);
+  test_texts(&world);
   if (failures > 0) {
     fprintf(stderr, "%d check(s) failed\n", failures);
     return 1;

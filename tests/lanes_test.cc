@@ -5,6 +5,7 @@
 
 #include "lib/lanes.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -121,6 +122,78 @@ TEST_P(LanesTest, EncodeChoosesLanesOnlyWhereTheyFit) {
   r = Tokenizer::World().Encode(text.data(), text.size(), idsi.data(), idsi.size());
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(std::vector<uint32_t>(idsi.begin(), idsi.end()), expected);
+}
+
+// EncodeTexts against the simple matcher on each text: texts of every length class (too short
+// for a lane, around the lane bounds, long enough for lanes of their own), in corpora of a few
+// texts (fewer than half the lanes) to many.
+TEST_P(LanesTest, EncodeTextsEncodesEachTextOnItsOwn) {
+  const std::vector<std::string>& tokens = simple_->tokens();
+  const size_t lengths[] = {0,
+                            1,
+                            lanes::kMinLaneText - 1,
+                            lanes::kMinLaneText,
+                            lanes::kMinLaneText + 1,
+                            4096,
+                            lanes::kMaxLaneText - 1,
+                            lanes::kMaxLaneText,
+                            lanes::kMaxLaneText + kLaneMinSegment * kMaxLanes};
+  for (const size_t text_count : {1, 3, 40, 400}) {
+    std::string all;
+    std::vector<size_t> ends;
+    for (size_t i = 0; i < text_count; ++i) {
+      const size_t length = rng_() % 3 ? lengths[rng_() % 6] + rng_() % 300 : lengths[rng_() % 9];
+      std::string text;
+      while (text.size() < length) {
+        text += rng_() % 8 ? tokens[rng_() % tokens.size()]
+                           : std::string(rng_() % 40, " -\n=x"[rng_() % 5]);
+      }
+      text.resize(length);  // may end inside a token, as a text may
+      all += text;
+      ends.push_back(all.size());
+    }
+    std::vector<uint32_t> ids(all.size(), 0xDEADBEEF);
+    std::vector<size_t> counts(text_count, 7);
+    ASSERT_EQ(Tokenizer::World().EncodeTexts(all.data(), ends.data(), ends.size(), ids.data(),
+                                             counts.data()),
+              Status::kOk);
+    for (size_t i = 0; i < text_count && !HasFailure(); ++i) {
+      const size_t begin = i == 0 ? 0 : ends[i - 1];
+      const std::vector<uint32_t> expected = simple_->Encode(all.substr(begin, ends[i] - begin));
+      ASSERT_LE(counts[i], ends[i] - begin);
+      EXPECT_EQ(std::vector<uint32_t>(ids.begin() + begin, ids.begin() + begin + counts[i]),
+                expected)
+          << hwy::TargetName(GetParam()) << ", text " << i << " of " << text_count << ", "
+          << ends[i] - begin << " bytes";
+    }
+  }
+}
+
+// Texts cut from the corpus files, so that lanes walk real text of every script at once.
+TEST_P(LanesTest, EncodeTextsOnCorpusFiles) {
+  std::string all;
+  for (const char* part : {"public", "bench"}) {
+    for (const std::string& stem : CorpusStems(part)) {
+      std::string text = ReadFileOrDie(CorpusDir(part) + "/" + stem + ".txt");
+      all += text.substr(0, 200000);
+    }
+  }
+  std::vector<size_t> ends;
+  for (size_t end = 0; end < all.size();) {
+    end = std::min(all.size(), end + 1 + rng_() % 6000);
+    ends.push_back(end);
+  }
+  std::vector<uint32_t> ids(all.size());
+  std::vector<size_t> counts(ends.size());
+  ASSERT_EQ(Tokenizer::World().EncodeTexts(all.data(), ends.data(), ends.size(), ids.data(),
+                                           counts.data()),
+            Status::kOk);
+  for (size_t i = 0; i < ends.size() && !HasFailure(); ++i) {
+    const size_t begin = i == 0 ? 0 : ends[i - 1];
+    EXPECT_EQ(std::vector<uint32_t>(ids.begin() + begin, ids.begin() + begin + counts[i]),
+              simple_->Encode(all.substr(begin, ends[i] - begin)))
+        << hwy::TargetName(GetParam()) << ", text " << i << " at " << begin;
+  }
 }
 
 std::string Name(const ::testing::TestParamInfo<int64_t>& info) {

@@ -114,6 +114,9 @@ TEST_F(NoAllocation, EncodeDecodeAndLoad) {
   std::vector<uint32_t> idsu(text.size());
   std::string bytes(text.size(), '\0');
   BlobFile blob = ReadWorldBlobFile();
+  // Texts long enough for lanes of their own.
+  const size_t ends[] = {text.size() / 4, text.size() / 2, text.size()};
+  size_t counts[3];
 
   const int count = AllocationsDuring([&] {
     Result r = world.Encode(text.data(), text.size(), ids16.data(), ids16.size());
@@ -132,6 +135,7 @@ TEST_F(NoAllocation, EncodeDecodeAndLoad) {
     EXPECT_EQ(Validate(blob.bytes(), blob.size - 1), Status::kBlobTruncated);
     r = world.Count(text.data(), text.size());
     r = world.Prefix(text.data(), text.size(), 10);
+    EXPECT_EQ(world.EncodeTexts(text.data(), ends, 3, idsu.data(), counts), Status::kOk);
 
     // Streaming, through the C++ and the C API.
     StreamEncoder encoder(world);

@@ -1,7 +1,7 @@
 // Fuzz target: any bytes, encoded with the World vocabulary, give exactly the simple matcher's ids,
 // through every path (one-shot, the lanes with short segments, the streaming encoder in chunks of
 // varying size, parts joined), decode back to the same bytes, and never overrun a short output
-// buffer; damaged parts are refused or joined within bounds.
+// buffer; damaged parts are refused or joined within bounds; cut into texts, each encodes alone.
 
 #include <algorithm>
 #include <memory>
@@ -50,6 +50,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(std::equal(expected.begin(), expected.end(), seg.ids));
   }
 #endif
+
+  // The input cut into texts where its bytes say (texts of 0 to 1023 bytes), encoded at once:
+  // each gets the simple matcher's ids for it alone.
+  {
+    std::vector<size_t> ends;
+    for (size_t end = 0, k = 0; end < size; ++k) {
+      end = std::min(size, end + ((data[k % size] | size_t{data[(k + 1) % size]} << 8) & 1023));
+      ends.push_back(end);
+    }
+    std::unique_ptr<uint32_t[]> text_ids(new uint32_t[size + 1]);
+    std::vector<size_t> counts(ends.size());
+    FUZZ_CHECK(world.EncodeTexts(data, ends.data(), ends.size(), text_ids.get(), counts.data()) ==
+               Status::kOk);
+    for (size_t i = 0, begin = 0; i < ends.size(); begin = ends[i++]) {
+      const std::vector<uint32_t> alone = simple.Encode(
+          std::string_view(reinterpret_cast<const char*>(data) + begin, ends[i] - begin));
+      FUZZ_CHECK(counts[i] == alone.size() &&
+                 std::equal(alone.begin(), alone.end(), text_ids.get() + begin));
+    }
+  }
 
   // Chunk sizes from the input's own bytes, 1 to 256.
   rwkvtok::StreamEncoder stream(world);
