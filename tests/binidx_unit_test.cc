@@ -1,11 +1,15 @@
 // The parts of tools/binidx that the command's tests (tests/binidx_test.py) cannot reach at
-// scale: RWKV-LM's --magic_prime for datasets of billions of tokens.
+// scale: RWKV-LM's --magic_prime for datasets of billions of tokens, and the JSONL reader's UTF-8
+// checks on many long texts.
 
 #include <cstdint>
+#include <random>
+#include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
 #include "tools/binidx/dataset.h"
+#include "tools/binidx/jsonl.h"
 
 namespace rwkvtok {
 namespace binidx {
@@ -67,6 +71,65 @@ TEST(ShuffledIndex, IsAPermutationOfEveryPass) {
   EXPECT_NE(ShuffledIndex(5, 1000, 1, 0), ShuffledIndex(5, 1000, 1, 1));
   for (uint64_t n : {uint64_t{1} << 32, (uint64_t{1} << 40) + 3, ~uint64_t{0}}) {
     for (uint64_t i = 0; i < 100; ++i) ASSERT_LT(ShuffledIndex(i * 977, n, 9, 0), n);
+  }
+}
+
+void AppendCodePoint(uint32_t c, std::string* out) {
+  if (c < 0x80) {
+    *out += static_cast<char>(c);
+  } else if (c < 0x800) {
+    *out += static_cast<char>(0xC0 | c >> 6);
+    *out += static_cast<char>(0x80 | (c & 0x3F));
+  } else if (c < 0x10000) {
+    *out += static_cast<char>(0xE0 | c >> 12);
+    *out += static_cast<char>(0x80 | (c >> 6 & 0x3F));
+    *out += static_cast<char>(0x80 | (c & 0x3F));
+  } else {
+    *out += static_cast<char>(0xF0 | c >> 18);
+    *out += static_cast<char>(0x80 | (c >> 12 & 0x3F));
+    *out += static_cast<char>(0x80 | (c >> 6 & 0x3F));
+    *out += static_cast<char>(0x80 | (c & 0x3F));
+  }
+}
+
+// Valid texts of every script and length are read back whole; one damaged byte anywhere (a
+// byte that is never UTF-8, a character cut short, a stray continuation byte) is reported where
+// it is. The texts are long enough for the reader's check of a whole text in parts.
+TEST(ReadField, Utf8IsCheckedWhereverItBreaks) {
+  std::mt19937_64 rng(5);
+  const uint32_t ranges[][2] = {
+      {0x20, 0x7F}, {0xA0, 0x800}, {0x800, 0xD800}, {0xE000, 0x10000}, {0x10000, 0x110000}};
+  for (int n = 0; n < 3000; ++n) {
+    std::string text;
+    const size_t length = rng() % 3000;
+    const auto& range = ranges[rng() % 5];
+    while (text.size() < length) {
+      uint32_t c = range[0] + rng() % (range[1] - range[0]);
+      if (c == '"' || c == '\\') c = 'x';
+      AppendCodePoint(rng() % 4 ? c : 0x61, &text);
+    }
+    const std::string prefix = "{\"text\": \"";
+    std::string read, error;
+    ASSERT_TRUE(ReadField(prefix + text + "\"}", "text", &read, &error)) << error;
+    ASSERT_EQ(read, text);
+    if (text.empty()) continue;
+    // Damage at a character's first byte, which is then where the error is.
+    size_t at = rng() % text.size();
+    while ((static_cast<uint8_t>(text[at]) & 0xC0) == 0x80) --at;
+    std::string damaged = text;
+    switch (rng() % 3) {
+      case 0:
+        damaged[at] = '\xFF';
+        break;
+      case 1:  // a lead byte then ASCII: the character is cut short
+        damaged.insert(at, 1, '\xE4');
+        break;
+      default:  // a continuation byte where a character should start
+        damaged.insert(at, 1, '\x80');
+        break;
+    }
+    ASSERT_FALSE(ReadField(prefix + damaged + "\"}", "text", &read, &error));
+    EXPECT_EQ(error, "invalid UTF-8 at column " + std::to_string(prefix.size() + at + 1));
   }
 }
 

@@ -1,6 +1,7 @@
 // Fuzz target: any line offered to the JSONL reader (tools/binidx/jsonl.h) is either refused with
 // a message that says what is wrong, or gives a text that is valid UTF-8 and that the reader gives
-// back unchanged from a line written here around it.
+// back unchanged from a line written here around it; the input's own bytes, quoted, are read
+// back whole exactly when they are valid UTF-8.
 
 #include <cstdint>
 #include <string>
@@ -61,6 +62,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string field = kFields[data[0] % 4];
   const std::string_view line(reinterpret_cast<const char*>(data + 1), size - 1);
   std::string text, error;
+  // The input's bytes as a JSON string: read back whole exactly when they are valid UTF-8.
+  const std::string raw(line);
+  const bool valid =
+      rwkvtok::binidx::ReadField("{\"text\": " + Quote(raw) + "}", "text", &text, &error);
+  FUZZ_CHECK(valid == ValidUtf8(raw));
+  FUZZ_CHECK(valid ? text == raw : error.compare(0, 13, "invalid UTF-8") == 0);
   if (!rwkvtok::binidx::ReadField(line, field, &text, &error)) {
     FUZZ_CHECK(!error.empty());
     const size_t column = error.rfind(" at column ");

@@ -22,6 +22,11 @@ namespace binidx {
 bool ReadField(std::string_view line, std::string_view field, std::string* text,
                std::string* error);
 
+// As ReadField, but appends the text to what `*text` holds; on false, what follows that is
+// unspecified.
+bool AppendField(std::string_view line, std::string_view field, std::string* text,
+                 std::string* error);
+
 constexpr int kMaxDepth = 1000;
 
 }  // namespace binidx
