@@ -56,7 +56,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   {
     std::vector<size_t> ends;
     for (size_t end = 0, k = 0; end < size; ++k) {
-      end = std::min(size, end + ((data[k % size] | size_t{data[(k + 1) % size]} << 8) & 1023));
+      // Empty texts too, but at most `size` cuts.
+      const size_t step = k < size ? (data[k] | size_t{data[(k + 1) % size]} << 8) & 1023 : size;
+      end = std::min(size, end + step);
       ends.push_back(end);
     }
     std::unique_ptr<uint32_t[]> text_ids(new uint32_t[size + 1]);
