@@ -1149,7 +1149,7 @@ NB_MODULE(_rwkvtok, m) {
       .def_prop_ro("tokens", &PyBinidxReader::tokens)
       .def_prop_ro("dtype", &PyBinidxReader::dtype);
   m.def("_binidx_merge", [](const std::string& prefix, const std::vector<std::string>& inputs) {
-    rwkvtok::binidx::Writer writer(prefix);
+    rwkvtok::binidx::Writer writer(prefix, rwkvtok::binidx::MergedDtype(inputs));
     const rwkvtok::binidx::Counts counts = rwkvtok::binidx::Merge(inputs, &writer);
     return nb::make_tuple(counts.documents, counts.tokens);
   });

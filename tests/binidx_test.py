@@ -313,22 +313,38 @@ class BinidxTest(unittest.TestCase):
         texts = parts[0] + parts[1] + parts[2] + parts[0]
         self.assert_dataset(self.path("merged"), [t.encode() for t in texts])
         self.assertIn(f"{len(texts)} documents", result.stdout.decode())
-        # int32 datasets (as some converters write) are refused; so is damage.
-        docs = read_dataset(self.path("part1"))
-        n = len(docs)
-        idx = b"MMIDIDX\x00\x00" + struct.pack("<QBQQ", 1, 4, n, n + 1)
-        idx += struct.pack(f"<{n}i", *map(len, docs))
-        idx += struct.pack(f"<{n}q", *[4 * sum(map(len, docs[:i])) for i in range(n)])
-        idx += struct.pack(f"<{n + 1}q", *range(n + 1))
-        self.write("wide.idx", idx)
-        self.write("wide.bin", b"".join(struct.pack(f"<{len(d)}i", *d) for d in docs))
-        info = self.run_tool("binidx", "info", self.path("wide"))
+        # int32 datasets (as some converters write) merge into an int32 dataset; mixed dtypes
+        # are refused, and so is damage.
+        def write_wide(name, docs):
+            n = len(docs)
+            idx = b"MMIDIDX\x00\x00" + struct.pack("<QBQQ", 1, 4, n, n + 1)
+            idx += struct.pack(f"<{n}i", *map(len, docs))
+            idx += struct.pack(f"<{n}q", *[4 * sum(map(len, docs[:i])) for i in range(n)])
+            idx += struct.pack(f"<{n + 1}q", *range(n + 1))
+            self.write(name + ".idx", idx)
+            self.write(name + ".bin", b"".join(struct.pack(f"<{len(d)}i", *d) for d in docs))
+
+        docs = [read_dataset(self.path(f"part{k}")) for k in range(3)]
+        for k in range(3):
+            write_wide(f"wide{k}", docs[k])
+        write_wide("wide_all", docs[0] + docs[1] + docs[2])
+        n = len(docs[1])
+        info = self.run_tool("binidx", "info", self.path("wide1"))
         self.assertEqual(info.returncode, 0, info.stderr)
         self.assertIn(f"int32 ids, {n} documents", info.stdout.decode())
+        result = self.run_tool("binidx", "merge", "-o", self.path("wide_merged"),
+                               *[self.path(f"wide{k}") for k in range(3)])
+        self.assertEqual(result.returncode, 0, result.stderr)
+        for suffix in (".bin", ".idx"):
+            with open(self.path("wide_merged") + suffix, "rb") as a, \
+                    open(self.path("wide_all") + suffix, "rb") as b:
+                self.assertEqual(a.read(), b.read(), suffix)
         result = self.run_tool("binidx", "merge", "-o", self.path("m2"), self.path("part0"),
-                               self.path("wide"))
+                               self.path("wide1"))
         self.assertEqual(result.returncode, 1)
-        self.assertIn("int32 ids; merge takes uint16 datasets", result.stderr.decode())
+        self.assertIn(f"{self.path('wide1')}: int32 ids, where {self.path('part0')} has uint16: "
+                      "merge takes datasets of one dtype", result.stderr.decode())
+        self.assertFalse(os.path.exists(self.path("m2.idx")))
         self.write("broken.idx", b"MMIDIDX")
         self.write("broken.bin", b"")
         result = self.run_tool("binidx", "merge", "-o", self.path("m2"), self.path("broken"))
@@ -378,7 +394,8 @@ class BinidxTest(unittest.TestCase):
                 break
             terminal += chunk
         os.close(primary)
-        self.assertRegex(terminal, rb"^\rrwkvtok: [0-9.]+ KB  [0-9.]+ KB/s  1000 documents\r +\r$")
+        # Documents count once written: a batch waits for 1 MB of lines or the end of the input.
+        self.assertRegex(terminal, rb"^\rrwkvtok: 28.0 KB  [0-9.]+ KB/s  0 documents\r +\r$")
         self.assertIn(b"2000 documents", out)
         # Not on a pipe: stderr stays empty.
         corpus = self.write("a.jsonl", b'{"text": "x"}\n')

@@ -96,7 +96,8 @@ class Reader:
 
 
 def merge(prefix, inputs):
-    """Writes the documents of the uint16 datasets `inputs`, in order, as PREFIX; its Counts."""
+    """Writes the documents of the datasets `inputs` (all uint16, or all int32), in order, as
+    PREFIX, of their dtype; its Counts."""
     return Counts(*_binidx_merge(str(prefix), [str(p) for p in inputs]))
 
 

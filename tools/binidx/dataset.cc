@@ -4,9 +4,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -184,7 +186,12 @@ uint64_t MagicPrime(uint64_t tokens, uint64_t ctx_len) {
   return 0;
 }
 
-Writer::Writer(const std::string& prefix) : prefix_(prefix) {
+Writer::Writer(const std::string& prefix, uint8_t dtype_code)
+    : prefix_(prefix), dtype_code_(dtype_code) {
+  if (dtype_code != kUint16Code && dtype_code != kInt32Code) {
+    throw Error("dtype code " + std::to_string(dtype_code) +
+                ": binidx ids are uint16 (8) or int32 (4)");
+  }
   const size_t slash = prefix.rfind('/');
   const std::string base = slash == std::string::npos ? prefix : prefix.substr(slash + 1);
   if (base.empty())
@@ -203,7 +210,11 @@ Writer::Writer(const std::string& prefix) : prefix_(prefix) {
     }
     const unsigned char header[kHeaderBytes] = {};
     WriteIdx(header, sizeof(header));  // written for real at the end
-    pending_.reserve(kIdBuffer);
+    if (dtype_code_ == kUint16Code) {
+      pending_.reserve(kIdBuffer);
+    } else {
+      pending32_.reserve(kIdBuffer);
+    }
   } catch (...) {
     RemoveTemporaries();  // no destructor runs for a constructor that throws
     throw;
@@ -232,12 +243,54 @@ void Writer::WriteIdx(const void* data, size_t size) {
 void Writer::FlushBin() {
   WriteBin(pending_.data(), pending_.size() * sizeof(uint16_t));
   pending_.clear();
+  WriteBin(pending32_.data(), pending32_.size() * sizeof(int32_t));
+  pending32_.clear();
+}
+
+// Converts ids into `pending` (written out whenever it holds kIdBuffer) as long as each is at most
+// `largest`; throws an Error naming the first that is not.
+template <typename Id>
+void AppendAs(const uint32_t* ids, size_t count, uint32_t largest, std::vector<Id>* pending,
+              const std::function<void()>& flush) {
+  for (size_t done = 0; done < count;) {
+    const size_t at = pending->size();
+    const size_t n = std::min(count - done, kIdBuffer - at);
+    // Checked after converting them all in one pass, which vectorizes: every id fits, but for a
+    // caller's mistake.
+    const uint32_t* const from = ids + done;
+    uint32_t wide = 0;
+    for (size_t i = 0; i < n; ++i) wide |= from[i];
+    if ((wide & ~largest) != 0) {
+      const uint32_t* first =
+          std::find_if(from, from + n, [&](uint32_t id) { return id > largest; });
+      throw Error("id " + std::to_string(*first) + " does not fit in " +
+                  (sizeof(Id) == 2 ? "uint16" : "int32"));
+    }
+    pending->insert(pending->end(), from, from + n);
+    done += n;
+    if (pending->size() == kIdBuffer) flush();
+  }
 }
 
 void Writer::Append(const uint32_t* ids, size_t count) {
-  for (size_t i = 0; i < count; ++i) {
-    if (ids[i] > 0xFFFF) throw Error("id " + std::to_string(ids[i]) + " does not fit in uint16");
-    pending_.push_back(static_cast<uint16_t>(ids[i]));
+  const auto flush = [this] { FlushBin(); };
+  if (dtype_code_ == kUint16Code) {
+    AppendAs(ids, count, 0xFFFF, &pending_, flush);
+  } else {
+    AppendAs(ids, count, 0x7FFFFFFF, &pending32_, flush);
+  }
+  document_ids_ += count;
+}
+
+void Writer::Append(const uint16_t* ids, size_t count) {
+  if (dtype_code_ != kUint16Code) {
+    std::vector<uint32_t> wide(ids, ids + count);
+    return Append(wide.data(), wide.size());
+  }
+  for (size_t done = 0; done < count;) {
+    const size_t n = std::min(count - done, kIdBuffer - pending_.size());
+    pending_.insert(pending_.end(), ids + done, ids + done + n);
+    done += n;
     if (pending_.size() == kIdBuffer) FlushBin();
   }
   document_ids_ += count;
@@ -275,7 +328,7 @@ Counts Writer::Commit() {
     int32_t size;
     for (uint64_t i = 0; i < counts_.documents && sizes.Next(&size); ++i) {
       pointers.push_back(offset);
-      offset += int64_t{size} * int64_t{sizeof(uint16_t)};
+      offset += int64_t{size} * (dtype_code_ == kUint16Code ? 2 : 4);
       if (pointers.size() == kSizeBuffer) {
         WriteIdx(pointers.data(), pointers.size() * sizeof(int64_t));
         pointers.clear();
@@ -298,7 +351,7 @@ Counts Writer::Commit() {
   unsigned char header[kHeaderBytes];
   std::memcpy(header, kMagic, sizeof(kMagic));
   PutU64(kVersion, header + 9);
-  header[17] = kUint16Code;
+  header[17] = dtype_code_;
   PutU64(counts_.documents, header + 18);
   PutU64(counts_.documents + 1, header + 26);
   if (lseek(idx_, 0, SEEK_SET) != 0) throw Error(SystemError("cannot write", idx_name));
@@ -331,10 +384,11 @@ Counts Writer::Commit() {
   return counts_;
 }
 
-Counts Check(const std::string& prefix, uint8_t* dtype_code) {
-  const File idx(prefix + ".idx");
+namespace {
+
+// The index's header, checked up to its dtype code, which it returns.
+uint8_t ReadHeader(const File& idx, unsigned char (&header)[kHeaderBytes]) {
   const std::string& name = idx.path();
-  unsigned char header[kHeaderBytes];
   if (idx.size() < kHeaderBytes || !ReadAt(idx.fd(), header, sizeof(header), 0, name)) {
     throw Error(name + ": " + std::to_string(idx.size()) + " bytes, shorter than a header (" +
                 std::to_string(kHeaderBytes) + ")");
@@ -350,6 +404,18 @@ Counts Check(const std::string& prefix, uint8_t* dtype_code) {
     throw Error(name + ": dtype code " + std::to_string(code) +
                 ", not uint16 (8) or int32 (4) token ids");
   }
+  return code;
+}
+
+const char* DtypeName(uint8_t code) { return code == kUint16Code ? "uint16" : "int32"; }
+
+}  // namespace
+
+Counts Check(const std::string& prefix, uint8_t* dtype_code) {
+  const File idx(prefix + ".idx");
+  const std::string& name = idx.path();
+  unsigned char header[kHeaderBytes];
+  const uint8_t code = ReadHeader(idx, header);
   if (dtype_code != nullptr) *dtype_code = code;
   const uint64_t item = code == kUint16Code ? 2 : 4;
   const uint64_t documents = GetU64(header + 18), entries = GetU64(header + 26);
@@ -461,12 +527,28 @@ void Reader::Document(uint64_t index, std::vector<uint32_t>* ids) {
   }
 }
 
+uint8_t MergedDtype(const std::vector<std::string>& inputs) {
+  uint8_t first = kUint16Code;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    unsigned char header[kHeaderBytes];
+    const uint8_t code = ReadHeader(File(inputs[i] + ".idx"), header);
+    if (i == 0) first = code;
+    if (code != first) {
+      throw Error(inputs[i] + ": " + DtypeName(code) + " ids, where " + inputs[0] + " has " +
+                  DtypeName(first) + ": merge takes datasets of one dtype");
+    }
+  }
+  return first;
+}
+
 Counts Merge(const std::vector<std::string>& inputs, Writer* writer) {
   std::vector<uint32_t> ids;
   for (const std::string& input : inputs) {
     Reader reader(input);
-    if (reader.dtype_code() != kUint16Code) {
-      throw Error(input + ": int32 ids; merge takes uint16 datasets (the dtype it writes)");
+    if (reader.dtype_code() != writer->dtype_code()) {
+      throw Error(input + ": " + DtypeName(reader.dtype_code()) +
+                  " ids, where the merged dataset has " + DtypeName(writer->dtype_code()) +
+                  ": merge takes datasets of one dtype");
     }
     while (reader.Next(&ids)) {
       writer->Append(ids.data(), ids.size() - 1);  // Check() saw the final 0

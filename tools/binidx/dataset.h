@@ -36,23 +36,26 @@ struct Counts {
 // the dataset holds fewer than 3 contexts or no such prime exists.
 uint64_t MagicPrime(uint64_t tokens, uint64_t ctx_len);
 
-// Writes PREFIX.bin and PREFIX.idx (uint16 ids) so that they appear whole or not at all: both are
-// written to temporary files beside them and renamed into place by Commit, .bin first. Memory
-// stays small whatever the dataset: ids are written as they come, sizes go into the index file.
+// Writes PREFIX.bin and PREFIX.idx (uint16 ids, or int32 for merging such datasets) so that they
+// appear whole or not at all: both are written to temporary files beside them and renamed into
+// place by Commit, .bin first. Memory stays small whatever the dataset: ids are written as they
+// come, sizes go into the index file.
 class Writer {
  public:
-  explicit Writer(const std::string& prefix);
+  explicit Writer(const std::string& prefix, uint8_t dtype_code = kUint16Code);
   ~Writer();  // removes the temporary files unless committed
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
 
-  // Appends ids (each below 65536) to the document being written.
+  // Appends ids (each below 65536 for uint16, 2^31 for int32) to the document being written.
   void Append(const uint32_t* ids, size_t count);
+  void Append(const uint16_t* ids, size_t count);
   // Ends it with the end-of-document id 0: a document of at least that one id.
   void EndDocument();
   // Finishes the index, flushes both files to the disk and renames them into place.
   Counts Commit();
   const Counts& counts() const { return counts_; }
+  uint8_t dtype_code() const { return dtype_code_; }
 
   // The temporary files' paths (for a signal handler: unlink them and exit).
   const std::string& bin_temporary() const { return bin_path_; }
@@ -67,9 +70,11 @@ class Writer {
   std::string prefix_;
   std::string bin_path_, idx_path_;
   int bin_ = -1, idx_ = -1;
-  std::vector<uint16_t> pending_;  // ids not yet written to PREFIX.bin
-  std::vector<int32_t> sizes_;     // sizes not yet written to PREFIX.idx
-  uint64_t document_ids_ = 0;      // of the document being written
+  uint8_t dtype_code_;
+  std::vector<uint16_t> pending_;   // ids not yet written to PREFIX.bin (uint16)...
+  std::vector<int32_t> pending32_;  // ...or int32
+  std::vector<int32_t> sizes_;      // sizes not yet written to PREFIX.idx
+  uint64_t document_ids_ = 0;       // of the document being written
   Counts counts_;
   bool committed_ = false;
 };
@@ -92,8 +97,12 @@ Counts Check(const std::string& prefix, uint8_t* dtype_code = nullptr);
 //   back into 0..n-1 stays one).
 uint64_t ShuffledIndex(uint64_t i, uint64_t n, uint64_t seed, uint64_t pass);
 
-// Checks the uint16 datasets `inputs` and writes their documents, in order, with `writer`, then
-// commits it (as Megatron's merge_datasets; int32 datasets are refused).
+// The dtype code all of `inputs` have (from their headers), for the Writer that merges them; an
+// Error names the first input of another (Megatron's merge_datasets takes one dtype).
+uint8_t MergedDtype(const std::vector<std::string>& inputs);
+
+// Checks the datasets `inputs` and writes their documents, in order, with `writer` (of their
+// dtype), then commits it (as Megatron's merge_datasets).
 Counts Merge(const std::vector<std::string>& inputs, Writer* writer);
 
 // A checked dataset's documents, in order, one at a time (memory: the longest document).

@@ -1,5 +1,9 @@
 #include "tools/binidx/jsonl.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -147,23 +151,32 @@ bool IsUtf8Text(const unsigned char* p, const unsigned char* end) {
 }
 
 // The first '"', '\\' or control character in [p, end), or end: where a string's plain bytes
-// stop. Looks at 8 bytes at a time: in each little-endian word, the lowest flagged byte is one
-// of them (a borrow only flags bytes above a true one).
+// stop. Looks at 16 bytes at a time with SSE2 (every x86-64 has it), else at 8 in a word: in a
+// little-endian word, the lowest flagged byte is one of them (a borrow only flags bytes above a
+// true one).
 const unsigned char* PlainEnd(const unsigned char* p, const unsigned char* end) {
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+  const __m128i below_space = _mm_set1_epi8(0x1F);
+  for (; end - p >= 16; p += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    // Bytes up to 0x1F are those whose unsigned minimum with 0x1F is themselves.
+    const __m128i special =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                     _mm_cmpeq_epi8(_mm_min_epu8(v, below_space), v));
+    const int found = _mm_movemask_epi8(special);
+    if (found != 0) return p + __builtin_ctz(static_cast<unsigned>(found));
+  }
+#elif defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
   for (; end - p >= 8; p += 8) {
     const uint64_t w = Load8(p);
     const uint64_t quote = w ^ (kOnes * '"'), backslash = w ^ (kOnes * '\\');
     const uint64_t flags =
         ((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash) | ((w - kOnes * 0x20) & ~w);
     const uint64_t found = flags & kHighBits;
-    if (found != 0) {
-#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-      return p + __builtin_ctzll(found) / 8;
-#else
-      break;  // the bytes below find it
-#endif
-    }
+    if (found != 0) return p + __builtin_ctzll(found) / 8;
   }
+#endif
   while (p < end && *p != '"' && *p != '\\' && *p >= 0x20) ++p;
   return p;
 }
@@ -262,6 +275,8 @@ class Reader {
   // The string at p_ (a '"'), decoded into `out` unless it is null (kSkip).
   bool String(std::string* out, Use use) {
     ++p_;
+    // Never more than the rest of the line: appends then only copy.
+    if (use == Use::kText) out->reserve(out->size() + (end_ - p_));
     for (;;) {
       const unsigned char* run = p_;
       p_ = PlainEnd(p_, end_);

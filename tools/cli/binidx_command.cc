@@ -9,10 +9,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <cstdint>
 #include <cstring>
+#include <exception>
 #include <memory>
 #include <new>
 #include <string>
@@ -57,8 +59,8 @@ const char kBinidxUsage[] =
     "  --ctx-len L    also print the --my_exit_tokens and --magic_prime RWKV-LM needs for\n"
     "                 contexts of L tokens\n"
     "info checks a dataset (header, sizes, pointers, every id, every document's final 0) and\n"
-    "prints its counts; merge concatenates checked uint16 datasets into OUT; dump writes a\n"
-    "dataset's documents back as JSONL, {\"text\": ...} a line.\n";
+    "prints its counts; merge concatenates checked datasets of one dtype into OUT; dump writes\n"
+    "a dataset's documents back as JSONL, {\"text\": ...} a line.\n";
 
 namespace {
 
@@ -342,8 +344,13 @@ class Reader {
 };
 
 constexpr size_t kReadBlock = size_t{1} << 20;
-// Lines are read and encoded in batches of about this many bytes per thread.
-constexpr size_t kBatchBytesPerThread = size_t{1} << 20;
+// Lines are read and encoded in batches of about this many bytes per thread...
+constexpr size_t kBatchBytesPerThread = size_t{4} << 20;
+// ...in shards, which threads take in turn, of at least this many bytes, enough texts for the
+// vector lanes to take many in turn (Tokenizer::EncodeTexts)...
+constexpr size_t kMinShardBytes = size_t{256} << 10;
+// ...and at most this many, so that a shard's texts and ids stay in the caches.
+constexpr size_t kMaxShardBytes = size_t{1} << 20;
 
 bool EndsWith(const std::string& text, const char* suffix) {
   const size_t n = std::strlen(suffix);
@@ -413,7 +420,9 @@ class Builder {
         writer_(writer),
         progress_(progress),
         tok_(Tokenizer::World()),
-        workers_(o.threads) {}
+        encoders_(o.threads),
+        workers_(o.threads),
+        scratch_(o.threads) {}
 
   void Input(const std::string& path) {
     if (path == "-") return Jsonl(path, nullptr);
@@ -445,97 +454,251 @@ class Builder {
     }
   }
 
-  // Lines are gathered into a batch, read and encoded on all threads (each line by one), then
-  // written in order: the dataset, and the first bad line reported, are the same for any number
-  // of threads.
+  // JSONL is read in batches of whole lines, ~2 MB per thread, cut into shards. Threads take
+  // shards in turn, read their lines' texts and encode them all at
+  // once (Tokenizer::EncodeTexts); then the documents are written in order: the dataset, and the
+  // first bad line reported, are the same for any number of threads. With more than one thread,
+  // the next batch is read and the last one written meanwhile.
+
+  // A non-blank line: a document, or why it is not one.
   struct Line {
-    size_t begin, end;  // in batch_
-    uint64_t number;
-    size_t ids = 0;      // its document's ids, at ids_[begin]
-    std::string error;   // why it is not a document
-    bool fatal = false;  // the error is not the line's (no memory): --skip-bad does not skip it
+    uint64_t number;  // within its shard, from 0
+    int64_t text;     // its text's index in its shard, or -1 - the index of its error
   };
 
-  void Add(uint64_t number, const char* begin, const char* end) {
-    if (IsBlank(begin, end)) return;
-    const size_t at = batch_.size();
-    batch_.append(begin, end);
-    lines_.push_back(Line{at, batch_.size(), number, 0, std::string(), false});
-    if (batch_.size() >= kBatchBytesPerThread * workers_.size()) Flush();
+  // A run of whole lines, [begin, end) of its batch, and their documents' ids.
+  struct Shard {
+    size_t begin = 0, end = 0;
+    uint64_t line_breaks = 0;         // in [begin, end): the lines it numbers, blank ones included
+    std::vector<Line> lines;          // the non-blank ones
+    std::vector<std::string> errors;  // why lines are not documents
+    // Why its lines could not all be read and encoded, if so: not their fault (no memory), so
+    // --skip-bad does not skip them.
+    const char* failure = nullptr;
+    bool encoding_failed = false;  // else reading them
+    std::vector<size_t> counts;    // ids of each text...
+    std::vector<uint16_t> ids16;   // ...end to end, as binidx stores them
+  };
+
+  // What a thread needs while it encodes a shard: its texts end to end, and room for their ids.
+  struct Scratch {
+    std::string texts;
+    std::vector<size_t> ends;
+    std::vector<uint32_t> ids;  // text i's at ends[i - 1]
+  };
+
+  struct Batch {
+    std::string bytes;  // JSONL, of which [0, whole) are whole lines
+    size_t whole = 0;
+    std::vector<Shard> shards;  // the first shard_count of them
+    size_t shard_count = 0;
+  };
+
+  // Reads carry_ and then the input into `batch` up to the batch size and a line break, or to the
+  // end of the input (then returns true).
+  bool Fill(Reader& in, Batch& batch) {
+    const size_t batch_bytes = kBatchBytesPerThread * encoders_;
+    std::string& bytes = batch.bytes;
+    if (bytes.size() < std::max(batch_bytes, carry_.size() + kReadBlock)) {
+      bytes.resize(std::max(batch_bytes, carry_.size() + kReadBlock));
+    }
+    std::memcpy(&bytes[0], carry_.data(), carry_.size());
+    size_t filled = carry_.size();
+    size_t clean = filled;  // bytes[0, clean) holds no line break
+    for (;;) {
+      // A line longer than the batch makes it grow.
+      if (bytes.size() < filled + kReadBlock) bytes.resize(filled + kReadBlock);
+      const size_t n = in.Read(&bytes[filled], bytes.size() - filled);
+      Read(n);
+      filled += n;
+      if (n == 0) {
+        batch.whole = filled;
+        carry_.clear();
+        return true;
+      }
+      if (filled < batch_bytes) continue;
+      const void* last = memrchr(bytes.data() + clean, '\n', filled - clean);
+      if (last == nullptr) {
+        clean = filled;
+        continue;
+      }
+      batch.whole = static_cast<const char*>(last) - bytes.data() + 1;
+      carry_.assign(bytes.data() + batch.whole, filled - batch.whole);
+      return false;
+    }
   }
 
-  void Flush() {
-    // A document's text is at most as long as its line (escapes only shorten), so its ids fit
-    // in the line's room.
-    ids_.resize(std::max<size_t>(batch_.size(), 1));
-    const size_t threads = std::min(workers_.size(), std::max<size_t>(lines_.size(), 1));
-    texts_.resize(threads);
-    workers_.Run(threads, [&](size_t k) {
-      for (size_t i = k; i < lines_.size(); i += threads) {
-        Line& line = lines_[i];
-        try {
-          const std::string_view bytes(batch_.data() + line.begin, line.end - line.begin);
-          if (!binidx::ReadField(bytes, o_.field, &texts_[k], &line.error)) continue;
-          const std::string& text = texts_[k];
-          const Result r = tok_.Encode(text.data(), text.size(), ids_.data() + line.begin,
-                                       std::max<size_t>(line.end - line.begin, 1));
-          if (!r.ok()) {
-            line.error = std::string("cannot encode: ") + StatusMessage(r.status);
-            line.fatal = true;
-          }
-          line.ids = r.count;
-        } catch (const std::bad_alloc&) {
-          line.error = "out of memory";
-          line.fatal = true;
-        }
-      }
-    });
-    for (const Line& line : lines_) {
-      if (!line.error.empty()) {
-        if (o_.skip_bad && !line.fatal) {
-          ++skipped_;
-          continue;
-        }
-        throw Error(name_ + ":" + std::to_string(line.number) + ": " + line.error);
-      }
-      writer_->Append(ids_.data() + line.begin, line.ids);
-      writer_->EndDocument();
+  // Cuts the batch's lines into shards for the threads to take in turn: each a share of what is
+  // left, so that they come smaller towards the end and the threads finish together (one thread
+  // takes them all of the largest size).
+  void Split(Batch& batch) const {
+    const size_t size = batch.whole;
+    batch.shard_count = 0;
+    size_t at = 0;
+    do {
+      // Shards are kept between batches, with the memory they hold.
+      if (batch.shards.size() == batch.shard_count) batch.shards.emplace_back();
+      Shard& shard = batch.shards[batch.shard_count++];
+      shard.begin = at;
+      const size_t share = encoders_ == 1 ? kMaxShardBytes : (size - at) / (2 * encoders_);
+      at = std::min(size, at + std::clamp(share, kMinShardBytes, kMaxShardBytes));
+      const void* newline =
+          at < size ? std::memchr(batch.bytes.data() + at, '\n', size - at) : nullptr;
+      at = newline == nullptr ? size : static_cast<const char*>(newline) - batch.bytes.data() + 1;
+      shard.end = at;
+    } while (at < size);
+  }
+
+  // Encodes the shards left of the batch, one after another: each thread calls it, so that one
+  // slowed down by others takes fewer.
+  void EncodeShards(Batch& batch, Scratch& scratch, std::atomic<size_t>* next) {
+    for (size_t i; (i = next->fetch_add(1)) < batch.shard_count;) {
+      Encode(batch.bytes, batch.shards[i], scratch);
     }
-    batch_.clear();
-    lines_.clear();
+  }
+
+  // Finds, reads and encodes the lines of `shard`, in `bytes`.
+  void Encode(const std::string& bytes, Shard& shard, Scratch& scratch) {
+    shard.lines.clear();
+    shard.errors.clear();
+    scratch.texts.clear();
+    scratch.ends.clear();
+    shard.line_breaks = 0;
+    shard.failure = nullptr;
+    shard.encoding_failed = false;
+    std::string error;
+    try {
+      const char* const data = bytes.data();
+      for (size_t at = shard.begin; at < shard.end;) {
+        const char* newline =
+            static_cast<const char*>(std::memchr(data + at, '\n', shard.end - at));
+        const size_t line_end = newline == nullptr ? shard.end : newline - data;
+        const uint64_t number = shard.line_breaks;
+        if (newline != nullptr) ++shard.line_breaks;
+        if (!IsBlank(data + at, data + line_end)) {
+          const size_t kept = scratch.texts.size();
+          const std::string_view text(data + at, line_end - at);
+          if (binidx::AppendField(text, o_.field, &scratch.texts, &error)) {
+            shard.lines.push_back(Line{number, static_cast<int64_t>(scratch.ends.size())});
+            scratch.ends.push_back(scratch.texts.size());
+          } else {
+            scratch.texts.resize(kept);
+            shard.lines.push_back(Line{number, -1 - static_cast<int64_t>(shard.errors.size())});
+            shard.errors.push_back(error);
+          }
+        }
+        at = line_end + 1;
+      }
+      scratch.ids.resize(std::max<size_t>(scratch.texts.size(), 1));
+      shard.counts.resize(scratch.ends.size());
+    } catch (const std::bad_alloc&) {
+      shard.failure = "out of memory";
+      return;
+    }
+    const Status status =
+        tok_.EncodeTexts(scratch.texts.data(), scratch.ends.data(), scratch.ends.size(),
+                         scratch.ids.data(), shard.counts.data());
+    if (status != Status::kOk) {
+      shard.failure = StatusMessage(status);
+      shard.encoding_failed = true;
+      return;
+    }
+    // Narrowed here, on many threads, while they are in the cache (every World id fits).
+    size_t total = 0;
+    for (const size_t count : shard.counts) total += count;
+    try {
+      shard.ids16.resize(total);
+    } catch (const std::bad_alloc&) {
+      shard.failure = "out of memory";
+      return;
+    }
+    uint16_t* to = shard.ids16.data();
+    for (size_t i = 0; i < shard.counts.size(); ++i) {
+      const uint32_t* from = scratch.ids.data() + (i == 0 ? 0 : scratch.ends[i - 1]);
+      for (size_t k = 0; k < shard.counts[i]; ++k) to[k] = static_cast<uint16_t>(from[k]);
+      to += shard.counts[i];
+    }
+  }
+
+  // Writes the batch's documents in order, or reports its first bad line.
+  void Write(const Batch& batch) {
+    for (size_t k = 0; k < batch.shard_count; ++k) {
+      const Shard& shard = batch.shards[k];
+      size_t at = 0;  // in ids16
+      if (shard.failure != nullptr) {
+        throw Error(name_ + ":" + std::to_string(lines_before_ + 1) + ": " +
+                    (shard.encoding_failed ? "cannot encode: " : "") + shard.failure);
+      }
+      for (const Line& line : shard.lines) {
+        if (line.text < 0) {
+          const std::string& error = shard.errors[-1 - line.text];
+          if (o_.skip_bad) {
+            ++skipped_;
+            continue;
+          }
+          throw Error(name_ + ":" + std::to_string(lines_before_ + line.number + 1) + ": " + error);
+        }
+        const size_t count = shard.counts[static_cast<size_t>(line.text)];
+        writer_->Append(shard.ids16.data() + at, count);
+        writer_->EndDocument();
+        at += count;  // texts come in the order of their lines
+      }
+      lines_before_ += shard.line_breaks;
+    }
+    Read(0);
   }
 
   void Jsonl(const std::string& path, const char* decompressor) {
     Reader in(path, decompressor);
     name_ = in.name();
-    std::string pending;  // the start of a line that the block ended in
-    std::vector<char> block(kReadBlock);
-    uint64_t number = 0;
+    lines_before_ = 0;
+    carry_.clear();
+    size_t now = 0;  // the batch being encoded; the other one is read (and was written) meanwhile
+    bool at_end = Fill(in, batches_[now]);
+    bool written = true;  // the other batch
     for (;;) {
-      const size_t n = in.Read(block.data(), block.size());
-      if (n == 0) break;
-      Read(n);
-      const char* p = block.data();
-      const char* const end = p + n;
-      while (p < end) {
-        const char* newline = static_cast<const char*>(std::memchr(p, '\n', end - p));
-        if (newline == nullptr) {
-          pending.append(p, end);
-          break;
-        }
-        ++number;
-        if (pending.empty()) {
-          Add(number, p, newline);
-        } else {
-          pending.append(p, newline);
-          Add(number, pending.data(), pending.data() + pending.size());
-          pending.clear();
-        }
-        p = newline + 1;
+      Batch& batch = batches_[now];
+      Batch& other = batches_[1 - now];
+      Split(batch);
+      const size_t threads = std::min(encoders_, batch.shard_count);
+      std::atomic<size_t> next{0};
+      if (encoders_ == 1) {
+        EncodeShards(batch, scratch_[0], &next);
+        Write(batch);
+        if (at_end) return;
+        at_end = Fill(in, batch);
+        continue;
       }
+      // Thread 0 first writes the other batch and reads the next one into it, then takes
+      // shards as the others do. Errors wait until the threads are done; a read's until this
+      // batch is written, as it comes later.
+      std::exception_ptr write_error, read_error;
+      bool next_at_end = at_end;
+      workers_.Run(threads, [&](size_t k) {
+        if (k == 0) {
+          try {
+            if (!written) Write(other);
+            try {
+              if (!at_end) next_at_end = Fill(in, other);
+            } catch (...) {
+              read_error = std::current_exception();
+            }
+          } catch (...) {
+            write_error = std::current_exception();
+          }
+        }
+        EncodeShards(batch, scratch_[k], &next);
+      });
+      if (write_error) std::rethrow_exception(write_error);
+      if (at_end || read_error) {
+        Write(batch);
+        if (read_error) std::rethrow_exception(read_error);
+        return;
+      }
+      written = false;
+      at_end = next_at_end;
+      now = 1 - now;
     }
-    if (!pending.empty()) Add(number + 1, pending.data(), pending.data() + pending.size());
-    Flush();
   }
 
   // The whole file is one document, encoded as it is read.
@@ -558,7 +721,7 @@ class Builder {
 
   void Read(size_t bytes) {
     bytes_ += bytes;
-    progress_->Update(bytes_, writer_->counts().documents + lines_.size());
+    progress_->Update(bytes_, writer_->counts().documents);
   }
 
   const BinidxOptions& o_;
@@ -566,12 +729,13 @@ class Builder {
   ProgressLine* progress_;
   uint64_t bytes_ = 0;
   const Tokenizer tok_;
+  size_t encoders_;  // threads that encode
   Workers workers_;
   std::string name_;  // of the input being read
-  std::string batch_;
-  std::vector<Line> lines_;
-  std::vector<uint32_t> ids_;
-  std::vector<std::string> texts_;  // one per thread
+  Batch batches_[2];
+  std::vector<Scratch> scratch_;  // one per thread
+  std::string carry_;             // a line that the last batch read ends inside
+  uint64_t lines_before_ = 0;     // in the input, before those of the batch being written
   uint64_t skipped_ = 0;
 };
 
@@ -697,7 +861,7 @@ void RunBinidx(int argc, const char* const* argv) {
   const bool staged = o.sub == Sub::kBuild && (o.epochs > 1 || o.shuffle);
   std::unique_ptr<Stage> stage(staged ? new Stage(o.prefix) : nullptr);
   if (o.sub == Sub::kMerge) {
-    binidx::Writer writer(o.prefix);
+    binidx::Writer writer(o.prefix, binidx::MergedDtype(o.inputs));
     interruptions.Keep(writer);
     counts = binidx::Merge(o.inputs, &writer);
   } else {
