@@ -38,9 +38,12 @@ namespace {
 // Inputs shorter than this are encoded or decoded with the GIL held: releasing and taking it back
 // costs more than they do.
 constexpr size_t kReleaseGilBytes = 16 * 1024;
-// A batch is encoded in windows of about this many bytes of text, so that its ids buffer stays
-// bounded whatever the batch's size.
-constexpr size_t kBatchWindowBytes = 1u << 20;
+// A batch is encoded in windows of about this many bytes of text per thread, so that its ids
+// buffer stays bounded whatever the batch's size...
+constexpr size_t kBatchWindowBytesPerThread = 1u << 20;
+// ...and each window in chunks of about this many, which threads take in turn: enough texts for
+// the vector lanes to take many in turn (EncodeTexts), few enough for the caches.
+constexpr size_t kBatchChunkBytes = 512u << 10;
 // The id space of the models that use World (ids 65530..65535 are reserved).
 constexpr uint32_t kWorldVocabSize = 65536;
 
@@ -700,15 +703,16 @@ class PyTokenizer {
     nb::object result_owner = nb::steal(result);
     std::vector<uint32_t> ids;
     std::vector<size_t> offsets, counts;
+    const size_t window_bytes = kBatchWindowBytesPerThread * std::min<size_t>(threads, 16);
     for (size_t first = 0; first < count;) {
-      // A window of texts: at least one, at most about kBatchWindowBytes.
+      // A window of texts: at least one, at most about kBatchWindowBytesPerThread per thread.
       size_t last = first, bytes = 0;
       offsets.clear();
       do {
         offsets.push_back(bytes);
         bytes += inputs[last].size();
         ++last;
-      } while (last < count && bytes + inputs[last].size() <= kBatchWindowBytes);
+      } while (last < count && bytes + inputs[last].size() <= window_bytes);
       ids.resize(std::max<size_t>(bytes, 1));
       counts.assign(last - first, 0);
       {
@@ -861,18 +865,45 @@ class PyTokenizer {
     return {ids, r.count};
   }
 
+  // Encodes the window's texts on `threads` threads, in chunks of about kBatchChunkBytes that the
+  // threads take in turn: a chunk's texts are laid end to end, as their ids are in `ids`, and
+  // encoded at once (EncodeTexts: a text per vector lane). A chunk of one text is encoded where it
+  // is.
   void EncodeWindow(const TextBytes* inputs, size_t count, const size_t* offsets, uint32_t* ids,
                     size_t* counts, size_t threads) const {
+    std::vector<size_t> chunk_starts;  // chunk k is texts [chunk_starts[k], chunk_starts[k + 1])
+    for (size_t i = 0; i < count;) {
+      chunk_starts.push_back(i);
+      const size_t first = i;
+      do ++i;
+      while (i < count && offsets[i] - offsets[first] + inputs[i].size() <= kBatchChunkBytes);
+    }
+    const size_t chunks = chunk_starts.size();
+    chunk_starts.push_back(count);
     std::atomic<size_t> next{0};
     auto work = [&]() {
-      for (size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < count;) {
-        const size_t size = inputs[i].size();
+      std::string texts;
+      std::vector<size_t> ends;
+      for (size_t k; (k = next.fetch_add(1, std::memory_order_relaxed)) < chunks;) {
+        const size_t first = chunk_starts[k], last = chunk_starts[k + 1];
         // Never fails: every pointer is valid and there is room for one id per byte.
-        counts[i] = tok_.Encode(inputs[i].data(), size, ids + offsets[i], size).count;
+        if (last - first == 1) {
+          const size_t size = inputs[first].size();
+          counts[first] = tok_.Encode(inputs[first].data(), size, ids + offsets[first], size).count;
+          continue;
+        }
+        texts.clear();
+        ends.clear();
+        for (size_t i = first; i < last; ++i) {
+          texts.append(inputs[i].data(), inputs[i].size());
+          ends.push_back(texts.size());
+        }
+        (void)tok_.EncodeTexts(texts.data(), ends.data(), ends.size(), ids + offsets[first],
+                               counts + first);
       }
     };
     std::vector<std::thread> workers;
-    const size_t wanted = std::min(threads, count);
+    const size_t wanted = std::min(threads, chunks);
     for (size_t t = 1; t < wanted; ++t) {
       try {
         workers.emplace_back(work);

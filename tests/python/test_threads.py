@@ -50,7 +50,7 @@ def test_batch_inputs(tok):
 
 
 def test_batch_windows(tok):
-    """A batch larger than one window (32 MB of text) is encoded window by window."""
+    """A batch larger than one window (1 MB of text per thread) is encoded window by window."""
     doc = "Hello, world! 你好 " * 100_000  # 2.3 MB
     ids = tok.encode(doc)
     result = tok.encode_batch([doc] * 20, num_threads=2)
