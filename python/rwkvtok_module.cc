@@ -452,6 +452,24 @@ class Ids {
     return true;
   }
 
+  static constexpr uint32_t kNotSmall = UINT32_MAX;
+
+  // The value of an exact int from 0 to 2^30 - 1, read from the object itself; else kNotSmall.
+  static uint32_t SmallInt(PyObject* item) {
+    if (!PyLong_CheckExact(item)) return kNotSmall;
+#if PY_VERSION_HEX >= 0x030C0000
+    PyLongObject* const number = reinterpret_cast<PyLongObject*>(item);
+    if (!PyUnstable_Long_IsCompact(number)) return kNotSmall;
+    const Py_ssize_t value = PyUnstable_Long_CompactValue(number);
+    return value >= 0 && value < (Py_ssize_t{1} << 30) ? static_cast<uint32_t>(value) : kNotSmall;
+#else
+    const Py_ssize_t digits = Py_SIZE(item);
+    if (digits == 0) return 0;
+    if (digits != 1) return kNotSmall;
+    return reinterpret_cast<PyLongObject*>(item)->ob_digit[0];
+#endif
+  }
+
   void FromSequence(PyObject* object) {
     nb::object sequence = nb::steal(PySequence_Fast(object, "ids must be a sequence of ints"));
     if (!sequence.is_valid()) {
@@ -464,7 +482,18 @@ class Ids {
     }
     count_ = static_cast<size_t>(PySequence_Fast_GET_SIZE(sequence.ptr()));
     uint32_t* copy = Allocate(count_);
-    for (size_t i = 0; i < count_; ++i) {
+    // First the run of small exact ints, as long as it lasts: no Python code runs in it, so the
+    // sequence cannot change and its items are read straight from its array.
+    PyObject* const* const items = PySequence_Fast_ITEMS(sequence.ptr());
+    size_t i = 0;
+    for (; i < count_; ++i) {
+      // The int objects lie all over memory: ask for the one 32 items ahead now.
+      if (i + 32 < count_) __builtin_prefetch(items[i + 32]);
+      const uint32_t value = SmallInt(items[i]);
+      if (value == kNotSmall) break;
+      copy[i] = value;
+    }
+    for (; i < count_; ++i) {
       // The int objects lie all over memory: ask for the one 32 items ahead now.
       const Py_ssize_t ahead = static_cast<Py_ssize_t>(i) + 32;
       if (ahead < PySequence_Fast_GET_SIZE(sequence.ptr())) {
@@ -472,23 +501,10 @@ class Ids {
       }
       // Read afresh each time: an item's __index__ may change the list.
       PyObject* item = PySequence_Fast_GET_ITEM(sequence.ptr(), static_cast<Py_ssize_t>(i));
-      if (PyLong_CheckExact(item)) {  // most ids: small ints, read without a call
-#if PY_VERSION_HEX >= 0x030C0000
-        if (PyUnstable_Long_IsCompact(reinterpret_cast<PyLongObject*>(item))) {
-          const Py_ssize_t value =
-              PyUnstable_Long_CompactValue(reinterpret_cast<PyLongObject*>(item));
-          if (value >= 0 && value <= static_cast<Py_ssize_t>(UINT32_MAX)) {
-            copy[i] = static_cast<uint32_t>(value);
-            continue;
-          }
-        }
-#else
-        const Py_ssize_t digits = Py_SIZE(item);
-        if (digits == 0 || digits == 1) {
-          copy[i] = digits == 0 ? 0 : reinterpret_cast<PyLongObject*>(item)->ob_digit[0];
-          continue;
-        }
-#endif
+      const uint32_t small = SmallInt(item);
+      if (small != kNotSmall) {
+        copy[i] = small;
+        continue;
       }
       if (exact_ints_ && !PyLong_CheckExact(item) && !PyBool_Check(item)) {
         Raise(PyExc_TypeError, "ids must be ints: position %zu holds a '%.100s'", i,
