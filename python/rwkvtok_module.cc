@@ -731,11 +731,13 @@ class PyTokenizer {
       } while (last < count && bytes + inputs[last].size() <= window_bytes);
       ids.resize(std::max<size_t>(bytes, 1));
       counts.assign(last - first, 0);
+      bool encoded;
       {
         GilRelease release(bytes);
-        EncodeWindow(inputs.data() + first, last - first, offsets.data(), ids.data(), counts.data(),
-                     threads);
+        encoded = EncodeWindow(inputs.data() + first, last - first, offsets.data(), ids.data(),
+                               counts.data(), threads);
       }
+      if (!encoded) throw std::bad_alloc();
       // The lists are made with the cyclic garbage collector paused (it would otherwise walk the
       // new lists again and again as they are made, and none can be part of a cycle), and with
       // the GIL held throughout, so that no other thread sees the pause.
@@ -884,8 +886,8 @@ class PyTokenizer {
   // Encodes the window's texts on `threads` threads, in chunks of about kBatchChunkBytes that the
   // threads take in turn: a chunk's texts are laid end to end, as their ids are in `ids`, and
   // encoded at once (EncodeTexts: a text per vector lane). A chunk of one text is encoded where it
-  // is.
-  void EncodeWindow(const TextBytes* inputs, size_t count, const size_t* offsets, uint32_t* ids,
+  // is. False if memory ran out for a chunk's copy (the ids are then incomplete).
+  bool EncodeWindow(const TextBytes* inputs, size_t count, const size_t* offsets, uint32_t* ids,
                     size_t* counts, size_t threads) const {
     std::vector<size_t> chunk_starts;  // chunk k is texts [chunk_starts[k], chunk_starts[k + 1])
     for (size_t i = 0; i < count;) {
@@ -897,7 +899,9 @@ class PyTokenizer {
     const size_t chunks = chunk_starts.size();
     chunk_starts.push_back(count);
     std::atomic<size_t> next{0};
-    auto work = [&]() {
+    std::atomic<bool> out_of_memory{false};
+    // Runs on std::threads: nothing may leave it by an exception.
+    auto work = [&]() noexcept {
       std::string texts;
       std::vector<size_t> ends;
       for (size_t k; (k = next.fetch_add(1, std::memory_order_relaxed)) < chunks;) {
@@ -908,11 +912,16 @@ class PyTokenizer {
           counts[first] = tok_.Encode(inputs[first].data(), size, ids + offsets[first], size).count;
           continue;
         }
-        texts.clear();
-        ends.clear();
-        for (size_t i = first; i < last; ++i) {
-          texts.append(inputs[i].data(), inputs[i].size());
-          ends.push_back(texts.size());
+        try {
+          texts.clear();
+          ends.clear();
+          for (size_t i = first; i < last; ++i) {
+            texts.append(inputs[i].data(), inputs[i].size());
+            ends.push_back(texts.size());
+          }
+        } catch (const std::bad_alloc&) {
+          out_of_memory = true;
+          return;
         }
         (void)tok_.EncodeTexts(texts.data(), ends.data(), ends.size(), ids + offsets[first],
                                counts + first);
@@ -920,15 +929,19 @@ class PyTokenizer {
     };
     std::vector<std::thread> workers;
     const size_t wanted = std::min(threads, chunks);
+    workers.reserve(wanted);  // before any thread runs: growing it later could throw
     for (size_t t = 1; t < wanted; ++t) {
       try {
         workers.emplace_back(work);
       } catch (const std::system_error&) {
         break;  // fewer threads: the calling one does the rest
+      } catch (const std::bad_alloc&) {
+        break;
       }
     }
     work();
     for (std::thread& worker : workers) worker.join();
+    return !out_of_memory;
   }
 
   // Decodes `ids_object` into `buffer`; returns the bytes, valid until `buffer` is used again.
@@ -1197,7 +1210,8 @@ NB_MODULE(_rwkvtok, m) {
       .def_prop_ro("dtype", &PyBinidxReader::dtype);
   m.def("_binidx_merge", [](const std::string& prefix, const std::vector<std::string>& inputs) {
     rwkvtok::binidx::Writer writer(prefix, rwkvtok::binidx::MergedDtype(inputs));
-    const rwkvtok::binidx::Counts counts = rwkvtok::binidx::Merge(inputs, &writer);
+    rwkvtok::binidx::Merge(inputs, &writer);
+    const rwkvtok::binidx::Counts counts = writer.Commit();
     return nb::make_tuple(counts.documents, counts.tokens);
   });
   m.def("_binidx_read_field", [](nb::bytes line, const std::string& field) {

@@ -115,4 +115,44 @@ sweep "encode --text" "$T/hello.ids" encode --text Hello
 "$BIN" --version >"$T/version"
 sweep "--version" "$T/version" --version
 
+# --- binidx: every allocation in turn fails, on 1 and 2 threads. Each run either writes the
+# dataset or fails with "out of memory" and leaves the dataset there before it as it was. The
+# corpus has a bad line, so --skip-bad is taken too.
+python3 -c 'import json, sys
+text = open(sys.argv[1], "rb").read().decode("utf-8", "replace")
+lines = [json.dumps({"text": text[i:i + 700]}) for i in range(0, 60000, 700)]
+lines.insert(40, "{not json")
+print("\n".join(lines))' "$T/text" >"$T/corpus.jsonl"
+"$BIN" binidx -o "$T/ds" --skip-bad "$T/corpus.jsonl" >"$T/binidx.out" 2>"$T/err" ||
+  fail "binidx without faults failed"
+cp "$T/ds.bin" "$T/expected.bin"
+cp "$T/ds.idx" "$T/expected.idx"
+: >"$T/old.bin"
+: >"$T/old.idx"
+for threads in 1 2; do
+  allowed=0
+  while true; do
+    cp "$T/old.bin" "$T/ds.bin"
+    cp "$T/old.idx" "$T/ds.idx"
+    rc=0
+    RWKVTOK_FAIL_ALLOC=$allowed "$BIN" binidx -o "$T/ds" --skip-bad --threads $threads \
+      "$T/corpus.jsonl" >"$T/out" 2>"$T/err" || rc=$?
+    what="binidx --threads $threads, allocation $allowed failing"
+    if [[ $rc == 0 ]]; then
+      cmp -s "$T/out" "$T/binidx.out" || fail "$what: succeeded, but its summary differs"
+      cmp -s "$T/ds.bin" "$T/expected.bin" && cmp -s "$T/ds.idx" "$T/expected.idx" ||
+        fail "$what: succeeded, but its dataset differs"
+      break
+    fi
+    [[ $rc == 1 ]] || fail "$what: exit status $rc"
+    one_line_error "rwkvtok: out of memory" "$what"
+    [[ ! -s "$T/ds.bin" && ! -s "$T/ds.idx" ]] || fail "$what: the dataset there before changed"
+    [[ -z "$(ls -A "$T" | grep '^\.ds\.')" ]] || fail "$what: a temporary file was left behind"
+    allowed=$((allowed + 1))
+    (( allowed < 2000 )) || fail "$what: still failing after 2000 allocations"
+  done
+  (( allowed > 0 )) || fail "binidx --threads $threads: no allocation failed"
+  echo "ok: binidx --threads $threads, $allowed allocations"
+done
+
 echo "PASS"

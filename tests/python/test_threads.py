@@ -2,6 +2,9 @@
 
 import os
 import random
+import shutil
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -101,3 +104,40 @@ def test_long_calls_release_the_gil(tok):
     done.set()
     ticker.join()
     assert during >= 5, during
+
+
+SHIM = r"""
+#include <cstdlib>
+#include <new>
+#include <pthread.h>
+static pthread_t main_thread = pthread_self();
+// Large allocations fail on every thread but the main one.
+void* operator new(std::size_t n) {
+  if (n >= 100000 && !pthread_equal(pthread_self(), main_thread)) throw std::bad_alloc();
+  void* p = std::malloc(n ? n : 1);
+  if (!p) throw std::bad_alloc();
+  return p;
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+"""
+
+
+def test_batch_out_of_memory_on_a_thread_is_a_memory_error(tmp_path):
+    """Memory that a C++ thread of encode_batch cannot have is a MemoryError, not an abort."""
+    compiler = shutil.which("g++")
+    if compiler is None:
+        pytest.skip("no g++ to build the allocation shim")
+    (tmp_path / "shim.cc").write_text(SHIM)
+    shim = tmp_path / "shim.so"
+    subprocess.run([compiler, "-shared", "-fPIC", "-O1", "-o", str(shim), str(tmp_path / "shim.cc")],
+                   check=True)
+    program = ("import rwkvtok\n"
+               "try:\n"
+               "    rwkvtok.World().encode_batch(['hello world ' * 100] * 20000, num_threads=2)\n"
+               "except MemoryError:\n"
+               "    print('MemoryError')\n")
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                            env={**os.environ, "LD_PRELOAD": str(shim)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "MemoryError\n"

@@ -206,7 +206,7 @@ Writer::Writer(const std::string& prefix, uint8_t dtype_code)
       std::string name = stem + suffix + ".XXXXXX";
       *fd = mkostemp(name.data(), O_CLOEXEC);
       if (*fd < 0) throw Error(SystemError("cannot create a file beside", prefix + suffix));
-      *path = name;
+      *path = std::move(name);  // no allocation, so the file is never left unnamed
     }
     const unsigned char header[kHeaderBytes] = {};
     WriteIdx(header, sizeof(header));  // written for real at the end
@@ -364,19 +364,22 @@ Counts Writer::Commit() {
     if (fchmod(fd, 0666 & ~mask) != 0 || fsync(fd) != 0)
       throw Error(SystemError("cannot write", name));
   }
-  if (rename(bin_path_.c_str(), (prefix_ + ".bin").c_str()) != 0) {
-    throw Error(SystemError("cannot rename into place", prefix_ + ".bin"));
+  // Nothing from the first rename on may allocate: it cannot fail half way.
+  const std::string bin_name = prefix_ + ".bin";
+  const size_t slash = prefix_.rfind('/');
+  const std::string directory_name =
+      slash == std::string::npos ? "." : prefix_.substr(0, slash + 1);
+  if (rename(bin_path_.c_str(), bin_name.c_str()) != 0) {
+    throw Error(SystemError("cannot rename into place", bin_name));
   }
   if (rename(idx_path_.c_str(), idx_name.c_str()) != 0) {
-    const std::string message = SystemError("cannot rename into place", idx_name);
-    unlink((prefix_ + ".bin").c_str());  // a .bin without its .idx is no dataset
-    throw Error(message);
+    const int error = errno;
+    unlink(bin_name.c_str());  // a .bin without its .idx is no dataset
+    errno = error;
+    throw Error(SystemError("cannot rename into place", idx_name));
   }
   committed_ = true;
-  const size_t slash = prefix_.rfind('/');
-  const int directory =
-      open(slash == std::string::npos ? "." : prefix_.substr(0, slash + 1).c_str(),
-           O_RDONLY | O_CLOEXEC);
+  const int directory = open(directory_name.c_str(), O_RDONLY | O_CLOEXEC);
   if (directory >= 0) {
     fsync(directory);  // the renames themselves; best effort
     close(directory);
@@ -541,7 +544,7 @@ uint8_t MergedDtype(const std::vector<std::string>& inputs) {
   return first;
 }
 
-Counts Merge(const std::vector<std::string>& inputs, Writer* writer) {
+void Merge(const std::vector<std::string>& inputs, Writer* writer) {
   std::vector<uint32_t> ids;
   for (const std::string& input : inputs) {
     Reader reader(input);
@@ -555,7 +558,6 @@ Counts Merge(const std::vector<std::string>& inputs, Writer* writer) {
       writer->EndDocument();
     }
   }
-  return writer->Commit();
 }
 
 bool Reader::Next(std::vector<uint32_t>* ids) {

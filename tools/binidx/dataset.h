@@ -102,8 +102,8 @@ uint64_t ShuffledIndex(uint64_t i, uint64_t n, uint64_t seed, uint64_t pass);
 uint8_t MergedDtype(const std::vector<std::string>& inputs);
 
 // Checks the datasets `inputs` and writes their documents, in order, with `writer` (of their
-// dtype), then commits it (as Megatron's merge_datasets).
-Counts Merge(const std::vector<std::string>& inputs, Writer* writer);
+// dtype), as Megatron's merge_datasets; the caller commits it.
+void Merge(const std::vector<std::string>& inputs, Writer* writer);
 
 // A checked dataset's documents, in order, one at a time (memory: the longest document).
 class Reader {

@@ -473,9 +473,10 @@ class Builder {
     std::vector<Line> lines;          // the non-blank ones
     std::vector<std::string> errors;  // why lines are not documents
     // Why its lines could not all be read and encoded, if so: not their fault (no memory), so
-    // --skip-bad does not skip them.
+    // --skip-bad does not skip them; the bad lines before failure_line are reported first.
     const char* failure = nullptr;
-    bool encoding_failed = false;  // else reading them
+    bool encoding_failed = false;  // else out of memory
+    uint64_t failure_line = 0;     // the line being read then, or the first of those encoded
     std::vector<size_t> counts;    // ids of each text...
     std::vector<uint16_t> ids16;   // ...end to end, as binidx stores them
   };
@@ -567,6 +568,10 @@ class Builder {
     shard.failure = nullptr;
     shard.encoding_failed = false;
     std::string error;
+    const auto fail = [&shard](const char* why, uint64_t line) {
+      shard.failure = why;
+      shard.failure_line = line;
+    };
     try {
       const char* const data = bytes.data();
       for (size_t at = shard.begin; at < shard.end;) {
@@ -574,6 +579,7 @@ class Builder {
             static_cast<const char*>(std::memchr(data + at, '\n', shard.end - at));
         const size_t line_end = newline == nullptr ? shard.end : newline - data;
         const uint64_t number = shard.line_breaks;
+        shard.failure_line = number;  // should memory run out
         if (newline != nullptr) ++shard.line_breaks;
         if (!IsBlank(data + at, data + line_end)) {
           const size_t kept = scratch.texts.size();
@@ -592,14 +598,15 @@ class Builder {
       scratch.ids.resize(std::max<size_t>(scratch.texts.size(), 1));
       shard.counts.resize(scratch.ends.size());
     } catch (const std::bad_alloc&) {
-      shard.failure = "out of memory";
+      fail("out of memory", shard.failure_line);
       return;
     }
+    const uint64_t first = shard.lines.empty() ? 0 : shard.lines.front().number;
     const Status status =
         tok_.EncodeTexts(scratch.texts.data(), scratch.ends.data(), scratch.ends.size(),
                          scratch.ids.data(), shard.counts.data());
     if (status != Status::kOk) {
-      shard.failure = StatusMessage(status);
+      fail(StatusMessage(status), first);
       shard.encoding_failed = true;
       return;
     }
@@ -609,7 +616,7 @@ class Builder {
     try {
       shard.ids16.resize(total);
     } catch (const std::bad_alloc&) {
-      shard.failure = "out of memory";
+      fail("out of memory", first);
       return;
     }
     uint16_t* to = shard.ids16.data();
@@ -620,23 +627,31 @@ class Builder {
     }
   }
 
+  [[noreturn]] void BadLine(const Shard& shard, const Line& line) const {
+    throw Error(name_ + ":" + std::to_string(lines_before_ + line.number + 1) + ": " +
+                shard.errors[-1 - line.text]);
+  }
+
   // Writes the batch's documents in order, or reports its first bad line.
   void Write(const Batch& batch) {
     for (size_t k = 0; k < batch.shard_count; ++k) {
       const Shard& shard = batch.shards[k];
       size_t at = 0;  // in ids16
       if (shard.failure != nullptr) {
-        throw Error(name_ + ":" + std::to_string(lines_before_ + 1) + ": " +
-                    (shard.encoding_failed ? "cannot encode: " : "") + shard.failure);
+        // Bad lines before it are reported first, as they come first.
+        for (const Line& line : shard.lines) {
+          if (line.number >= shard.failure_line) break;
+          if (line.text < 0 && !o_.skip_bad) BadLine(shard, line);
+        }
+        if (!shard.encoding_failed) throw std::bad_alloc();  // no line's fault: "out of memory"
+        throw Error(name_ + ":" + std::to_string(lines_before_ + shard.failure_line + 1) +
+                    ": cannot encode: " + shard.failure);
       }
       for (const Line& line : shard.lines) {
         if (line.text < 0) {
-          const std::string& error = shard.errors[-1 - line.text];
-          if (o_.skip_bad) {
-            ++skipped_;
-            continue;
-          }
-          throw Error(name_ + ":" + std::to_string(lines_before_ + line.number + 1) + ": " + error);
+          if (!o_.skip_bad) BadLine(shard, line);
+          ++skipped_;
+          continue;
         }
         const size_t count = shard.counts[static_cast<size_t>(line.text)];
         writer_->Append(shard.ids16.data() + at, count);
@@ -819,7 +834,18 @@ void Dump(const std::string& prefix) {
 }
 
 // The staged documents, o.epochs times, each pass in input order or shuffled.
-binidx::Counts Passes(const BinidxOptions& o, const std::string& stage) {
+// What the command prints at the end: made before the dataset is committed, so that nothing
+// after that can fail (but writing it).
+std::string Summary(const BinidxOptions& o, const binidx::Counts& counts, uint64_t skipped) {
+  std::string summary = o.prefix + ".bin, " + o.prefix +
+                        ".idx: " + std::to_string(counts.documents) + " documents, " +
+                        std::to_string(counts.tokens) + " tokens\n";
+  if (o.skip_bad) summary += "skipped " + std::to_string(skipped) + " bad lines\n";
+  return summary + TrainingLines(counts, o.ctx_len);
+}
+
+// Writes the staged documents as the dataset, o.epochs times, shuffled as asked; the summary.
+std::string Passes(const BinidxOptions& o, const std::string& stage, uint64_t skipped) {
   binidx::Reader reader(stage);
   binidx::Writer writer(o.prefix);
   Interruptions::Keep(0, writer.bin_temporary());
@@ -833,7 +859,9 @@ binidx::Counts Passes(const BinidxOptions& o, const std::string& stage) {
       writer.EndDocument();
     }
   }
-  return writer.Commit();
+  std::string summary = Summary(o, writer.counts(), skipped);
+  writer.Commit();
+  return summary;
 }
 
 }  // namespace
@@ -855,31 +883,32 @@ void RunBinidx(int argc, const char* const* argv) {
           " tokens\n" + TrainingLines(counts, o.ctx_len));
     return;
   }
-  binidx::Counts counts;
-  uint64_t skipped = 0;
+  std::string summary;
   Interruptions interruptions;
   const bool staged = o.sub == Sub::kBuild && (o.epochs > 1 || o.shuffle);
   std::unique_ptr<Stage> stage(staged ? new Stage(o.prefix) : nullptr);
   if (o.sub == Sub::kMerge) {
     binidx::Writer writer(o.prefix, binidx::MergedDtype(o.inputs));
     interruptions.Keep(writer);
-    counts = binidx::Merge(o.inputs, &writer);
+    binidx::Merge(o.inputs, &writer);
+    summary = Summary(o, writer.counts(), 0);
+    writer.Commit();
   } else {
     // The documents once, into the dataset itself or, for several passes, into the stage.
     binidx::Writer writer(staged ? stage->prefix() : o.prefix);
     interruptions.Keep(writer);
-    ProgressLine progress(KnownSize(o.inputs));
-    Builder builder(o, &writer, &progress);
-    for (const std::string& input : o.inputs) builder.Input(input);
-    skipped = builder.skipped();
-    counts = writer.Commit();
+    uint64_t skipped;
+    {
+      ProgressLine progress(KnownSize(o.inputs));
+      Builder builder(o, &writer, &progress);
+      for (const std::string& input : o.inputs) builder.Input(input);
+      skipped = builder.skipped();
+    }  // the threads stopped and the progress line cleared before the dataset appears
+    if (!staged) summary = Summary(o, writer.counts(), skipped);
+    writer.Commit();
+    if (staged) summary = Passes(o, stage->prefix(), skipped);
   }
-  if (staged) counts = Passes(o, stage->prefix());
-  std::string summary = o.prefix + ".bin, " + o.prefix +
-                        ".idx: " + std::to_string(counts.documents) + " documents, " +
-                        std::to_string(counts.tokens) + " tokens\n";
-  if (o.skip_bad) summary += "skipped " + std::to_string(skipped) + " bad lines\n";
-  Print(summary + TrainingLines(counts, o.ctx_len));
+  Print(summary);
 }
 
 }  // namespace cli
