@@ -420,7 +420,6 @@ class Builder {
         writer_(writer),
         progress_(progress),
         tok_(Tokenizer::World()),
-        encoders_(o.threads),
         workers_(o.threads),
         scratch_(o.threads) {}
 
@@ -498,7 +497,7 @@ class Builder {
   // Reads carry_ and then the input into `batch` up to the batch size and a line break, or to the
   // end of the input (then returns true).
   bool Fill(Reader& in, Batch& batch) {
-    const size_t batch_bytes = kBatchBytesPerThread * encoders_;
+    const size_t batch_bytes = kBatchBytesPerThread * workers_.size();
     std::string& bytes = batch.bytes;
     if (bytes.size() < std::max(batch_bytes, carry_.size() + kReadBlock)) {
       bytes.resize(std::max(batch_bytes, carry_.size() + kReadBlock));
@@ -541,7 +540,8 @@ class Builder {
       if (batch.shards.size() == batch.shard_count) batch.shards.emplace_back();
       Shard& shard = batch.shards[batch.shard_count++];
       shard.begin = at;
-      const size_t share = encoders_ == 1 ? kMaxShardBytes : (size - at) / (2 * encoders_);
+      const size_t share =
+          workers_.size() == 1 ? kMaxShardBytes : (size - at) / (2 * workers_.size());
       at = std::min(size, at + std::clamp(share, kMinShardBytes, kMaxShardBytes));
       const void* newline =
           at < size ? std::memchr(batch.bytes.data() + at, '\n', size - at) : nullptr;
@@ -675,9 +675,9 @@ class Builder {
       Batch& batch = batches_[now];
       Batch& other = batches_[1 - now];
       Split(batch);
-      const size_t threads = std::min(encoders_, batch.shard_count);
+      const size_t threads = std::min(workers_.size(), batch.shard_count);
       std::atomic<size_t> next{0};
-      if (encoders_ == 1) {
+      if (workers_.size() == 1) {
         EncodeShards(batch, scratch_[0], &next);
         Write(batch);
         if (at_end) return;
@@ -744,7 +744,6 @@ class Builder {
   ProgressLine* progress_;
   uint64_t bytes_ = 0;
   const Tokenizer tok_;
-  size_t encoders_;  // threads that encode
   Workers workers_;
   std::string name_;  // of the input being read
   Batch batches_[2];
