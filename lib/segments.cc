@@ -173,11 +173,12 @@ size_t EncodeWindowInLanes(const Tokenizer& tok, const lanes::Trie& trie, size_t
   return total;
 }
 
-// Whether the lanes pay for `bytes` bytes on this CPU: only when every lane has a long segment,
-// since joining costs a few tokens per segment.
+// Whether this CPU's lanes pay at all (wide enough vectors)...
+bool LanesPay(size_t lane_count) { return lane_count >= kMinLanes && lane_count <= kMaxLanes; }
+// ...and for `bytes` bytes of one text: only when every lane has a long segment, since joining
+// costs a few tokens per segment.
 bool LanesPay(size_t lane_count, size_t bytes) {
-  return lane_count >= kMinLanes && lane_count <= kMaxLanes &&
-         bytes >= kLaneMinSegment * lane_count;
+  return LanesPay(lane_count) && bytes >= kLaneMinSegment * lane_count;
 }
 #endif  // RWKVTOK_LANES
 
@@ -238,8 +239,7 @@ const char* EncodePath() {
       "lanes/AVX3_ZEN4", "lanes/AVX3_DL", "lanes/AVX3", "lanes/AVX2",   "lanes/SVE2_128",
       "lanes/SVE_256",   "lanes/SVE2",    "lanes/SVE",  "lanes/NEON",   "lanes/WASM_EMU256",
       "lanes/WASM",      "lanes/PPC8",    "lanes/RVV",  "lanes/EMU128", "lanes/SCALAR"};
-  const size_t lane_count = lanes::LaneCount();
-  if (lane_count < kMinLanes || lane_count > kMaxLanes) return "plain";
+  if (!LanesPay(lanes::LaneCount())) return "plain";
   const char* const target = lanes::TargetName();
   for (const char* path : kPaths) {
     if (strcmp(path + sizeof("lanes/") - 1, target) == 0) return path;
@@ -280,7 +280,7 @@ Status Tokenizer::EncodeTexts(const void* text, const size_t* ends, size_t count
     // Where each text's lane stopped (lanes::PackStop; 0: all its tokens are yet to encode),
     // kept where its count goes.
     size_t* const stopped = id_counts;
-    if (LanesPay(lane_count, SIZE_MAX) && ends[last - 1] - base <= kLaneWindow) {
+    if (LanesPay(lane_count) && ends[last - 1] - base <= kLaneWindow) {
       lanes::WalkTexts(trie, in + base, ends + first, last - first, base, ids + base,
                        stopped + first);
     } else {
