@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <functional>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -247,24 +246,22 @@ void Writer::FlushBin() {
   pending32_.clear();
 }
 
-// Converts ids into `pending` (written out whenever it holds kIdBuffer) as long as each is at most
-// `largest`; throws an Error naming the first that is not.
-template <typename Id>
-void AppendAs(const uint32_t* ids, size_t count, uint32_t largest, std::vector<Id>* pending,
-              const std::function<void()>& flush) {
+// Converts ids into `pending` (written out by flush() whenever it holds kIdBuffer) as long as each
+// is at most `largest`; throws an Error naming the first that is not.
+template <typename To, typename From, typename Flush>
+void AppendAs(const From* ids, size_t count, uint32_t largest, std::vector<To>* pending,
+              const Flush& flush) {
   for (size_t done = 0; done < count;) {
-    const size_t at = pending->size();
-    const size_t n = std::min(count - done, kIdBuffer - at);
-    // Checked after converting them all in one pass, which vectorizes: every id fits, but for a
+    const size_t n = std::min(count - done, kIdBuffer - pending->size());
+    // Checked in one pass before they are converted, which vectorizes: every id fits, but for a
     // caller's mistake.
-    const uint32_t* const from = ids + done;
+    const From* const from = ids + done;
     uint32_t wide = 0;
     for (size_t i = 0; i < n; ++i) wide |= from[i];
     if ((wide & ~largest) != 0) {
-      const uint32_t* first =
-          std::find_if(from, from + n, [&](uint32_t id) { return id > largest; });
+      const From* first = std::find_if(from, from + n, [&](From id) { return id > largest; });
       throw Error("id " + std::to_string(*first) + " does not fit in " +
-                  (sizeof(Id) == 2 ? "uint16" : "int32"));
+                  (sizeof(To) == 2 ? "uint16" : "int32"));
     }
     pending->insert(pending->end(), from, from + n);
     done += n;
@@ -272,7 +269,8 @@ void AppendAs(const uint32_t* ids, size_t count, uint32_t largest, std::vector<I
   }
 }
 
-void Writer::Append(const uint32_t* ids, size_t count) {
+template <typename Id>
+void Writer::AppendIds(const Id* ids, size_t count) {
   const auto flush = [this] { FlushBin(); };
   if (dtype_code_ == kUint16Code) {
     AppendAs(ids, count, 0xFFFF, &pending_, flush);
@@ -282,19 +280,8 @@ void Writer::Append(const uint32_t* ids, size_t count) {
   document_ids_ += count;
 }
 
-void Writer::Append(const uint16_t* ids, size_t count) {
-  if (dtype_code_ != kUint16Code) {
-    std::vector<uint32_t> wide(ids, ids + count);
-    return Append(wide.data(), wide.size());
-  }
-  for (size_t done = 0; done < count;) {
-    const size_t n = std::min(count - done, kIdBuffer - pending_.size());
-    pending_.insert(pending_.end(), ids + done, ids + done + n);
-    done += n;
-    if (pending_.size() == kIdBuffer) FlushBin();
-  }
-  document_ids_ += count;
-}
+void Writer::Append(const uint32_t* ids, size_t count) { AppendIds(ids, count); }
+void Writer::Append(const uint16_t* ids, size_t count) { AppendIds(ids, count); }
 
 void Writer::EndDocument() {
   const uint32_t end = 0;

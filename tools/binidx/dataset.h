@@ -62,6 +62,8 @@ class Writer {
   const std::string& idx_temporary() const { return idx_path_; }
 
  private:
+  template <typename Id>
+  void AppendIds(const Id* ids, size_t count);
   void RemoveTemporaries() noexcept;
   void WriteBin(const void* data, size_t size);
   void WriteIdx(const void* data, size_t size);
