@@ -14,30 +14,6 @@ namespace rwkvtok {
 namespace binidx {
 namespace {
 
-// The length of the valid UTF-8 character at [p, end) (p < end, *p >= 0x80), else 0.
-size_t Utf8Length(const unsigned char* p, const unsigned char* end) {
-  const uint32_t b = p[0];
-  size_t length;
-  uint32_t least;
-  if (b >= 0xC2 && b < 0xE0) {
-    length = 2, least = 0x80;
-  } else if (b >= 0xE0 && b < 0xF0) {
-    length = 3, least = 0x800;
-  } else if (b >= 0xF0 && b < 0xF5) {
-    length = 4, least = 0x10000;
-  } else {
-    return 0;
-  }
-  if (static_cast<size_t>(end - p) < length) return 0;
-  uint32_t c = b & (0x7F >> length);
-  for (size_t k = 1; k < length; ++k) {
-    if ((p[k] & 0xC0) != 0x80) return 0;
-    c = c << 6 | (p[k] & 0x3F);
-  }
-  if (c < least || c > 0x10FFFF || (c >= 0xD800 && c < 0xE000)) return 0;
-  return length;
-}
-
 // UTF-8 validation as a DFA whose states are multiples of 6: kUtf8[byte] >> state & 63 is the
 // next state. Its one dependent step per byte checks a run of text at about a byte per cycle.
 enum Utf8State : uint8_t {
@@ -293,14 +269,16 @@ class Reader {
     }
   }
 
-  // Reports the first byte of [p, p_) that does not begin a valid UTF-8 character.
+  // Reports where the first invalid UTF-8 in [p, p_) is: the first byte of the character that the
+  // DFA rejects, or that the run ends inside.
   bool FailAtInvalidUtf8(const unsigned char* p) {
-    while (p < p_) {
-      const size_t length = *p < 0x80 ? 1 : Utf8Length(p, p_);
-      if (length == 0) break;
-      p += length;
+    uint64_t state = kAccept;
+    const unsigned char* character = p;
+    for (; p < p_ && state != kReject; ++p) {
+      if (state == kAccept) character = p;
+      state = kUtf8.rows[*p] >> state & 63;
     }
-    return Fail("invalid UTF-8", p);
+    return Fail("invalid UTF-8", character);
   }
 
   // The escape at p_ (a '\\').
