@@ -29,6 +29,9 @@ PACKAGES=(
   crossbuild-essential-arm64 qemu-user googletest
   # --config=cortex_m*, the size report: bare-metal GCC, newlib, QEMU's MPS2 boards
   gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm
+  # The JavaScript package (js/): emscripten and its optimizer's parser, Node, the TypeScript
+  # compiler that checks its declarations, and a real browser for the playground's test
+  emscripten node-acorn nodejs node-typescript chromium chromium-driver
 )
 missing=()
 for package in "${PACKAGES[@]}"; do
@@ -127,4 +130,15 @@ assert tok.decode(ids) == sys.argv[1]
 print(f"==> Python: rwkvtok {rwkvtok.__version__} ({rwkvtok.encode_path()}): {len(ids)} tokens, "
       "round trip exact")
 PY
+# --- The JavaScript package ---------------------------------------------------------------------
+log "JavaScript package: building js/dist (WebAssembly)"
+tools/build_js.sh
+node --input-type=module - "$SAMPLE" <<'JS' || die "the JavaScript round trip failed"
+import { World } from './js/rwkvtok.mjs';
+const tok = await World();
+const ids = tok.encode(process.argv[2]);
+if (tok.decode(ids) !== process.argv[2]) throw new Error('round trip');
+console.log(`==> JavaScript: rwkvtok ${tok.version} (WebAssembly): ${ids.length} tokens, round trip exact`);
+JS
+
 log "done. Run every test with: tools/test.sh (or the suite alone: bazel test //...)"

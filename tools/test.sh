@@ -5,7 +5,8 @@
 # UndefinedBehaviorSanitizer and under ThreadSanitizer; then each fuzz target for
 # RWKVTOK_FUZZ_SECONDS (default 60); then the CMake build, its tests, install, consumers and cross
 # builds (tools/cmake_test.sh); then the Python package's tests and its wheel
-# (tools/python_test.sh). Run tools/setup.sh once first.
+# (tools/python_test.sh); then the JavaScript package's (tools/test_js.sh). Run tools/setup.sh
+# once first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,3 +38,4 @@ bazel test --config=tsan //...
 tools/fuzz.sh "${RWKVTOK_FUZZ_SECONDS:-60}"
 tools/cmake_test.sh
 tools/python_test.sh
+tools/test_js.sh

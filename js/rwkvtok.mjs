@@ -1,0 +1,364 @@
+// rwkvtok for JavaScript: the RWKV World tokenizer compiled to WebAssembly, for Node, browsers and
+// workers. A thin layer over the C API (lib/rwkvtok.h): it moves text and ids in and out of the
+// module's memory and turns statuses into exceptions. rwkvtok.d.ts documents every function.
+
+import createRwkvtokModule from './dist/rwkvtok_wasm.mjs';
+
+// Statuses of lib/rwkvtok.h.
+const OK = 0;
+const BUFFER_TOO_SMALL = 1;
+const INVALID_ID = 2;
+const INVALID_UTF8 = 10;
+const STOPPED = 11;
+const UTF8_REPLACE = 0;
+const UTF8_STRICT = 1;
+
+const TOKENIZER_SIZE = 64;  // RWKVTOK_TOKENIZER_SIZE
+const DECODER_SIZE = 128;   // RWKVTOK_DECODER_SIZE
+const DECODER_MAX_OUTPUT = 774;  // RWKVTOK_DECODER_MAX_OUTPUT
+const MAX_STOP_IDS = 8;     // RWKVTOK_MAX_STOP_IDS
+const MAX_SIZE = 0xFFFFFFFF;  // size_t in 32-bit WebAssembly
+
+const utf8Encoder = new TextEncoder();
+// Decoders that keep a leading U+FEFF: it is part of the text the ids spell.
+const utf8Decoders = {
+  replace: new TextDecoder('utf-8', { ignoreBOM: true }),
+  fatal: new TextDecoder('utf-8', { ignoreBOM: true, fatal: true }),
+};
+
+let loading = null;
+
+// The module and the memory every call shares, made once per JavaScript realm (each worker has
+// its own): calls never overlap within one, so one scratch area serves them all.
+async function load() {
+  const options = {};
+  if (typeof process === 'object' && process.versions && process.versions.node) {
+    // Node: the loader's own fetch of a file URL fails there, so hand it the bytes.
+    const { readFile } = await import('node:fs/promises');
+    options.wasmBinary = await readFile(new URL('./dist/rwkvtok_wasm.wasm', import.meta.url));
+  }
+  const m = await createRwkvtokModule(options);
+  const tok = m._malloc(TOKENIZER_SIZE);
+  const result = m._malloc(8);  // count and position of an rwkvtok_result
+  const decoder = m._malloc(DECODER_SIZE);
+  const decoderOut = m._malloc(DECODER_MAX_OUTPUT);
+  const stopIds = m._malloc(4 * MAX_STOP_IDS);
+  if (!tok || !result || !decoder || !decoderOut || !stopIds) {
+    throw new Error('rwkvtok: out of WebAssembly memory');
+  }
+  m._rwkvtok_world(tok);
+  return {
+    m, tok, result, decoder, decoderOut, stopIds,
+    tokenCount: m._rwkvtok_token_count(tok),
+    maxTokenLength: m._rwkvtok_max_token_length(tok),
+    version: cString(m, m._rwkvtok_version()),
+  };
+}
+
+function cString(m, pointer) {
+  let end = pointer;
+  while (m.HEAPU8[end] !== 0) ++end;
+  return utf8Decoders.replace.decode(m.HEAPU8.subarray(pointer, end));
+}
+
+/** The built-in World vocabulary: `const tok = await World()`. */
+export async function World() {
+  if (loading === null) {
+    loading = load();
+    loading.catch(() => { loading = null; });  // a failed load may be tried again
+  }
+  return new Tokenizer(await loading);
+}
+
+function allocate(core, bytes) {
+  const pointer = core.m._malloc(Math.max(bytes, 1));
+  if (pointer === 0) throw new RangeError(`rwkvtok: cannot allocate ${bytes} bytes of WebAssembly memory`);
+  return pointer;
+}
+
+function statusError(core, status) {
+  return new Error(`rwkvtok: ${cString(core.m, core.m._rwkvtok_status_message(status))}`);
+}
+
+function invalidId(core, id, position) {
+  return new RangeError(
+    `invalid token id ${id} at position ${position}: not an id of this vocabulary (0 to ${core.tokenCount - 1})`);
+}
+
+// The text's bytes in the module's memory: fn(pointer, size), then freed.
+function withText(core, text, fn) {
+  let pointer;
+  let size;
+  if (typeof text === 'string') {
+    // At most 3 bytes of UTF-8 per UTF-16 code unit (a lone surrogate becomes U+FFFD).
+    const room = text.length * 3;
+    pointer = allocate(core, room);
+    size = utf8Encoder.encodeInto(text, core.m.HEAPU8.subarray(pointer, pointer + room)).written;
+  } else {
+    const bytes = textBytes(text);
+    pointer = allocate(core, bytes.length);
+    core.m.HEAPU8.set(bytes, pointer);
+    size = bytes.length;
+  }
+  try {
+    return fn(pointer, size);
+  } finally {
+    core.m._free(pointer);
+  }
+}
+
+function textBytes(text) {
+  if (text instanceof Uint8Array) return text;
+  if (text instanceof ArrayBuffer) return new Uint8Array(text);
+  throw new TypeError(`text must be a string, a Uint8Array or an ArrayBuffer, not ${describe(text)}`);
+}
+
+function describe(value) {
+  if (value === null) return 'null';
+  if (typeof value !== 'object') return typeof value;
+  return value.constructor ? value.constructor.name : 'object';
+}
+
+// The ids as 32-bit values in the module's memory: fn(pointer, count), then freed. Throws for
+// values that are not ids of any kind (the library judges the rest).
+function withIds(core, ids, fn) {
+  if (typeof ids === 'string' || ids === null || typeof ids !== 'object' ||
+      (ids.length === undefined && typeof ids[Symbol.iterator] !== 'function')) {
+    throw new TypeError(`ids must be an array or typed array of integers, not ${describe(ids)}`);
+  }
+  if (ids instanceof Float32Array || ids instanceof Float64Array) {
+    throw new TypeError(`ids must be integers, not a ${ids.constructor.name}`);
+  }
+  if (ids.length === undefined) ids = Array.from(ids);
+  const count = ids.length;
+  const pointer = allocate(core, 4 * count);
+  try {
+    const heap = core.m.HEAPU32;
+    const base = pointer >>> 2;
+    if (ids instanceof Uint32Array || ids instanceof Uint16Array || ids instanceof Uint8Array) {
+      heap.set(ids, base);
+    } else {
+      for (let i = 0; i < count; ++i) {
+        const id = ids[i];
+        if (typeof id !== 'number') {
+          if (typeof id === 'bigint' && id >= 0n && id <= 0xFFFFFFFFn) {
+            heap[base + i] = Number(id);
+            continue;
+          }
+          if (typeof id === 'bigint') throw invalidId(core, id, i);
+          throw new TypeError(`ids must be integers: position ${i} holds ${describe(id)}`);
+        }
+        if (!Number.isInteger(id) || id < 0 || id > 0xFFFFFFFF) throw invalidId(core, id, i);
+        heap[base + i] = id;
+      }
+    }
+    return fn(pointer, count);
+  } finally {
+    core.m._free(pointer);
+  }
+}
+
+// Decodes the ids: fn(bytesView) on a view of the bytes in the module's memory, valid during fn.
+function withDecoded(core, ids, fn) {
+  return withIds(core, ids, (idsPointer, count) => {
+    const m = core.m;
+    // Most tokens are a few bytes long: a first guess, then the exact size when it is short.
+    let capacity = Math.min(count * 8 + 16, MAX_SIZE);
+    let out = allocate(core, capacity);
+    try {
+      let status = m._rwkvtok_js_decode(core.tok, idsPointer, count, out, capacity, core.result);
+      if (status === BUFFER_TOO_SMALL) {
+        capacity = m.HEAPU32[core.result >>> 2];
+        m._free(out);
+        out = 0;
+        out = allocate(core, capacity);
+        status = m._rwkvtok_js_decode(core.tok, idsPointer, count, out, capacity, core.result);
+      }
+      if (status === INVALID_ID) {
+        const position = m.HEAPU32[(core.result >>> 2) + 1];
+        throw invalidId(core, m.HEAPU32[(idsPointer >>> 2) + position], position);
+      }
+      if (status !== OK) throw statusError(core, status);
+      const size = m.HEAPU32[core.result >>> 2];
+      return fn(m.HEAPU8.subarray(out, out + size));
+    } finally {
+      if (out !== 0) m._free(out);
+    }
+  });
+}
+
+function checkId(core, id, position) {
+  if (typeof id !== 'number') throw new TypeError(`a token id must be a number, not ${describe(id)}`);
+  if (!Number.isInteger(id) || id < 0 || id >= core.tokenCount) throw invalidId(core, id, position);
+}
+
+// The number of UTF-16 code units of `text` whose UTF-8 (as TextEncoder makes it) is `bytes` long.
+function utf16Length(text, bytes) {
+  let i = 0;
+  for (let used = 0; used < bytes; ++i) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) used += 1;
+    else if (unit < 0x800) used += 2;
+    else if (unit >= 0xD800 && unit < 0xDC00 && i + 1 < text.length &&
+             (text.charCodeAt(i + 1) & 0xFC00) === 0xDC00) {
+      used += 4;
+      ++i;
+    } else used += 3;  // the rest of the BMP, and lone surrogates (U+FFFD)
+  }
+  return i;
+}
+
+export class Tokenizer {
+  /** Use `await World()`. */
+  constructor(core) {
+    this._core = core;
+  }
+
+  /** 65536: the size of the id space models use (ids 65530..65535 are reserved). */
+  get nVocab() { return 65536; }
+  /** The end-of-text token, 0. */
+  get eotToken() { return 0; }
+  /** The longest token, in bytes (128 for World). */
+  get maxTokenLength() { return this._core.maxTokenLength; }
+  /** The library's version, as lib/rwkvtok.h has it. */
+  get version() { return this._core.version; }
+
+  encode(text) {
+    const core = this._core;
+    return withText(core, text, (pointer, size) => {
+      const ids = allocate(core, 4 * size);
+      try {
+        const status = core.m._rwkvtok_js_encode(core.tok, pointer, size, ids, size, core.result);
+        if (status !== OK) throw statusError(core, status);
+        const count = core.m.HEAPU32[core.result >>> 2];
+        return core.m.HEAPU32.slice(ids >>> 2, (ids >>> 2) + count);
+      } finally {
+        core.m._free(ids);
+      }
+    });
+  }
+
+  count(text) {
+    const core = this._core;
+    return withText(core, text, (pointer, size) => {
+      const status = core.m._rwkvtok_js_count(core.tok, pointer, size, core.result);
+      if (status !== OK) throw statusError(core, status);
+      return core.m.HEAPU32[core.result >>> 2];
+    });
+  }
+
+  truncate(text, maxTokens) {
+    if (typeof maxTokens !== 'number' || Number.isNaN(maxTokens)) {
+      throw new TypeError(`maxTokens must be a number, not ${describe(maxTokens)}`);
+    }
+    if (maxTokens < 0) throw new RangeError('maxTokens must not be negative');
+    const budget = Math.min(Math.floor(maxTokens), MAX_SIZE);
+    const core = this._core;
+    const isString = typeof text === 'string';
+    const length = withText(core, text, (pointer, size) => {
+      const prefix = (bytes) => {
+        const status = core.m._rwkvtok_js_prefix(core.tok, pointer, bytes, budget, core.result);
+        if (status !== OK) throw statusError(core, status);
+        return core.m.HEAPU32[core.result >>> 2];
+      };
+      let cut = prefix(size);
+      // A str's prefix ends on a character: cut short inside one, encode up to its start afresh.
+      const continues = (at) => (core.m.HEAPU8[pointer + at] & 0xC0) === 0x80;
+      while (isString && cut < size && continues(cut)) {
+        let boundary = cut - 1;
+        while (boundary > 0 && continues(boundary)) --boundary;
+        cut = prefix(boundary);
+      }
+      return cut;
+    });
+    if (isString) return text.slice(0, utf16Length(text, length));
+    return textBytes(text).slice(0, length);
+  }
+
+  decodeBytes(ids) {
+    return withDecoded(this._core, ids, (bytes) => bytes.slice());
+  }
+
+  decode(ids, { fatal = false } = {}) {
+    const decoder = fatal ? utf8Decoders.fatal : utf8Decoders.replace;
+    return withDecoded(this._core, ids, (bytes) => decoder.decode(bytes));
+  }
+
+  tokenBytes(id) {
+    checkId(this._core, id, 0);
+    return this.decodeBytes([id]);
+  }
+
+  streamDecoder({ stopIds = [0], fatal = false } = {}) {
+    return new StreamDecoder(this._core, stopIds, fatal);
+  }
+}
+
+// The decoder's state lives here, in JavaScript, and is copied into the module's memory for each
+// call: nothing of it is left behind in the module for a decoder that is dropped.
+class StreamDecoder {
+  constructor(core, stopIds, fatal) {
+    const ids = Array.from(stopIds);
+    if (ids.length > MAX_STOP_IDS) throw new RangeError(`at most ${MAX_STOP_IDS} stop ids, not ${ids.length}`);
+    ids.forEach((id, i) => {
+      if (typeof id !== 'number') throw new TypeError(`stop ids must be numbers: position ${i} holds ${describe(id)}`);
+      if (!Number.isInteger(id) || id < 0 || id > 0xFFFFFFFF) throw invalidId(core, id, i);
+    });
+    this._core = core;
+    this._fatal = fatal;
+    this._state = new Uint8Array(DECODER_SIZE);
+    this._pushed = 0;
+    this.stopped = false;
+    const m = core.m;
+    let status = m._rwkvtok_decoder_init(core.decoder, core.tok, fatal ? UTF8_STRICT : UTF8_REPLACE);
+    if (status === OK) {
+      m.HEAPU32.set(ids, core.stopIds >>> 2);
+      status = m._rwkvtok_decoder_set_stop_ids(core.decoder, core.stopIds, ids.length);
+    }
+    if (status !== OK) throw statusError(core, status);
+    this._state.set(m.HEAPU8.subarray(core.decoder, core.decoder + DECODER_SIZE));
+  }
+
+  // Runs call() on the state in the module's memory; returns the status and the text written.
+  _run(call) {
+    const core = this._core;
+    const m = core.m;
+    m.HEAPU8.set(this._state, core.decoder);
+    const status = call(m);
+    this._state.set(m.HEAPU8.subarray(core.decoder, core.decoder + DECODER_SIZE));
+    const size = m.HEAPU32[core.result >>> 2];
+    return { status, bytes: m.HEAPU8.subarray(core.decoderOut, core.decoderOut + size) };
+  }
+
+  _text(status, bytes) {
+    if (status === INVALID_UTF8) {
+      throw new TypeError('The encoded data was not valid for encoding utf-8');
+    }
+    if (status !== OK && status !== STOPPED) throw statusError(this._core, status);
+    return utf8Decoders.replace.decode(bytes);
+  }
+
+  /** Adds one id; returns the text it completes (complete characters only). */
+  push(id) {
+    const core = this._core;
+    if (typeof id !== 'number') throw new TypeError(`a token id must be a number, not ${describe(id)}`);
+    if (!Number.isInteger(id) || id < 0 || id > 0xFFFFFFFF) throw invalidId(core, id, this._pushed);
+    const { status, bytes } = this._run((m) => m._rwkvtok_js_decoder_push(
+      core.decoder, id, core.decoderOut, DECODER_MAX_OUTPUT, core.result));
+    if (status === INVALID_ID) throw invalidId(core, id, this._pushed);
+    ++this._pushed;
+    this.stopped = status === STOPPED;
+    if (this.stopped) this._pushed = 0;
+    return this._text(status, bytes);
+  }
+
+  /** Ends the text: returns what was held back, and starts a new one. */
+  finish() {
+    const core = this._core;
+    const { status, bytes } = this._run((m) => m._rwkvtok_js_decoder_finish(
+      core.decoder, core.decoderOut, DECODER_MAX_OUTPUT, core.result));
+    this.stopped = false;
+    this._pushed = 0;
+    return this._text(status, bytes);
+  }
+}
