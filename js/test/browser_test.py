@@ -30,7 +30,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 JS_DIR = pathlib.Path(__file__).resolve().parents[1]
 ROOT = JS_DIR.parent
-SAMPLE = "Hello, world! 你好，世界。 RWKV is an RNN. 龘"
+SAMPLE = ("Hello, world! 你好，世界。 Привет, мир!\nRWKV is an RNN with transformer-level "
+          "performance. 龘\ndef square(x):\n    return x ** 2\n")
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -66,7 +67,7 @@ def main():
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-                     "--window-size=1100,760"):
+                     "--window-size=1060,660"):
         options.add_argument(argument)
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
     try:
