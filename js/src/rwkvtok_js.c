@@ -22,8 +22,7 @@ int32_t rwkvtok_js_decode(const rwkvtok_tokenizer* tok, const uint32_t* ids, siz
   return Report(rwkvtok_decode(tok, ids, count, bytes, capacity), out);
 }
 
-int32_t rwkvtok_js_count(const rwkvtok_tokenizer* tok, const void* text, size_t size,
-                         size_t* out) {
+int32_t rwkvtok_js_count(const rwkvtok_tokenizer* tok, const void* text, size_t size, size_t* out) {
   return Report(rwkvtok_count(tok, text, size), out);
 }
 
@@ -37,7 +36,6 @@ int32_t rwkvtok_js_decoder_push(rwkvtok_decoder* dec, uint32_t id, void* bytes, 
   return Report(rwkvtok_decoder_push(dec, id, bytes, capacity), out);
 }
 
-int32_t rwkvtok_js_decoder_finish(rwkvtok_decoder* dec, void* bytes, size_t capacity,
-                                  size_t* out) {
+int32_t rwkvtok_js_decoder_finish(rwkvtok_decoder* dec, void* bytes, size_t capacity, size_t* out) {
   return Report(rwkvtok_decoder_finish(dec, bytes, capacity), out);
 }
