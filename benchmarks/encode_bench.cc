@@ -13,6 +13,9 @@
 //                              scalar twin
 //   BM_EncodeParts/<n>/<name>  the text cut into n parts, encoded on n threads (the calling one
 //                              and n - 1 started once), joined
+//   BM_EncodeShort/<n>/<name>  prompt-sized calls: pieces of n bytes (16 to 4096) cut from the
+//                              text, one Encode each; ns_per_call. BM_EncodePlainShort: the same
+//                              with 16-bit ids, the plain walk
 //   BM_EncodeEach/<name>       the text cut into 4 KB documents, Encode on each in turn
 //   BM_EncodeTexts/<name>      the same documents in one EncodeTexts call
 //   BM_Decode/<name>
@@ -148,6 +151,33 @@ void BM_EncodeLanes(benchmark::State& state, const Corpus* corpus, int64_t targe
   ids.resize(count);
   if (ids != corpus->ids) state.SkipWithError("lane ids differ");
   SetRates(state, *corpus);
+}
+
+// Prompt-sized inputs: kShortPieces pieces of `bytes` bytes cut from the text at offsets spread
+// over it, each encoded in its own call, as a runtime encodes a prompt. Reports ns per call;
+// `Id` uint16_t is the plain walk (BM_EncodePlain), uint32_t Encode's own choice.
+constexpr size_t kShortPieces = 1000;
+
+template <typename Id>
+void BM_EncodeShort(benchmark::State& state, const Corpus* corpus, size_t bytes) {
+  const rwkvtok::Tokenizer tokenizer = rwkvtok::Tokenizer::World();
+  const std::string& text = corpus->text;
+  std::vector<size_t> offsets;
+  for (size_t i = 0; i < kShortPieces && text.size() > bytes; ++i) {
+    offsets.push_back((text.size() - bytes) / kShortPieces * i);
+  }
+  std::vector<Id> ids(bytes);
+  for (auto _ : state) {
+    for (const size_t offset : offsets) {
+      const rwkvtok::Result r = tokenizer.Encode(text.data() + offset, bytes, ids.data(), bytes);
+      benchmark::DoNotOptimize(r.count);
+    }
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * offsets.size() * bytes));
+  state.counters["ns_per_call"] = benchmark::Counter(
+      static_cast<double>(offsets.size()) * 1e-9,
+      benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }
 
 // Documents of a corpus, as binidx sees them: the text cut every 4 KB.
@@ -337,6 +367,13 @@ int main(int argc, char** argv) {
           ("BM_EncodeParts/" + std::to_string(threads) + "/" + stem).c_str(), BM_EncodeParts,
           &corpus, threads)
           ->UseRealTime();
+    }
+    for (const size_t bytes : {16, 64, 256, 1024, 4096}) {
+      const std::string size = std::to_string(bytes) + "/" + stem;
+      benchmark::RegisterBenchmark(("BM_EncodeShort/" + size).c_str(), BM_EncodeShort<uint32_t>,
+                                   &corpus, bytes);
+      benchmark::RegisterBenchmark(("BM_EncodePlainShort/" + size).c_str(),
+                                   BM_EncodeShort<uint16_t>, &corpus, bytes);
     }
     benchmark::RegisterBenchmark(("BM_EncodeEach/" + stem).c_str(), BM_EncodeEach, &corpus);
     benchmark::RegisterBenchmark(("BM_EncodeTexts/" + stem).c_str(), BM_EncodeTexts, &corpus);

@@ -1,6 +1,6 @@
 // rwkvtok for JavaScript: the RWKV World tokenizer compiled to WebAssembly, for Node, browsers and
 // workers. A thin layer over the C API (lib/rwkvtok.h): it moves text and ids in and out of the
-// module's memory and turns statuses into exceptions. rwkvtok.d.ts documents every function.
+// module's memory and turns statuses into exceptions. rwkvtok.d.mts documents every function.
 
 import createRwkvtokModule from './dist/rwkvtok_wasm.mjs';
 
@@ -70,9 +70,16 @@ export async function World() {
   return new Tokenizer(await loading);
 }
 
+// The most one allocation may ask for: the module's memory is at most 2 GiB, and sizes are
+// 32-bit inside it.
+const MAX_ALLOCATION = 2 ** 31 - 2 ** 16;
+
 function allocate(core, bytes) {
-  const pointer = core.m._malloc(Math.max(bytes, 1));
-  if (pointer === 0) throw new RangeError(`rwkvtok: cannot allocate ${bytes} bytes of WebAssembly memory`);
+  const pointer = bytes <= MAX_ALLOCATION ? core.m._malloc(Math.max(bytes, 1)) : 0;
+  if (pointer === 0) {
+    throw new RangeError(`rwkvtok: cannot allocate ${bytes} bytes of WebAssembly memory ` +
+      '(it holds at most 2 GiB: encode a text this long in parts)');
+  }
   return pointer;
 }
 
@@ -85,17 +92,32 @@ function invalidId(core, id, position) {
     `invalid token id ${id} at position ${position}: not an id of this vocabulary (0 to ${core.tokenCount - 1})`);
 }
 
+// Typed arrays' own accessors: a subclass or a user's getter cannot make them lie.
+const TypedArray = Object.getPrototypeOf(Uint8Array);
+const typedArrayAccessor = (name) => Object.getOwnPropertyDescriptor(TypedArray.prototype, name).get;
+const typedLength = typedArrayAccessor('length');
+const typedBuffer = typedArrayAccessor('buffer');
+const typedByteOffset = typedArrayAccessor('byteOffset');
+const typedByteLength = typedArrayAccessor('byteLength');
+const isTypedArray = (value) => ArrayBuffer.isView(value) && !(value instanceof DataView);
+
+// Strings longer than this are encoded to UTF-8 in JavaScript first, so that the module's memory
+// (which never shrinks) grows by the text's UTF-8 and not by 3 bytes for every code unit.
+const DIRECT_STRING = 1 << 16;
+// Texts up to this many bytes get room for one id per byte at once.
+const SMALL_TEXT = 1 << 20;
+
 // The text's bytes in the module's memory: fn(pointer, size), then freed.
 function withText(core, text, fn) {
   let pointer;
   let size;
-  if (typeof text === 'string') {
+  if (typeof text === 'string' && text.length <= DIRECT_STRING) {
     // At most 3 bytes of UTF-8 per UTF-16 code unit (a lone surrogate becomes U+FFFD).
     const room = text.length * 3;
     pointer = allocate(core, room);
     size = utf8Encoder.encodeInto(text, core.m.HEAPU8.subarray(pointer, pointer + room)).written;
   } else {
-    const bytes = textBytes(text);
+    const bytes = typeof text === 'string' ? utf8Encoder.encode(text) : textBytes(text);
     pointer = allocate(core, bytes.length);
     core.m.HEAPU8.set(bytes, pointer);
     size = bytes.length;
@@ -107,9 +129,16 @@ function withText(core, text, fn) {
   }
 }
 
+// The bytes of a text that is not a string, as a plain Uint8Array over the same memory: views of
+// single bytes (Uint8Array, Buffer, Int8Array, Uint8ClampedArray) and array buffers.
 function textBytes(text) {
-  if (text instanceof Uint8Array) return text;
-  if (text instanceof ArrayBuffer) return new Uint8Array(text);
+  if (isTypedArray(text) && text.BYTES_PER_ELEMENT === 1) {
+    return new Uint8Array(typedBuffer.call(text), typedByteOffset.call(text), typedByteLength.call(text));
+  }
+  if (text instanceof ArrayBuffer ||
+      (typeof SharedArrayBuffer === 'function' && text instanceof SharedArrayBuffer)) {
+    return new Uint8Array(text);
+  }
   throw new TypeError(`text must be a string, a Uint8Array or an ArrayBuffer, not ${describe(text)}`);
 }
 
@@ -119,40 +148,63 @@ function describe(value) {
   return value.constructor ? value.constructor.name : 'object';
 }
 
-// The ids as 32-bit values in the module's memory: fn(pointer, count), then freed. Throws for
-// values that are not ids of any kind (the library judges the rest).
-function withIds(core, ids, fn) {
-  if (typeof ids === 'string' || ids === null || typeof ids !== 'object' ||
-      (ids.length === undefined && typeof ids[Symbol.iterator] !== 'function')) {
+// The most ids one call takes: their 32-bit copy must fit in the module's memory.
+const MAX_IDS = Math.floor(MAX_ALLOCATION / 4);
+
+// The ids as 32-bit values, checked, in JavaScript memory. Throws a TypeError for values that are
+// not integers and a RangeError for integers that are no 32-bit id (the library judges the rest).
+// All of the caller's code (getters, iterators) runs here, before the module's memory is used.
+function readIds(core, ids) {
+  if (ids instanceof Uint32Array || ids instanceof Uint16Array || ids instanceof Uint8Array ||
+      ids instanceof Uint8ClampedArray) {
+    if (isTypedArray(ids)) {  // not a Proxy that only claims to be one
+      const count = typedLength.call(ids);
+      if (count > MAX_IDS) throw new RangeError(`rwkvtok: at most ${MAX_IDS} ids in one call, not ${count}`);
+      const out = new Uint32Array(count);
+      out.set(ids);  // every value of these types is a 32-bit id
+      return out;
+    }
+  }
+  if (typeof ids === 'string' || ids === null || typeof ids !== 'object') {
     throw new TypeError(`ids must be an array or typed array of integers, not ${describe(ids)}`);
   }
-  if (ids instanceof Float32Array || ids instanceof Float64Array) {
-    throw new TypeError(`ids must be integers, not a ${ids.constructor.name}`);
-  }
-  if (ids.length === undefined) ids = Array.from(ids);
-  const count = ids.length;
-  const pointer = allocate(core, 4 * count);
-  try {
-    const heap = core.m.HEAPU32;
-    const base = pointer >>> 2;
-    if (ids instanceof Uint32Array || ids instanceof Uint16Array || ids instanceof Uint8Array) {
-      heap.set(ids, base);
+  let list = ids;
+  if (!isTypedArray(ids) && !Array.isArray(ids)) {
+    if (typeof ids[Symbol.iterator] === 'function') {
+      list = Array.from(ids);
     } else {
-      for (let i = 0; i < count; ++i) {
-        const id = ids[i];
-        if (typeof id !== 'number') {
-          if (typeof id === 'bigint' && id >= 0n && id <= 0xFFFFFFFFn) {
-            heap[base + i] = Number(id);
-            continue;
-          }
-          if (typeof id === 'bigint') throw invalidId(core, id, i);
-          throw new TypeError(`ids must be integers: position ${i} holds ${describe(id)}`);
-        }
-        if (!Number.isInteger(id) || id < 0 || id > 0xFFFFFFFF) throw invalidId(core, id, i);
-        heap[base + i] = id;
+      const length = ids.length;
+      if (!Number.isSafeInteger(length) || length < 0) {
+        throw new TypeError(`ids must be an array or typed array of integers, not ${describe(ids)}` +
+          ' without a valid length');
       }
     }
-    return fn(pointer, count);
+  }
+  const count = isTypedArray(list) ? typedLength.call(list) : list.length;
+  if (count > MAX_IDS) throw new RangeError(`rwkvtok: at most ${MAX_IDS} ids in one call, not ${count}`);
+  const out = new Uint32Array(count);
+  for (let i = 0; i < count; ++i) {
+    const id = list[i];
+    if (typeof id === 'number') {
+      if (!Number.isInteger(id) || id < 0 || id > 0xFFFFFFFF) throw invalidId(core, id, i);
+      out[i] = id;
+    } else if (typeof id === 'bigint') {
+      if (id < 0n || id > 0xFFFFFFFFn) throw invalidId(core, id, i);
+      out[i] = Number(id);
+    } else {
+      throw new TypeError(`ids must be integers: position ${i} holds ${describe(id)}`);
+    }
+  }
+  return out;
+}
+
+// The ids in the module's memory: fn(pointer, count), then freed.
+function withIds(core, ids, fn) {
+  const values = readIds(core, ids);
+  const pointer = allocate(core, 4 * values.length);
+  try {
+    core.m.HEAPU32.set(values, pointer >>> 2);
+    return fn(pointer, values.length);
   } finally {
     core.m._free(pointer);
   }
@@ -226,14 +278,25 @@ export class Tokenizer {
   encode(text) {
     const core = this._core;
     return withText(core, text, (pointer, size) => {
-      const ids = allocate(core, 4 * size);
+      // Room for one id per byte is the most there can be; long texts have far fewer (a token
+      // is 3 to 4 bytes on average), so they get room for half as many first, and the exact
+      // number in the rare case that is short: the module's memory never shrinks.
+      let capacity = size <= SMALL_TEXT ? size : Math.ceil(size / 2);
+      let ids = allocate(core, 4 * capacity);
       try {
-        const status = core.m._rwkvtok_js_encode(core.tok, pointer, size, ids, size, core.result);
+        let status = core.m._rwkvtok_js_encode(core.tok, pointer, size, ids, capacity, core.result);
+        if (status === BUFFER_TOO_SMALL) {
+          capacity = core.m.HEAPU32[core.result >>> 2];
+          core.m._free(ids);
+          ids = 0;
+          ids = allocate(core, 4 * capacity);
+          status = core.m._rwkvtok_js_encode(core.tok, pointer, size, ids, capacity, core.result);
+        }
         if (status !== OK) throw statusError(core, status);
         const count = core.m.HEAPU32[core.result >>> 2];
         return core.m.HEAPU32.slice(ids >>> 2, (ids >>> 2) + count);
       } finally {
-        core.m._free(ids);
+        if (ids !== 0) core.m._free(ids);
       }
     });
   }
@@ -272,6 +335,9 @@ export class Tokenizer {
       return cut;
     });
     if (isString) return text.slice(0, utf16Length(text, length));
+    // A copy, of the same type for views (a Buffer's own slice would share its memory), a
+    // Uint8Array for array buffers.
+    if (isTypedArray(text)) return TypedArray.prototype.slice.call(text, 0, length);
     return textBytes(text).slice(0, length);
   }
 
@@ -298,6 +364,9 @@ export class Tokenizer {
 // call: nothing of it is left behind in the module for a decoder that is dropped.
 class StreamDecoder {
   constructor(core, stopIds, fatal) {
+    if (stopIds === null || typeof stopIds !== 'object' || typeof stopIds[Symbol.iterator] !== 'function') {
+      throw new TypeError(`stopIds must be an array of ids, not ${describe(stopIds)}`);
+    }
     const ids = Array.from(stopIds);
     if (ids.length > MAX_STOP_IDS) throw new RangeError(`at most ${MAX_STOP_IDS} stop ids, not ${ids.length}`);
     ids.forEach((id, i) => {
@@ -330,12 +399,17 @@ class StreamDecoder {
     return { status, bytes: m.HEAPU8.subarray(core.decoderOut, core.decoderOut + size) };
   }
 
-  _text(status, bytes) {
-    if (status === INVALID_UTF8) {
-      throw new TypeError('The encoded data was not valid for encoding utf-8');
+  // The text of a push or finish; under the strict policy a TypeError at invalid UTF-8, which
+  // carries the valid text written before it as `error.text`.
+  _text(status, bytes, unfinished) {
+    const text = utf8Decoders.replace.decode(bytes);
+    if (status === INVALID_UTF8 || unfinished) {
+      const error = new TypeError('The encoded data was not valid for encoding utf-8');
+      error.text = text;
+      throw error;
     }
     if (status !== OK && status !== STOPPED) throw statusError(this._core, status);
-    return utf8Decoders.replace.decode(bytes);
+    return text;
   }
 
   /** Adds one id; returns the text it completes (complete characters only). */
@@ -349,7 +423,9 @@ class StreamDecoder {
     ++this._pushed;
     this.stopped = status === STOPPED;
     if (this.stopped) this._pushed = 0;
-    return this._text(status, bytes);
+    // A stop under the strict policy reports a character left unfinished by position 1.
+    const unfinished = this.stopped && this._fatal && core.m.HEAPU32[(core.result >>> 2) + 1] === 1;
+    return this._text(status, bytes, unfinished);
   }
 
   /** Ends the text: returns what was held back, and starts a new one. */
@@ -359,6 +435,6 @@ class StreamDecoder {
       core.decoder, core.decoderOut, DECODER_MAX_OUTPUT, core.result));
     this.stopped = false;
     this._pushed = 0;
-    return this._text(status, bytes);
+    return this._text(status, bytes, false);
   }
 }

@@ -127,7 +127,8 @@ test('every bad input kind throws the right error', () => {
     assert.throws(() => tok.encode(text), TypeError);
     assert.throws(() => tok.count(text), TypeError);
   }
-  for (const ids of ['abc', 12, null, undefined, new Float32Array(2), new Float64Array(1)]) {
+  for (const ids of ['abc', 12, null, undefined, new DataView(new ArrayBuffer(4)), { length: -1 },
+    { length: 1.5, 0: 73 }, { length: NaN }, { length: null }, {}]) {
     assert.throws(() => tok.decode(ids), TypeError);
     assert.throws(() => tok.decodeBytes(ids), TypeError);
   }
@@ -140,6 +141,10 @@ test('every bad input kind throws the right error', () => {
   assert.throws(() => tok.decode([-1]), invalidId(-1, 0));
   assert.throws(() => tok.decode(Int32Array.of(5, -7)), invalidId(-7, 1));
   assert.throws(() => tok.decode([1.5]), invalidId(1.5, 0));
+  assert.throws(() => tok.decode(Float64Array.of(300, 1.5)), invalidId(1.5, 1));
+  assert.equal(tok.decode(Float32Array.of(33155)), 'Hello');
+  assert.throws(() => tok.decode({ length: 2 ** 31 }), RangeError, 'too many ids, before any memory');
+  assert.throws(() => tok.decode(new Array(2 ** 30 + 1)), RangeError);
   assert.throws(() => tok.decode([NaN]), invalidId(NaN, 0));
   assert.throws(() => tok.decode([2 ** 32]), invalidId(4294967296, 0));
   assert.throws(() => tok.decode([1e300]), invalidId(1e+300, 0));
@@ -155,12 +160,63 @@ test('every bad input kind throws the right error', () => {
   assert.throws(() => tok.streamDecoder({ stopIds: [1, 2, 3, 4, 5, 6, 7, 8, 9] }), RangeError);
   assert.throws(() => tok.streamDecoder({ stopIds: [-1] }), invalidId(-1, 0));
   assert.throws(() => tok.streamDecoder({ stopIds: ['a'] }), TypeError);
+  assert.throws(() => tok.streamDecoder({ stopIds: 0 }), TypeError);
+  assert.throws(() => tok.encode(new Proxy(new Uint8Array(4), {})), TypeError);
   const dec = tok.streamDecoder();
   dec.push(33);
   assert.throws(() => dec.push(65530), invalidId(65530, 1));
   assert.throws(() => dec.push(-2), invalidId(-2, 1));
   assert.throws(() => dec.push('1'), TypeError);
   assert.equal(dec.push(34), '!', 'a rejected push changes nothing');
+});
+
+test('arguments that lie about themselves cannot reach outside their memory', () => {
+  const memory = () => tok._core.m.HEAPU8.length;
+  const before = memory();
+  // A typed array whose length getter lies: its real contents count.
+  class Short extends Uint8Array { get length() { return 1; } }
+  const text = Buffer.from('Hello, world! '.repeat(20));
+  assert.deepEqual(tok.encode(Short.from(text)), tok.encode(text));
+  class Empty extends Uint32Array { get length() { return 0; } }
+  assert.equal(tok.decode(Empty.from(tok.encode(text))), text.toString());
+  // An element whose getter calls the tokenizer (and grows its memory) while the ids are read.
+  const ids = Array.from(tok.encode('Hello, world!'));
+  Object.defineProperty(ids, 0, { get() { tok.count('x'.repeat(3e6)); return 33155; } });
+  assert.equal(tok.decode(ids), 'Hello, world!');
+  const proxied = new Proxy(Array.from(tok.encode('Hello, world!')), {
+    get(target, key) { if (key === '1') tok.encode('y'.repeat(1e5)); return target[key]; },
+  });
+  assert.equal(tok.decode(proxied), 'Hello, world!');
+  // A sparse array too long for the module: refused before any of it is copied.
+  const sparse = new Array(2 ** 30 + 1);
+  sparse.fill(300, 0, 1000);
+  assert.throws(() => tok.decode(sparse), RangeError);
+  assert.ok(memory() >= before);
+  assert.equal(tok.decode([33155]), 'Hello');
+});
+
+test('truncate of bytes gives a copy of the same type', () => {
+  const buffer = Buffer.from('Hello world');
+  const prefix = tok.truncate(buffer, 1);
+  assert.ok(Buffer.isBuffer(prefix));
+  assert.equal(prefix.toString(), 'Hello');
+  prefix[0] = 0;
+  assert.equal(buffer[0], 0x48, 'the input is untouched');
+  const fromArrayBuffer = tok.truncate(new TextEncoder().encode('Hello world').buffer, 1);
+  assert.ok(fromArrayBuffer instanceof Uint8Array);
+  assert.equal(new TextDecoder().decode(fromArrayBuffer), 'Hello');
+});
+
+test('the strict stream decoder reports what it drops', () => {
+  const dec = tok.streamDecoder({ fatal: true });
+  assert.equal(dec.push(0xF0 + 1), '');
+  assert.equal(dec.push(0x9F + 1), '');
+  assert.throws(() => dec.push(0), TypeError, 'a stop inside a character');
+  assert.equal(dec.stopped, true);
+  assert.equal(dec.push(98), 'a', 'a new text after the stop');
+  assert.equal(dec.push(0xC3 + 1), '');
+  assert.throws(() => dec.push(2412), (error) => error instanceof TypeError && typeof error.text === 'string');
+  assert.equal(dec.finish(), '');
 });
 
 test('truncate gives the longest prefix within the budget, whole characters for strings', () => {

@@ -11,18 +11,17 @@
  * ```
  */
 
+/** Bytes: a view of single bytes (Uint8Array, Node's Buffer, Int8Array, Uint8ClampedArray) or an
+ * array buffer (shared or not). */
+export type Bytes = Uint8Array | Int8Array | Uint8ClampedArray | ArrayBuffer | SharedArrayBuffer;
+
 /** Text to encode: a string (encoded to UTF-8 as TextEncoder does, so a lone surrogate becomes
  * U+FFFD) or bytes, encoded byte for byte. */
-export type Text = string | Uint8Array | ArrayBuffer;
+export type Text = string | Bytes;
 
-/** Token ids: any array, typed array or iterable of integers (numbers or bigints). */
-export type Ids =
-  | ArrayLike<number | bigint>
-  | Iterable<number | bigint>
-  | Uint32Array
-  | Uint16Array
-  | Uint8Array
-  | Int32Array;
+/** Token ids: any array, typed array or iterable of integers (numbers or bigints; a float array
+ * is taken when its values are integers). At most 2^29 - 2^14 ids in one call. */
+export type Ids = ArrayLike<number | bigint> | Iterable<number | bigint>;
 
 /** The built-in World vocabulary. The first call loads the WebAssembly module (about 1 MB); later
  * calls in the same realm share it. Each worker loads its own. */
@@ -37,13 +36,16 @@ export interface StreamDecoderOptions {
   /** Ids that end a text (default [0], end of text): pushing one flushes what is held back,
    * sets `stopped` and starts a new text. At most 8; [] stops at nothing. */
   stopIds?: Iterable<number>;
-  /** Throw a TypeError at invalid UTF-8 instead of writing U+FFFD. */
+  /** Throw a TypeError at invalid UTF-8 (and at a stop id inside a character) instead of writing
+   * U+FFFD. The error's `text` property holds the valid text that came before it. */
   fatal?: boolean;
 }
 
 /** A tokenizer. Methods throw a TypeError for arguments of the wrong kind and a RangeError for
  * an id that names no token (negative, not an integer, reserved 65530..65535, or past the
- * vocabulary), with the id and its position in the message. */
+ * vocabulary), with the id and its position in the message, and for inputs too large for the
+ * module's memory (at most 2 GiB, which grows as calls need and never shrinks: a text of n bytes
+ * needs about 3n while it is encoded). */
 export class Tokenizer {
   private constructor();
   /** 65536: the size of the id space models use; ids 65530..65535 are reserved. */
@@ -62,8 +64,12 @@ export class Tokenizer {
   /** The longest prefix of `text` that encodes to at most `maxTokens` ids, of the same type:
    * for a string it ends on a whole character (never inside a surrogate pair), for bytes it may
    * end inside one. Its ids are the first ids of the whole text's. */
-  truncate<T extends string | Uint8Array>(text: T, maxTokens: number): T extends string ? string : Uint8Array;
-  truncate(text: ArrayBuffer, maxTokens: number): Uint8Array;
+  truncate(text: string, maxTokens: number): string;
+  /** For a view: a copy of the same type (a Buffer gives a Buffer). */
+  truncate<T extends Uint8Array | Int8Array | Uint8ClampedArray>(text: T, maxTokens: number): T;
+  /** For an array buffer: a Uint8Array. */
+  truncate(text: ArrayBuffer | SharedArrayBuffer, maxTokens: number): Uint8Array;
+  truncate(text: Text, maxTokens: number): string | Uint8Array | Int8Array | Uint8ClampedArray;
   /** The text the ids spell, with TextDecoder's semantics: invalid UTF-8 becomes U+FFFD (maximal
    * subparts), or a TypeError with `fatal`. A leading U+FEFF is kept: it is part of the text. */
   decode(ids: Ids, options?: DecodeOptions): string;
