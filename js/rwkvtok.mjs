@@ -13,6 +13,7 @@ const STOPPED = 11;
 const UTF8_REPLACE = 0;
 const UTF8_STRICT = 1;
 
+// Sizes of lib/rwkvtok.h, checked against the module when it loads.
 const TOKENIZER_SIZE = 64;  // RWKVTOK_TOKENIZER_SIZE
 const DECODER_SIZE = 128;   // RWKVTOK_DECODER_SIZE
 const DECODER_MAX_OUTPUT = 774;  // RWKVTOK_DECODER_MAX_OUTPUT
@@ -38,6 +39,9 @@ async function load() {
     options.wasmBinary = await readFile(new URL('./dist/rwkvtok_wasm.wasm', import.meta.url));
   }
   const m = await createRwkvtokModule(options);
+  if (!m._rwkvtok_js_abi_matches(TOKENIZER_SIZE, DECODER_SIZE, DECODER_MAX_OUTPUT, MAX_STOP_IDS)) {
+    throw new Error('rwkvtok: dist/rwkvtok_wasm.wasm was built from another version of the library');
+  }
   const tok = m._malloc(TOKENIZER_SIZE);
   const result = m._malloc(8);  // count and position of an rwkvtok_result
   const decoder = m._malloc(DECODER_SIZE);

@@ -39,3 +39,10 @@ int32_t rwkvtok_js_decoder_push(rwkvtok_decoder* dec, uint32_t id, void* bytes, 
 int32_t rwkvtok_js_decoder_finish(rwkvtok_decoder* dec, void* bytes, size_t capacity, size_t* out) {
   return Report(rwkvtok_decoder_finish(dec, bytes, capacity), out);
 }
+
+/* Whether the sizes js/rwkvtok.mjs was written for are this build's. */
+int32_t rwkvtok_js_abi_matches(size_t tokenizer_size, size_t decoder_size,
+                               size_t decoder_max_output, size_t max_stop_ids) {
+  return tokenizer_size == RWKVTOK_TOKENIZER_SIZE && decoder_size == RWKVTOK_DECODER_SIZE &&
+         decoder_max_output == RWKVTOK_DECODER_MAX_OUTPUT && max_stop_ids == RWKVTOK_MAX_STOP_IDS;
+}
