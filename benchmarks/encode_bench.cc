@@ -9,8 +9,8 @@
 //   BM_Encode/<name>           Encode as an application calls it (uint32_t ids, room for all)
 //   BM_EncodePlain/<name>      Encode with uint16_t ids, which takes the plain walk
 //   BM_EncodeBaseline/<name>   the simplest correct double-array walk over the same blob
-//   BM_EncodeLanes/<T>/<name>  the lane encoder forced onto Highway target T; SCALAR is its
-//                              scalar twin
+//   BM_EncodeLanes/<T>/<K>/<name>  the lane encoder forced onto Highway target T and kernel K
+//                              (gathers, windows: lib/tuning.h); SCALAR is its scalar twin
 //   BM_EncodeParts/<n>/<name>  the text cut into n parts, encoded on n threads (the calling one
 //                              and n - 1 started once), joined
 //   BM_EncodeShort/<n>/<name>  prompt-sized calls: pieces of n bytes (16 to 4096) cut from the
@@ -133,13 +133,14 @@ void BM_EncodeBaseline(benchmark::State& state, const Corpus* corpus) {
   SetRates(state, *corpus);
 }
 
-void BM_EncodeLanes(benchmark::State& state, const Corpus* corpus, int64_t target) {
+void BM_EncodeLanes(benchmark::State& state, const Corpus* corpus, int64_t target,
+                    rwkvtok::lanes::Kernel kernel) {
   hwy::SetSupportedTargetsForTest(target);
   const size_t lane_count = rwkvtok::lanes::LaneCount();
   std::vector<uint32_t> ids(corpus->text.size());
   size_t count = 0;
   for (auto _ : state) {
-    count = rwkvtok::EncodeInLanes(rwkvtok::Tokenizer::World(), lane_count,
+    count = rwkvtok::EncodeInLanes(rwkvtok::Tokenizer::World(), kernel, lane_count,
                                    reinterpret_cast<const uint8_t*>(corpus->text.data()),
                                    corpus->text.size(), 0, corpus->text.size(), ids.data(),
                                    rwkvtok::kLaneMinSegment)
@@ -358,9 +359,15 @@ int main(int argc, char** argv) {
     benchmark::RegisterBenchmark(("BM_Encode/" + stem).c_str(), BM_Encode, &corpus);
     benchmark::RegisterBenchmark(("BM_EncodePlain/" + stem).c_str(), BM_EncodePlain, &corpus);
     for (const int64_t target : hwy::SupportedAndGeneratedTargets()) {
-      benchmark::RegisterBenchmark(
-          ("BM_EncodeLanes/" + std::string(hwy::TargetName(target)) + "/" + stem).c_str(),
-          BM_EncodeLanes, &corpus, target);
+      for (const auto kernel :
+           {rwkvtok::lanes::Kernel::kGathers, rwkvtok::lanes::Kernel::kWindows}) {
+        const char* kernel_name =
+            kernel == rwkvtok::lanes::Kernel::kGathers ? "gathers" : "windows";
+        benchmark::RegisterBenchmark(("BM_EncodeLanes/" + std::string(hwy::TargetName(target)) +
+                                      "/" + kernel_name + "/" + stem)
+                                         .c_str(),
+                                     BM_EncodeLanes, &corpus, target, kernel);
+      }
     }
     for (const size_t threads : {1, 2}) {
       benchmark::RegisterBenchmark(

@@ -1,4 +1,5 @@
-// The lane walk of lib/lanes.h for every Highway target, chosen at run time on x86-64.
+// The lane walk of lib/lanes.h for every Highway target, chosen at run time on x86-64, in two
+// kernels (lib/tuning.h): Run, below, and RunWindowed.
 //
 // Each step of a lane is one step of the plain walk, without branches: look up the child for
 // the current byte; if it exists, move to it (remembering it if it ends a token); if not, emit
@@ -133,20 +134,119 @@ void Run(const Trie& trie, const uint8_t* text, uint32_t* out, LaneStates& s, Ne
   } while (next(s));
 }
 
-void WalkImpl(const Trie& trie, const uint8_t* text, const uint32_t* begin, const uint32_t* end,
-              uint32_t* start, uint32_t* next, uint32_t* out) {
+// The windowed walk, for CPUs where every gather and scatter costs (AMD Zen 4: ~14 cycles a
+// gather at best, ~19 a scatter). Two changes from Run above: each lane reads its text from a
+// 4-byte window loaded by one gather every kWindowRounds steps (a lane moves at most one byte a
+// step), so a step gathers only its trie unit; a lane whose restart point falls before its window
+// waits for the next load. And a failing step appends its lane's token unit, tagged with the
+// lane, to a stream with a compress and a plain store; after every block of steps the stream is
+// sorted into the lanes' outputs, as ids (two scalar loads each, off the loop's chain of loads).
+// (Its setup repeats Run's: sharing it through a struct of vectors made Run 12% slower.)
+constexpr uint32_t kWindowBytes = 4;
+constexpr uint32_t kWindowRounds = kWindowBytes - 1;
+constexpr uint32_t kBlockRounds = kRounds / kWindowRounds * kWindowRounds;
+constexpr uint32_t kLaneTagShift = 27;  // units are below 2^21 (lib/blob_format.h)
+static_assert(kMaxLanes <= (uint32_t{1} << (32 - kLaneTagShift)), "lane tags must fit");
+
+template <class Next>
+void RunWindowed(const Trie& trie, const uint8_t* text, uint32_t* out, LaneStates& s, Next next) {
+  const LaneTag d;
+  const hn::RebindToSigned<decltype(d)> di;
+  using V = hn::Vec<decltype(d)>;
+  using M = hn::Mask<decltype(d)>;
+  const size_t n = hn::Lanes(d);
+  const uint32_t* const text32 = reinterpret_cast<const uint32_t*>(text);
+
+  const V one = hn::Set(d, 1), low_byte = hn::Set(d, 0xFF);
+  const V check_mask = hn::Set(d, blob::kUnitCheckMask), occupied = hn::Set(d, blob::kUnitOccupied);
+  const V token_bit = hn::Set(d, blob::kUnitIsToken), root = hn::Set(d, trie.root_unit);
+  const V id_in_base = hn::Set(d, blob::kUnitIdInBase);
+  const V tag_a = hn::ShiftLeft<kLaneTagShift>(hn::Iota(d, 0));
+  const V tag_b = hn::ShiftLeft<kLaneTagShift>(hn::Iota(d, static_cast<uint32_t>(n)));
+  // A block's failing steps: at most one unit per lane and step, and a vector's slack.
+  uint32_t stream[kBlockRounds * kMaxLanes + kMaxVectorLanes];
+  size_t streamed = 0;
+
+  const auto step = [&](V& pos, V& node, V& window, M& stale, V& last_unit, V& last_end,
+                        V& token_start, const V& tag) HWY_ATTR {
+    const V byte = hn::And(window, low_byte);
+    const V child = hn::Add(hn::ShiftRight<blob::kUnitBaseShift>(node), byte);
+    const V unit = hn::GatherIndex(d, trie.units, hn::BitCast(di, child));
+    const V expected = hn::Or(hn::Or(byte, occupied), hn::ShiftLeft<1>(hn::And(node, id_in_base)));
+    const M ok = hn::AndNot(stale, hn::Eq(hn::And(unit, check_mask), expected));
+    const M is_token = hn::And(ok, hn::Ne(hn::And(unit, token_bit), hn::Zero(d)));
+    const M emit = hn::AndNot(ok, hn::Not(stale));
+    last_unit = hn::IfThenElse(is_token, child, last_unit);
+    const V after = hn::Add(pos, one);
+    hn::StoreU(hn::Compress(hn::Or(last_unit, tag), emit), d, stream + streamed);
+    streamed += hn::CountTrue(d, emit);
+    // A lane restarting before the byte that failed has no byte in its window: it waits.
+    stale = hn::Or(stale, hn::And(emit, hn::Ne(last_end, pos)));
+    token_start = hn::IfThenElse(emit, last_end, token_start);
+    pos = hn::IfThenElse(ok, after, hn::IfThenElse(emit, last_end, pos));
+    last_end = hn::IfThenElse(is_token, after, last_end);
+    window = hn::IfThenElse(ok, hn::ShiftRight<8>(window), window);
+    node = hn::IfThenElse(ok, unit, hn::IfThenElse(emit, root, node));
+  };
+
+  static_assert(kChains == 2, "the walk below steps two vectors");
+  do {
+    const V limit_a = hn::LoadU(d, s.limit), limit_b = hn::LoadU(d, s.limit + n);
+    V pos_a = hn::LoadU(d, s.pos), pos_b = hn::LoadU(d, s.pos + n);
+    V node_a = hn::LoadU(d, s.node), node_b = hn::LoadU(d, s.node + n);
+    V last_unit_a = hn::LoadU(d, s.last_unit), last_unit_b = hn::LoadU(d, s.last_unit + n);
+    V last_end_a = hn::LoadU(d, s.last_end), last_end_b = hn::LoadU(d, s.last_end + n);
+    V token_start_a = hn::LoadU(d, s.token_start), token_start_b = hn::LoadU(d, s.token_start + n);
+    V window_a = hn::Zero(d), window_b = hn::Zero(d);  // loaded at a block's first round
+    M stale_a = hn::FirstN(d, 0), stale_b = hn::FirstN(d, 0);
+
+    const V rounds = hn::Set(d, kBlockRounds);
+    while (hn::AllTrue(d, hn::Lt(hn::Add(pos_a, rounds), limit_a)) &&
+           hn::AllTrue(d, hn::Lt(hn::Add(pos_b, rounds), limit_b))) {
+      for (uint32_t round = 0; round < kBlockRounds; ++round) {
+        if (round % kWindowRounds == 0) {
+          window_a = hn::GatherOffset(d, text32, hn::BitCast(di, pos_a));
+          window_b = hn::GatherOffset(d, text32, hn::BitCast(di, pos_b));
+          stale_a = stale_b = hn::FirstN(d, 0);
+        }
+        step(pos_a, node_a, window_a, stale_a, last_unit_a, last_end_a, token_start_a, tag_a);
+        step(pos_b, node_b, window_b, stale_b, last_unit_b, last_end_b, token_start_b, tag_b);
+      }
+      for (size_t i = 0; i < streamed; ++i) {
+        const uint32_t value = stream[i];
+        const uint32_t unit = trie.units[value & ((uint32_t{1} << kLaneTagShift) - 1)];
+        const uint32_t below = trie.units[blob::UnitBase(unit) - 1];
+        out[s.out_index[value >> kLaneTagShift]++] = blob::UnitTokenId(unit, below);
+      }
+      streamed = 0;
+    }
+    hn::StoreU(pos_a, d, s.pos), hn::StoreU(pos_b, d, s.pos + n);
+    hn::StoreU(node_a, d, s.node), hn::StoreU(node_b, d, s.node + n);
+    hn::StoreU(last_unit_a, d, s.last_unit), hn::StoreU(last_unit_b, d, s.last_unit + n);
+    hn::StoreU(last_end_a, d, s.last_end), hn::StoreU(last_end_b, d, s.last_end + n);
+    hn::StoreU(token_start_a, d, s.token_start), hn::StoreU(token_start_b, d, s.token_start + n);
+  } while (next(s));
+}
+
+void WalkImpl(Kernel kernel, const Trie& trie, const uint8_t* text, const uint32_t* begin,
+              const uint32_t* end, uint32_t* start, uint32_t* next, uint32_t* out) {
   const size_t lane_count = LaneCountImpl();
   LaneStates s;
   for (size_t k = 0; k < lane_count; ++k) s.Start(k, trie, text, begin[k], end[k]);
-  Run(trie, text, out, s, [](const LaneStates&) { return false; });
+  const auto stop = [](const LaneStates&) { return false; };
+  if (kernel == Kernel::kWindows) {
+    RunWindowed(trie, text, out, s, stop);
+  } else {
+    Run(trie, text, out, s, stop);
+  }
   for (size_t k = 0; k < lane_count; ++k) {
     start[k] = s.token_start[k];
     next[k] = s.out_index[k];
   }
 }
 
-void WalkTextsImpl(const Trie& trie, const uint8_t* text, const size_t* ends, size_t count,
-                   size_t base, uint32_t* out, size_t* stopped) {
+void WalkTextsImpl(Kernel kernel, const Trie& trie, const uint8_t* text, const size_t* ends,
+                   size_t count, size_t base, uint32_t* out, size_t* stopped) {
   const size_t lane_count = LaneCountImpl();
   const auto begin_of = [&](size_t i) {
     return static_cast<uint32_t>(i == 0 ? 0 : ends[i - 1] - base);
@@ -202,7 +302,8 @@ void WalkTextsImpl(const Trie& trie, const uint8_t* text, const size_t* ends, si
   };
   for (size_t k = 0; k < lane_count; ++k) copy[k] = true;
   if (!fill()) return;
-  Run(trie, text, out, s, [&](LaneStates&) {
+  // Lanes near the end of their text take the next one.
+  const auto next = [&](LaneStates&) {
     for (size_t k = 0; k < lane_count; ++k) {
       if (!s.Stopping(k)) continue;
       if (!copy[k]) {
@@ -212,7 +313,12 @@ void WalkTextsImpl(const Trie& trie, const uint8_t* text, const size_t* ends, si
       copy[k] = true;
     }
     return fill();
-  });
+  };
+  if (kernel == Kernel::kWindows) {
+    RunWindowed(trie, text, out, s, next);
+  } else {
+    Run(trie, text, out, s, next);
+  }
 }
 
 // The id of each token unit (lib/blob_format.h, "Token ids"): both places, then a select.
@@ -244,6 +350,13 @@ void ToIdsImpl(const Trie& trie, uint32_t* values, size_t count) {
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
+#if HWY_ARCH_X86
+#include <cpuid.h>
+#include <string.h>
+
+#include <atomic>
+#endif
+
 namespace rwkvtok {
 namespace lanes {
 
@@ -257,15 +370,48 @@ size_t LaneCount() { return HWY_DYNAMIC_DISPATCH(LaneCountImpl)(); }
 
 const char* TargetName() { return HWY_DYNAMIC_DISPATCH(TargetNameImpl)(); }
 
-void Walk(const Trie& trie, const uint8_t* text, const uint32_t* begin, const uint32_t* end,
-          uint32_t* start, uint32_t* next, uint32_t* out) {
-  HWY_DYNAMIC_DISPATCH(WalkImpl)(trie, text, begin, end, start, next, out);
+void Walk(Kernel kernel, const Trie& trie, const uint8_t* text, const uint32_t* begin,
+          const uint32_t* end, uint32_t* start, uint32_t* next, uint32_t* out) {
+  HWY_DYNAMIC_DISPATCH(WalkImpl)(kernel, trie, text, begin, end, start, next, out);
 }
 
-void WalkTexts(const Trie& trie, const uint8_t* text, const size_t* ends, size_t count, size_t base,
-               uint32_t* out, size_t* stopped) {
-  HWY_DYNAMIC_DISPATCH(WalkTextsImpl)(trie, text, ends, count, base, out, stopped);
+void WalkTexts(Kernel kernel, const Trie& trie, const uint8_t* text, const size_t* ends,
+               size_t count, size_t base, uint32_t* out, size_t* stopped) {
+  HWY_DYNAMIC_DISPATCH(WalkTextsImpl)(kernel, trie, text, ends, count, base, out, stopped);
 }
+
+#if HWY_ARCH_X86
+namespace {
+// 0 until the vendor is read, then 1 for AMD (or Hygon), 2 for others. Threads that race to
+// read it write the same value; Highway keeps its choice of target the same way.
+std::atomic<uint8_t> g_vendor{0};
+
+bool IsZen() {
+  uint8_t vendor = g_vendor.load(std::memory_order_relaxed);
+  if (vendor == 0) {
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    char name[13] = {};
+    if (__get_cpuid(0, &eax, &ebx, &ecx, &edx) != 0) {
+      memcpy(name, &ebx, 4);
+      memcpy(name + 4, &edx, 4);
+      memcpy(name + 8, &ecx, 4);
+    }
+    const bool zen = strcmp(name, "AuthenticAMD") == 0 || strcmp(name, "HygonGenuine") == 0;
+    vendor = zen ? 1 : 2;
+    g_vendor.store(vendor, std::memory_order_relaxed);
+  }
+  return vendor == 1;
+}
+}  // namespace
+
+// The windows pay on Zen with 16-lane vectors (AVX-512), where compress is one instruction;
+// with AVX2's 8 lanes they lose to the gathers (BM_EncodeLanes, docs/performance.md).
+Kernel PreferredKernel() {
+  return IsZen() && LaneCount() >= kChains * 16 ? Kernel::kWindows : Kernel::kGathers;
+}
+#else
+Kernel PreferredKernel() { return Kernel::kGathers; }
+#endif
 
 void ToIds(const Trie& trie, uint32_t* values, size_t count) {
   HWY_DYNAMIC_DISPATCH(ToIdsImpl)(trie, values, count);

@@ -21,19 +21,26 @@ struct Trie {
   uint32_t first_token_unit;  // any unit that is a token, to start from
 };
 
+// The kernel for this CPU (lib/tuning.h says what each does): kWindows on AMD (and Hygon) x86
+// CPUs whose target has 16-lane vectors (AVX-512: Zen 4 and later), kGathers elsewhere. Reads the
+// CPU's vendor once (CPUID is slow under virtual machines) and keeps it, as Highway keeps its
+// choice of target.
+Kernel PreferredKernel();
+
 // How many lanes the best target of this CPU walks, in kChains vectors of at most kMaxVectorLanes.
 size_t LaneCount();
 // That target's name, as Highway spells it ("AVX3", "SVE", ...).
 const char* TargetName();
 
-// Walks LaneCount() lanes: lane k starts at text[begin[k]] and writes the trie units of its
-// tokens (ToIds makes them ids) to out[begin[k]], out[begin[k] + 1], ... (never past
-// out[end[k] - 1], since every token has at least one byte).
+// Walks LaneCount() lanes: lane k starts at text[begin[k]] and writes its tokens to
+// out[begin[k]], out[begin[k] + 1], ... (never past out[end[k] - 1], since every token has at
+// least one byte): as trie units with Kernel::kGathers (ToIds makes them ids), as ids with
+// Kernel::kWindows.
 // All stop once some lane comes within kStopBefore bytes of its end[k], which must be at least
 // that far from begin[k]. On return lane k's token in progress started at start[k] and its next
 // id goes to out[next[k]].
-void Walk(const Trie& trie, const uint8_t* text, const uint32_t* begin, const uint32_t* end,
-          uint32_t* start, uint32_t* next, uint32_t* out);
+void Walk(Kernel kernel, const Trie& trie, const uint8_t* text, const uint32_t* begin,
+          const uint32_t* end, uint32_t* start, uint32_t* next, uint32_t* out);
 
 // Texts that WalkTexts walks in a lane of their own: long enough that the lane steps well before
 // kStopBefore, short enough that where a lane stopped in one fits in 16 bits.
@@ -42,7 +49,7 @@ constexpr size_t kMaxLaneText = size_t{1} << 16;
 static_assert(kMinLaneText > kStopBefore + kRounds, "a text must outlast one round of checks");
 
 // Where a lane stopped in a text: its token in progress started at text offset `start`, and the
-// text's next id goes to offset `next` (the ids before it are token units, as Walk leaves them).
+// text's next id goes to offset `next` (the ids before it are as Walk leaves them: units or ids).
 inline size_t PackStop(uint32_t start, uint32_t next) { return size_t{start} << 16 | next; }
 inline uint32_t StopStart(size_t packed) { return static_cast<uint32_t>(packed >> 16); }
 inline uint32_t StopNext(size_t packed) { return static_cast<uint32_t>(packed & 0xFFFF); }
@@ -53,8 +60,8 @@ inline uint32_t StopNext(size_t packed) { return static_cast<uint32_t>(packed & 
 // Texts of kMinLaneText to kMaxLaneText bytes are walked, until fewer than half the lanes have
 // one left; stopped[i] = PackStop of where text i's lane stopped, 0 for texts not walked (their
 // tokens all start from offset 0, none written).
-void WalkTexts(const Trie& trie, const uint8_t* text, const size_t* ends, size_t count, size_t base,
-               uint32_t* out, size_t* stopped);
+void WalkTexts(Kernel kernel, const Trie& trie, const uint8_t* text, const size_t* ends,
+               size_t count, size_t base, uint32_t* out, size_t* stopped);
 
 // Replaces each of `count` token units by its token's id.
 void ToIds(const Trie& trie, uint32_t* values, size_t count);

@@ -7,9 +7,6 @@
 
 #include "lib/blob_format.h"
 #include "lib/internal.h"
-#if RWKVTOK_LANES
-#include "lib/lanes.h"
-#endif
 #include "lib/rwkvtok.h"
 #include "lib/tuning.h"
 
@@ -113,9 +110,9 @@ lanes::Trie LaneTrie(const Tokenizer& tok) {
 // Encodes the tokens that start in [*from, *from + window) of in[0..size) in lanes; their ids go
 // to the start of out[0..window), or with Align::kRight to its end. Moves *from to where the last
 // of them ends and returns how many there are.
-size_t EncodeWindowInLanes(const Tokenizer& tok, const lanes::Trie& trie, size_t lane_count,
-                           const uint8_t* in, size_t size, size_t* from, size_t window,
-                           uint32_t* out, Align align) {
+size_t EncodeWindowInLanes(const Tokenizer& tok, lanes::Kernel kernel, const lanes::Trie& trie,
+                           size_t lane_count, const uint8_t* in, size_t size, size_t* from,
+                           size_t window, uint32_t* out, Align align) {
   uint32_t begin[kMaxLanes] = {}, end[kMaxLanes] = {};
   uint32_t start[kMaxLanes], next[kMaxLanes];
   const size_t segment = window / lane_count;
@@ -124,10 +121,12 @@ size_t EncodeWindowInLanes(const Tokenizer& tok, const lanes::Trie& trie, size_t
     end[k] = static_cast<uint32_t>(k + 1 == lane_count ? window : (k + 1) * segment);
   }
   // Lane ids go to out[position in the window]: room for one id per byte.
-  lanes::Walk(trie, in + *from, begin, end, start, next, out);
+  lanes::Walk(kernel, trie, in + *from, begin, end, start, next, out);
+  // The kGathers walk leaves token units, which become ids only as each lane is placed, while
+  // in cache; the kWindows walk leaves ids.
+  const bool units_left = kernel == lanes::Kernel::kGathers;
 
-  // First where each lane joins. Its walk leaves token units (the plain walk finishes its
-  // segment with ids after them); they become ids only as the lane is placed, while in cache.
+  // First where each lane joins. (The plain walk finishes each segment with ids.)
   Segment segs[kMaxLanes];
   Junction junctions[kMaxLanes];
   size_t entry = *from;
@@ -141,7 +140,8 @@ size_t EncodeWindowInLanes(const Tokenizer& tok, const lanes::Trie& trie, size_t
     seg.count += units;
     const uint32_t* const lane_ids = seg.ids;
     junctions[k] = FindJunction(tok, in, size, seg, entry, kLaneJoinLimit, [&](size_t i) {
-      return i < units ? Internal::TokenId(tok, trie.units[lane_ids[i]]) : lane_ids[i];
+      return i < units && units_left ? Internal::TokenId(tok, trie.units[lane_ids[i]])
+                                     : lane_ids[i];
     });
     if (junctions[k].outcome != Junction::kFound) break;
     segs[k] = seg;
@@ -157,7 +157,7 @@ size_t EncodeWindowInLanes(const Tokenizer& tok, const lanes::Trie& trie, size_t
   uint32_t* to = placing == Align::kLeft ? out : out + window;
   for (size_t n = 0; n < joined; ++n) {
     const size_t k = placing == Align::kLeft ? n : joined - 1 - n;
-    lanes::ToIds(trie, segs[k].ids, next[k] - begin[k]);
+    if (units_left) lanes::ToIds(trie, segs[k].ids, next[k] - begin[k]);
     const size_t count = JoinedCount(segs[k], junctions[k]);
     if (placing == Align::kRight) to -= count;
     PlaceJoined(tok, in, size, segs[k], junctions[k], to);
@@ -182,15 +182,26 @@ bool LanesPay(size_t lane_count, size_t bytes) {
 }
 #endif  // RWKVTOK_LANES
 
+// The lane kernel for this CPU (either, in builds without lanes).
+lanes::Kernel KernelForThisCpu() {
+#if RWKVTOK_LANES
+  return lanes::PreferredKernel();
+#else
+  return lanes::Kernel::kGathers;
+#endif
+}
+
 // Encodes the tokens that start in [from, end) of in[0..size), greedily from `from`, into `out`
-// (room for one id per byte of them), in lanes where they pay.
-Segment EncodeRange(const Tokenizer& tok, const uint8_t* in, size_t size, size_t from, size_t end,
-                    uint32_t* out, Align align) {
+// (room for one id per byte of them), in lanes (walked by `kernel`) where they pay.
+Segment EncodeRange(const Tokenizer& tok, lanes::Kernel kernel, const uint8_t* in, size_t size,
+                    size_t from, size_t end, uint32_t* out, Align align) {
 #if RWKVTOK_LANES
   const size_t lane_count = lanes::LaneCount();
   if (from < end && LanesPay(lane_count, end - from)) {
-    return EncodeInLanes(tok, lane_count, in, size, from, end, out, kLaneMinSegment, align);
+    return EncodeInLanes(tok, kernel, lane_count, in, size, from, end, out, kLaneMinSegment, align);
   }
+#else
+  (void)kernel;
 #endif
   const Segment seg = EncodeSegment(tok, in, size, from, end, out);
   return align == Align::kRight ? AlignRight(seg) : seg;
@@ -208,23 +219,24 @@ size_t LikelyBoundary(const Tokenizer& tok, const uint8_t* in, size_t size, size
 }  // namespace
 
 #if RWKVTOK_LANES
-Segment EncodeInLanes(const Tokenizer& tok, size_t lane_count, const uint8_t* in, size_t size,
-                      size_t from, size_t end, uint32_t* out, size_t min_segment, Align align) {
+Segment EncodeInLanes(const Tokenizer& tok, lanes::Kernel kernel, size_t lane_count,
+                      const uint8_t* in, size_t size, size_t from, size_t end, uint32_t* out,
+                      size_t min_segment, Align align) {
   const lanes::Trie trie = LaneTrie(tok);
   const size_t lanes_minimum = min_segment * lane_count;
   if (align == Align::kRight && from < end && end - from >= lanes_minimum &&
       end - from <= kLaneWindow) {
     size_t pos = from;
     const size_t count =
-        EncodeWindowInLanes(tok, trie, lane_count, in, size, &pos, end - from, out, align);
+        EncodeWindowInLanes(tok, kernel, trie, lane_count, in, size, &pos, end - from, out, align);
     return Segment{from, end, out + (end - from - count), count, pos};
   }
   size_t pos = from;
   size_t written = 0;
   while (pos < end && end - pos >= lanes_minimum) {
     const size_t window = end - pos < kLaneWindow ? end - pos : kLaneWindow;
-    written += EncodeWindowInLanes(tok, trie, lane_count, in, size, &pos, window, out + written,
-                                   Align::kLeft);
+    written += EncodeWindowInLanes(tok, kernel, trie, lane_count, in, size, &pos, window,
+                                   out + written, Align::kLeft);
   }
   Segment seg = EncodeSegment(tok, in, size, pos, end, out + written);
   seg.begin = from;
@@ -249,9 +261,13 @@ const char* EncodePath() {
 
 bool EncodeInLanesIfTheyPay(const Tokenizer& tok, const uint8_t* in, size_t size, uint32_t* ids,
                             size_t* count) {
+  // Short texts (prompts) never pay, whatever the CPU: they skip even asking it.
+  if (size < kLaneMinSegment * kMinLanes) return false;
   const size_t lane_count = lanes::LaneCount();
   if (!LanesPay(lane_count, size)) return false;
-  *count = EncodeInLanes(tok, lane_count, in, size, 0, size, ids, kLaneMinSegment).count;
+  *count = EncodeInLanes(tok, lanes::PreferredKernel(), lane_count, in, size, 0, size, ids,
+                         kLaneMinSegment)
+               .count;
   return true;
 }
 #else
@@ -260,6 +276,11 @@ const char* EncodePath() { return "plain"; }
 
 Status Tokenizer::EncodeTexts(const void* text, const size_t* ends, size_t count, uint32_t* ids,
                               size_t* id_counts) const noexcept {
+  return EncodeTextsWith(*this, KernelForThisCpu(), text, ends, count, ids, id_counts);
+}
+
+Status EncodeTextsWith(const Tokenizer& tok, lanes::Kernel kernel, const void* text,
+                       const size_t* ends, size_t count, uint32_t* ids, size_t* id_counts) {
   if (count != 0 && (ends == nullptr || id_counts == nullptr)) return Status::kInvalidArgument;
   for (size_t i = 1; i < count; ++i) {
     if (ends[i] < ends[i - 1]) return Status::kInvalidArgument;
@@ -269,8 +290,10 @@ Status Tokenizer::EncodeTexts(const void* text, const size_t* ends, size_t count
   const uint8_t* const in = static_cast<const uint8_t*>(text);
   const auto begin_of = [&](size_t i) { return i == 0 ? 0 : ends[i - 1]; };
 #if RWKVTOK_LANES
-  const lanes::Trie trie = LaneTrie(*this);
+  const lanes::Trie trie = LaneTrie(tok);
   const size_t lane_count = lanes::LaneCount();
+#else
+  (void)kernel;
 #endif
   // Groups of texts that span at most a window, since positions in lanes are 32-bit.
   for (size_t first = 0, last; first < count; first = last) {
@@ -281,7 +304,7 @@ Status Tokenizer::EncodeTexts(const void* text, const size_t* ends, size_t count
     // kept where its count goes.
     size_t* const stopped = id_counts;
     if (LanesPay(lane_count) && ends[last - 1] - base <= kLaneWindow) {
-      lanes::WalkTexts(trie, in + base, ends + first, last - first, base, ids + base,
+      lanes::WalkTexts(kernel, trie, in + base, ends + first, last - first, base, ids + base,
                        stopped + first);
     } else {
       for (size_t i = first; i < last; ++i) stopped[i] = 0;
@@ -294,14 +317,14 @@ Status Tokenizer::EncodeTexts(const void* text, const size_t* ends, size_t count
 #if RWKVTOK_LANES
       const size_t start = lanes::StopStart(stopped[i]), units = lanes::StopNext(stopped[i]);
       if (length >= lanes::kMaxLaneText) {
-        id_counts[i] = EncodeRange(*this, t, length, 0, length, out, Align::kLeft).count;
+        id_counts[i] = EncodeRange(tok, kernel, t, length, 0, length, out, Align::kLeft).count;
         continue;
       }
-      if (units != 0) lanes::ToIds(trie, out, units);
+      if (units != 0 && kernel == lanes::Kernel::kGathers) lanes::ToIds(trie, out, units);
 #else
       const size_t start = 0, units = 0;
 #endif
-      id_counts[i] = units + EncodeSegment(*this, t, length, start, length, out + units).count;
+      id_counts[i] = units + EncodeSegment(tok, t, length, start, length, out + units).count;
     }
   }
   return Status::kOk;
@@ -319,7 +342,8 @@ Status Tokenizer::EncodePart(const void* text, size_t size, Part* part,
   // begin: joined, they are already in place.
   const size_t start = begin == 0 ? 0 : LikelyBoundary(*this, in, size, begin);
   const Align align = begin == 0 ? Align::kRight : Align::kLeft;
-  const Segment seg = EncodeRange(*this, in, size, start, end, ids + begin, align);
+  const Segment seg =
+      EncodeRange(*this, KernelForThisCpu(), in, size, start, end, ids + begin, align);
   part->start = start;
   part->count = seg.count;
   part->last_end = seg.last_end;

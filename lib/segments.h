@@ -12,7 +12,11 @@
 #include <stdint.h>
 
 #include "lib/internal.h"
+#if RWKVTOK_LANES
+#include "lib/lanes.h"
+#endif
 #include "lib/rwkvtok.h"
+#include "lib/tuning.h"
 
 namespace rwkvtok {
 
@@ -32,6 +36,11 @@ enum class Align { kLeft, kRight };
 // What rwkvtok_encode_path() says: "lanes/<target>" or "plain".
 const char* EncodePath();
 
+// Tokenizer::EncodeTexts with the given lane kernel (it uses lanes::PreferredKernel(); builds
+// without lanes ignore it).
+Status EncodeTextsWith(const Tokenizer& tok, lanes::Kernel kernel, const void* text,
+                       const size_t* ends, size_t count, uint32_t* ids, size_t* id_counts);
+
 #if RWKVTOK_LANES
 // Encodes all of in[0..size) into ids[0..count) (room for one id per byte) in vector lanes, if
 // they pay for that size on this CPU, and returns true; else returns false having written nothing.
@@ -42,10 +51,12 @@ bool EncodeInLanesIfTheyPay(const Tokenizer& tok, const uint8_t* in, size_t size
 // `lane_count` lanes (lanes::LaneCount() of the current target) as long as every lane gets at
 // least `min_segment` bytes, then plainly. `out` has room for one id per byte of [from, end);
 // the ids go to its start, or with Align::kRight to its end, and the Segment returned points at
-// them. Encode uses kLaneMinSegment; tests use small segments to join often.
-Segment EncodeInLanes(const Tokenizer& tok, size_t lane_count, const uint8_t* in, size_t size,
-                      size_t from, size_t end, uint32_t* out, size_t min_segment,
-                      Align align = Align::kLeft);
+// them. Encode uses kLaneMinSegment and lanes::PreferredKernel(); tests and benchmarks use small
+// segments to join often, and each kernel.
+Segment EncodeInLanes(const Tokenizer& tok, lanes::Kernel kernel, size_t lane_count,
+                      const uint8_t* in, size_t size, size_t from, size_t end, uint32_t* out,
+                      size_t min_segment, Align align = Align::kLeft);
+
 #endif
 
 }  // namespace rwkvtok

@@ -25,6 +25,18 @@ constexpr uint32_t kRounds = 16;
 constexpr uint32_t kStopBefore = 32;
 static_assert(kRounds + 4 < kStopBefore, "a round's reads must stay before the segment's end");
 
+namespace lanes {
+// How a lane step reads its text and writes its tokens.
+//   kGathers: gathers the next byte (and the restart byte) every step and scatters the candidate
+//             token every step; leaves token units in the output (ToIds makes them ids). Where
+//             gathers and scatters are cheap (Intel).
+//   kWindows: gathers a 4-byte window of text every 3 steps and appends emitted tokens to a
+//             stream with a compress, sorted into the lanes' outputs as ids after each block of
+//             steps. Where every gather and scatter costs: AMD Zen 4 with AVX-512 (16 lanes and a
+//             one-instruction compress; with AVX2 they lose: docs/performance.md).
+enum class Kernel { kGathers, kWindows };
+}  // namespace lanes
+
 // --- When Encode takes the lanes (lib/segments.cc) ----------------------------------------------
 
 // The lanes beat the plain walk from 8 lanes per vector on (BM_EncodeLanes): SSE4's 4 lose on

@@ -1,7 +1,7 @@
 // The lane encoder (lib/lanes.cc) on every Highway target this CPU runs (x86-64), or on the one
-// target the build is for (aarch64: NEON or SVE), against the simple matcher, with segments short
-// enough that lanes are joined thousands of times, including where greedy tokenizations from
-// neighbouring segments take long to agree.
+// target the build is for (aarch64: NEON or SVE), with each kernel, against the simple matcher,
+// with segments short enough that lanes are joined thousands of times, including where greedy
+// tokenizations from neighbouring segments take long to agree.
 
 #include "lib/lanes.h"
 
@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -24,14 +25,31 @@ namespace rwkvtok {
 namespace testing {
 namespace {
 
-class LanesTest : public ::testing::TestWithParam<int64_t> {
+// A Highway target and a lane kernel.
+using TargetKernel = std::tuple<int64_t, lanes::Kernel>;
+
+std::string Describe(const TargetKernel& param) {
+  return std::string(hwy::TargetName(std::get<0>(param))) +
+         (std::get<1>(param) == lanes::Kernel::kGathers ? "_gathers" : "_windows");
+}
+
+class LanesTest : public ::testing::TestWithParam<TargetKernel> {
  protected:
   static void SetUpTestSuite() { simple_ = new SimpleEncoder(Tokenizer::World()); }
   static void TearDownTestSuite() { delete simple_; }
 #if HWY_TARGETS != HWY_STATIC_TARGET  // several targets, chosen at run time
-  void SetUp() override { hwy::SetSupportedTargetsForTest(GetParam()); }
+  void SetUp() override { hwy::SetSupportedTargetsForTest(target()); }
   void TearDown() override { hwy::SetSupportedTargetsForTest(0); }
 #endif
+  int64_t target() const { return std::get<0>(GetParam()); }
+  lanes::Kernel kernel() const { return std::get<1>(GetParam()); }
+
+  // EncodeTexts with this test's kernel.
+  Status EncodeTexts(const std::string& all, const std::vector<size_t>& ends,
+                     std::vector<uint32_t>* ids, std::vector<size_t>* counts) {
+    return EncodeTextsWith(Tokenizer::World(), kernel(), all.data(), ends.data(), ends.size(),
+                           ids->data(), counts->data());
+  }
 
   // Encodes in lanes with segments of `segment` bytes and compares with the simple matcher.
   void Check(const std::string& text, size_t segment) {
@@ -40,14 +58,14 @@ class LanesTest : public ::testing::TestWithParam<int64_t> {
     const std::vector<uint32_t> expected = simple_->Encode(text);
     for (const Align align : {Align::kLeft, Align::kRight}) {
       std::vector<uint32_t> ids(text.size(), 0xDEADBEEF);
-      const Segment seg = EncodeInLanes(Tokenizer::World(), lane_count,
+      const Segment seg = EncodeInLanes(Tokenizer::World(), kernel(), lane_count,
                                         reinterpret_cast<const uint8_t*>(text.data()), text.size(),
                                         0, text.size(), ids.data(), segment, align);
       const size_t first = align == Align::kLeft ? 0 : text.size() - seg.count;
       EXPECT_EQ(seg.ids, ids.data() + first);
       EXPECT_EQ(std::vector<uint32_t>(ids.begin() + first, ids.begin() + first + seg.count),
                 expected)
-          << hwy::TargetName(GetParam()) << ", " << text.size() << " bytes, segments of " << segment
+          << Describe(GetParam()) << ", " << text.size() << " bytes, segments of " << segment
           << (align == Align::kLeft ? ", left" : ", right");
     }
   }
@@ -63,9 +81,9 @@ SimpleEncoder* LanesTest::simple_ = nullptr;
 TEST_P(LanesTest, EncodePathNamesTheTarget) {
   const std::string path = rwkvtok_encode_path();
   if (lanes::LaneCount() >= 8 * kChains) {
-    EXPECT_EQ(path, std::string("lanes/") + hwy::TargetName(GetParam()));
+    EXPECT_EQ(path, std::string("lanes/") + hwy::TargetName(target()));
   } else {
-    EXPECT_EQ(path, "plain") << hwy::TargetName(GetParam());
+    EXPECT_EQ(path, "plain") << hwy::TargetName(target());
   }
 }
 
@@ -154,16 +172,14 @@ TEST_P(LanesTest, EncodeTextsEncodesEachTextOnItsOwn) {
     }
     std::vector<uint32_t> ids(all.size(), 0xDEADBEEF);
     std::vector<size_t> counts(text_count, 7);
-    ASSERT_EQ(Tokenizer::World().EncodeTexts(all.data(), ends.data(), ends.size(), ids.data(),
-                                             counts.data()),
-              Status::kOk);
+    ASSERT_EQ(EncodeTexts(all, ends, &ids, &counts), Status::kOk);
     for (size_t i = 0; i < text_count && !HasFailure(); ++i) {
       const size_t begin = i == 0 ? 0 : ends[i - 1];
       const std::vector<uint32_t> expected = simple_->Encode(all.substr(begin, ends[i] - begin));
       ASSERT_LE(counts[i], ends[i] - begin);
       EXPECT_EQ(std::vector<uint32_t>(ids.begin() + begin, ids.begin() + begin + counts[i]),
                 expected)
-          << hwy::TargetName(GetParam()) << ", text " << i << " of " << text_count << ", "
+          << Describe(GetParam()) << ", text " << i << " of " << text_count << ", "
           << ends[i] - begin << " bytes";
     }
   }
@@ -185,28 +201,47 @@ TEST_P(LanesTest, EncodeTextsOnCorpusFiles) {
   }
   std::vector<uint32_t> ids(all.size());
   std::vector<size_t> counts(ends.size());
-  ASSERT_EQ(Tokenizer::World().EncodeTexts(all.data(), ends.data(), ends.size(), ids.data(),
-                                           counts.data()),
-            Status::kOk);
+  ASSERT_EQ(EncodeTexts(all, ends, &ids, &counts), Status::kOk);
   for (size_t i = 0; i < ends.size() && !HasFailure(); ++i) {
     const size_t begin = i == 0 ? 0 : ends[i - 1];
     EXPECT_EQ(std::vector<uint32_t>(ids.begin() + begin, ids.begin() + begin + counts[i]),
               simple_->Encode(all.substr(begin, ends[i] - begin)))
-        << hwy::TargetName(GetParam()) << ", text " << i << " at " << begin;
+        << Describe(GetParam()) << ", text " << i << " at " << begin;
   }
 }
 
-std::string Name(const ::testing::TestParamInfo<int64_t>& info) {
-  return hwy::TargetName(info.param);
+std::string Name(const ::testing::TestParamInfo<TargetKernel>& info) {
+  return Describe(info.param);
 }
 
+const auto kKernels = ::testing::Values(lanes::Kernel::kGathers, lanes::Kernel::kWindows);
 #if HWY_TARGETS != HWY_STATIC_TARGET
-INSTANTIATE_TEST_SUITE_P(EveryTarget, LanesTest,
-                         ::testing::ValuesIn(hwy::SupportedAndGeneratedTargets()), Name);
+INSTANTIATE_TEST_SUITE_P(
+    EveryTarget, LanesTest,
+    ::testing::Combine(::testing::ValuesIn(hwy::SupportedAndGeneratedTargets()), kKernels), Name);
 #else
-INSTANTIATE_TEST_SUITE_P(EveryTarget, LanesTest, ::testing::Values(int64_t{HWY_STATIC_TARGET}),
+INSTANTIATE_TEST_SUITE_P(EveryTarget, LanesTest,
+                         ::testing::Combine(::testing::Values(int64_t{HWY_STATIC_TARGET}),
+                                            kKernels),
                          Name);
 #endif
+
+// The kernel each vendor's CPUs get: the windows on AMD with 16-lane vectors, else the gathers.
+TEST(PreferredKernel, IsTheWindowsOnAmdWithAvx512AndTheGathersElsewhere) {
+  std::string vendor;
+#if HWY_ARCH_X86
+  std::string cpuinfo = ReadFileOrDie("/proc/cpuinfo");
+  const size_t at = cpuinfo.find("vendor_id");
+  if (at != std::string::npos) vendor = cpuinfo.substr(at, cpuinfo.find('\n', at) - at);
+#endif
+  const bool zen = vendor.find("AuthenticAMD") != std::string::npos ||
+                   vendor.find("HygonGenuine") != std::string::npos;
+  const bool wide = lanes::LaneCount() == kMaxLanes;
+  EXPECT_EQ(lanes::PreferredKernel(),
+            zen && wide ? lanes::Kernel::kWindows : lanes::Kernel::kGathers)
+      << vendor << ", " << lanes::LaneCount() << " lanes";
+  EXPECT_EQ(lanes::PreferredKernel(), lanes::PreferredKernel());  // kept, the same
+}
 
 }  // namespace
 }  // namespace testing

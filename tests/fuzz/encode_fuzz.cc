@@ -40,14 +40,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(std::equal(prefix.get(), prefix.get() + short_capacity, expected.begin()));
 
 #if RWKVTOK_LANES
-  // Segments this short make the lanes walk a little and join at many places of every input.
+  // Segments this short make the lanes walk a little and join at many places of every input;
+  // with each kernel.
   std::unique_ptr<uint32_t[]> lane_ids(new uint32_t[size + 1]);
-  for (const rwkvtok::Align align : {rwkvtok::Align::kLeft, rwkvtok::Align::kRight}) {
-    const rwkvtok::Segment seg = rwkvtok::EncodeInLanes(world, rwkvtok::lanes::LaneCount(), data,
-                                                        size, 0, size, lane_ids.get(), 100, align);
-    FUZZ_CHECK(seg.count == expected.size() && seg.last_end == size);
-    FUZZ_CHECK(seg.ids == lane_ids.get() + (align == rwkvtok::Align::kLeft ? 0 : size - seg.count));
-    FUZZ_CHECK(std::equal(expected.begin(), expected.end(), seg.ids));
+  for (const rwkvtok::lanes::Kernel kernel :
+       {rwkvtok::lanes::Kernel::kGathers, rwkvtok::lanes::Kernel::kWindows}) {
+    for (const rwkvtok::Align align : {rwkvtok::Align::kLeft, rwkvtok::Align::kRight}) {
+      const rwkvtok::Segment seg =
+          rwkvtok::EncodeInLanes(world, kernel, rwkvtok::lanes::LaneCount(), data, size, 0, size,
+                                 lane_ids.get(), 100, align);
+      FUZZ_CHECK(seg.count == expected.size() && seg.last_end == size);
+      FUZZ_CHECK(seg.ids ==
+                 lane_ids.get() + (align == rwkvtok::Align::kLeft ? 0 : size - seg.count));
+      FUZZ_CHECK(std::equal(expected.begin(), expected.end(), seg.ids));
+    }
   }
 #endif
 
@@ -63,14 +69,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     std::unique_ptr<uint32_t[]> text_ids(new uint32_t[size + 1]);
     std::vector<size_t> counts(ends.size());
+    for (const rwkvtok::lanes::Kernel kernel :
+         {rwkvtok::lanes::Kernel::kGathers, rwkvtok::lanes::Kernel::kWindows}) {
+      FUZZ_CHECK(rwkvtok::EncodeTextsWith(world, kernel, data, ends.data(), ends.size(),
+                                          text_ids.get(), counts.data()) == Status::kOk);
+      for (size_t i = 0, begin = 0; i < ends.size(); begin = ends[i++]) {
+        const std::vector<uint32_t> alone = simple.Encode(
+            std::string_view(reinterpret_cast<const char*>(data) + begin, ends[i] - begin));
+        FUZZ_CHECK(counts[i] == alone.size() &&
+                   std::equal(alone.begin(), alone.end(), text_ids.get() + begin));
+      }
+    }
     FUZZ_CHECK(world.EncodeTexts(data, ends.data(), ends.size(), text_ids.get(), counts.data()) ==
                Status::kOk);
-    for (size_t i = 0, begin = 0; i < ends.size(); begin = ends[i++]) {
-      const std::vector<uint32_t> alone = simple.Encode(
-          std::string_view(reinterpret_cast<const char*>(data) + begin, ends[i] - begin));
-      FUZZ_CHECK(counts[i] == alone.size() &&
-                 std::equal(alone.begin(), alone.end(), text_ids.get() + begin));
-    }
   }
 
   // Chunk sizes from the input's own bytes, 1 to 256.
