@@ -117,7 +117,8 @@ def main():
         driver.find_element(By.ID, "mode-text").click()
 
         # 100 KB of text, then keystrokes: the page's own measure of each update.
-        corpus = ROOT.parent / "shared" / "corpus" / "public"
+        corpus = pathlib.Path(os.environ.get("RWKVTOK_CORPUS_DIR",
+                                             ROOT.parent / "shared" / "corpus")) / "public"
         source = SAMPLE * 2
         if corpus.is_dir():
             source = "".join(p.read_text("utf-8", "replace") for p in sorted(corpus.glob("*.txt"))[:40])
