@@ -8,8 +8,8 @@
 //
 // BENCH_DIR defaults to ../shared/corpus/bench (or $RWKVTOK_CORPUS_DIR/bench). Figures are MB/s of
 // input, one thread, the best of several runs. "encode" is the package's tok.encode (the text
-// copied in, the ids copied out); "plain" and "lanes" call the module directly on text already in
-// its memory. The native figures are BM_EncodePlain and BM_Encode of encode_bench, run after.
+// copied in, the ids copied out); "plain" and the lanes (each kernel: lib/tuning.h) call the
+// module directly on text already in its memory. The native figures are BM_EncodePlain and BM_Encode of encode_bench, run after.
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -78,11 +78,15 @@ for (const name of files) {
       plainCount = simd.HEAPU32[result >>> 2];
     });
     const plainIds = simd.HEAPU32.slice(ids >>> 2, (ids >>> 2) + plainCount);
-    let lanesCount = 0;
-    row.lanes = mb / best(() => { lanesCount = simd._rwkvtok_bench_encode_in_lanes(input, text.length, ids); });
-    const lanesIds = simd.HEAPU32.subarray(ids >>> 2, (ids >>> 2) + lanesCount);
-    if (lanesCount !== plainCount || !lanesIds.every((id, i) => id === plainIds[i])) {
-      throw new Error(`${name}: the lanes' ids differ from the plain walk's`);
+    for (const [kernel, windows] of [['lanes', 0], ['windows', 1]]) {
+      let lanesCount = 0;
+      row[kernel] = mb / best(() => {
+        lanesCount = simd._rwkvtok_bench_encode_in_lanes(input, text.length, ids, windows);
+      });
+      const lanesIds = simd.HEAPU32.subarray(ids >>> 2, (ids >>> 2) + lanesCount);
+      if (lanesCount !== plainCount || !lanesIds.every((id, i) => id === plainIds[i])) {
+        throw new Error(`${name}: the ${kernel} kernel's ids differ from the plain walk's`);
+      }
     }
     for (const p of [input, ids, tokPointer, result]) simd._free(p);
   }
@@ -90,12 +94,15 @@ for (const name of files) {
 }
 const native = nativeFigures();
 const header = ['file', 'Node encode'];
-if (simd) header.push('wasm plain', 'wasm SIMD128 lanes', 'lanes / plain');
+if (simd) header.push('wasm plain', 'SIMD128 lanes, gathers', '/ plain', 'SIMD128 lanes, windows', '/ plain');
 if (native) header.push('native EncodePlain', 'native Encode', 'Node / native Encode');
 console.log(`\n| ${header.join(' | ')} |\n|${header.map((_, i) => (i ? '--:' : '---')).join('|')}|`);
 for (const row of rows) {
   const cells = [row.name, row.encode.toFixed(0)];
-  if (simd) cells.push(row.plain.toFixed(0), row.lanes.toFixed(0), `${(row.lanes / row.plain).toFixed(2)}x`);
+  if (simd) {
+    cells.push(row.plain.toFixed(0), row.lanes.toFixed(0), `${(row.lanes / row.plain).toFixed(2)}x`,
+      row.windows.toFixed(0), `${(row.windows / row.plain).toFixed(2)}x`);
+  }
   if (native) {
     const plain = native[`BM_EncodePlain/${row.name}`];
     const encode = native[`BM_Encode/${row.name}`];
