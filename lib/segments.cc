@@ -261,8 +261,6 @@ const char* EncodePath() {
 
 bool EncodeInLanesIfTheyPay(const Tokenizer& tok, const uint8_t* in, size_t size, uint32_t* ids,
                             size_t* count) {
-  // Short texts (prompts) never pay, whatever the CPU: they skip even asking it.
-  if (size < kLaneMinSegment * kMinLanes) return false;
   const size_t lane_count = lanes::LaneCount();
   if (!LanesPay(lane_count, size)) return false;
   *count = EncodeInLanes(tok, lanes::PreferredKernel(), lane_count, in, size, 0, size, ids,

@@ -89,8 +89,9 @@ Result EncodeTo(const Tokenizer& tok, const void* text, size_t size, Id* ids, si
   const uint8_t* in = static_cast<const uint8_t*>(text);
 #if RWKVTOK_LANES
   size_t count;
-  // int32_t and uint32_t ids have the same bits for every id.
-  if (sizeof(Id) == sizeof(uint32_t) && capacity >= size &&
+  // int32_t and uint32_t ids have the same bits for every id. Texts shorter than the lanes ever
+  // take (prompts) do not even ask the CPU's target.
+  if (sizeof(Id) == sizeof(uint32_t) && capacity >= size && size >= kLaneMinSegment * kMinLanes &&
       EncodeInLanesIfTheyPay(tok, in, size, reinterpret_cast<uint32_t*>(ids), &count)) {
     return CountResult(count, capacity);
   }
