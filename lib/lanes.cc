@@ -215,7 +215,8 @@ void RunWindowed(const Trie& trie, const uint8_t* text, uint32_t* out, LaneState
       for (size_t i = 0; i < streamed; ++i) {
         const uint32_t value = stream[i];
         const uint32_t unit = trie.units[value & ((uint32_t{1} << kLaneTagShift) - 1)];
-        const uint32_t below = trie.units[blob::UnitBase(unit) - 1];
+        // Signed: the decode-only build's stand-in trie keeps ids of 0 and a unit before it.
+        const uint32_t below = trie.units[static_cast<ptrdiff_t>(blob::UnitBase(unit)) - 1];
         out[s.out_index[value >> kLaneTagShift]++] = blob::UnitTokenId(unit, below);
       }
       streamed = 0;

@@ -194,6 +194,23 @@ TEST(DecodeOnly, EncodesEveryByteToEndOfText) {
   }
 }
 
+// Long enough for the vector lanes (where the CPU has them) and many texts at once: the stand-in
+// trie walked in lanes gives the same.
+TEST(DecodeOnly, EncodesEveryByteToEndOfTextInLanes) {
+  const Tokenizer world = Tokenizer::World();
+  std::string text;
+  for (size_t i = 0; text.size() < (size_t{1} << 19); ++i) text += Texts()[i % Texts().size()];
+  EXPECT_EQ(Encode(world, text), std::vector<uint32_t>(text.size(), 0));
+  std::vector<size_t> ends;
+  for (size_t end = 300; end <= 300 * 64; end += 300) ends.push_back(end);
+  std::vector<uint32_t> ids(ends.back(), 7);
+  std::vector<size_t> counts(ends.size());
+  ASSERT_EQ(world.EncodeTexts(text.data(), ends.data(), ends.size(), ids.data(), counts.data()),
+            Status::kOk);
+  EXPECT_EQ(ids, std::vector<uint32_t>(ids.size(), 0));
+  EXPECT_EQ(counts, std::vector<size_t>(ends.size(), 300));
+}
+
 #else
 #error "compile with RWKVTOK_NO_DECODE or RWKVTOK_NO_ENCODE"
 #endif
