@@ -100,7 +100,9 @@ for prefix in prefix prefix-static; do
     -Wl,-rpath,"$work/$prefix/lib" -o "$work/consumer_c_$prefix"
   "$work/consumer_c_$prefix"
 done
-if ldd "$work/consumer_c_prefix-static" | grep -q librwkvtok; then
+# ldd's output is kept first: under pipefail, grep -q quitting early can fail ldd with SIGPIPE.
+static_loads=$(ldd "$work/consumer_c_prefix-static")
+if grep -q librwkvtok <<<"$static_loads"; then
   echo "FAIL: the static consumer loads librwkvtok.so" >&2
   exit 1
 fi

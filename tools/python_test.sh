@@ -51,12 +51,15 @@ fi
 python3 -m venv "$work/venv"
 "$work/venv/bin/python" -m pip install -q --no-index "$wheel"
 module=$(ls "$work"/venv/lib/python3*/site-packages/rwkvtok/_rwkvtok*.so)
+# ldd's output is kept, not piped into grep -q: under pipefail, grep -q quitting at its first
+# match can kill ldd with SIGPIPE and fail a check that held.
+loads=$(ldd "$module")
 # Every library the module loads is in the venv, or is the C/C++ runtime every Linux has.
-outside=$(ldd "$module" | awk '{print $1, $3}' | grep -vE \
+outside=$(printf '%s\n' "$loads" | awk '{print $1, $3}' | grep -vE \
   '^(linux-vdso\.so|/lib64/ld-linux|libc\.so|libm\.so|libstdc\+\+\.so|libgcc_s\.so)' |
   grep -v " $PWD/$work/venv/" || true)
 [ -z "$outside" ] || die "the installed module loads libraries from outside the wheel: $outside"
-ldd "$module" | grep -q "$PWD/$work/venv/.*libhwy" || die "Highway is not the wheel's own"
+grep -q "$PWD/$work/venv/.*libhwy" <<<"$loads" || die "Highway is not the wheel's own: $loads"
 (cd "$work" && venv/bin/python - <<'PY'
 import rwkvtok
 tok = rwkvtok.World()
