@@ -7,15 +7,17 @@
 //   RWKVTOK_CORPUS_DIR=/my/corpus bazel run //benchmarks:encode_bench -- --benchmark_filter=Encode
 //
 //   BM_Encode/<name>           Encode as an application calls it (uint32_t ids, room for all)
-//   BM_EncodePlain/<name>      Encode with uint16_t ids, which takes the plain walk
+//   BM_Encode16/<name>         the same with uint16_t ids
+//   BM_EncodePlain/<name>      the plain walk (Internal::EncodePlain), which Encode takes where
+//                              lanes do not pay
 //   BM_EncodeBaseline/<name>   the simplest correct double-array walk over the same blob
 //   BM_EncodeLanes/<T>/<K>/<name>  the lane encoder forced onto Highway target T and kernel K
 //                              (gathers, windows: lib/tuning.h); SCALAR is its scalar twin
 //   BM_EncodeParts/<n>/<name>  the text cut into n parts, encoded on n threads (the calling one
 //                              and n - 1 started once), joined
 //   BM_EncodeShort/<n>/<name>  prompt-sized calls: pieces of n bytes (16 to 4096) cut from the
-//                              text, one Encode each; ns_per_call. BM_EncodePlainShort: the same
-//                              with 16-bit ids, the plain walk
+//                              text, one Encode each; ns_per_call. BM_EncodePlainShort: the plain
+//                              walk on the same pieces
 //   BM_EncodeEach/<name>       the text cut into 4 KB documents, Encode on each in turn
 //   BM_EncodeTexts/<name>      the same documents in one EncodeTexts call
 //   BM_Decode/<name>
@@ -37,6 +39,7 @@
 
 #include "hwy/targets.h"
 #include "lib/blob_format.h"
+#include "lib/internal.h"
 #include "lib/lanes.h"
 #include "lib/rwkvtok.h"
 #include "lib/segments.h"
@@ -58,23 +61,11 @@ void SetRates(benchmark::State& state, const Corpus& corpus) {
       static_cast<double>(corpus.text.size()) / std::max<size_t>(corpus.ids.size(), 1);
 }
 
+// Encode with `Id` ids and room for all.
+template <typename Id>
 void BM_Encode(benchmark::State& state, const Corpus* corpus) {
   const rwkvtok::Tokenizer tokenizer = rwkvtok::Tokenizer::World();
-  std::vector<uint32_t> ids(corpus->text.size());
-  for (auto _ : state) {
-    const rwkvtok::Result r =
-        tokenizer.Encode(corpus->text.data(), corpus->text.size(), ids.data(), ids.size());
-    benchmark::DoNotOptimize(r.count);
-    benchmark::ClobberMemory();
-  }
-  SetRates(state, *corpus);
-}
-
-// 16-bit ids: Encode takes the plain walk, without lanes (as it does on every CPU without wide
-// vectors, and on microcontrollers).
-void BM_EncodePlain(benchmark::State& state, const Corpus* corpus) {
-  const rwkvtok::Tokenizer tokenizer = rwkvtok::Tokenizer::World();
-  std::vector<uint16_t> ids(corpus->text.size());
+  std::vector<Id> ids(corpus->text.size());
   rwkvtok::Result r{};
   for (auto _ : state) {
     r = tokenizer.Encode(corpus->text.data(), corpus->text.size(), ids.data(), ids.size());
@@ -83,8 +74,26 @@ void BM_EncodePlain(benchmark::State& state, const Corpus* corpus) {
   }
   ids.resize(r.count);
   if (!std::equal(ids.begin(), ids.end(), corpus->ids.begin(), corpus->ids.end())) {
-    state.SkipWithError("plain ids differ");
+    state.SkipWithError("ids differ");
   }
+  SetRates(state, *corpus);
+}
+
+// The plain walk, as Encode takes it on every CPU without wide vectors, on microcontrollers and
+// for texts too short for the lanes.
+void BM_EncodePlain(benchmark::State& state, const Corpus* corpus) {
+  const rwkvtok::Tokenizer tokenizer = rwkvtok::Tokenizer::World();
+  std::vector<uint32_t> ids(corpus->text.size());
+  size_t count = 0;
+  for (auto _ : state) {
+    count = rwkvtok::Internal::EncodePlain(tokenizer,
+                                           reinterpret_cast<const uint8_t*>(corpus->text.data()),
+                                           corpus->text.size(), ids.data(), ids.size());
+    benchmark::DoNotOptimize(count);
+    benchmark::ClobberMemory();
+  }
+  ids.resize(count);
+  if (ids != corpus->ids) state.SkipWithError("plain ids differ");
   SetRates(state, *corpus);
 }
 
@@ -156,22 +165,27 @@ void BM_EncodeLanes(benchmark::State& state, const Corpus* corpus, int64_t targe
 
 // Prompt-sized inputs: kShortPieces pieces of `bytes` bytes cut from the text at offsets spread
 // over it, each encoded in its own call, as a runtime encodes a prompt. Reports ns per call;
-// `Id` uint16_t is the plain walk (BM_EncodePlain), uint32_t Encode's own choice.
+// `plain` takes the plain walk, else Encode's own choice.
 constexpr size_t kShortPieces = 1000;
 
-template <typename Id>
-void BM_EncodeShort(benchmark::State& state, const Corpus* corpus, size_t bytes) {
+void BM_EncodeShort(benchmark::State& state, const Corpus* corpus, size_t bytes, bool plain) {
   const rwkvtok::Tokenizer tokenizer = rwkvtok::Tokenizer::World();
   const std::string& text = corpus->text;
   std::vector<size_t> offsets;
   for (size_t i = 0; i < kShortPieces && text.size() > bytes; ++i) {
     offsets.push_back((text.size() - bytes) / kShortPieces * i);
   }
-  std::vector<Id> ids(bytes);
+  std::vector<uint32_t> ids(bytes);
   for (auto _ : state) {
     for (const size_t offset : offsets) {
-      const rwkvtok::Result r = tokenizer.Encode(text.data() + offset, bytes, ids.data(), bytes);
-      benchmark::DoNotOptimize(r.count);
+      if (plain) {
+        benchmark::DoNotOptimize(rwkvtok::Internal::EncodePlain(
+            tokenizer, reinterpret_cast<const uint8_t*>(text.data()) + offset, bytes, ids.data(),
+            bytes));
+      } else {
+        const rwkvtok::Result r = tokenizer.Encode(text.data() + offset, bytes, ids.data(), bytes);
+        benchmark::DoNotOptimize(r.count);
+      }
     }
     benchmark::ClobberMemory();
   }
@@ -356,7 +370,8 @@ int main(int argc, char** argv) {
     corpus.ids.resize(r.count);
     const std::string& stem = texts[i].first;
     benchmark::RegisterBenchmark(("BM_EncodeBaseline/" + stem).c_str(), BM_EncodeBaseline, &corpus);
-    benchmark::RegisterBenchmark(("BM_Encode/" + stem).c_str(), BM_Encode, &corpus);
+    benchmark::RegisterBenchmark(("BM_Encode/" + stem).c_str(), BM_Encode<uint32_t>, &corpus);
+    benchmark::RegisterBenchmark(("BM_Encode16/" + stem).c_str(), BM_Encode<uint16_t>, &corpus);
     benchmark::RegisterBenchmark(("BM_EncodePlain/" + stem).c_str(), BM_EncodePlain, &corpus);
     for (const int64_t target : hwy::SupportedAndGeneratedTargets()) {
       for (const auto kernel :
@@ -377,10 +392,10 @@ int main(int argc, char** argv) {
     }
     for (const size_t bytes : {16, 64, 256, 1024, 4096}) {
       const std::string size = std::to_string(bytes) + "/" + stem;
-      benchmark::RegisterBenchmark(("BM_EncodeShort/" + size).c_str(), BM_EncodeShort<uint32_t>,
-                                   &corpus, bytes);
-      benchmark::RegisterBenchmark(("BM_EncodePlainShort/" + size).c_str(),
-                                   BM_EncodeShort<uint16_t>, &corpus, bytes);
+      benchmark::RegisterBenchmark(("BM_EncodeShort/" + size).c_str(), BM_EncodeShort, &corpus,
+                                   bytes, false);
+      benchmark::RegisterBenchmark(("BM_EncodePlainShort/" + size).c_str(), BM_EncodeShort, &corpus,
+                                   bytes, true);
     }
     benchmark::RegisterBenchmark(("BM_EncodeEach/" + stem).c_str(), BM_EncodeEach, &corpus);
     benchmark::RegisterBenchmark(("BM_EncodeTexts/" + stem).c_str(), BM_EncodeTexts, &corpus);

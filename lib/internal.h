@@ -67,6 +67,20 @@ struct Internal {
     return Match{TokenId(tok, token_unit), token_length, i == size};
   }
 
+  // The plain walk: greedy longest match, one token after another, as Encode takes it where the
+  // lanes do not pay. Returns the number of ids; only the first `capacity` are written.
+  template <typename Id>
+  static size_t EncodePlain(const Tokenizer& tok, const uint8_t* in, size_t size, Id* ids,
+                            size_t capacity) {
+    size_t emitted = 0;
+    for (size_t pos = 0; pos < size; ++emitted) {
+      const Match m = LongestMatch(tok, in + pos, size - pos);
+      if (emitted < capacity) ids[emitted] = static_cast<Id>(m.id);
+      pos += m.length;
+    }
+    return emitted;
+  }
+
   // Whether a match at the start of `available` bytes is final although the input may go on:
   // the walk left the trie before their end, or no token is longer than them and starts with
   // them (the node they lead to has no children).

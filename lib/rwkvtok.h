@@ -130,7 +130,8 @@ RWKVTOK_API rwkvtok_status rwkvtok_validate(const void* blob, size_t size);
 RWKVTOK_API rwkvtok_status rwkvtok_from_blob(const void* blob, size_t size, rwkvtok_tokenizer* out);
 
 /* Encodes `size` bytes of `text` into `ids` (room for `capacity`). count = ids written, or needed
- * with RWKVTOK_BUFFER_TOO_SMALL. */
+ * with RWKVTOK_BUFFER_TOO_SMALL. Room past the ids, within capacity, may have been written: long
+ * texts are worked on there. */
 RWKVTOK_API rwkvtok_result rwkvtok_encode(const rwkvtok_tokenizer* tok, const void* text,
                                           size_t size, uint32_t* ids, size_t capacity);
 RWKVTOK_API rwkvtok_result rwkvtok_encode_u16(const rwkvtok_tokenizer* tok, const void* text,
@@ -174,12 +175,12 @@ rwkvtok_max_token_length(const rwkvtok_tokenizer* tok); /* bytes: 128 for World 
 RWKVTOK_API uint64_t
 rwkvtok_vocab_checksum(const rwkvtok_tokenizer* tok); /* see lib/blob_format.h */
 
-/* How encoding walks a long text (128 KB and more, into 32-bit ids) or many texts of 256 bytes
- * and more (rwkvtok_encode_texts) on this CPU: "lanes/" and the vector target (e.g.
+/* How encoding walks a long text (128 KB and more, room for an id per byte) or many texts of 256
+ * bytes and more (rwkvtok_encode_texts) on this CPU: "lanes/" and the vector target (e.g.
  * "lanes/AVX3", "lanes/AVX2", "lanes/SVE") when it walks many places at once in vector lanes, or
  * "plain" when this build has no lanes (microcontrollers, other CPUs) or this CPU's vectors are
- * too narrow for them to pay. Other texts and 16-bit ids always take the plain walk. The ids are
- * the same either way. */
+ * too narrow for them to pay. Other texts always take the plain walk. The ids are the same either
+ * way. */
 RWKVTOK_API const char* rwkvtok_encode_path(void);
 
 /* --- Streaming decoder: ids in one at a time, UTF-8 text out ----------------------------------
@@ -359,7 +360,7 @@ class RWKVTOK_API Tokenizer {
 
   // Encodes `size` bytes at `text` into `ids` (room for `capacity` ids): kOk with the number of
   // ids, kBufferTooSmall with the number needed, or kInvalidArgument for null pointers with
-  // non-zero sizes.
+  // non-zero sizes. Room past the ids, within capacity, may have been written.
   Result Encode(const void* text, size_t size, uint16_t* ids, size_t capacity) const noexcept;
   Result Encode(const void* text, size_t size, int32_t* ids, size_t capacity) const noexcept;
   Result Encode(const void* text, size_t size, uint32_t* ids, size_t capacity) const noexcept;

@@ -259,13 +259,46 @@ const char* EncodePath() {
   return "lanes";
 }
 
-bool EncodeInLanesIfTheyPay(const Tokenizer& tok, const uint8_t* in, size_t size, uint32_t* ids,
-                            size_t* count) {
+bool EncodeInLanesIfTheyPay(const Tokenizer& tok, lanes::Kernel kernel, const uint8_t* in,
+                            size_t size, uint32_t* ids, size_t* count) {
   const size_t lane_count = lanes::LaneCount();
   if (!LanesPay(lane_count, size)) return false;
-  *count = EncodeInLanes(tok, lanes::PreferredKernel(), lane_count, in, size, 0, size, ids,
-                         kLaneMinSegment)
-               .count;
+  *count = EncodeInLanes(tok, kernel, lane_count, in, size, 0, size, ids, kLaneMinSegment).count;
+  return true;
+}
+
+bool EncodeInLanesIfTheyPay(const Tokenizer& tok, lanes::Kernel kernel, const uint8_t* in,
+                            size_t size, uint16_t* ids, size_t* count) {
+  const size_t lane_count = lanes::LaneCount();
+  if (!LanesPay(lane_count, size)) return false;
+  // The lanes need a 32-bit slot per byte, and the caller's room holds half as many. So the text
+  // goes in pieces: each piece is encoded into the 32-bit slots that the free room holds, and its
+  // ids are narrowed onto the end of those before it. Ids are far fewer than bytes, so the room
+  // left soon holds the rest; what is left too short for the lanes is walked plainly.
+  size_t pos = 0;      // where the true tokenization is
+  size_t written = 0;  // ids narrowed so far
+  while (pos < size) {
+    uint16_t* const room = ids + written;
+    const size_t misaligned = reinterpret_cast<uintptr_t>(room) % alignof(uint32_t) == 0 ? 0 : 1;
+    const size_t slots = (size - written - misaligned) / 2;
+    const size_t piece = size - pos < slots ? size - pos : slots;
+    if (!LanesPay(lane_count, piece)) break;
+    uint32_t* const wide = reinterpret_cast<uint32_t*>(room + misaligned);
+    const Segment seg =
+        EncodeInLanes(tok, kernel, lane_count, in, size, pos, pos + piece, wide, kLaneMinSegment);
+    // Forwards is safe: the i-th narrow id ends at or before the i-th wide one starts. memcpy,
+    // since the two widths share the caller's memory.
+    for (size_t i = 0; i < seg.count; ++i) {
+      uint32_t id;
+      memcpy(&id, wide + i, sizeof(id));
+      const uint16_t narrow = static_cast<uint16_t>(id);
+      memcpy(room + i, &narrow, sizeof(narrow));
+    }
+    written += seg.count;
+    pos = seg.last_end;
+  }
+  *count =
+      written + Internal::EncodePlain(tok, in + pos, size - pos, ids + written, size - written);
   return true;
 }
 #else

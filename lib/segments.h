@@ -42,10 +42,14 @@ Status EncodeTextsWith(const Tokenizer& tok, lanes::Kernel kernel, const void* t
                        const size_t* ends, size_t count, uint32_t* ids, size_t* id_counts);
 
 #if RWKVTOK_LANES
-// Encodes all of in[0..size) into ids[0..count) (room for one id per byte) in vector lanes, if
-// they pay for that size on this CPU, and returns true; else returns false having written nothing.
-bool EncodeInLanesIfTheyPay(const Tokenizer& tok, const uint8_t* in, size_t size, uint32_t* ids,
-                            size_t* count);
+// Encodes all of in[0..size) into ids[0..count) (room for one id per byte, all of which it may
+// write) in vector lanes walked by `kernel`, if they pay for that size on this CPU, and returns
+// true; else returns false having written nothing.
+bool EncodeInLanesIfTheyPay(const Tokenizer& tok, lanes::Kernel kernel, const uint8_t* in,
+                            size_t size, uint32_t* ids, size_t* count);
+// The same for 16-bit ids (every World id fits), at the same speed for long texts.
+bool EncodeInLanesIfTheyPay(const Tokenizer& tok, lanes::Kernel kernel, const uint8_t* in,
+                            size_t size, uint16_t* ids, size_t* count);
 
 // Encodes the tokens that start in [from, end) of in[0..size), greedily from `from`, in
 // `lane_count` lanes (lanes::LaneCount() of the current target) as long as every lane gets at

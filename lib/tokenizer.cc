@@ -66,18 +66,12 @@ bool InRange(int32_t id, uint32_t token_count) {
   return id >= 0 && static_cast<uint32_t>(id) < token_count;
 }
 
-// The plain walk: greedy longest match, one token after another. Returns the number of ids; only
-// the first `capacity` are written.
-template <typename Id>
-size_t EncodePlain(const Tokenizer& tok, const uint8_t* in, size_t size, Id* ids, size_t capacity) {
-  size_t emitted = 0;
-  for (size_t pos = 0; pos < size; ++emitted) {
-    const Match m = Internal::LongestMatch(tok, in + pos, size - pos);
-    if (emitted < capacity) ids[emitted] = static_cast<Id>(m.id);
-    pos += m.length;
-  }
-  return emitted;
-}
+#if RWKVTOK_LANES
+// The ids the lanes write: int32_t and uint32_t ids have the same bits for every id.
+uint16_t* LaneIds(uint16_t* ids) { return ids; }
+uint32_t* LaneIds(uint32_t* ids) { return ids; }
+uint32_t* LaneIds(int32_t* ids) { return reinterpret_cast<uint32_t*>(ids); }
+#endif
 
 // Greedy longest match over the whole input. Long inputs with room for one id per byte go
 // through the lanes when the CPU has wide enough vectors; the result is the same.
@@ -89,14 +83,13 @@ Result EncodeTo(const Tokenizer& tok, const void* text, size_t size, Id* ids, si
   const uint8_t* in = static_cast<const uint8_t*>(text);
 #if RWKVTOK_LANES
   size_t count;
-  // int32_t and uint32_t ids have the same bits for every id. Texts shorter than the lanes ever
-  // take (prompts) do not even ask the CPU's target.
-  if (sizeof(Id) == sizeof(uint32_t) && capacity >= size && size >= kLaneMinSegment * kMinLanes &&
-      EncodeInLanesIfTheyPay(tok, in, size, reinterpret_cast<uint32_t*>(ids), &count)) {
+  // Texts shorter than the lanes ever take (prompts) do not even ask the CPU's target.
+  if (capacity >= size && size >= kLaneMinSegment * kMinLanes &&
+      EncodeInLanesIfTheyPay(tok, lanes::PreferredKernel(), in, size, LaneIds(ids), &count)) {
     return CountResult(count, capacity);
   }
 #endif
-  return CountResult(EncodePlain(tok, in, size, ids, capacity), capacity);
+  return CountResult(Internal::EncodePlain(tok, in, size, ids, capacity), capacity);
 }
 
 // Most tokens are short, so the fast loop copies each with one 16-byte move (the pool has room for

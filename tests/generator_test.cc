@@ -14,6 +14,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/blob_format.h"
+#include "lib/internal.h"
 #include "lib/rwkvtok.h"
 #include "tests/simple_encoder.h"
 #include "tools/blob_builder.h"
@@ -593,7 +594,7 @@ TEST(Blob, SharedPrefixesAndDeepTrie) {
 }
 
 // Vocabularies unlike World through every way to encode, against the simple matcher: the lanes
-// (a text long enough for 32 lanes of 4 KB, 32-bit ids), the plain walk (16-bit ids), parts cut
+// (a text long enough for 32 lanes of 4 KB, 32-bit and 16-bit ids), the plain walk, parts cut
 // at random (often long enough for the lanes too), and streaming in chunks of random sizes. The
 // texts are mostly tokens and long runs of one byte, where tokenizations started at different
 // offsets agree late or never.
@@ -636,6 +637,11 @@ TEST(Blob, EveryEncodePathAgreesOnOtherVocabularies) {
     EXPECT_TRUE(std::equal(expected.begin(), expected.end(), ids16.begin()) &&
                 r16.count == expected.size())
         << "16-bit ids";
+
+    std::vector<uint32_t> plain(text.size());
+    plain.resize(Internal::EncodePlain(tok, reinterpret_cast<const uint8_t*>(text.data()),
+                                       text.size(), plain.data(), plain.size()));
+    EXPECT_EQ(plain, expected) << "the plain walk";
 
     for (int n = 0; n < 4; ++n) {
       std::vector<size_t> cuts = {0, text.size()};

@@ -140,6 +140,47 @@ TEST_P(LanesTest, EncodeChoosesLanesOnlyWhereTheyFit) {
   r = Tokenizer::World().Encode(text.data(), text.size(), idsi.data(), idsi.size());
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(std::vector<uint32_t>(idsi.begin(), idsi.end()), expected);
+  std::vector<uint16_t> ids16(text.size());
+  r = Tokenizer::World().Encode(text.data(), text.size(), ids16.data(), ids16.size());
+  ASSERT_TRUE(r.ok());
+  ids16.resize(r.count);
+  EXPECT_EQ(std::vector<uint32_t>(ids16.begin(), ids16.end()), expected);
+}
+
+// 16-bit ids take the lanes in pieces, each encoded into the 32-bit slots the caller's free room
+// holds: texts just long enough for the lanes and longer, of long tokens (few ids, few pieces) and
+// of random bytes (nearly an id per byte, many pieces), into room of exactly one id per byte that
+// starts 4-byte aligned or not.
+TEST_P(LanesTest, SixteenBitIdsTakeTheLanesInPieces) {
+  const size_t lanes_minimum = kLaneMinSegment * lanes::LaneCount();
+  const std::vector<std::string>& tokens = simple_->tokens();
+  for (const size_t length : {lanes_minimum, 2 * lanes_minimum + 1, 5 * lanes_minimum + 3}) {
+    for (const bool random_bytes : {false, true}) {
+      std::string text;
+      while (text.size() < length) {
+        if (random_bytes) {
+          text += static_cast<char>(rng_());
+        } else {
+          text += tokens[rng_() % tokens.size()];
+        }
+      }
+      text.resize(length);
+      const std::vector<uint32_t> expected = simple_->Encode(text);
+      for (const size_t offset : {0, 1}) {
+        std::vector<uint16_t> room(offset + text.size());
+        size_t count = 0;
+        ASSERT_EQ(EncodeInLanesIfTheyPay(Tokenizer::World(), kernel(),
+                                         reinterpret_cast<const uint8_t*>(text.data()), text.size(),
+                                         room.data() + offset, &count),
+                  lanes::LaneCount() >= kMinLanes);
+        if (lanes::LaneCount() < kMinLanes) return;
+        EXPECT_EQ(std::vector<uint32_t>(room.begin() + offset, room.begin() + offset + count),
+                  expected)
+            << Describe(GetParam()) << ", " << length << " bytes"
+            << (random_bytes ? " of random bytes" : " of tokens") << ", offset " << offset;
+      }
+    }
+  }
 }
 
 // EncodeTexts against the simple matcher on each text: texts of every length class (too short
