@@ -21,6 +21,8 @@
 //   BM_EncodeEach/<name>       the text cut into 4 KB documents, Encode on each in turn
 //   BM_EncodeTexts/<name>      the same documents in one EncodeTexts call
 //   BM_Decode/<name>
+//   BM_EncodeCompact/<name>, BM_DecodeCompact/<name>: the compact profile's trie (lib/compact.h),
+//                              built from World's tokens at start, one token at a time
 //   BM_ValidateWorldBlob       Validate on the World blob file (what FromBlob costs beyond it)
 //
 // bytes_per_second counts text bytes (the input of Encode, the output of Decode); tokens_per_second
@@ -30,6 +32,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -39,12 +42,14 @@
 
 #include "hwy/targets.h"
 #include "lib/blob_format.h"
+#include "lib/compact.h"
 #include "lib/internal.h"
 #include "lib/lanes.h"
 #include "lib/rwkvtok.h"
 #include "lib/segments.h"
 #include "lib/world_blob.h"
 #include "tests/support.h"
+#include "tools/compact_builder.h"
 
 namespace {
 
@@ -324,6 +329,66 @@ void BM_Decode(benchmark::State& state, const Corpus* corpus) {
   SetRates(state, *corpus);
 }
 
+// World's compact blob, built from its tokens.
+struct CompactWorld {
+  std::vector<uint64_t> words;  // the blob, 8-aligned
+  rwkvtok::compact::Trie trie{};
+};
+
+bool MakeCompactWorld(CompactWorld* out) {
+  const rwkvtok::testing::TokenTable table =
+      rwkvtok::testing::MakeTokenTable(rwkvtok::Tokenizer::World());
+  std::vector<rwkvtok::tools::VocabToken> tokens;
+  for (uint32_t id = 1; id < table.bytes.size(); ++id) {
+    if (table.valid[id]) tokens.push_back({id, table.bytes[id], id});
+  }
+  std::vector<uint8_t> blob;
+  std::string error;
+  if (!rwkvtok::tools::BuildCompactBlob(tokens, &blob, nullptr, &error)) {
+    std::cerr << "encode_bench: " << error << "\n";
+    return false;
+  }
+  out->words.resize(blob.size() / 8 + 1);
+  std::memcpy(out->words.data(), blob.data(), blob.size());
+  return rwkvtok::compact::View(out->words.data(), blob.size(), &out->trie) == rwkvtok::Status::kOk;
+}
+
+void BM_EncodeCompact(benchmark::State& state, const Corpus* corpus, const CompactWorld* world) {
+  std::vector<uint32_t> ids(corpus->text.size());
+  const uint8_t* in = reinterpret_cast<const uint8_t*>(corpus->text.data());
+  const size_t size = corpus->text.size();
+  size_t count = 0;
+  for (auto _ : state) {
+    count = 0;
+    for (size_t pos = 0; pos < size;) {
+      const rwkvtok::Match m = rwkvtok::compact::LongestMatch(world->trie, in + pos, size - pos);
+      ids[count++] = m.id;
+      pos += m.length;
+    }
+    benchmark::DoNotOptimize(count);
+    benchmark::ClobberMemory();
+  }
+  ids.resize(count);
+  if (ids != corpus->ids) state.SkipWithError("compact ids differ");
+  SetRates(state, *corpus);
+}
+
+void BM_DecodeCompact(benchmark::State& state, const Corpus* corpus, const CompactWorld* world) {
+  std::string bytes(corpus->text.size(), '\0');
+  uint8_t* out = reinterpret_cast<uint8_t*>(&bytes[0]);
+  for (auto _ : state) {
+    size_t pos = 0;
+    for (const uint32_t id : corpus->ids) {
+      rwkvtok::compact::CopyToken(world->trie, id, out + pos);
+      pos += rwkvtok::compact::TokenLength(world->trie, id);
+    }
+    benchmark::DoNotOptimize(pos);
+    benchmark::ClobberMemory();
+  }
+  if (bytes != corpus->text) state.SkipWithError("compact bytes differ");
+  SetRates(state, *corpus);
+}
+
 void BM_ValidateWorldBlob(benchmark::State& state, const rwkvtok::testing::BlobFile* blob) {
   for (auto _ : state) {
     const rwkvtok::Status status = rwkvtok::Validate(blob->bytes(), blob->size);
@@ -360,6 +425,8 @@ int main(int argc, char** argv) {
   const rwkvtok::Tokenizer tokenizer = rwkvtok::Tokenizer::World();
   texts.emplace_back("adversarial", AdversarialText(tokenizer));
 
+  static CompactWorld compact_world;
+  if (!MakeCompactWorld(&compact_world)) return 1;
   std::vector<Corpus> corpora(texts.size());  // sized once: benchmarks keep pointers into it
   for (size_t i = 0; i < texts.size(); ++i) {
     Corpus& corpus = corpora[i];
@@ -400,6 +467,10 @@ int main(int argc, char** argv) {
     benchmark::RegisterBenchmark(("BM_EncodeEach/" + stem).c_str(), BM_EncodeEach, &corpus);
     benchmark::RegisterBenchmark(("BM_EncodeTexts/" + stem).c_str(), BM_EncodeTexts, &corpus);
     benchmark::RegisterBenchmark(("BM_Decode/" + stem).c_str(), BM_Decode, &corpus);
+    benchmark::RegisterBenchmark(("BM_EncodeCompact/" + stem).c_str(), BM_EncodeCompact, &corpus,
+                                 &compact_world);
+    benchmark::RegisterBenchmark(("BM_DecodeCompact/" + stem).c_str(), BM_DecodeCompact, &corpus,
+                                 &compact_world);
   }
   // Left out when the blob file is not where tests/support.h looks (bazel run puts it there).
   rwkvtok::testing::BlobFile blob;

@@ -57,6 +57,31 @@
 // and its length bits are all set, so a decoder that tests lengths for its fast copies meets gaps
 // in the same test.
 
+// The compact blob: the same header with kind (offset 48) kKindCompact, a level-ordered succinct
+// trie instead of units and a decode table, for devices with little flash. The trie's nodes are
+// numbered in breadth-first order with each node's children in label order, so the nodes of one
+// depth are in byte order of their paths and every node of depth L comes before every node of
+// depth L + 1. A compact blob needs ids given in that order: ids 1, 2, ... are the tokens by
+// (length, bytes), with no gaps, so a token's id is 1 + the number of token nodes before it and
+// no table maps ids to nodes. Header fields that differ from the full blob:
+//       32  u32 node_count      N, the root included
+//       40  u32 zero
+//       48  u32 kind            kKindCompact (zero, the first reserved word, in a full blob)
+//   section       type                          what it holds
+//   louds         u32[CompactLoudsWords(N)]     node v in order: deg(v) one bits, then a zero bit
+//   token_bits    u32[CompactNodeWords(N)]      bit v set: node v spells a whole token
+//   block_starts  u32[CompactStartBlocks(N)]    louds bit where node v = 32 j's ones begin
+//   token_ranks   u16[CompactRankBlocks(N)]     token nodes before node 64 j
+//   level_starts  u32[max_token_length + 2]     first node of each depth 0 .. max_token_length,
+//                                               then N
+//   labels        u8[N - 1 - kAlphabetSize]     the byte into node v, for v > kAlphabetSize
+// Bit i of a bit section is bit i % 32 of its word i / 32; bits past the end are zero. Node 0 is
+// the root, nodes 1..256 its children (labels 0..255, every byte a one-byte token). The children
+// of node v are the nodes from FirstChild(v) = start(v) - v + 1, where start(v) is the louds bit
+// where v's ones begin, so the ones before it are start(v) - v; node c > 0 is the child that the
+// c-th one bit (counting from 1) makes. The decode table is the trie itself: a token's bytes are
+// the labels on the way up from its node.
+
 #ifndef RWKVTOK_LIB_BLOB_FORMAT_H_
 #define RWKVTOK_LIB_BLOB_FORMAT_H_
 
@@ -128,6 +153,10 @@ constexpr uint32_t MakeEntry(uint32_t offset, uint32_t length) {
 }
 constexpr uint32_t kGapEntry = 0xFFFFFFFFu;
 
+// The kind of a blob, in the header's first reserved word.
+constexpr uint32_t kKindFull = 0;
+constexpr uint32_t kKindCompact = 1;
+
 // Byte offsets of the header fields.
 enum HeaderField : uint32_t {
   kMagicOffset = 0,
@@ -140,6 +169,8 @@ enum HeaderField : uint32_t {
   kTokenBytesSizeOffset = 40,
   kMaxTokenLengthOffset = 44,
   kReservedOffset = 48,
+  kKindOffset = 48,       // the first reserved word
+  kNodeCountOffset = 32,  // compact blobs: instead of unit_count
 };
 
 struct Header {
@@ -171,6 +202,46 @@ constexpr Layout LayoutFor(uint32_t unit_count, uint32_t token_count, uint32_t t
   layout.token_entries = AlignSection(layout.units + uint64_t{unit_count} * 4);
   layout.token_bytes = AlignSection(layout.token_entries + uint64_t{token_count} * 4);
   layout.total_size = AlignSection(layout.token_bytes + token_bytes_size);
+  return layout;
+}
+
+// The compact blob's sections.
+constexpr uint32_t kCompactStartNodes = 32;  // nodes per block_starts sample
+constexpr uint32_t kCompactRankNodes = 64;   // nodes per token_ranks sample
+constexpr uint32_t kCompactMaxNodes = 1u << 24;
+constexpr uint64_t CompactLoudsWords(uint32_t node_count) {
+  return (2 * uint64_t{node_count} - 1 + 31) / 32;
+}
+constexpr uint64_t CompactNodeWords(uint32_t node_count) {
+  return (uint64_t{node_count} + 31) / 32;
+}
+constexpr uint64_t CompactStartBlocks(uint32_t node_count) {
+  return (uint64_t{node_count} + kCompactStartNodes - 1) / kCompactStartNodes;
+}
+constexpr uint64_t CompactRankBlocks(uint32_t node_count) {
+  return (uint64_t{node_count} + kCompactRankNodes - 1) / kCompactRankNodes;
+}
+
+struct CompactLayout {
+  uint64_t louds;
+  uint64_t token_bits;
+  uint64_t block_starts;
+  uint64_t token_ranks;
+  uint64_t level_starts;
+  uint64_t labels;
+  uint64_t total_size;
+};
+
+// For node_count >= kAlphabetSize + 1; 64-bit arithmetic, as LayoutFor.
+constexpr CompactLayout CompactLayoutFor(uint32_t node_count, uint32_t max_token_length) {
+  CompactLayout layout{};
+  layout.louds = kHeaderSize;
+  layout.token_bits = AlignSection(layout.louds + CompactLoudsWords(node_count) * 4);
+  layout.block_starts = AlignSection(layout.token_bits + CompactNodeWords(node_count) * 4);
+  layout.token_ranks = AlignSection(layout.block_starts + CompactStartBlocks(node_count) * 4);
+  layout.level_starts = AlignSection(layout.token_ranks + CompactRankBlocks(node_count) * 2);
+  layout.labels = AlignSection(layout.level_starts + (uint64_t{max_token_length} + 2) * 4);
+  layout.total_size = AlignSection(layout.labels + uint64_t{node_count} - 1 - kAlphabetSize);
   return layout;
 }
 

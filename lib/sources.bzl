@@ -9,6 +9,7 @@ generated from the vocabulary, comes on top.
 LIB_SRCS = [
     "blob.cc",
     "c_api.cc",
+    "compact.cc",
     "segments.cc",
     "stream.cc",
     "tokenizer.cc",
@@ -25,6 +26,7 @@ PUBLIC_HDRS = ["rwkvtok.h"]
 # Shared by the library's files; never installed.
 PRIVATE_HDRS = [
     "blob_format.h",
+    "compact.h",
     "internal.h",
     "lanes.h",
     "segments.h",

@@ -1,7 +1,8 @@
 // rwkvtok_gen: turns a vocabulary file into a blob (lib/blob_format.h), as a C++ header of
-// constexpr arrays and/or a binary file.
+// constexpr arrays and/or a binary file, and the compact blob of the same vocabulary.
 //
 //   rwkvtok_gen VOCAB [--header OUT.h] [--namespace NAME] [--blob OUT.bin]
+//               [--compact-blob OUT.bin]
 
 #include <cstdio>
 #include <fstream>
@@ -11,12 +12,14 @@
 
 #include "lib/blob_format.h"
 #include "tools/blob_builder.h"
+#include "tools/compact_builder.h"
 #include "tools/vocab.h"
 
 namespace {
 
 int Usage() {
-  std::cerr << "usage: rwkvtok_gen VOCAB [--header OUT.h] [--namespace NAME] [--blob OUT.bin]\n";
+  std::cerr << "usage: rwkvtok_gen VOCAB [--header OUT.h] [--namespace NAME] [--blob OUT.bin]\n"
+               "                   [--compact-blob OUT.bin]\n";
   return 2;
 }
 
@@ -34,7 +37,7 @@ bool WriteFile(const std::string& path, const void* data, size_t size) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string vocab_path, header_path, blob_path, name_space = "world_blob";
+  std::string vocab_path, header_path, blob_path, compact_path, name_space = "world_blob";
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     const bool has_value = i + 1 < argc;
@@ -42,6 +45,8 @@ int main(int argc, char** argv) {
       header_path = argv[++i];
     } else if (arg == "--blob" && has_value) {
       blob_path = argv[++i];
+    } else if (arg == "--compact-blob" && has_value) {
+      compact_path = argv[++i];
     } else if (arg == "--namespace" && has_value) {
       name_space = argv[++i];
     } else if (!arg.empty() && arg[0] != '-' && vocab_path.empty()) {
@@ -50,7 +55,9 @@ int main(int argc, char** argv) {
       return Usage();
     }
   }
-  if (vocab_path.empty() || (header_path.empty() && blob_path.empty())) return Usage();
+  if (vocab_path.empty() || (header_path.empty() && blob_path.empty() && compact_path.empty())) {
+    return Usage();
+  }
 
   std::ifstream file(vocab_path, std::ios::binary);
   if (!file) {
@@ -89,5 +96,21 @@ int main(int argc, char** argv) {
                tokens.size(), sections.trie_nodes, id_units, units,
                100.0 * (sections.trie_nodes + id_units) / units, blob.size(), units * 4,
                sections.token_entries.size() * 4, sections.token_bytes.size());
+  if (!compact_path.empty()) {
+    std::vector<uint8_t> compact;
+    rwkvtok::tools::CompactStats stats;
+    if (!rwkvtok::tools::BuildCompactBlob(tokens, &compact, &stats, &error)) {
+      std::cerr << vocab_path << ": " << error << "\n";
+      return 1;
+    }
+    if (!WriteFile(compact_path, compact.data(), compact.size())) return 1;
+    std::fprintf(stderr,
+                 "rwkvtok_gen: compact blob %zu bytes: louds %llu + token bits %llu + samples "
+                 "%llu + labels %llu for %u nodes\n",
+                 compact.size(), static_cast<unsigned long long>(stats.louds_bytes),
+                 static_cast<unsigned long long>(stats.token_bits_bytes),
+                 static_cast<unsigned long long>(stats.samples_bytes),
+                 static_cast<unsigned long long>(stats.labels_bytes), stats.nodes);
+  }
   return 0;
 }

@@ -3,12 +3,14 @@
 # rwkvtok_gen: a vocabulary file in, a blob (and its C++ arrays) out.
 GENERATOR_SRCS = [
     "blob_builder.cc",
+    "compact_builder.cc",
     "generate.cc",
     "vocab.cc",
 ]
 
 GENERATOR_HDRS = [
     "blob_builder.h",
+    "compact_builder.h",
     "vocab.h",
 ]
 

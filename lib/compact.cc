@@ -1,0 +1,326 @@
+// The compact trie: a level-ordered succinct trie (LOUDS) with a few samples, read by word scans.
+// Validation reads every bit once and compares each sample with what it recomputes, so the walks
+// below may trust the samples: every scan they start ends inside its section.
+
+#include "lib/compact.h"
+
+#include <string.h>
+
+#include "lib/blob_format.h"
+
+namespace rwkvtok {
+namespace compact {
+namespace {
+
+using blob::kAlphabetSize;
+using blob::kCompactRankNodes;
+using blob::kCompactStartNodes;
+
+// Bit tricks rather than __builtin_popcount, which is a library call on CPUs without the
+// instruction (baseline x86-64, Cortex-M).
+inline uint32_t PopCount(uint32_t w) {
+  w = w - ((w >> 1) & 0x55555555u);
+  w = (w & 0x33333333u) + ((w >> 2) & 0x33333333u);
+  return (((w + (w >> 4)) & 0x0F0F0F0Fu) * 0x01010101u) >> 24;
+}
+
+// The position of the k-th (from 0) set bit of w, which has more than k: whole bytes first.
+inline uint32_t SelectBit(uint32_t w, uint32_t k) {
+  uint32_t pos = 0;
+  for (uint32_t n; k >= (n = PopCount(w & 0xFFu)); w >>= 8, pos += 8) k -= n;
+  for (; k > 0; --k) w &= w - 1;
+  return pos + static_cast<uint32_t>(__builtin_ctz(w));
+}
+
+inline bool Bit(const uint32_t* bits, uint32_t i) { return (bits[i / 32] >> (i % 32)) & 1u; }
+
+// The louds bit where node v's ones begin: past v % 32 zeros from its block's sample.
+uint32_t Start(const Trie& t, uint32_t v) {
+  const uint32_t pos = t.block_starts[v / kCompactStartNodes];
+  uint32_t skip = v % kCompactStartNodes;
+  if (skip == 0) return pos;
+  uint32_t word = pos / 32;
+  uint32_t zeros = ~t.louds[word] & (~0u << (pos % 32));
+  for (;;) {
+    const uint32_t n = PopCount(zeros);
+    if (n >= skip) return word * 32 + SelectBit(zeros, skip - 1) + 1;
+    skip -= n;
+    zeros = ~t.louds[++word];
+  }
+}
+
+// The number of one bits in a row from louds bit `pos`: a node's degree.
+uint32_t OnesFrom(const Trie& t, uint32_t pos) {
+  uint32_t word = pos / 32, shift = pos % 32, count = 0;
+  for (;;) {
+    const uint32_t rest = t.louds[word] >> shift;  // zeros shifted in stop the run
+    const uint32_t run = ~rest == 0 ? 32u : static_cast<uint32_t>(__builtin_ctz(~rest));
+    count += run;
+    if (run < 32 - shift) return count;
+    ++word;
+    shift = 0;
+  }
+}
+
+inline uint8_t Label(const Trie& t, uint32_t node) {
+  return node <= kAlphabetSize ? static_cast<uint8_t>(node - 1)
+                               : t.labels[node - kAlphabetSize - 1];
+}
+
+// The child of node v (not the root) by `byte`, or 0 if there is none.
+uint32_t Child(const Trie& t, uint32_t v, uint8_t byte) {
+  const uint32_t start = Start(t, v);
+  uint32_t lo = start - v + 1;  // the first child
+  uint32_t hi = lo + OnesFrom(t, start);
+  const uint8_t* labels = t.labels - (kAlphabetSize + 1);  // labels[c] for c > kAlphabetSize
+  while (hi - lo > 8) {
+    const uint32_t mid = lo + (hi - lo) / 2;
+    if (labels[mid] <= byte) {
+      lo = mid;
+    } else {
+      hi = mid;
+    }
+  }
+  for (; lo < hi; ++lo) {
+    if (labels[lo] == byte) return lo;
+    if (labels[lo] > byte) break;
+  }
+  return 0;
+}
+
+// The id of token node c: 1 + the token nodes before it.
+uint32_t IdOf(const Trie& t, uint32_t c) {
+  const uint32_t block = c / kCompactRankNodes;
+  uint32_t before = t.token_ranks[block];
+  const uint32_t word = block * 2;
+  const uint32_t in_block = c % kCompactRankNodes;
+  if (in_block >= 32) {
+    before += PopCount(t.token_bits[word]);
+    if (in_block > 32) before += PopCount(t.token_bits[word + 1] << (64 - in_block));
+  } else if (in_block > 0) {
+    before += PopCount(t.token_bits[word] << (32 - in_block));
+  }
+  return before + 1;
+}
+
+// The node of token `id`: the (id - 1)-th token node.
+uint32_t NodeOf(const Trie& t, uint32_t id) {
+  const uint32_t rank = id - 1;
+  // The last block whose first token rank is at most `rank`.
+  uint32_t lo = 0, hi = static_cast<uint32_t>(blob::CompactRankBlocks(t.node_count));
+  while (hi - lo > 1) {
+    const uint32_t mid = lo + (hi - lo) / 2;
+    if (t.token_ranks[mid] <= rank) {
+      lo = mid;
+    } else {
+      hi = mid;
+    }
+  }
+  uint32_t k = rank - t.token_ranks[lo];
+  const uint32_t w0 = t.token_bits[lo * 2];
+  const uint32_t n0 = PopCount(w0);
+  if (k < n0) return lo * kCompactRankNodes + SelectBit(w0, k);
+  k -= n0;
+  return lo * kCompactRankNodes + 32 + SelectBit(t.token_bits[lo * 2 + 1], k);
+}
+
+// The parent of node c > 0: the node whose ones include the c-th one bit.
+uint32_t Parent(const Trie& t, uint32_t c) {
+  if (c <= kAlphabetSize) return 0;
+  // The last block whose first node's first child is at most c.
+  uint32_t lo = 0, hi = static_cast<uint32_t>(blob::CompactStartBlocks(t.node_count));
+  while (hi - lo > 1) {
+    const uint32_t mid = lo + (hi - lo) / 2;
+    if (t.block_starts[mid] - mid * kCompactStartNodes + 1 <= c) {
+      lo = mid;
+    } else {
+      hi = mid;
+    }
+  }
+  const uint32_t pos = t.block_starts[lo];
+  uint32_t k = c - (pos - lo * kCompactStartNodes + 1);  // ones to pass from pos
+  uint32_t word = pos / 32;
+  uint32_t ones = t.louds[word] & (~0u << (pos % 32));
+  for (;;) {
+    const uint32_t n = PopCount(ones);
+    if (k < n) return word * 32 + SelectBit(ones, k) - (c - 1);
+    k -= n;
+    ones = t.louds[++word];
+  }
+}
+
+uint32_t Depth(const Trie& t, uint32_t node) {
+  uint32_t depth = 0;
+  while (t.level_starts[depth + 1] <= node) ++depth;
+  return depth;
+}
+
+// --- Validation ---------------------------------------------------------------------------------
+
+Status ReadHeader(const uint8_t* data, size_t size, Trie* t) {
+  if (size < sizeof(blob::kMagic)) return Status::kBlobTruncated;
+  if (memcmp(data, blob::kMagic, sizeof(blob::kMagic)) != 0) return Status::kBlobBadMagic;
+  if (size < blob::kHeaderSize) return Status::kBlobTruncated;
+  if (blob::LoadU32(data + blob::kVersionOffset) != blob::kVersion) {
+    return Status::kBlobUnsupportedVersion;
+  }
+  if (blob::LoadU32(data + blob::kHeaderSizeOffset) != blob::kHeaderSize ||
+      blob::LoadU32(data + blob::kKindOffset) != blob::kKindCompact ||
+      blob::LoadU32(data + blob::kTokenBytesSizeOffset) != 0) {
+    return Status::kBlobCorrupt;
+  }
+  for (uint32_t offset = blob::kKindOffset + 4; offset < blob::kHeaderSize; offset += 4) {
+    if (blob::LoadU32(data + offset) != 0) return Status::kBlobCorrupt;
+  }
+  t->vocab_checksum = blob::LoadU64(data + blob::kVocabChecksumOffset);
+  t->node_count = blob::LoadU32(data + blob::kNodeCountOffset);
+  t->token_count = blob::LoadU32(data + blob::kTokenCountOffset);
+  t->max_token_length = blob::LoadU32(data + blob::kMaxTokenLengthOffset);
+  if (t->node_count < kAlphabetSize + 1 || t->node_count > blob::kCompactMaxNodes ||
+      t->token_count < kAlphabetSize + 1 || t->token_count > blob::kMaxTokenCount ||
+      t->max_token_length == 0 || t->max_token_length > blob::kMaxTokenLength) {
+    return Status::kBlobCorrupt;
+  }
+  return Status::kOk;
+}
+
+// One pass over the louds bits, node by node: every node's ones come after the one bit that made
+// it (so parents come before their children and every walk up ends at the root), the root has
+// every byte as a child, the bits end with the last node's zero, children's labels rise, the
+// samples and levels are what the bits say, and the token bits mark every byte, every leaf and
+// token_count - 1 nodes in all.
+bool TrieIsSound(const Trie& t) {
+  const uint32_t n = t.node_count;
+  const uint32_t louds_bits = 2 * n - 1;
+  uint32_t pos = 0, made = 0, tokens = 0, level = 0;
+  if (t.level_starts[0] != 0) return false;
+  for (uint32_t v = 0; v < n; ++v) {
+    if (v != 0 && v > made) return false;  // no one bit made this node
+    if (v % kCompactStartNodes == 0 && t.block_starts[v / kCompactStartNodes] != pos) {
+      return false;
+    }
+    if (v % kCompactRankNodes == 0 && t.token_ranks[v / kCompactRankNodes] != tokens) return false;
+    if (v == t.level_starts[level]) {
+      if (level == t.max_token_length + 1) return false;  // deeper than the longest token
+      if (t.level_starts[++level] != pos - v + 1) return false;
+    }
+    const uint32_t first = made + 1;
+    uint32_t degree = 0;
+    while (pos < louds_bits && Bit(t.louds, pos)) ++degree, ++pos;
+    if (pos == louds_bits) return false;  // the node's zero is missing
+    ++pos;
+    made += degree;
+    if (made > n - 1 || (v == 0 && degree != kAlphabetSize)) return false;
+    if (v != 0) {
+      for (uint32_t c = first + 1; c < first + degree; ++c) {
+        if (Label(t, c - 1) >= Label(t, c)) return false;
+      }
+    }
+    const bool token = Bit(t.token_bits, v);
+    // The root is no token; every byte and every leaf is one.
+    if (v == 0 ? token : !token && (v <= kAlphabetSize || degree == 0)) return false;
+    tokens += token;
+  }
+  if (pos != louds_bits || made != n - 1 || tokens != t.token_count - 1) return false;
+  // The last level ends the nodes, and it is the longest token's.
+  if (level != t.max_token_length + 1 || t.level_starts[level] != n) return false;
+  // Bits past the end are zero.
+  const uint32_t louds_words = static_cast<uint32_t>(blob::CompactLoudsWords(n));
+  for (uint32_t i = louds_bits; i < louds_words * 32; ++i) {
+    if (Bit(t.louds, i)) return false;
+  }
+  for (uint32_t i = n; i < blob::CompactNodeWords(n) * 32; ++i) {
+    if (Bit(t.token_bits, i)) return false;
+  }
+  return true;
+}
+
+// Every id's token, read up the trie, matches the vocabulary checksum.
+bool TokensMatchChecksum(const Trie& t) {
+  uint8_t bytes[blob::kMaxTokenLength];
+  uint64_t checksum = blob::kFnvOffsetBasis;
+  for (uint32_t id = 1; id < t.token_count; ++id) {
+    const uint32_t length = TokenLength(t, id);
+    CopyToken(t, id, bytes);
+    checksum = blob::VocabChecksumStep(checksum, id, bytes, length);
+  }
+  return checksum == t.vocab_checksum;
+}
+
+}  // namespace
+
+Status View(const void* data, size_t size, Trie* out) {
+  if (data == nullptr || out == nullptr) return Status::kInvalidArgument;
+  const uint8_t* bytes = static_cast<const uint8_t*>(data);
+  Trie t{};
+  const Status status = ReadHeader(bytes, size, &t);
+  if (status != Status::kOk) return status;
+  if (reinterpret_cast<uintptr_t>(data) % blob::kBlobAlignment != 0) {
+    return Status::kBlobMisaligned;
+  }
+  const blob::CompactLayout layout = blob::CompactLayoutFor(t.node_count, t.max_token_length);
+  if (size < layout.total_size) return Status::kBlobTruncated;
+  if (size > layout.total_size) return Status::kBlobCorrupt;
+  if (blob::Fnv1a64(bytes + blob::kHeaderSize, size - blob::kHeaderSize) !=
+      blob::LoadU64(bytes + blob::kBodyChecksumOffset)) {
+    return Status::kBlobChecksumMismatch;
+  }
+  // The gaps after each section are zero.
+  const uint32_t n = t.node_count;
+  const uint64_t ends[][2] = {
+      {layout.louds + blob::CompactLoudsWords(n) * 4, layout.token_bits},
+      {layout.token_bits + blob::CompactNodeWords(n) * 4, layout.block_starts},
+      {layout.block_starts + blob::CompactStartBlocks(n) * 4, layout.token_ranks},
+      {layout.token_ranks + blob::CompactRankBlocks(n) * 2, layout.level_starts},
+      {layout.level_starts + (uint64_t{t.max_token_length} + 2) * 4, layout.labels},
+      {layout.labels + n - 1 - kAlphabetSize, layout.total_size}};
+  for (const auto& gap : ends) {
+    for (uint64_t i = gap[0]; i < gap[1]; ++i) {
+      if (bytes[i] != 0) return Status::kBlobCorrupt;
+    }
+  }
+  // Sections start at multiples of 8 from a 4-aligned address: these casts are aligned.
+  t.louds = reinterpret_cast<const uint32_t*>(bytes + layout.louds);
+  t.token_bits = reinterpret_cast<const uint32_t*>(bytes + layout.token_bits);
+  t.block_starts = reinterpret_cast<const uint32_t*>(bytes + layout.block_starts);
+  t.token_ranks = reinterpret_cast<const uint16_t*>(bytes + layout.token_ranks);
+  t.level_starts = reinterpret_cast<const uint32_t*>(bytes + layout.level_starts);
+  t.labels = bytes + layout.labels;
+  if (!TrieIsSound(t) || !TokensMatchChecksum(t)) return Status::kBlobCorrupt;
+  *out = t;
+  return Status::kOk;
+}
+
+Match LongestMatch(const Trie& t, const uint8_t* in, size_t size) {
+  if (size == 0) return Match{1, 0, true};
+  uint32_t node = 1u + in[0];  // every byte is a token
+  uint32_t token_node = node, length = 1;
+  size_t i = 1;
+  for (;; ++i) {
+    if (i == size) return Match{IdOf(t, token_node), length, OnesFrom(t, Start(t, node)) != 0};
+    const uint32_t child = Child(t, node, in[i]);
+    if (child == 0) break;
+    node = child;
+    if (Bit(t.token_bits, node)) {
+      token_node = node;
+      length = static_cast<uint32_t>(i + 1);
+    }
+  }
+  return Match{IdOf(t, token_node), length, false};
+}
+
+uint32_t TokenLength(const Trie& t, uint32_t id) {
+  return id == blob::kEndOfTextId ? 0 : Depth(t, NodeOf(t, id));
+}
+
+void CopyToken(const Trie& t, uint32_t id, uint8_t* out) {
+  if (id == blob::kEndOfTextId) return;
+  uint32_t node = NodeOf(t, id);
+  for (uint32_t i = Depth(t, node); i > 0; --i) {
+    out[i - 1] = Label(t, node);
+    node = Parent(t, node);
+  }
+}
+
+}  // namespace compact
+}  // namespace rwkvtok
