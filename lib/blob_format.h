@@ -71,6 +71,10 @@
 //   louds         u32[CompactLoudsWords(N)]     node v in order: deg(v) one bits, then a zero bit
 //   token_bits    u32[CompactNodeWords(N)]      bit v set: node v spells a whole token
 //   block_starts  u32[CompactStartBlocks(N)]    louds bit where node v = 32 j's ones begin
+//   byte_starts   u32[kAlphabetSize + 1]        louds bit where node v's ones begin, v <= 256:
+//                                               the nodes every token passes, with most ones
+//   zero_ranks    u32[CompactBitBlocks(N)]      louds zero bits before bit 256 j: where nodes
+//                                               have many children, 32 nodes span many bits
 //   token_ranks   u16[CompactRankBlocks(N)]     token nodes before node 64 j
 //   level_starts  u32[max_token_length + 2]     first node of each depth 0 .. max_token_length,
 //                                               then N
@@ -208,6 +212,7 @@ constexpr Layout LayoutFor(uint32_t unit_count, uint32_t token_count, uint32_t t
 // The compact blob's sections.
 constexpr uint32_t kCompactStartNodes = 32;  // nodes per block_starts sample
 constexpr uint32_t kCompactRankNodes = 64;   // nodes per token_ranks sample
+constexpr uint32_t kCompactRankBits = 256;   // louds bits per zero_ranks sample
 constexpr uint32_t kCompactMaxNodes = 1u << 24;
 constexpr uint64_t CompactLoudsWords(uint32_t node_count) {
   return (2 * uint64_t{node_count} - 1 + 31) / 32;
@@ -218,6 +223,9 @@ constexpr uint64_t CompactNodeWords(uint32_t node_count) {
 constexpr uint64_t CompactStartBlocks(uint32_t node_count) {
   return (uint64_t{node_count} + kCompactStartNodes - 1) / kCompactStartNodes;
 }
+constexpr uint64_t CompactBitBlocks(uint32_t node_count) {
+  return (2 * uint64_t{node_count} - 1 + kCompactRankBits - 1) / kCompactRankBits;
+}
 constexpr uint64_t CompactRankBlocks(uint32_t node_count) {
   return (uint64_t{node_count} + kCompactRankNodes - 1) / kCompactRankNodes;
 }
@@ -226,6 +234,8 @@ struct CompactLayout {
   uint64_t louds;
   uint64_t token_bits;
   uint64_t block_starts;
+  uint64_t byte_starts;
+  uint64_t zero_ranks;
   uint64_t token_ranks;
   uint64_t level_starts;
   uint64_t labels;
@@ -238,7 +248,9 @@ constexpr CompactLayout CompactLayoutFor(uint32_t node_count, uint32_t max_token
   layout.louds = kHeaderSize;
   layout.token_bits = AlignSection(layout.louds + CompactLoudsWords(node_count) * 4);
   layout.block_starts = AlignSection(layout.token_bits + CompactNodeWords(node_count) * 4);
-  layout.token_ranks = AlignSection(layout.block_starts + CompactStartBlocks(node_count) * 4);
+  layout.byte_starts = AlignSection(layout.block_starts + CompactStartBlocks(node_count) * 4);
+  layout.zero_ranks = AlignSection(layout.byte_starts + (kAlphabetSize + 1) * 4);
+  layout.token_ranks = AlignSection(layout.zero_ranks + CompactBitBlocks(node_count) * 4);
   layout.level_starts = AlignSection(layout.token_ranks + CompactRankBlocks(node_count) * 2);
   layout.labels = AlignSection(layout.level_starts + (uint64_t{max_token_length} + 2) * 4);
   layout.total_size = AlignSection(layout.labels + uint64_t{node_count} - 1 - kAlphabetSize);

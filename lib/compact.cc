@@ -24,29 +24,72 @@ inline uint32_t PopCount(uint32_t w) {
   return (((w + (w >> 4)) & 0x0F0F0F0Fu) * 0x01010101u) >> 24;
 }
 
-// The position of the k-th (from 0) set bit of w, which has more than k: whole bytes first.
+// The position of the k-th (from 0) set bit of w, which has more than k: the byte that holds it
+// from the bytes' running counts without a loop, then the bits of that byte.
 inline uint32_t SelectBit(uint32_t w, uint32_t k) {
-  uint32_t pos = 0;
-  for (uint32_t n; k >= (n = PopCount(w & 0xFFu)); w >>= 8, pos += 8) k -= n;
+  uint32_t c = w - ((w >> 1) & 0x55555555u);
+  c = (c & 0x33333333u) + ((c >> 2) & 0x33333333u);
+  c = (c + (c >> 4)) & 0x0F0F0F0Fu;
+  const uint32_t running = c * 0x01010101u;  // byte i: set bits in bytes 0..i
+  // 0x80 in byte i where running_i <= k (all values are below 0x80).
+  const uint32_t at_most = ((k * 0x01010101u) | 0x80808080u) - running;
+  const uint32_t skip = (((at_most & 0x80808080u) >> 7) * 0x01010101u) >> 24;  // whole bytes
+  const uint32_t shift = 8 * skip;
+  k -= skip == 0 ? 0 : (running >> (shift - 8)) & 0xFFu;
+  w >>= shift;
   for (; k > 0; --k) w &= w - 1;
-  return pos + static_cast<uint32_t>(__builtin_ctz(w));
+  return shift + static_cast<uint32_t>(__builtin_ctz(w));
 }
 
 inline bool Bit(const uint32_t* bits, uint32_t i) { return (bits[i / 32] >> (i % 32)) & 1u; }
 
-// The louds bit where node v's ones begin: past v % 32 zeros from its block's sample.
-uint32_t Start(const Trie& t, uint32_t v) {
-  const uint32_t pos = t.block_starts[v / kCompactStartNodes];
-  uint32_t skip = v % kCompactStartNodes;
-  if (skip == 0) return pos;
+// From louds bit `pos`, the position of the k-th (from 0) bit equal to `one`.
+uint32_t SelectFrom(const Trie& t, uint32_t pos, uint32_t k, bool one) {
+  const uint32_t flip = one ? 0u : ~0u;
   uint32_t word = pos / 32;
-  uint32_t zeros = ~t.louds[word] & (~0u << (pos % 32));
+  uint32_t bits = (t.louds[word] ^ flip) & (~0u << (pos % 32));
   for (;;) {
-    const uint32_t n = PopCount(zeros);
-    if (n >= skip) return word * 32 + SelectBit(zeros, skip - 1) + 1;
-    skip -= n;
-    zeros = ~t.louds[++word];
+    const uint32_t n = PopCount(bits);
+    if (k < n) return word * 32 + SelectBit(bits, k);
+    k -= n;
+    bits = t.louds[++word] ^ flip;
   }
+}
+
+// Where to scan from, at or after louds bit `from` (with *counted bits equal to `one` before it),
+// for the bit that has `before` such bits before it and lies before bit `to`: `from`, or the
+// last multiple of 256 before that bit, so that no scan passes much more than 256 bits.
+uint32_t ScanStart(const Trie& t, uint32_t from, uint32_t to, uint32_t before, bool one,
+                   uint32_t* counted) {
+  const auto counted_at = [&](uint32_t j) {
+    return one ? j * blob::kCompactRankBits - t.zero_ranks[j] : t.zero_ranks[j];
+  };
+  uint32_t lo = from / blob::kCompactRankBits + 1, hi = (to - 1) / blob::kCompactRankBits + 1;
+  if (lo >= hi || counted_at(lo) > before) return from;
+  while (hi - lo > 1) {  // counted_at(lo) <= before
+    const uint32_t mid = lo + (hi - lo) / 2;
+    if (counted_at(mid) <= before) {
+      lo = mid;
+    } else {
+      hi = mid;
+    }
+  }
+  *counted = counted_at(lo);
+  return lo * blob::kCompactRankBits;
+}
+
+// The louds bit where node v's ones begin: just past its v-th zero.
+uint32_t Start(const Trie& t, uint32_t v) {
+  if (v <= kAlphabetSize) return t.byte_starts[v];
+  const uint32_t block = v / kCompactStartNodes;
+  const uint32_t pos = t.block_starts[block];
+  if (v % kCompactStartNodes == 0) return pos;
+  const uint32_t end = block + 1 < blob::CompactStartBlocks(t.node_count)
+                           ? t.block_starts[block + 1]
+                           : 2 * t.node_count - 1;
+  uint32_t zeros = block * kCompactStartNodes;  // zeros before pos
+  const uint32_t from = ScanStart(t, pos, end, v - 1, false, &zeros);
+  return SelectFrom(t, from, v - 1 - zeros, false) + 1;
 }
 
 // The number of one bits in a row from louds bit `pos`: a node's degree.
@@ -67,13 +110,27 @@ inline uint8_t Label(const Trie& t, uint32_t node) {
                                : t.labels[node - kAlphabetSize - 1];
 }
 
-// The child of node v (not the root) by `byte`, or 0 if there is none.
+// The child of node v (not the root) by `byte`, or 0 if there is none. Labels rise, and where a
+// node has many children they are often nearly every byte of a range (the continuation bytes of
+// a script), so the search starts where the byte would be if the range were full.
 uint32_t Child(const Trie& t, uint32_t v, uint8_t byte) {
   const uint32_t start = Start(t, v);
-  uint32_t lo = start - v + 1;  // the first child
-  uint32_t hi = lo + OnesFrom(t, start);
-  const uint8_t* labels = t.labels - (kAlphabetSize + 1);  // labels[c] for c > kAlphabetSize
-  while (hi - lo > 8) {
+  const uint32_t first = start - v + 1;
+  const uint32_t count = OnesFrom(t, start);
+  if (count == 0) return 0;
+  const uint8_t* labels = t.labels + (first - kAlphabetSize - 1);
+  const uint32_t low = labels[0], high = labels[count - 1];
+  if (byte < low || byte > high) return 0;
+  const uint32_t guess = high == low ? 0 : (byte - low) * (count - 1) / (high - low);
+  if (labels[guess] == byte) return first + guess;
+  // Else a binary search on the side of the guess where the byte must be.
+  uint32_t lo = 0, hi = count;  // labels[lo] <= byte < labels[hi] (past the end: above all)
+  if (labels[guess] < byte) {
+    lo = guess;
+  } else {
+    hi = guess;
+  }
+  while (hi - lo > 1) {
     const uint32_t mid = lo + (hi - lo) / 2;
     if (labels[mid] <= byte) {
       lo = mid;
@@ -81,11 +138,7 @@ uint32_t Child(const Trie& t, uint32_t v, uint8_t byte) {
       hi = mid;
     }
   }
-  for (; lo < hi; ++lo) {
-    if (labels[lo] == byte) return lo;
-    if (labels[lo] > byte) break;
-  }
-  return 0;
+  return labels[lo] == byte ? first + lo : 0;
 }
 
 // The id of token node c: 1 + the token nodes before it.
@@ -138,15 +191,11 @@ uint32_t Parent(const Trie& t, uint32_t c) {
     }
   }
   const uint32_t pos = t.block_starts[lo];
-  uint32_t k = c - (pos - lo * kCompactStartNodes + 1);  // ones to pass from pos
-  uint32_t word = pos / 32;
-  uint32_t ones = t.louds[word] & (~0u << (pos % 32));
-  for (;;) {
-    const uint32_t n = PopCount(ones);
-    if (k < n) return word * 32 + SelectBit(ones, k) - (c - 1);
-    k -= n;
-    ones = t.louds[++word];
-  }
+  const uint32_t end = lo + 1 < blob::CompactStartBlocks(t.node_count) ? t.block_starts[lo + 1]
+                                                                       : 2 * t.node_count - 1;
+  uint32_t ones = pos - lo * kCompactStartNodes;  // ones before pos
+  const uint32_t from = ScanStart(t, pos, end, c - 1, true, &ones);
+  return SelectFrom(t, from, c - 1 - ones, true) - (c - 1);
 }
 
 uint32_t Depth(const Trie& t, uint32_t node) {
@@ -199,6 +248,7 @@ bool TrieIsSound(const Trie& t) {
     if (v % kCompactStartNodes == 0 && t.block_starts[v / kCompactStartNodes] != pos) {
       return false;
     }
+    if (v <= kAlphabetSize && t.byte_starts[v] != pos) return false;
     if (v % kCompactRankNodes == 0 && t.token_ranks[v / kCompactRankNodes] != tokens) return false;
     if (v == t.level_starts[level]) {
       if (level == t.max_token_length + 1) return false;  // deeper than the longest token
@@ -206,9 +256,14 @@ bool TrieIsSound(const Trie& t) {
     }
     const uint32_t first = made + 1;
     uint32_t degree = 0;
-    while (pos < louds_bits && Bit(t.louds, pos)) ++degree, ++pos;
-    if (pos == louds_bits) return false;  // the node's zero is missing
-    ++pos;
+    for (bool one = true; one; ++pos) {
+      if (pos == louds_bits) return false;  // the node's zero is missing
+      if (pos % blob::kCompactRankBits == 0 && t.zero_ranks[pos / blob::kCompactRankBits] != v) {
+        return false;
+      }
+      one = Bit(t.louds, pos);
+      degree += one;
+    }
     made += degree;
     if (made > n - 1 || (v == 0 && degree != kAlphabetSize)) return false;
     if (v != 0) {
@@ -270,7 +325,9 @@ Status View(const void* data, size_t size, Trie* out) {
   const uint64_t ends[][2] = {
       {layout.louds + blob::CompactLoudsWords(n) * 4, layout.token_bits},
       {layout.token_bits + blob::CompactNodeWords(n) * 4, layout.block_starts},
-      {layout.block_starts + blob::CompactStartBlocks(n) * 4, layout.token_ranks},
+      {layout.block_starts + blob::CompactStartBlocks(n) * 4, layout.byte_starts},
+      {layout.byte_starts + (kAlphabetSize + 1) * 4, layout.zero_ranks},
+      {layout.zero_ranks + blob::CompactBitBlocks(n) * 4, layout.token_ranks},
       {layout.token_ranks + blob::CompactRankBlocks(n) * 2, layout.level_starts},
       {layout.level_starts + (uint64_t{t.max_token_length} + 2) * 4, layout.labels},
       {layout.labels + n - 1 - kAlphabetSize, layout.total_size}};
@@ -283,6 +340,8 @@ Status View(const void* data, size_t size, Trie* out) {
   t.louds = reinterpret_cast<const uint32_t*>(bytes + layout.louds);
   t.token_bits = reinterpret_cast<const uint32_t*>(bytes + layout.token_bits);
   t.block_starts = reinterpret_cast<const uint32_t*>(bytes + layout.block_starts);
+  t.byte_starts = reinterpret_cast<const uint32_t*>(bytes + layout.byte_starts);
+  t.zero_ranks = reinterpret_cast<const uint32_t*>(bytes + layout.zero_ranks);
   t.token_ranks = reinterpret_cast<const uint16_t*>(bytes + layout.token_ranks);
   t.level_starts = reinterpret_cast<const uint32_t*>(bytes + layout.level_starts);
   t.labels = bytes + layout.labels;

@@ -19,6 +19,8 @@ struct Trie {
   const uint32_t* louds;
   const uint32_t* token_bits;
   const uint32_t* block_starts;
+  const uint32_t* byte_starts;
+  const uint32_t* zero_ranks;
   const uint16_t* token_ranks;
   const uint32_t* level_starts;
   const uint8_t* labels;

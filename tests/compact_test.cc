@@ -97,7 +97,7 @@ TEST_F(WorldCompact, HeaderAndSize) {
   EXPECT_EQ(trie_.vocab_checksum, Tokenizer::World().vocab_checksum());
   EXPECT_EQ(trie_.node_count, 116079u);
   // Well inside 192 KiB, for the Cortex-M image's code beside it.
-  EXPECT_LT(blob_->size, 176u * 1024) << blob_->size;
+  EXPECT_LT(blob_->size, 184u * 1024) << blob_->size;
 }
 
 TEST_F(WorldCompact, EveryIdDecodesToItsBytes) {

@@ -78,11 +78,14 @@ bool BuildCompactBlob(const std::vector<VocabToken>& tokens, std::vector<uint8_t
   std::vector<uint32_t> louds(blob::CompactLoudsWords(node_count), 0);
   std::vector<uint32_t> token_bits(blob::CompactNodeWords(node_count), 0);
   std::vector<uint32_t> block_starts(blob::CompactStartBlocks(node_count), 0);
+  std::vector<uint32_t> byte_starts(blob::kAlphabetSize + 1, 0);
+  std::vector<uint32_t> zero_ranks(blob::CompactBitBlocks(node_count), 0);
   std::vector<uint16_t> token_ranks(blob::CompactRankBlocks(node_count), 0);
   std::vector<uint32_t> level_starts;
   uint64_t bit = 0;
   uint32_t tokens_before = 0;
   for (uint32_t v = 0, token = 0; v < node_count; ++v) {
+    if (v <= blob::kAlphabetSize) byte_starts[v] = static_cast<uint32_t>(bit);
     if (v % blob::kCompactStartNodes == 0) {
       block_starts[v / blob::kCompactStartNodes] = static_cast<uint32_t>(bit);
     }
@@ -90,8 +93,10 @@ bool BuildCompactBlob(const std::vector<VocabToken>& tokens, std::vector<uint8_t
       token_ranks[v / blob::kCompactRankNodes] = static_cast<uint16_t>(tokens_before);
     }
     if (level_starts.size() <= nodes[v].size()) level_starts.push_back(v);
-    for (uint32_t k = 0; k < degree[v]; ++k) SetBit(&louds, bit++);
-    ++bit;  // the zero that ends v's ones
+    for (uint32_t k = 0; k <= degree[v]; ++k, ++bit) {
+      if (bit % blob::kCompactRankBits == 0) zero_ranks[bit / blob::kCompactRankBits] = v;
+      if (k < degree[v]) SetBit(&louds, bit);  // else the zero that ends v's ones
+    }
     if (token < by_id.size() && by_id[token]->bytes == nodes[v]) {
       SetBit(&token_bits, v);
       ++token;
@@ -130,6 +135,12 @@ bool BuildCompactBlob(const std::vector<VocabToken>& tokens, std::vector<uint8_t
   for (size_t i = 0; i < block_starts.size(); ++i) {
     blob::StoreU32(p + layout.block_starts + 4 * i, block_starts[i]);
   }
+  for (size_t i = 0; i < byte_starts.size(); ++i) {
+    blob::StoreU32(p + layout.byte_starts + 4 * i, byte_starts[i]);
+  }
+  for (size_t i = 0; i < zero_ranks.size(); ++i) {
+    blob::StoreU32(p + layout.zero_ranks + 4 * i, zero_ranks[i]);
+  }
   for (size_t i = 0; i < token_ranks.size(); ++i) {
     p[layout.token_ranks + 2 * i] = static_cast<uint8_t>(token_ranks[i]);
     p[layout.token_ranks + 2 * i + 1] = static_cast<uint8_t>(token_ranks[i] >> 8);
@@ -148,8 +159,8 @@ bool BuildCompactBlob(const std::vector<VocabToken>& tokens, std::vector<uint8_t
     stats->tokens = static_cast<uint32_t>(by_id.size());
     stats->louds_bytes = louds.size() * 4;
     stats->token_bits_bytes = token_bits.size() * 4;
-    stats->samples_bytes =
-        block_starts.size() * 4 + token_ranks.size() * 2 + level_starts.size() * 4;
+    stats->samples_bytes = (block_starts.size() + byte_starts.size() + zero_ranks.size()) * 4 +
+                           token_ranks.size() * 2 + level_starts.size() * 4;
     stats->labels_bytes = node_count - 1 - blob::kAlphabetSize;
   }
   return true;
