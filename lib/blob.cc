@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "lib/blob_format.h"
+#include "lib/compact.h"
 #include "lib/internal.h"
 #include "lib/rwkvtok.h"
 
@@ -199,12 +200,22 @@ Status CheckBlob(const void* data, size_t size, Sections* sections) {
 }  // namespace
 
 Status Validate(const void* data, size_t size) noexcept {
+  if (compact::IsCompactBlob(data, size)) {
+    compact::Trie ignored;
+    return compact::View(data, size, &ignored);
+  }
   Sections ignored{};
   return CheckBlob(data, size, &ignored);
 }
 
 Status Tokenizer::FromBlob(const void* data, size_t size, Tokenizer* out) noexcept {
   if (out == nullptr) return Status::kInvalidArgument;
+  if (compact::IsCompactBlob(data, size)) {
+    compact::Trie trie;
+    const Status status = compact::View(data, size, &trie);
+    if (status == Status::kOk) *out = Internal::MakeCompact(static_cast<const uint8_t*>(data));
+    return status;
+  }
   Sections s{};
   const Status status = CheckBlob(data, size, &s);
   if (status != Status::kOk) return status;

@@ -8,6 +8,7 @@
 #include <new>
 #include <type_traits>
 
+#include "lib/internal.h"
 #include "lib/rwkvtok.h"
 #include "lib/segments.h"
 
@@ -65,7 +66,9 @@ rwkvtok_tokenizer Tokenizer::ToC() const noexcept {
 }
 
 Tokenizer Tokenizer::FromC(const rwkvtok_tokenizer& c) noexcept {
-  Tokenizer tok = World();  // Tokenizer has no default constructor: a value to overwrite
+  // Tokenizer has no default constructor: a value to overwrite, which names neither World (so
+  // that a firmware using only the compact one keeps only its blob).
+  Tokenizer tok = Internal::Make(nullptr, nullptr, nullptr, 0, 0, 0);
   memcpy(static_cast<void*>(&tok), &c, sizeof(tok));
   return tok;
 }
@@ -93,6 +96,10 @@ const char* rwkvtok_status_message(rwkvtok_status status) {
 
 void rwkvtok_world(rwkvtok_tokenizer* out) {
   if (out != nullptr) *out = Tokenizer::World().ToC();
+}
+
+void rwkvtok_world_compact(rwkvtok_tokenizer* out) {
+  if (out != nullptr) *out = Tokenizer::WorldCompact().ToC();
 }
 
 rwkvtok_status rwkvtok_validate(const void* blob, size_t size) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lib/blob_format.h"
+#include "lib/internal.h"
 
 namespace rwkvtok {
 namespace compact {
@@ -336,15 +337,7 @@ Status View(const void* data, size_t size, Trie* out) {
       if (bytes[i] != 0) return Status::kBlobCorrupt;
     }
   }
-  // Sections start at multiples of 8 from a 4-aligned address: these casts are aligned.
-  t.louds = reinterpret_cast<const uint32_t*>(bytes + layout.louds);
-  t.token_bits = reinterpret_cast<const uint32_t*>(bytes + layout.token_bits);
-  t.block_starts = reinterpret_cast<const uint32_t*>(bytes + layout.block_starts);
-  t.byte_starts = reinterpret_cast<const uint32_t*>(bytes + layout.byte_starts);
-  t.zero_ranks = reinterpret_cast<const uint32_t*>(bytes + layout.zero_ranks);
-  t.token_ranks = reinterpret_cast<const uint16_t*>(bytes + layout.token_ranks);
-  t.level_starts = reinterpret_cast<const uint32_t*>(bytes + layout.level_starts);
-  t.labels = bytes + layout.labels;
+  t = Open(bytes);
   if (!TrieIsSound(t) || !TokensMatchChecksum(t)) return Status::kBlobCorrupt;
   *out = t;
   return Status::kOk;
@@ -377,6 +370,17 @@ void CopyToken(const Trie& t, uint32_t id, uint8_t* out) {
   uint32_t node = NodeOf(t, id);
   for (uint32_t i = Depth(t, node); i > 0; --i) {
     out[i - 1] = Label(t, node);
+    node = Parent(t, node);
+  }
+}
+
+void CopyTokenPart(const Trie& t, uint32_t id, uint32_t from, uint32_t count, uint8_t* out) {
+  if (id == blob::kEndOfTextId || count == 0) return;
+  uint32_t node = NodeOf(t, id);
+  uint32_t depth = Depth(t, node);
+  for (; depth > from + count; --depth) node = Parent(t, node);  // up to the part's last byte
+  for (; depth > from; --depth) {
+    out[depth - 1 - from] = Label(t, node);
     node = Parent(t, node);
   }
 }

@@ -8,10 +8,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lib/internal.h"
+#include "lib/blob_format.h"
 #include "lib/rwkvtok.h"
 
 namespace rwkvtok {
+
+struct Match;  // lib/internal.h
+
 namespace compact {
 
 // A validated compact blob's sections.
@@ -30,6 +33,32 @@ struct Trie {
   uint64_t vocab_checksum;
 };
 
+// The sections of a compact blob that View accepted.
+inline Trie Open(const uint8_t* blob) {
+  Trie t{};
+  t.node_count = blob::LoadU32(blob + blob::kNodeCountOffset);
+  t.token_count = blob::LoadU32(blob + blob::kTokenCountOffset);
+  t.max_token_length = blob::LoadU32(blob + blob::kMaxTokenLengthOffset);
+  t.vocab_checksum = blob::LoadU64(blob + blob::kVocabChecksumOffset);
+  const blob::CompactLayout layout = blob::CompactLayoutFor(t.node_count, t.max_token_length);
+  // Sections start at multiples of 8 from a 4-aligned blob: these casts are aligned.
+  t.louds = reinterpret_cast<const uint32_t*>(blob + layout.louds);
+  t.token_bits = reinterpret_cast<const uint32_t*>(blob + layout.token_bits);
+  t.block_starts = reinterpret_cast<const uint32_t*>(blob + layout.block_starts);
+  t.byte_starts = reinterpret_cast<const uint32_t*>(blob + layout.byte_starts);
+  t.zero_ranks = reinterpret_cast<const uint32_t*>(blob + layout.zero_ranks);
+  t.token_ranks = reinterpret_cast<const uint16_t*>(blob + layout.token_ranks);
+  t.level_starts = reinterpret_cast<const uint32_t*>(blob + layout.level_starts);
+  t.labels = blob + layout.labels;
+  return t;
+}
+
+// Whether a blob's header says it is a compact one (its other fields unchecked).
+inline bool IsCompactBlob(const void* data, size_t size) {
+  return data != nullptr && size >= blob::kHeaderSize &&
+         blob::LoadU32(static_cast<const uint8_t*>(data) + blob::kKindOffset) == blob::kKindCompact;
+}
+
 // Checks the compact blob of `size` bytes at `data` as thoroughly as Validate checks a full one
 // (header, size, checksum, and that the trie is well formed and spells every id's token) and, on
 // success, points `*out` at its sections. Reads only inside the blob; its stack is bounded.
@@ -43,6 +72,8 @@ uint32_t TokenLength(const Trie& trie, uint32_t id);
 
 // Writes token `id`'s TokenLength bytes to out[0..).
 void CopyToken(const Trie& trie, uint32_t id, uint8_t* out);
+// Writes bytes [from, from + count) of token `id` (within its length) to out[0..count).
+void CopyTokenPart(const Trie& trie, uint32_t id, uint32_t from, uint32_t count, uint8_t* out);
 
 }  // namespace compact
 }  // namespace rwkvtok

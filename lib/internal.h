@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "lib/blob_format.h"
+#include "lib/compact.h"
 #include "lib/rwkvtok.h"
 
 namespace rwkvtok {
@@ -25,8 +26,41 @@ struct Internal {
   static constexpr Tokenizer Make(const uint32_t* units, const uint32_t* token_entries,
                                   const uint8_t* token_bytes, uint32_t token_count,
                                   uint32_t max_token_length, uint64_t vocab_checksum) {
-    return Tokenizer(units, token_entries, token_bytes, token_count, max_token_length,
+    return Tokenizer(units, token_entries, token_bytes, nullptr, token_count, max_token_length,
                      vocab_checksum);
+  }
+  // A tokenizer of the compact profile (lib/compact.h), over a compact blob View accepted.
+  static Tokenizer MakeCompact(const uint8_t* compact_blob) {
+    const compact::Trie t = compact::Open(compact_blob);
+    return Tokenizer(nullptr, nullptr, nullptr, compact_blob, t.token_count, t.max_token_length,
+                     t.vocab_checksum);
+  }
+
+  // Which profile a tokenizer is. Every function below serves both; the loops that run through
+  // whole texts choose once, through WithWalk.
+  static inline bool IsCompact(const Tokenizer& tok) { return tok.compact_ != nullptr; }
+  static inline compact::Trie CompactTrie(const Tokenizer& tok) {
+    return compact::Open(tok.compact_);
+  }
+
+  // The longest-match walk of each profile, as a function object.
+  struct FullWalk {
+    const Tokenizer* tok;
+    Match operator()(const uint8_t* in, size_t size) const {
+      return FullLongestMatch(*tok, in, size);
+    }
+  };
+  struct CompactWalk {
+    compact::Trie trie;
+    Match operator()(const uint8_t* in, size_t size) const {
+      return compact::LongestMatch(trie, in, size);
+    }
+  };
+  // Calls f with the walk of tok's profile.
+  template <class F>
+  static auto WithWalk(const Tokenizer& tok, F&& f) {
+    if (IsCompact(tok)) return f(CompactWalk{CompactTrie(tok)});
+    return f(FullWalk{&tok});
   }
 
   // The id of token unit `unit` (lib/blob_format.h, "Token ids"): both places, then a select,
@@ -36,10 +70,16 @@ struct Internal {
     return blob::UnitTokenId(unit, tok.units_[static_cast<ptrdiff_t>(blob::UnitBase(unit)) - 1]);
   }
 
+  // The longest token at the start of in[0..size), in either profile.
+  static inline Match LongestMatch(const Tokenizer& tok, const uint8_t* in, size_t size) {
+    if (IsCompact(tok)) return compact::LongestMatch(CompactTrie(tok), in, size);
+    return FullLongestMatch(tok, in, size);
+  }
+
   // Follows `in` down the trie from the root, remembering the last node that ended a token.
   // Validation guarantees every byte value is a one-byte token, so a non-empty input always
   // matches at least one byte.
-  static inline Match LongestMatch(const Tokenizer& tok, const uint8_t* in, size_t size) {
+  static inline Match FullLongestMatch(const Tokenizer& tok, const uint8_t* in, size_t size) {
     const uint32_t* units = tok.units_;
     uint32_t base = blob::UnitBase(units[blob::kRootUnit]);
     // For empty input: a length of 0, and an id (1) that is never used.
@@ -72,13 +112,15 @@ struct Internal {
   template <typename Id>
   static size_t EncodePlain(const Tokenizer& tok, const uint8_t* in, size_t size, Id* ids,
                             size_t capacity) {
-    size_t emitted = 0;
-    for (size_t pos = 0; pos < size; ++emitted) {
-      const Match m = LongestMatch(tok, in + pos, size - pos);
-      if (emitted < capacity) ids[emitted] = static_cast<Id>(m.id);
-      pos += m.length;
-    }
-    return emitted;
+    return WithWalk(tok, [&](const auto& walk) {
+      size_t emitted = 0;
+      for (size_t pos = 0; pos < size; ++emitted) {
+        const Match m = walk(in + pos, size - pos);
+        if (emitted < capacity) ids[emitted] = static_cast<Id>(m.id);
+        pos += m.length;
+      }
+      return emitted;
+    });
   }
 
   // Whether a match at the start of `available` bytes is final although the input may go on:
@@ -87,6 +129,7 @@ struct Internal {
   static inline bool IsFinal(const Tokenizer& tok, const Match& m, const uint8_t* in,
                              size_t available) {
     if (!m.reached_end || available >= tok.max_token_length_) return true;
+    if (IsCompact(tok)) return false;  // its walk reaches the end only where children follow
     uint32_t node = tok.units_[blob::kRootUnit];
     for (size_t i = 0; i < available; ++i) node = tok.units_[blob::UnitBase(node) + in[i]];
     if (blob::UnitHasIdInBase(node)) return true;
@@ -102,7 +145,8 @@ struct Internal {
 
   static inline const uint32_t* Units(const Tokenizer& tok) { return tok.units_; }
 
-  // The bytes of an id below token_count (and their number, if `length` is not null).
+  // The bytes of an id below token_count (and their number, if `length` is not null), in the full
+  // profile; the compact one copies them (compact::CopyToken).
   static inline const uint8_t* TokenBytes(const Tokenizer& tok, uint32_t id, uint32_t* length) {
     const uint32_t entry = tok.token_entries_[id];
     if (length != nullptr) *length = blob::EntryLength(entry);
@@ -110,13 +154,16 @@ struct Internal {
   }
   static inline const uint32_t* TokenEntries(const Tokenizer& tok) { return tok.token_entries_; }
   static inline const uint8_t* TokenPool(const Tokenizer& tok) { return tok.token_bytes_; }
+  // The length of a valid id's token, in either profile.
   static inline uint32_t TokenLength(const Tokenizer& tok, uint32_t id) {
+    if (IsCompact(tok)) return compact::TokenLength(CompactTrie(tok), id);
     return blob::EntryLength(tok.token_entries_[id]);
   }
 
-  // Whether `id` names a token (end of text included): below token_count and not a gap.
+  // Whether `id` names a token (end of text included): below token_count and not a gap (a
+  // compact vocabulary has none).
   static inline bool IsValidId(const Tokenizer& tok, uint32_t id) {
-    return id < tok.token_count_ && tok.token_entries_[id] != blob::kGapEntry;
+    return id < tok.token_count_ && (IsCompact(tok) || tok.token_entries_[id] != blob::kGapEntry);
   }
 };
 

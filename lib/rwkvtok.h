@@ -118,6 +118,10 @@ typedef struct rwkvtok_tokenizer {
 
 /* The built-in World vocabulary. Cannot fail; needs no initialisation of the library. */
 RWKVTOK_API void rwkvtok_world(rwkvtok_tokenizer* out);
+/* The same vocabulary in the compact profile: the same ids and bytes from a trie of 179 KB
+ * instead of 1 MB, for devices with little flash, at about a tenth of the speed (docs/api.md). A
+ * firmware that calls only this one keeps only the compact trie. */
+RWKVTOK_API void rwkvtok_world_compact(rwkvtok_tokenizer* out);
 
 /* Checks that `size` bytes at `blob` are a complete, undamaged blob (made by rwkvtok_gen) that
  * can be used without reading out of bounds, and whose trie spells its own tokens: one id never
@@ -353,6 +357,8 @@ class RWKVTOK_API Tokenizer {
  public:
   // The built-in World vocabulary, compiled into the library as read-only data.
   static Tokenizer World() noexcept;
+  // The same in the compact profile, as rwkvtok_world_compact.
+  static Tokenizer WorldCompact() noexcept;
 
   // Validates the blob at `data` (see Validate) and, on success, points `*out` at it. On failure
   // `*out` is left untouched. `out` must not be null.
@@ -405,19 +411,22 @@ class RWKVTOK_API Tokenizer {
  private:
   friend struct Internal;
   constexpr Tokenizer(const uint32_t* units, const uint32_t* token_entries,
-                      const uint8_t* token_bytes, uint32_t token_count, uint32_t max_token_length,
-                      uint64_t vocab_checksum)
+                      const uint8_t* token_bytes, const uint8_t* compact, uint32_t token_count,
+                      uint32_t max_token_length, uint64_t vocab_checksum)
       : units_(units),
         token_entries_(token_entries),
         token_bytes_(token_bytes),
+        compact_(compact),
         token_count_(token_count),
         max_token_length_(max_token_length),
         vocab_checksum_(vocab_checksum) {}
 
-  // The sections of a validated blob; see lib/blob_format.h.
+  // The sections of a validated blob (see lib/blob_format.h), or, for the compact profile, null
+  // sections and the validated compact blob.
   const uint32_t* units_;
   const uint32_t* token_entries_;
   const uint8_t* token_bytes_;
+  const uint8_t* compact_;
   uint32_t token_count_;
   uint32_t max_token_length_;
   uint64_t vocab_checksum_;

@@ -197,7 +197,7 @@ Segment EncodeRange(const Tokenizer& tok, lanes::Kernel kernel, const uint8_t* i
                     size_t from, size_t end, uint32_t* out, Align align) {
 #if RWKVTOK_LANES
   const size_t lane_count = lanes::LaneCount();
-  if (from < end && LanesPay(lane_count, end - from)) {
+  if (from < end && !Internal::IsCompact(tok) && LanesPay(lane_count, end - from)) {
     return EncodeInLanes(tok, kernel, lane_count, in, size, from, end, out, kLaneMinSegment, align);
   }
 #else
@@ -262,7 +262,7 @@ const char* EncodePath() {
 bool EncodeInLanesIfTheyPay(const Tokenizer& tok, lanes::Kernel kernel, const uint8_t* in,
                             size_t size, uint32_t* ids, size_t* count) {
   const size_t lane_count = lanes::LaneCount();
-  if (!LanesPay(lane_count, size)) return false;
+  if (Internal::IsCompact(tok) || !LanesPay(lane_count, size)) return false;
   *count = EncodeInLanes(tok, kernel, lane_count, in, size, 0, size, ids, kLaneMinSegment).count;
   return true;
 }
@@ -270,7 +270,7 @@ bool EncodeInLanesIfTheyPay(const Tokenizer& tok, lanes::Kernel kernel, const ui
 bool EncodeInLanesIfTheyPay(const Tokenizer& tok, lanes::Kernel kernel, const uint8_t* in,
                             size_t size, uint16_t* ids, size_t* count) {
   const size_t lane_count = lanes::LaneCount();
-  if (!LanesPay(lane_count, size)) return false;
+  if (Internal::IsCompact(tok) || !LanesPay(lane_count, size)) return false;
   // The lanes need a 32-bit slot per byte, and the caller's room holds half as many. So the text
   // goes in pieces: each piece is encoded into the 32-bit slots that the free room holds, and its
   // ids are narrowed onto the end of those before it. Ids are far fewer than bytes, so the room
@@ -321,7 +321,8 @@ Status EncodeTextsWith(const Tokenizer& tok, lanes::Kernel kernel, const void* t
   const uint8_t* const in = static_cast<const uint8_t*>(text);
   const auto begin_of = [&](size_t i) { return i == 0 ? 0 : ends[i - 1]; };
 #if RWKVTOK_LANES
-  const lanes::Trie trie = LaneTrie(tok);
+  const bool compact = Internal::IsCompact(tok);  // the lanes walk the full profile's trie
+  const lanes::Trie trie = compact ? lanes::Trie{} : LaneTrie(tok);
   const size_t lane_count = lanes::LaneCount();
 #else
   (void)kernel;
@@ -334,7 +335,7 @@ Status EncodeTextsWith(const Tokenizer& tok, lanes::Kernel kernel, const void* t
     // Where each text's lane stopped (lanes::PackStop; 0: all its tokens are yet to encode),
     // kept where its count goes.
     size_t* const stopped = id_counts;
-    if (LanesPay(lane_count) && ends[last - 1] - base <= kLaneWindow) {
+    if (!compact && LanesPay(lane_count) && ends[last - 1] - base <= kLaneWindow) {
       lanes::WalkTexts(kernel, trie, in + base, ends + first, last - first, base, ids + base,
                        stopped + first);
     } else {

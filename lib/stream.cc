@@ -250,6 +250,20 @@ Result StreamDecoder::Push(uint32_t id, void* out, size_t capacity) noexcept {
     return r;
   }
   if (!Internal::IsValidId(s->tok, id)) return Result{Status::kInvalidId, 0, 0};
+  if (Internal::IsCompact(s->tok)) {
+    // The compact trie gives a token's bytes by copying them: a few at a time, on the stack.
+    return Atomically(s, out, capacity, [id](DecoderState* st, Sink* sink) {
+      const compact::Trie trie = Internal::CompactTrie(st->tok);
+      const uint32_t length = compact::TokenLength(trie, id);
+      uint8_t part[32];
+      for (uint32_t from = 0; from < length; from += sizeof(part)) {
+        const uint32_t n = length - from < sizeof(part) ? length - from : sizeof(part);
+        compact::CopyTokenPart(trie, id, from, n, part);
+        if (!Feed(st, part, n, sink)) return Status::kInvalidUtf8;
+      }
+      return Status::kOk;
+    });
+  }
   uint32_t length;
   const uint8_t* bytes = Internal::TokenBytes(s->tok, id, &length);
   return Atomically(s, out, capacity, [bytes, length](DecoderState* st, Sink* sink) {

@@ -84,7 +84,7 @@ Result EncodeTo(const Tokenizer& tok, const void* text, size_t size, Id* ids, si
 #if RWKVTOK_LANES
   size_t count;
   // Texts shorter than the lanes ever take (prompts) do not even ask the CPU's target.
-  if (capacity >= size && size >= kLaneMinSegment * kMinLanes &&
+  if (capacity >= size && size >= kLaneMinSegment * kMinLanes && !Internal::IsCompact(tok) &&
       EncodeInLanesIfTheyPay(tok, lanes::PreferredKernel(), in, size, LaneIds(ids), &count)) {
     return CountResult(count, capacity);
   }
@@ -132,12 +132,35 @@ RWKVTOK_NOINLINE uint8_t* CopyLongBlock(uint8_t* to, const uint8_t* copy_limit, 
   return to + l3;
 }
 
+// The compact profile's decode: each token read up its trie, straight into the output.
+template <typename Id>
+Result DecodeCompact(const Tokenizer& tok, const Id* ids, size_t count, uint8_t* out,
+                     size_t capacity) {
+  const compact::Trie trie = Internal::CompactTrie(tok);
+  size_t needed = 0;
+  for (size_t k = 0; k < count; ++k) {
+    const Id id = ids[k];
+    if (!InRange(id, trie.token_count)) {
+      return MakeResult(Status::kInvalidId, needed < capacity ? needed : capacity, k);
+    }
+    const uint32_t length = compact::TokenLength(trie, static_cast<uint32_t>(id));
+    if (needed < capacity) {
+      const size_t room = capacity - needed;
+      compact::CopyTokenPart(trie, static_cast<uint32_t>(id), 0,
+                             length < room ? length : static_cast<uint32_t>(room), out + needed);
+    }
+    needed = (needed <= SIZE_MAX - length) ? needed + length : SIZE_MAX;
+  }
+  return CountResult(needed, capacity);
+}
+
 template <typename Id>
 Result DecodeFrom(const Tokenizer& tok, const Id* ids, size_t count, void* bytes, size_t capacity) {
   if ((ids == nullptr && count != 0) || (bytes == nullptr && capacity != 0)) {
     return MakeResult(Status::kInvalidArgument, 0);
   }
   uint8_t* out = static_cast<uint8_t*>(bytes);
+  if (Internal::IsCompact(tok)) return DecodeCompact(tok, ids, count, out, capacity);
   const uint32_t token_count = tok.token_count();
 
   size_t tail = count;
@@ -241,13 +264,15 @@ Result Tokenizer::Count(const void* text, size_t size) const noexcept {
 Result Tokenizer::Prefix(const void* text, size_t size, size_t max_tokens) const noexcept {
   if (text == nullptr && size != 0) return MakeResult(Status::kInvalidArgument, 0);
   const uint8_t* in = static_cast<const uint8_t*>(text);
-  size_t pos = 0;
-  size_t tokens = 0;
-  while (pos < size && tokens < max_tokens) {
-    pos += Internal::LongestMatch(*this, in + pos, size - pos).length;
-    ++tokens;
-  }
-  return MakeResult(Status::kOk, pos, tokens);
+  return Internal::WithWalk(*this, [&](const auto& walk) {
+    size_t pos = 0;
+    size_t tokens = 0;
+    while (pos < size && tokens < max_tokens) {
+      pos += walk(in + pos, size - pos).length;
+      ++tokens;
+    }
+    return MakeResult(Status::kOk, pos, tokens);
+  });
 }
 
 }  // namespace rwkvtok

@@ -1,6 +1,6 @@
 // The built-in World vocabulary: constexpr arrays generated at build time from
 // rwkv_vocab_v20230424.txt by //tools:rwkvtok_gen, so they live in read-only memory (flash on a
-// microcontroller) and need no initialisation.
+// microcontroller) and need no initialisation; and the same vocabulary's compact blob.
 //
 // Small devices can leave half of them out (README, "Microcontrollers"), defining for the library:
 //   RWKVTOK_NO_DECODE  keeps only what encoding reads: the trie (units);
@@ -58,6 +58,11 @@ constexpr uint32_t kTokenCount = world_blob::kTokenCount;
 Tokenizer Tokenizer::World() noexcept {
   return Internal::Make(kUnits, kTokenEntries, kTokenBytes, kTokenCount,
                         world_blob::kMaxTokenLength, world_blob::kVocabChecksum);
+}
+
+// The compact blob serves encoding and decoding alike, so every build has all of it.
+Tokenizer Tokenizer::WorldCompact() noexcept {
+  return Internal::MakeCompact(world_blob::kCompactBlob);
 }
 
 }  // namespace rwkvtok

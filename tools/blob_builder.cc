@@ -307,7 +307,7 @@ void EmitBytes(const char* name, const std::vector<uint8_t>& bytes, std::string*
 }  // namespace
 
 std::string EmitHeader(const BlobSections& s, const std::string& name_space,
-                       const std::string& source) {
+                       const std::string& source, const std::vector<uint8_t>& compact) {
   char checksum[32];
   std::snprintf(checksum, sizeof(checksum), "0x%016llxull",
                 static_cast<unsigned long long>(s.vocab_checksum));
@@ -323,6 +323,11 @@ std::string EmitHeader(const BlobSections& s, const std::string& name_space,
   EmitArray("uint32_t", "kUnits", s.units, &out);
   EmitArray("uint32_t", "kTokenEntries", s.token_entries, &out);
   EmitBytes("kTokenBytes", s.token_bytes, &out);
+  if (!compact.empty()) {
+    out += "// The compact blob of the same vocabulary, whole.\n";
+    out += "constexpr uint32_t kCompactBlobSize = " + std::to_string(compact.size()) + ";\n";
+    EmitBytes("kCompactBlob", compact, &out);
+  }
   out += "}  // namespace " + name_space + "\n}  // namespace rwkvtok\n";
   return out;
 }

@@ -33,9 +33,11 @@ bool BuildBlob(const std::vector<VocabToken>& tokens, BlobSections* out, std::st
 std::vector<uint8_t> SerializeBlob(const BlobSections& sections);
 
 // A C++ header defining the sections as constexpr arrays in namespace rwkvtok::<name_space>,
-// with the blob's header values as constants. `source` names the vocabulary in a comment.
+// with the blob's header values as constants, and the compact blob (tools/compact_builder.h) of
+// the same vocabulary as kCompactBlob if `compact` is not empty. `source` names the vocabulary in
+// a comment.
 std::string EmitHeader(const BlobSections& sections, const std::string& name_space,
-                       const std::string& source);
+                       const std::string& source, const std::vector<uint8_t>& compact = {});
 
 }  // namespace tools
 }  // namespace rwkvtok

@@ -2,7 +2,9 @@
 // constexpr arrays and/or a binary file, and the compact blob of the same vocabulary.
 //
 //   rwkvtok_gen VOCAB [--header OUT.h] [--namespace NAME] [--blob OUT.bin]
-//               [--compact-blob OUT.bin]
+//               [--compact-blob OUT.bin] [--compact]
+//
+// --compact puts the compact blob into the header too (as kCompactBlob).
 
 #include <cstdio>
 #include <fstream>
@@ -19,7 +21,7 @@ namespace {
 
 int Usage() {
   std::cerr << "usage: rwkvtok_gen VOCAB [--header OUT.h] [--namespace NAME] [--blob OUT.bin]\n"
-               "                   [--compact-blob OUT.bin]\n";
+               "                   [--compact-blob OUT.bin] [--compact]\n";
   return 2;
 }
 
@@ -38,6 +40,7 @@ bool WriteFile(const std::string& path, const void* data, size_t size) {
 
 int main(int argc, char** argv) {
   std::string vocab_path, header_path, blob_path, compact_path, name_space = "world_blob";
+  bool compact_in_header = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     const bool has_value = i + 1 < argc;
@@ -45,6 +48,8 @@ int main(int argc, char** argv) {
       header_path = argv[++i];
     } else if (arg == "--blob" && has_value) {
       blob_path = argv[++i];
+    } else if (arg == "--compact") {
+      compact_in_header = true;
     } else if (arg == "--compact-blob" && has_value) {
       compact_path = argv[++i];
     } else if (arg == "--namespace" && has_value) {
@@ -76,14 +81,23 @@ int main(int argc, char** argv) {
     return 1;
   }
   const std::vector<uint8_t> blob = rwkvtok::tools::SerializeBlob(sections);
+  std::vector<uint8_t> compact;
+  rwkvtok::tools::CompactStats stats;
+  if ((compact_in_header || !compact_path.empty()) &&
+      !rwkvtok::tools::BuildCompactBlob(tokens, &compact, &stats, &error)) {
+    std::cerr << vocab_path << ": " << error << "\n";
+    return 1;
+  }
   if (!header_path.empty()) {
     const size_t slash = vocab_path.find_last_of('/');
     const std::string source =
         slash == std::string::npos ? vocab_path : vocab_path.substr(slash + 1);
-    const std::string header = rwkvtok::tools::EmitHeader(sections, name_space, source);
+    const std::string header = rwkvtok::tools::EmitHeader(
+        sections, name_space, source, compact_in_header ? compact : std::vector<uint8_t>());
     if (!WriteFile(header_path, header.data(), header.size())) return 1;
   }
   if (!blob_path.empty() && !WriteFile(blob_path, blob.data(), blob.size())) return 1;
+  if (!compact_path.empty() && !WriteFile(compact_path, compact.data(), compact.size())) return 1;
 
   const size_t units = sections.units.size();
   size_t id_units = 0;  // units below inner tokens' children holding their ids
@@ -96,14 +110,7 @@ int main(int argc, char** argv) {
                tokens.size(), sections.trie_nodes, id_units, units,
                100.0 * (sections.trie_nodes + id_units) / units, blob.size(), units * 4,
                sections.token_entries.size() * 4, sections.token_bytes.size());
-  if (!compact_path.empty()) {
-    std::vector<uint8_t> compact;
-    rwkvtok::tools::CompactStats stats;
-    if (!rwkvtok::tools::BuildCompactBlob(tokens, &compact, &stats, &error)) {
-      std::cerr << vocab_path << ": " << error << "\n";
-      return 1;
-    }
-    if (!WriteFile(compact_path, compact.data(), compact.size())) return 1;
+  if (!compact.empty()) {
     std::fprintf(stderr,
                  "rwkvtok_gen: compact blob %zu bytes: louds %llu + token bits %llu + samples "
                  "%llu + labels %llu for %u nodes\n",
