@@ -1,5 +1,5 @@
-// Differential test: the trie encoder against the simple matcher of tests/simple_encoder.h, on
-// many thousands of generated inputs.
+// Differential test: the trie encoder of each profile against the simple matcher of
+// tests/simple_encoder.h, on many thousands of generated inputs.
 
 #include <algorithm>
 #include <cstdint>
@@ -17,20 +17,21 @@ namespace rwkvtok {
 namespace testing {
 namespace {
 
-class DifferentialTest : public ::testing::Test {
+class DifferentialTest : public ::testing::TestWithParam<Profile> {
  protected:
   static void SetUpTestSuite() { simple_ = new SimpleEncoder(Tokenizer::World()); }
   static void TearDownTestSuite() { delete simple_; }
 
   // Compares one input; returns false (after reporting) on the first mismatch.
-  static bool Same(const std::string& text) {
+  bool Same(const std::string& text) {
+    const Tokenizer world = World(GetParam());
     const std::vector<uint32_t> expected = simple_->Encode(text);
-    const std::vector<uint32_t> actual = EncodeAll(Tokenizer::World(), text);
+    const std::vector<uint32_t> actual = EncodeAll(world, text);
     if (actual != expected) {
       ADD_FAILURE() << "encodings differ for " << text.size() << " bytes: " << Hex(text);
       return false;
     }
-    if (DecodeAll(Tokenizer::World(), actual) != text) {
+    if (DecodeAll(world, actual) != text) {
       ADD_FAILURE() << "round trip fails for " << Hex(text);
       return false;
     }
@@ -45,7 +46,7 @@ class DifferentialTest : public ::testing::Test {
 
 SimpleEncoder* DifferentialTest::simple_ = nullptr;
 
-TEST_F(DifferentialTest, RandomBytes) {
+TEST_P(DifferentialTest, RandomBytes) {
   for (int n = 0; n < 3000; ++n) {
     std::string text(Uniform(rng_, 0, 400), '\0');
     // Half the inputs draw from a few bytes only, which makes long matches likelier.
@@ -56,7 +57,7 @@ TEST_F(DifferentialTest, RandomBytes) {
   }
 }
 
-TEST_F(DifferentialTest, RandomUtf8AcrossScripts) {
+TEST_P(DifferentialTest, RandomUtf8AcrossScripts) {
   // Code point ranges: ASCII, Latin, Greek, Cyrillic, Hebrew, Arabic, Devanagari, Thai, Hangul
   // Jamo, general punctuation, CJK symbols, kana, CJK ideographs, Hangul syllables, fullwidth
   // forms, emoji and other astral planes.
@@ -84,7 +85,7 @@ TEST_F(DifferentialTest, RandomUtf8AcrossScripts) {
   }
 }
 
-TEST_F(DifferentialTest, LongRunsOfOneByte) {
+TEST_P(DifferentialTest, LongRunsOfOneByte) {
   const std::string kContexts[] = {"", "x", "\n", " ", "//", "#", "int a;", "\xe4\xb8\xad", "\x00"};
   const char kBytes[] = {' ', '\t', '\n', '-', '=',  '#', '*',   '_',
                          '.', '/',  '~',  '0', '\r', 'a', '\xff'};
@@ -99,7 +100,7 @@ TEST_F(DifferentialTest, LongRunsOfOneByte) {
 
 // Proper prefixes of long tokens, with the next byte wrong, force the matcher to walk past the
 // token it finally emits and fall back, sometimes by dozens of bytes.
-TEST_F(DifferentialTest, NearMissesOfLongTokens) {
+TEST_P(DifferentialTest, NearMissesOfLongTokens) {
   std::vector<std::string> longer;
   for (const std::string& token : tokens()) {
     if (token.size() >= 3) longer.push_back(token);
@@ -138,7 +139,7 @@ TEST_F(DifferentialTest, NearMissesOfLongTokens) {
   }
 }
 
-TEST_F(DifferentialTest, EveryTokenConcatenated) {
+TEST_P(DifferentialTest, EveryTokenConcatenated) {
   std::string all;
   for (const std::string& token : tokens()) all += token;
   EXPECT_TRUE(Same(all));
@@ -152,6 +153,11 @@ TEST_F(DifferentialTest, EveryTokenConcatenated) {
     if (!Same(text)) return;
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Profiles, DifferentialTest, ::testing::ValuesIn(kProfiles),
+                         [](const ::testing::TestParamInfo<Profile>& info) {
+                           return std::string(ProfileName(info.param));
+                         });
 
 }  // namespace
 }  // namespace testing

@@ -1,8 +1,10 @@
 // Golden conformance: every NAME.txt of the corpus beside the checkout (../shared/corpus/public
 // and ../shared/corpus/bench) encodes to exactly the reference ids in NAME.ids and decodes back
-// to the same bytes, with the built-in blob and with the same blob loaded from its file.
+// to the same bytes, with the built-in blob and with the same blob loaded from its file, in both
+// profiles (full and compact).
 
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -14,23 +16,26 @@ namespace rwkvtok {
 namespace testing {
 namespace {
 
-// world_blob.bin loaded once and kept for the whole run.
-const Tokenizer& LoadedWorld() {
-  static BlobFile* const file = new BlobFile(ReadWorldBlobFile());
-  static const Tokenizer tokenizer = [] {
-    Tokenizer t = Tokenizer::World();
-    EXPECT_EQ(Tokenizer::FromBlob(file->bytes(), file->size, &t), Status::kOk);
-    return t;
-  }();
-  return tokenizer;
+// The profile's blob file loaded once and kept for the whole run.
+const Tokenizer& LoadedWorld(Profile profile) {
+  static BlobFile* const files[2] = {new BlobFile, new BlobFile};
+  static Tokenizer tokenizers[2] = {Tokenizer::World(), Tokenizer::World()};
+  static bool loaded[2] = {false, false};
+  const int k = static_cast<int>(profile);
+  if (!loaded[k]) {
+    EXPECT_TRUE(ReadWorldBlob(profile, files[k])) << ProfileName(profile);
+    EXPECT_EQ(Tokenizer::FromBlob(files[k]->bytes(), files[k]->size, &tokenizers[k]), Status::kOk);
+    loaded[k] = true;
+  }
+  return tokenizers[k];
 }
 
-void CheckCorpusFile(const std::string& part, const std::string& stem) {
+void CheckCorpusFile(const std::string& part, const std::string& stem, Profile profile) {
   const std::string dir = CorpusDir(part) + "/";
   const std::string text = ReadFileOrDie(dir + stem + ".txt");
   const std::vector<uint32_t> expected = ParseIdLines(ReadFileOrDie(dir + stem + ".ids"));
 
-  const Tokenizer world = Tokenizer::World();
+  const Tokenizer world = World(profile);
   const std::vector<uint32_t> ids = EncodeAll(world, text);
   ASSERT_EQ(ids.size(), expected.size()) << stem;
   for (size_t i = 0; i < ids.size(); ++i) {
@@ -48,20 +53,33 @@ void CheckCorpusFile(const std::string& part, const std::string& stem) {
   EXPECT_TRUE(std::equal(expected.begin(), expected.end(), ids16.begin())) << stem;
   EXPECT_TRUE(std::equal(expected.begin(), expected.end(), ids32.begin())) << stem;
 
-  EXPECT_TRUE(EncodeAll(LoadedWorld(), text) == expected) << stem << " (blob loaded from file)";
+  EXPECT_TRUE(EncodeAll(LoadedWorld(profile), text) == expected)
+      << stem << " (blob loaded from file)";
 }
 
-std::string StemName(const ::testing::TestParamInfo<std::string>& info) { return info.param; }
+using StemProfile = std::tuple<std::string, Profile>;
+std::string StemName(const ::testing::TestParamInfo<StemProfile>& info) {
+  return std::get<0>(info.param) + "_" + ProfileName(std::get<1>(info.param));
+}
 
-class PublicCorpus : public ::testing::TestWithParam<std::string> {};
-TEST_P(PublicCorpus, EncodesToReferenceIdsAndDecodesBack) { CheckCorpusFile("public", GetParam()); }
-INSTANTIATE_TEST_SUITE_P(Golden, PublicCorpus, ::testing::ValuesIn(CorpusStems("public")),
+class PublicCorpus : public ::testing::TestWithParam<StemProfile> {};
+TEST_P(PublicCorpus, EncodesToReferenceIdsAndDecodesBack) {
+  CheckCorpusFile("public", std::get<0>(GetParam()), std::get<1>(GetParam()));
+}
+INSTANTIATE_TEST_SUITE_P(Golden, PublicCorpus,
+                         ::testing::Combine(::testing::ValuesIn(CorpusStems("public")),
+                                            ::testing::ValuesIn(kProfiles)),
                          StemName);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(PublicCorpus);
 
-class BenchCorpus : public ::testing::TestWithParam<std::string> {};
-TEST_P(BenchCorpus, EncodesToReferenceIdsAndDecodesBack) { CheckCorpusFile("bench", GetParam()); }
-INSTANTIATE_TEST_SUITE_P(Golden, BenchCorpus, ::testing::ValuesIn(CorpusStems("bench")), StemName);
+class BenchCorpus : public ::testing::TestWithParam<StemProfile> {};
+TEST_P(BenchCorpus, EncodesToReferenceIdsAndDecodesBack) {
+  CheckCorpusFile("bench", std::get<0>(GetParam()), std::get<1>(GetParam()));
+}
+INSTANTIATE_TEST_SUITE_P(Golden, BenchCorpus,
+                         ::testing::Combine(::testing::ValuesIn(CorpusStems("bench")),
+                                            ::testing::ValuesIn(kProfiles)),
+                         StemName);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(BenchCorpus);
 
 // Says loudly when the corpus is absent, so a run without it is not mistaken for a pass.

@@ -22,9 +22,8 @@ namespace {
 // Encodes `text` cut at `cuts` (sorted, inside the text), one thread per part; counts in
 // `*mispredicted` the parts that do not start where the part before them ends. Joins only the ids
 // the parts say they wrote: the rest of the buffer holds ids that name no token.
-std::vector<uint32_t> EncodeInParts(const std::string& text, std::vector<size_t> cuts,
-                                    size_t* mispredicted = nullptr) {
-  const Tokenizer tok = Tokenizer::World();
+std::vector<uint32_t> EncodeInParts(const Tokenizer& tok, const std::string& text,
+                                    std::vector<size_t> cuts, size_t* mispredicted = nullptr) {
   cuts.insert(cuts.begin(), 0);
   cuts.push_back(text.size());
   std::vector<Tokenizer::Part> parts(cuts.size() - 1);
@@ -55,6 +54,12 @@ std::vector<uint32_t> EncodeInParts(const std::string& text, std::vector<size_t>
   return std::vector<uint32_t>(ids.begin() + r.position, ids.begin() + r.position + r.count);
 }
 
+// Every test runs on both profiles.
+class Parallel : public ::testing::TestWithParam<Profile> {
+ protected:
+  Tokenizer tok() const { return World(GetParam()); }
+};
+
 std::vector<size_t> RandomCuts(std::mt19937_64& rng, size_t size, size_t count) {
   std::vector<size_t> cuts;
   for (size_t i = 0; i < count && size > 0; ++i) cuts.push_back(rng() % size);
@@ -62,8 +67,8 @@ std::vector<size_t> RandomCuts(std::mt19937_64& rng, size_t size, size_t count) 
   return cuts;
 }
 
-TEST(Parallel, RandomCutsOfGeneratedText) {
-  const SimpleEncoder simple(Tokenizer::World());
+TEST_P(Parallel, RandomCutsOfGeneratedText) {
+  const SimpleEncoder simple(tok());
   std::mt19937_64 rng(1);
   const std::string runs[] = {std::string(700, ' '), std::string(300, '-'),
                               "//" + std::string(62, '-') + "x"};
@@ -75,54 +80,58 @@ TEST(Parallel, RandomCutsOfGeneratedText) {
               : pick < 9 ? runs[rng() % 3]
                          : std::string(1, static_cast<char>(rng()));
     }
-    EXPECT_EQ(EncodeInParts(text, RandomCuts(rng, text.size(), 1 + rng() % 12)),
+    EXPECT_EQ(EncodeInParts(tok(), text, RandomCuts(rng, text.size(), 1 + rng() % 12)),
               simple.Encode(text))
         << "text " << n;
   }
 }
 
-TEST(Parallel, CutsEverywhereInARunOfSpaces) {
+TEST_P(Parallel, CutsEverywhereInARunOfSpaces) {
   const std::string text = "a" + std::string(1000, ' ') + "b" + std::string(129, ' ');
-  const std::vector<uint32_t> expected = EncodeAll(Tokenizer::World(), text);
+  const std::vector<uint32_t> expected = EncodeAll(tok(), text);
   size_t mispredicted = 0;
   for (size_t cut = 0; cut <= text.size() && !HasFailure(); ++cut) {
-    EXPECT_EQ(EncodeInParts(text, {cut}, &mispredicted), expected) << "cut at " << cut;
+    EXPECT_EQ(EncodeInParts(tok(), text, {cut}, &mispredicted), expected) << "cut at " << cut;
   }
   // Inside a long run, the tokenization from before a cut need not pass where the true one does:
   // then joining re-encodes and moves.
   EXPECT_GT(mispredicted, 0u);
 }
 
-TEST(Parallel, LargePartsOfTheCorpus) {
+TEST_P(Parallel, LargePartsOfTheCorpus) {
   std::mt19937_64 rng(2);
   std::vector<std::string> texts;
   for (const std::string& stem : CorpusStems("bench")) {
     texts.push_back(ReadFileOrDie(CorpusDir("bench") + "/" + stem + ".txt"));
+    // The compact profile walks a tenth as fast: a part of each file is plenty.
+    if (GetParam() == Profile::kCompact && texts.back().size() > (1 << 20)) {
+      texts.back().resize(1 << 20);
+    }
   }
   std::string generated;  // large enough for lanes inside parts, corpus or not
   while (generated.size() < 3000000) generated += "Parts of a long text, 分成几部分, 각 부분. ";
   texts.push_back(generated);
   for (const std::string& text : texts) {
-    const std::vector<uint32_t> expected = EncodeAll(Tokenizer::World(), text);
-    EXPECT_EQ(EncodeInParts(text, RandomCuts(rng, text.size(), 1)), expected);
-    EXPECT_EQ(EncodeInParts(text, RandomCuts(rng, text.size(), 3)), expected);
+    const std::vector<uint32_t> expected = EncodeAll(tok(), text);
+    EXPECT_EQ(EncodeInParts(tok(), text, RandomCuts(rng, text.size(), 1)), expected);
+    EXPECT_EQ(EncodeInParts(tok(), text, RandomCuts(rng, text.size(), 3)), expected);
   }
 }
 
-TEST(Parallel, EmptyTextAndEmptyParts) {
-  EXPECT_TRUE(EncodeInParts("", {}).empty());
-  EXPECT_TRUE(EncodeInParts("", {0, 0}).empty());
+TEST_P(Parallel, EmptyTextAndEmptyParts) {
+  EXPECT_TRUE(EncodeInParts(tok(), "", {}).empty());
+  EXPECT_TRUE(EncodeInParts(tok(), "", {0, 0}).empty());
   const std::string text = "hello world, \xff\xfe and more";
-  const std::vector<uint32_t> expected = EncodeAll(Tokenizer::World(), text);
+  const std::vector<uint32_t> expected = EncodeAll(tok(), text);
   const size_t end = text.size();
   for (const std::vector<size_t>& cuts : std::vector<std::vector<size_t>>{
            {}, {0}, {0, 0}, {end}, {0, end}, {end, end}, {0, 5, 5, end}, {1, 2, 3, 4}}) {
-    EXPECT_EQ(EncodeInParts(text, cuts), expected) << ::testing::PrintToString(cuts);
+    EXPECT_EQ(EncodeInParts(tok(), text, cuts), expected) << ::testing::PrintToString(cuts);
   }
 }
 
-TEST(Parallel, PartsThatDoNotFitAreRefused) {
-  const Tokenizer tok = Tokenizer::World();
+TEST_P(Parallel, PartsThatDoNotFitAreRefused) {
+  const Tokenizer tok = this->tok();
   const std::string text = "The parts must cover the text, in order.";
   std::vector<uint32_t> ids(text.size());
   Tokenizer::Part parts[2] = {{0, 10, 0, 0, 0}, {10, text.size(), 0, 0, 0}};
@@ -192,8 +201,8 @@ TEST(Parallel, PartsThatDoNotFitAreRefused) {
 
 // A part writes only its own range of ids, its ids ending there for the first part and starting
 // there for the others, so that two parts that meet where a token ends join without moving.
-TEST(Parallel, PartsWriteOnlyTheirOwnIds) {
-  const Tokenizer tok = Tokenizer::World();
+TEST_P(Parallel, PartsWriteOnlyTheirOwnIds) {
+  const Tokenizer tok = this->tok();
   std::string text;  // large enough for lanes inside parts
   while (text.size() < 1500000) text += "Each part keeps to its own ids; 각자의 자리. ";
   const std::vector<uint32_t> expected = EncodeAll(tok, text);
@@ -221,6 +230,11 @@ TEST(Parallel, PartsWriteOnlyTheirOwnIds) {
   EXPECT_EQ(std::vector<uint32_t>(ids.begin() + r.position, ids.begin() + r.position + r.count),
             expected);
 }
+
+INSTANTIATE_TEST_SUITE_P(Profiles, Parallel, ::testing::ValuesIn(kProfiles),
+                         [](const ::testing::TestParamInfo<Profile>& info) {
+                           return std::string(ProfileName(info.param));
+                         });
 
 }  // namespace
 }  // namespace testing

@@ -229,7 +229,7 @@ Pushed FinishDecoder(StreamDecoder* dec) {
 class CheckedDecoder {
  public:
   CheckedDecoder(Utf8Policy policy, std::string what)
-      : decoder_(Tokenizer::World(), policy),
+      : decoder_(TestWorld(), policy),
         model_(policy),
         policy_(policy),
         what_(std::move(what) + " (" + PolicyName(policy) + ")") {}
@@ -307,7 +307,7 @@ class CheckedDecoder {
 // of the one-shot bytes; for valid UTF-8 all three give the one-shot bytes and strict reports
 // nothing.
 void CheckDecoderOnIds(const std::vector<uint32_t>& ids, const std::string& what) {
-  const std::string oneshot = DecodeAll(Tokenizer::World(), ids);
+  const std::string oneshot = DecodeAll(TestWorld(), ids);
   const bool valid = IsValidUtf8(oneshot);
   for (const Utf8Policy policy : kPolicies) {
     CheckedDecoder dec(policy, what);
@@ -374,7 +374,7 @@ TEST(Reference, MatchesRecordedPythonResults) {
 
 TEST(StreamDecoder, MaxOutputIsTheDocumentedBound) {
   for (const Utf8Policy policy : kPolicies) {
-    const StreamDecoder dec(Tokenizer::World(), policy);
+    const StreamDecoder dec(TestWorld(), policy);
     EXPECT_EQ(dec.max_output(), kWorldMaxOutput) << PolicyName(policy);
     EXPECT_LE(dec.max_output(), size_t{RWKVTOK_DECODER_MAX_OUTPUT});
   }
@@ -383,7 +383,7 @@ TEST(StreamDecoder, MaxOutputIsTheDocumentedBound) {
 // A character is written by the push that completes it, not earlier and not later.
 TEST(StreamDecoder, EmitsEachCharacterAsSoonAsItIsComplete) {
   for (const Utf8Policy policy : kPolicies) {
-    StreamDecoder dec(Tokenizer::World(), policy);
+    StreamDecoder dec(TestWorld(), policy);
     // 中 = E4 B8 AD, one byte token at a time.
     EXPECT_EQ(PushId(&dec, ByteId(0xE4)), (Pushed{Status::kOk, ""}));
     EXPECT_EQ(PushId(&dec, ByteId(0xB8)), (Pushed{Status::kOk, ""}));
@@ -398,9 +398,9 @@ TEST(StreamDecoder, EmitsEachCharacterAsSoonAsItIsComplete) {
   }
   // A vocabulary token that ends inside a character (E0 A4, the start of Devanagari) is held
   // until a later token completes it.
-  const std::vector<uint32_t> ids = EncodeAll(Tokenizer::World(), "\xe0\xa4");
+  const std::vector<uint32_t> ids = EncodeAll(TestWorld(), "\xe0\xa4");
   ASSERT_EQ(ids.size(), 1u);
-  StreamDecoder dec(Tokenizer::World(), Utf8Policy::kStrict);
+  StreamDecoder dec(TestWorld(), Utf8Policy::kStrict);
   EXPECT_EQ(PushId(&dec, ids[0]), (Pushed{Status::kOk, ""}));
   EXPECT_EQ(PushId(&dec, ByteId(0xA8)), (Pushed{Status::kOk, "\xe0\xa4\xa8"}));  // न
 }
@@ -410,7 +410,7 @@ TEST(StreamDecoder, CorpusFilesDecodeAsOneShot) {
   if (texts.empty())
     GTEST_SKIP() << "no corpus beside the checkout; generated data is tested below";
   for (const auto& [name, text] : texts) {
-    CheckDecoderOnIds(EncodeAll(Tokenizer::World(), text), name);
+    CheckDecoderOnIds(EncodeAll(TestWorld(), text), name);
     if (HasFatalFailure()) return;
   }
 }
@@ -419,22 +419,22 @@ TEST(StreamDecoder, GeneratedTextsDecodeAsOneShot) {
   std::mt19937_64 rng(1);
   for (int n = 0; n < 300; ++n) {
     const std::string text = RandomBytes(rng, 300);
-    CheckDecoderOnIds(EncodeAll(Tokenizer::World(), text), "random bytes " + Hex(text));
+    CheckDecoderOnIds(EncodeAll(TestWorld(), text), "random bytes " + Hex(text));
     if (HasFatalFailure()) return;
   }
   for (int n = 0; n < 300; ++n) {
     const std::string text = RandomUtf8(rng, 100);
-    CheckDecoderOnIds(EncodeAll(Tokenizer::World(), text), "random UTF-8 " + Hex(text));
+    CheckDecoderOnIds(EncodeAll(TestWorld(), text), "random UTF-8 " + Hex(text));
     if (HasFatalFailure()) return;
   }
   // Every token of the vocabulary, concatenated and encoded...
   std::string all;
   for (const std::string& token : SimpleEncoder::World().tokens()) all += token;
-  CheckDecoderOnIds(EncodeAll(Tokenizer::World(), all), "every token concatenated");
+  CheckDecoderOnIds(EncodeAll(TestWorld(), all), "every token concatenated");
   // ...and every id pushed as such, in order and shuffled: each of the 358 tokens that are
   // parts of characters meets every kind of neighbour.
   std::vector<uint32_t> ids;
-  for (uint32_t id = 1; id < Tokenizer::World().token_count(); ++id) ids.push_back(id);
+  for (uint32_t id = 1; id < TestWorld().token_count(); ++id) ids.push_back(id);
   CheckDecoderOnIds(ids, "every id in order");
   std::shuffle(ids.begin(), ids.end(), rng);
   CheckDecoderOnIds(ids, "every id shuffled");
@@ -447,7 +447,7 @@ TEST(StreamDecoder, ReplaceMatchesPythonOnAdversarialInputs) {
   std::mt19937_64 rng(2);
   for (int n = 0; n < 3000; ++n) {
     const std::string text = AdversarialUtf8(rng);
-    CheckDecoderOnIds(EncodeAll(Tokenizer::World(), text), "encoded " + Hex(text));
+    CheckDecoderOnIds(EncodeAll(TestWorld(), text), "encoded " + Hex(text));
     if (HasFatalFailure()) return;
     std::vector<uint32_t> bytes;
     for (const char c : text) bytes.push_back(ByteId(static_cast<uint8_t>(c)));
@@ -464,7 +464,7 @@ TEST(StreamDecoder, ReplaceMatchesPythonOnAdversarialInputs) {
     pool.push_back(ByteId(b));
   }
   for (const char* valid : {"\xe4\xb8\xad", " the", "\xf0\x9f\x98\x80", "\xc3\xa9"}) {
-    for (const uint32_t id : EncodeAll(Tokenizer::World(), valid)) pool.push_back(id);
+    for (const uint32_t id : EncodeAll(TestWorld(), valid)) pool.push_back(id);
   }
   for (int n = 0; n < 4000; ++n) {
     std::vector<uint32_t> ids(Uniform(rng, 1, 10));
@@ -498,13 +498,13 @@ TEST(StreamDecoder, EveryTokenAfterEveryKindOfHeldBytes) {
 // Strict: an invalid subpart ends the push with kInvalidUtf8, count = the valid text written
 // before it; the rest of that token and anything held are dropped; the next id starts afresh.
 TEST(StreamDecoder, StrictReportsInvalidSubpartsAndCarriesOn) {
-  StreamDecoder dec(Tokenizer::World(), Utf8Policy::kStrict);
+  StreamDecoder dec(TestWorld(), Utf8Policy::kStrict);
   EXPECT_EQ(PushId(&dec, 66), (Pushed{Status::kOk, "A"}));
   EXPECT_EQ(PushId(&dec, ByteId(0xFF)), (Pushed{Status::kInvalidUtf8, ""}));
   EXPECT_EQ(PushId(&dec, 67), (Pushed{Status::kOk, "B"}));
 
   // C3 held; the token 82 AC completes "Â" (C3 82), then AC is a lone continuation byte.
-  const std::vector<uint32_t> token = EncodeAll(Tokenizer::World(), "\x82\xac");
+  const std::vector<uint32_t> token = EncodeAll(TestWorld(), "\x82\xac");
   ASSERT_EQ(token.size(), 1u);
   EXPECT_EQ(PushId(&dec, ByteId(0xC3)), (Pushed{Status::kOk, ""}));
   OutBuffer out;
@@ -527,7 +527,7 @@ TEST(StreamDecoder, StrictReportsInvalidSubpartsAndCarriesOn) {
   EXPECT_EQ(PushId(&dec, ByteId(0xA0)), (Pushed{Status::kInvalidUtf8, ""}));
   // The decoder starts afresh: 80 after a dropped ED A0 is a lone continuation too.
   EXPECT_EQ(PushId(&dec, ByteId(0x80)), (Pushed{Status::kInvalidUtf8, ""}));
-  for (const uint32_t id : EncodeAll(Tokenizer::World(), "\xe4\xbd\xa0\xe5\xa5\xbd")) {
+  for (const uint32_t id : EncodeAll(TestWorld(), "\xe4\xbd\xa0\xe5\xa5\xbd")) {
     const Pushed p = PushId(&dec, id);
     EXPECT_EQ(p.status, Status::kOk);
   }
@@ -541,7 +541,7 @@ TEST(StreamDecoder, FinishWithAnUnfinishedCharacter) {
     const Pushed expected[] = {
         {Status::kOk, kFffd}, {Status::kInvalidUtf8, ""}, {Status::kOk, held}};
     for (int p = 0; p < 3; ++p) {
-      StreamDecoder dec(Tokenizer::World(), kPolicies[p]);
+      StreamDecoder dec(TestWorld(), kPolicies[p]);
       for (const char c : held) {
         EXPECT_EQ(PushId(&dec, ByteId(static_cast<uint8_t>(c))), (Pushed{Status::kOk, ""}));
       }
@@ -564,7 +564,7 @@ TEST(StreamDecoder, EndOfTextStopsByDefaultAndFlushes) {
   const Pushed flushed[] = {
       {Status::kStopped, kFffd}, {Status::kStopped, "", 1}, {Status::kStopped, "\xe4\xb8"}};
   for (int p = 0; p < 3; ++p) {
-    StreamDecoder dec(Tokenizer::World(), kPolicies[p]);
+    StreamDecoder dec(TestWorld(), kPolicies[p]);
     EXPECT_EQ(PushId(&dec, 66), (Pushed{Status::kOk, "A"}));
     EXPECT_EQ(PushId(&dec, 0), (Pushed{Status::kStopped, ""})) << "nothing held";
     EXPECT_EQ(PushId(&dec, ByteId(0xE4)), (Pushed{Status::kOk, ""}));
@@ -576,7 +576,7 @@ TEST(StreamDecoder, EndOfTextStopsByDefaultAndFlushes) {
     // And a fresh text decodes exactly.
     const std::string text = "Fresh text, \xe6\x96\xb0\xe3\x81\x97\xe3\x81\x84 \xf0\x9f\x8c\xb1.";
     std::string out;
-    for (const uint32_t id : EncodeAll(Tokenizer::World(), text)) {
+    for (const uint32_t id : EncodeAll(TestWorld(), text)) {
       const Pushed pushed = PushId(&dec, id);
       EXPECT_EQ(pushed.status, Status::kOk);
       out += pushed.bytes;
@@ -587,7 +587,7 @@ TEST(StreamDecoder, EndOfTextStopsByDefaultAndFlushes) {
 }
 
 TEST(StreamDecoder, CustomStopIds) {
-  StreamDecoder dec(Tokenizer::World(), Utf8Policy::kReplace);
+  StreamDecoder dec(TestWorld(), Utf8Policy::kReplace);
   // 1 is the byte 0x00, which some models emit to mean "stop"; 261 is "\n\n".
   ASSERT_EQ(WorldTokens().bytes[261], "\n\n");
   const uint32_t stops[] = {1, 261};
@@ -640,7 +640,7 @@ TEST(StreamDecoder, StopIdsInRandomStreams) {
       dec.SetStopIds(stops);
       for (int n = 0; n < 400; ++n) {
         const std::string text = Uniform(rng, 0, 1) ? AdversarialUtf8(rng) : RandomUtf8(rng, 20);
-        for (const uint32_t id : EncodeAll(Tokenizer::World(), text)) dec.Push(id);
+        for (const uint32_t id : EncodeAll(TestWorld(), text)) dec.Push(id);
         dec.Push(Uniform(rng, 0, 1) ? 0 : (Uniform(rng, 0, 1) ? 1 : 261));
         if (dec.failed()) return;
       }
@@ -659,7 +659,7 @@ TEST(StreamDecoder, TooSmallBuffersAndInvalidIdsChangeNothing) {
   std::vector<uint32_t> ids;
   for (int n = 0; n < 1000; ++n) {
     const std::string text = Uniform(rng, 0, 1) ? AdversarialUtf8(rng) : RandomUtf8(rng, 10);
-    for (const uint32_t id : EncodeAll(Tokenizer::World(), text)) ids.push_back(id);
+    for (const uint32_t id : EncodeAll(TestWorld(), text)) ids.push_back(id);
     if (Uniform(rng, 0, 9) == 0) ids.push_back(0);  // end of text: a stop id that may flush
   }
   // 128 spaces after a held byte.
@@ -668,8 +668,8 @@ TEST(StreamDecoder, TooSmallBuffersAndInvalidIdsChangeNothing) {
   const uint32_t kInvalid[] = {65530, 65535, 65536, 100000, 0xFFFFFFFFu};
 
   for (const Utf8Policy policy : kPolicies) {
-    StreamDecoder probed(Tokenizer::World(), policy);
-    StreamDecoder plain(Tokenizer::World(), policy);
+    StreamDecoder probed(TestWorld(), policy);
+    StreamDecoder plain(TestWorld(), policy);
     for (size_t i = 0; i < ids.size(); ++i) {
       const Pushed expected = PushId(&plain, ids[i]);
       // An invalid id: rejected, nothing written, state kept.
@@ -727,8 +727,8 @@ TEST(StreamDecoder, TooSmallBuffersAndInvalidIdsChangeNothing) {
 // Under the strict policy, a push or finish with capacity 0 that would report invalid UTF-8
 // changes nothing: the same call retried with room reports the error exactly as it would have.
 TEST(StreamDecoder, StrictErrorWithCapacityZeroOnlyMeasures) {
-  StreamDecoder probed(Tokenizer::World(), Utf8Policy::kStrict);
-  StreamDecoder plain(Tokenizer::World(), Utf8Policy::kStrict);
+  StreamDecoder probed(TestWorld(), Utf8Policy::kStrict);
+  StreamDecoder plain(TestWorld(), Utf8Policy::kStrict);
   // Held F0 9F, then 'A': the held bytes are invalid and the rest of the token is dropped.
   for (StreamDecoder* dec : {&probed, &plain}) {
     ASSERT_EQ(PushId(dec, ByteId(0xF0)).status, Status::kOk);
@@ -773,8 +773,7 @@ TEST(StreamDecoder, UnknownPolicyGivesADecoderThatRefusesEveryCall) {
     memset(memory[1], 0x5A, sizeof(memory[1]));
     StreamDecoder* decoders[2];
     for (int k = 0; k < 2; ++k) {
-      decoders[k] =
-          new (memory[k]) StreamDecoder(Tokenizer::World(), static_cast<Utf8Policy>(policy));
+      decoders[k] = new (memory[k]) StreamDecoder(TestWorld(), static_cast<Utf8Policy>(policy));
     }
     EXPECT_EQ(memcmp(memory[0], memory[1], sizeof(memory[0])), 0) << "state depends on old memory";
     StreamDecoder& dec = *decoders[0];
@@ -792,7 +791,7 @@ TEST(StreamDecoder, UnknownPolicyGivesADecoderThatRefusesEveryCall) {
     EXPECT_EQ(out, std::string(16, '#'));
 
     // The C API: init reports it, and so does every call after.
-    const rwkvtok_tokenizer c = Tokenizer::World().ToC();
+    const rwkvtok_tokenizer c = TestWorld().ToC();
     rwkvtok_decoder state;
     memset(&state, 0xA5, sizeof(state));
     EXPECT_EQ(rwkvtok_decoder_init(&state, &c, policy), RWKVTOK_INVALID_ARGUMENT);
@@ -803,21 +802,21 @@ TEST(StreamDecoder, UnknownPolicyGivesADecoderThatRefusesEveryCall) {
     EXPECT_EQ(rwkvtok_decoder_set_stop_ids(&state, &stop, 1), RWKVTOK_INVALID_ARGUMENT);
   }
   for (const Utf8Policy policy : kPolicies) {
-    EXPECT_EQ(StreamDecoder(Tokenizer::World(), policy).status(), Status::kOk);
+    EXPECT_EQ(StreamDecoder(TestWorld(), policy).status(), Status::kOk);
   }
 }
 
 TEST(StreamDecoder, PendingCountsTheBytesOfAnUnfinishedCharacter) {
   for (const Utf8Policy policy : kPolicies) {
-    StreamDecoder dec(Tokenizer::World(), policy);
-    const rwkvtok_tokenizer c = Tokenizer::World().ToC();
+    StreamDecoder dec(TestWorld(), policy);
+    const rwkvtok_tokenizer c = TestWorld().ToC();
     rwkvtok_decoder cdec;
     ASSERT_EQ(rwkvtok_decoder_init(&cdec, &c, static_cast<int32_t>(policy)), RWKVTOK_OK);
     const struct {
       uint8_t byte;
       size_t pending;
-    } kSteps[] = {{'a', 0}, {0xE4, 1}, {0xB8, 2}, {0xAD, 0}, {0xF0, 1}, {0x9F, 2}, {0x98, 3},
-                  {0x80, 0}, {0xE4, 1}, {'b', 0}};
+    } kSteps[] = {{'a', 0},  {0xE4, 1}, {0xB8, 2}, {0xAD, 0}, {0xF0, 1},
+                  {0x9F, 2}, {0x98, 3}, {0x80, 0}, {0xE4, 1}, {'b', 0}};
     std::string out(RWKVTOK_DECODER_MAX_OUTPUT, '\0');
     for (const auto& step : kSteps) {
       (void)dec.Push(ByteId(step.byte), &out[0], out.size());
@@ -833,7 +832,7 @@ TEST(StreamDecoder, PendingCountsTheBytesOfAnUnfinishedCharacter) {
 }
 
 TEST(StreamDecoder, NullOutputOnlyWithCapacityZero) {
-  StreamDecoder dec(Tokenizer::World(), Utf8Policy::kReplace);
+  StreamDecoder dec(TestWorld(), Utf8Policy::kReplace);
   Result r = dec.Push(66, nullptr, 0);
   EXPECT_EQ(r.status, Status::kBufferTooSmall);
   EXPECT_EQ(r.count, 1u);
@@ -859,12 +858,12 @@ TEST(StreamDecoder, CApiAgreesWithCpp) {
   for (uint32_t id = 0; id < 65536; ++id) ids.push_back(id);
   std::mt19937_64 rng(5);
   std::shuffle(ids.begin(), ids.end(), rng);
-  const rwkvtok_tokenizer world = Tokenizer::World().ToC();
+  const rwkvtok_tokenizer world = TestWorld().ToC();
   for (const Utf8Policy policy : kPolicies) {
     rwkvtok_decoder c;
     ASSERT_EQ(rwkvtok_decoder_init(&c, &world, static_cast<int32_t>(policy)), RWKVTOK_OK);
     EXPECT_EQ(rwkvtok_decoder_max_output(&c), kWorldMaxOutput);
-    StreamDecoder cpp(Tokenizer::World(), policy);
+    StreamDecoder cpp(TestWorld(), policy);
     for (const uint32_t id : ids) {
       OutBuffer c_out;
       const rwkvtok_result cr = rwkvtok_decoder_push(&c, id, c_out.data(), OutBuffer::kCapacity);

@@ -73,7 +73,7 @@ enum class Finality {
 void CheckEncoderChunking(StreamEncoder* enc, const std::string& text,
                           const std::vector<uint32_t>& expected, const Chunking& chunking,
                           const std::string& what, Finality finality = Finality::kNeverEarly) {
-  const size_t max_length = Tokenizer::World().max_token_length();
+  const size_t max_length = TestWorld().max_token_length();
   std::mt19937_64 rng(chunking.seed);
   std::vector<uint32_t> ids;
   size_t consumed = 0;  // bytes pushed
@@ -162,11 +162,11 @@ TEST(StreamEncoder, CorpusFilesInChunks) {
   const auto& texts = CorpusTexts();
   if (texts.empty())
     GTEST_SKIP() << "no corpus beside the checkout; generated data is tested below";
-  StreamEncoder enc(Tokenizer::World());  // one encoder for everything: Finish resets it
+  StreamEncoder enc(TestWorld());  // one encoder for everything: Finish resets it
   const auto& chunkings = AllChunkings();
   for (size_t i = 0; i < texts.size(); ++i) {
     const auto& [name, text] = texts[i];
-    const std::vector<uint32_t> expected = EncodeAll(Tokenizer::World(), text);
+    const std::vector<uint32_t> expected = EncodeAll(TestWorld(), text);
     // Two chunkings per file, a fixed size and a random mix, rotating through all of them; the
     // big bench samples get only the fixed sizes from 127 up (tiny chunks over a whole megabyte
     // would add time, not coverage).
@@ -214,9 +214,9 @@ TEST(StreamEncoder, AdversarialInputsInEveryChunking) {
   for (int n = 0; n < 150; ++n) inputs.push_back(RandomUtf8(rng, 200));
   for (int n = 0; n < 150; ++n) inputs.push_back(AdversarialUtf8(rng));
 
-  StreamEncoder enc(Tokenizer::World());
+  StreamEncoder enc(TestWorld());
   for (const std::string& text : inputs) {
-    const std::vector<uint32_t> expected = EncodeAll(Tokenizer::World(), text);
+    const std::vector<uint32_t> expected = EncodeAll(TestWorld(), text);
     for (const Chunking& chunking : AllChunkings()) {
       CheckEncoderChunking(&enc, text, expected, chunking, Hex(text));
       if (HasFailure()) return;
@@ -231,7 +231,7 @@ TEST(StreamEncoder, WritesALeafTokenAsSoonAsItsLastByteArrives) {
   ASSERT_FALSE(StartsLongerToken(std::string(1, '\0')));
   ASSERT_FALSE(StartsLongerToken("Download"));
   ASSERT_TRUE(StartsLongerToken("Down"));
-  StreamEncoder enc(Tokenizer::World());
+  StreamEncoder enc(TestWorld());
   std::vector<uint32_t> ids(256);
   Result r = enc.Push("\0", 1, ids.data(), ids.size());
   ASSERT_TRUE(r.ok());
@@ -249,7 +249,7 @@ TEST(StreamEncoder, WritesALeafTokenAsSoonAsItsLastByteArrives) {
 
 // The same rule at every byte of generated texts and of the start of every corpus file.
 TEST(StreamEncoder, WritesEachIdAsSoonAsItIsFinal) {
-  StreamEncoder enc(Tokenizer::World());
+  StreamEncoder enc(TestWorld());
   std::mt19937_64 rng(10);
   std::vector<std::string> texts;
   for (int n = 0; n < 100; ++n) texts.push_back(RandomUtf8(rng, 50));
@@ -257,7 +257,7 @@ TEST(StreamEncoder, WritesEachIdAsSoonAsItIsFinal) {
   for (const auto& [name, text] : CorpusTexts()) texts.push_back(text.substr(0, 4096));
   for (const std::string& text : texts) {
     for (const Chunking& chunking : {AllChunkings()[0], AllChunkings()[8]}) {  // 1 byte, random
-      CheckEncoderChunking(&enc, text, EncodeAll(Tokenizer::World(), text), chunking, Hex(text),
+      CheckEncoderChunking(&enc, text, EncodeAll(TestWorld(), text), chunking, Hex(text),
                            Finality::kExact);
       if (HasFailure()) return;  // one example is enough
     }
@@ -266,7 +266,7 @@ TEST(StreamEncoder, WritesEachIdAsSoonAsItIsFinal) {
 
 TEST(StreamEncoder, PendingIsBoundedByTheLongestToken) {
   // 127 spaces are the start of the 128-space token: all held. The 128th makes it final.
-  StreamEncoder enc(Tokenizer::World());
+  StreamEncoder enc(TestWorld());
   std::vector<uint32_t> ids(300);
   const std::string spaces(300, ' ');
   Result r = enc.Push(spaces.data(), 127, ids.data(), ids.size());
@@ -276,7 +276,7 @@ TEST(StreamEncoder, PendingIsBoundedByTheLongestToken) {
   r = enc.Push(spaces.data(), 1, ids.data(), ids.size());
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r.count, 1u) << "no token is longer: the 128-space token is final";
-  EXPECT_EQ(ids[0], EncodeAll(Tokenizer::World(), std::string(128, ' ')).at(0));
+  EXPECT_EQ(ids[0], EncodeAll(TestWorld(), std::string(128, ' ')).at(0));
   EXPECT_EQ(enc.pending(), 0u);
   r = enc.Finish(ids.data(), ids.size());
   EXPECT_EQ(r.status, Status::kOk);
@@ -284,7 +284,7 @@ TEST(StreamEncoder, PendingIsBoundedByTheLongestToken) {
 }
 
 TEST(StreamEncoder, FinishStartsANewInput) {
-  StreamEncoder enc(Tokenizer::World());
+  StreamEncoder enc(TestWorld());
   std::vector<uint32_t> ids(64);
   ASSERT_TRUE(enc.Push("Hello, wor", 10, ids.data(), ids.size()).ok());
   ASSERT_TRUE(enc.Finish(ids.data(), ids.size()).ok());
@@ -297,7 +297,7 @@ TEST(StreamEncoder, FinishStartsANewInput) {
   r = enc.Finish(ids.data(), ids.size());
   ASSERT_TRUE(r.ok());
   got.insert(got.end(), ids.begin(), ids.begin() + r.count);
-  EXPECT_EQ(got, EncodeAll(Tokenizer::World(), "ld"));
+  EXPECT_EQ(got, EncodeAll(TestWorld(), "ld"));
   // Finish with nothing pending writes nothing, even into no buffer.
   r = enc.Finish(nullptr, 0);
   EXPECT_EQ(r.status, Status::kOk);
@@ -305,7 +305,7 @@ TEST(StreamEncoder, FinishStartsANewInput) {
 }
 
 TEST(StreamEncoder, NullPointers) {
-  StreamEncoder enc(Tokenizer::World());
+  StreamEncoder enc(TestWorld());
   uint32_t ids[8];
   EXPECT_EQ(enc.Push(nullptr, 0, nullptr, 0).status, Status::kOk);
   EXPECT_EQ(enc.Push(nullptr, 0, ids, 8).status, Status::kOk);
@@ -315,7 +315,7 @@ TEST(StreamEncoder, NullPointers) {
 }
 
 TEST(StreamEncoder, CApiAgreesWithCpp) {
-  const rwkvtok_tokenizer world = Tokenizer::World().ToC();
+  const rwkvtok_tokenizer world = TestWorld().ToC();
   rwkvtok_encoder c;
   ASSERT_EQ(rwkvtok_encoder_init(&c, &world), RWKVTOK_OK);
   EXPECT_EQ(rwkvtok_encoder_pending(&c), 0u);
@@ -335,7 +335,7 @@ TEST(StreamEncoder, CApiAgreesWithCpp) {
   const rwkvtok_result r = rwkvtok_encoder_finish(&c, buffer.data(), buffer.size());
   ASSERT_EQ(r.status, RWKVTOK_OK);
   ids.insert(ids.end(), buffer.begin(), buffer.begin() + r.count);
-  EXPECT_EQ(ids, EncodeAll(Tokenizer::World(), text));
+  EXPECT_EQ(ids, EncodeAll(TestWorld(), text));
 }
 
 }  // namespace

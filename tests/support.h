@@ -146,6 +146,33 @@ inline bool ReadWorldBlob(BlobFile* blob) {
   return ReadBlobFile(DataPath("lib/world_blob.bin"), blob);
 }
 
+// --- Profiles -----------------------------------------------------------------------------------
+
+// The built-in World vocabulary's two profiles, for the tests that run on both.
+enum class Profile { kFull, kCompact };
+constexpr Profile kProfiles[] = {Profile::kFull, Profile::kCompact};
+
+inline Tokenizer World(Profile profile) {
+  return profile == Profile::kFull ? Tokenizer::World() : Tokenizer::WorldCompact();
+}
+inline const char* ProfileName(Profile profile) {
+  return profile == Profile::kFull ? "full" : "compact";
+}
+// The profile the tests of this run use, where a test file runs whole on either: compact when
+// RWKVTOK_TEST_PROFILE is "compact" (a second test target runs it so), else full.
+inline Profile TestProfile() {
+  const char* profile = std::getenv("RWKVTOK_TEST_PROFILE");
+  return profile != nullptr && std::string(profile) == "compact" ? Profile::kCompact
+                                                                 : Profile::kFull;
+}
+inline Tokenizer TestWorld() { return World(TestProfile()); }
+
+// The profile's blob as a file (lib/world_blob.bin or lib/world_compact.bin).
+inline bool ReadWorldBlob(Profile profile, BlobFile* blob) {
+  return ReadBlobFile(
+      DataPath(profile == Profile::kFull ? "lib/world_blob.bin" : "lib/world_compact.bin"), blob);
+}
+
 // Recomputes the vocabulary checksum of the `size` bytes at `b` as a forger would, over the token
 // entries as they are, so that damage to them reaches the structural checks behind the checksum.
 // Any bytes may be offered: when the header's sizes or an entry point outside the bytes, nothing

@@ -4,7 +4,8 @@
 #
 #   tools/fuzz.sh            # 60 s per target, as CI runs it
 #   tools/fuzz.sh 3600       # an hour per target
-#   tools/fuzz.sh 600 vocab  # only some targets: encode decode blob vocab jsonl dataset
+#   tools/fuzz.sh 600 vocab  # only some targets: encode decode blob compact_blob vocab jsonl
+#                            # dataset
 #
 # Seeds: tests/fuzz/inputs/<target>, the shared corpus when it is beside the checkout, and small
 # vocabularies and blobs made here. New inputs the fuzzers find interesting stay in the work
@@ -16,14 +17,15 @@ cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(encode decode blob vocab jsonl dataset)
+[ ${#targets[@]} -gt 0 ] || targets=(encode decode blob compact_blob vocab jsonl dataset)
 work="${RWKVTOK_FUZZ_DIR:-/tmp/rwkvtok-fuzz}"
 corpus="../shared/corpus/public"
 vocab="third_party/rwkv_vocab/rwkv_vocab_v20230424.txt"
 mkdir -p "$work/bin" "$work/seeds" "$work/findings"
 
 # The generated World arrays and the small blob come from the Bazel build.
-bazel build //lib:world_blob //tests/fuzz:small_blob //tools:rwkvtok_gen
+bazel build //lib:world_blob //tests/fuzz:small_blob //tests/fuzz:small_compact_blob \
+  //tools:rwkvtok_gen
 generated="$(bazel info bazel-bin 2>/dev/null)"
 
 flags=(-std=c++17 -O1 -g -I. -I"$generated" -fsanitize=fuzzer,address,undefined
@@ -35,22 +37,28 @@ for node in ast.parse(open("lib/sources.bzl").read()).body:
         print(" ".join("lib/" + name for name in ast.literal_eval(node.value)))'))
 tools_lib=(tools/vocab.cc tools/blob_builder.cc)
 for target in "${targets[@]}"; do
+  defines=()
   case "$target" in
     encode|decode|blob) sources=("${lib[@]}") ;;
+    compact_blob) sources=("${lib[@]}") defines=(-DRWKVTOK_FUZZ_COMPACT) ;;
     vocab) sources=("${lib[@]}" "${tools_lib[@]}") ;;
     jsonl) sources=(tools/binidx/jsonl.cc) ;;
     dataset) sources=(tools/binidx/dataset.cc tools/cli/error.cc) ;;
-    *) echo "unknown fuzz target: $target (encode decode blob vocab jsonl dataset)" >&2; exit 2 ;;
+    *) echo "unknown fuzz target: $target (encode decode blob compact_blob vocab jsonl dataset)" >&2
+       exit 2 ;;
   esac
+  source="tests/fuzz/${target}_fuzz.cc"
+  [ "$target" = compact_blob ] && source=tests/fuzz/blob_fuzz.cc
   echo "building ${target}_fuzz"
-  clang++ "${flags[@]}" "${sources[@]}" "tests/fuzz/${target}_fuzz.cc" -lhwy \
+  clang++ "${flags[@]}" "${defines[@]}" "${sources[@]}" "$source" -lhwy \
     -o "$work/bin/${target}_fuzz"
 done
 
 # Seeds made from the shared corpus (when present) and from the vocabulary, in 4 KB pieces.
 seeds="$work/seeds"
 rm -rf "${seeds:?}"/*
-mkdir -p "$seeds/encode" "$seeds/decode" "$seeds/blob" "$seeds/vocab" "$seeds/jsonl" "$seeds/dataset"
+mkdir -p "$seeds/encode" "$seeds/decode" "$seeds/blob" "$seeds/compact_blob" "$seeds/vocab" \
+  "$seeds/jsonl" "$seeds/dataset"
 if [ -d "$corpus" ]; then
   for text in "$corpus"/*.txt; do
     split -b 4096 -a 3 "$text" "$seeds/encode/$(basename "$text" .txt)-"
@@ -67,6 +75,8 @@ PY
 fi
 cp "$generated/tests/fuzz/small_blob_input_plain" "$generated/tests/fuzz/small_blob_input_forged" \
    "$seeds/blob/"
+cp "$generated/tests/fuzz/small_compact_input_plain" \
+   "$generated/tests/fuzz/small_compact_input_forged" "$seeds/compact_blob/"
 cp tests/fuzz/small_vocab.txt "$seeds/vocab/"
 if [ -f "$vocab" ]; then
   # Pieces of the real vocabulary, and small vocabularies of the byte tokens plus a slice of it.

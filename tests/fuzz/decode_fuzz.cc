@@ -1,5 +1,6 @@
 // Fuzz target: any id sequence, of any id type, into any output capacity, decodes to exactly the
-// concatenated bytes of its tokens up to the first invalid id, which is reported by position.
+// concatenated bytes of its tokens up to the first invalid id, which is reported by position, in
+// both profiles.
 //
 // Input: byte 0 picks the id type, byte 1 the capacity (a fraction of the size needed, or more),
 // the rest are 16-bit little-endian ids; for the 32-bit types the top eight values stand for ids
@@ -41,24 +42,25 @@ void Check(const std::vector<Id>& ids, uint8_t capacity_choice) {
   const size_t capacity =
       capacity_choice == 255 ? expected.size() + 7 : expected.size() * capacity_choice / 254;
   std::unique_ptr<char[]> out(new char[capacity + 1]);
-  std::fill(out.get(), out.get() + capacity, kUntouched);
-  const Result r =
-      Tokenizer::World().Decode(ids.data(), ids.size(), capacity ? out.get() : nullptr, capacity);
-  const size_t written = std::min(expected.size(), capacity);
-  if (invalid_at < ids.size()) {
-    FUZZ_CHECK(r.status == Status::kInvalidId);
-    FUZZ_CHECK(r.position == invalid_at && r.count == written);
-  } else {
-    FUZZ_CHECK(r.status == (capacity < expected.size() ? Status::kBufferTooSmall : Status::kOk));
-    FUZZ_CHECK(r.count == expected.size());
+  for (const Tokenizer& tok : {Tokenizer::World(), Tokenizer::WorldCompact()}) {
+    std::fill(out.get(), out.get() + capacity, kUntouched);
+    const Result r = tok.Decode(ids.data(), ids.size(), capacity ? out.get() : nullptr, capacity);
+    const size_t written = std::min(expected.size(), capacity);
+    if (invalid_at < ids.size()) {
+      FUZZ_CHECK(r.status == Status::kInvalidId);
+      FUZZ_CHECK(r.position == invalid_at && r.count == written);
+    } else {
+      FUZZ_CHECK(r.status == (capacity < expected.size() ? Status::kBufferTooSmall : Status::kOk));
+      FUZZ_CHECK(r.count == expected.size());
+    }
+    FUZZ_CHECK(std::equal(out.get(), out.get() + written, expected.begin()));
+    // Past the bytes counted nothing changes, but for up to 16 bytes after an invalid id's
+    // predecessors (the header allows it).
+    const size_t slack = invalid_at < ids.size() ? 16 : 0;
+    const size_t untouched_from = std::min(capacity, written + slack);
+    FUZZ_CHECK(std::all_of(out.get() + untouched_from, out.get() + capacity,
+                           [](char c) { return c == kUntouched; }));
   }
-  FUZZ_CHECK(std::equal(out.get(), out.get() + written, expected.begin()));
-  // Past the bytes counted nothing changes, but for up to 16 bytes after an invalid id's
-  // predecessors (the header allows it).
-  const size_t slack = invalid_at < ids.size() ? 16 : 0;
-  const size_t untouched_from = std::min(capacity, written + slack);
-  FUZZ_CHECK(std::all_of(out.get() + untouched_from, out.get() + capacity,
-                         [](char c) { return c == kUntouched; }));
 }
 
 }  // namespace
