@@ -547,6 +547,31 @@ run encode --threads 4 "$T/empty"
 expect_rc 0 "encode --threads 4 of an empty file"
 expect_empty_out "encode --threads 4 of an empty file"
 
+# --- --profile compact: the same ids, counts and bytes as the full profile.
+
+head -c 300000 /dev/urandom >"$T/random"
+{ cat "$T/runs"; printf 'Hello, 世界! \xff\xfe\n'; cat "$T/random"; } >"$T/mixed"
+run encode "$T/mixed"
+expect_rc 0 "encode of mixed bytes"
+cp "$T/out" "$T/mixed.ids"
+for threads in 1 3; do
+  run encode --profile compact --threads "$threads" "$T/mixed"
+  expect_rc 0 "encode --profile compact --threads $threads"
+  expect_out "$T/mixed.ids" "encode --profile compact --threads $threads"
+done
+run count --profile compact "$T/mixed"
+[[ "$(cat "$T/out")" == "$(wc -l <"$T/mixed.ids")" ]] || fail "count --profile compact"
+for utf8 in raw replace; do
+  run decode --utf8 "$utf8" "$T/mixed.ids"
+  cp "$T/out" "$T/mixed.$utf8"
+  run decode --profile compact --utf8 "$utf8" "$T/mixed.ids"
+  expect_rc 0 "decode --profile compact --utf8 $utf8"
+  expect_out "$T/mixed.$utf8" "decode --profile compact --utf8 $utf8"
+done
+cmp -s "$T/mixed.raw" "$T/mixed" || fail "decode --profile compact: not the bytes encoded"
+run encode --profile full --text "Hello"
+[[ "$(cat "$T/out")" == "33155" ]] || fail "encode --profile full"
+
 # --- option values: one line naming the problem, exit status 2.
 
 for value in -1 257 abc "" 2x; do
@@ -558,5 +583,6 @@ check_usage_error "rwkvtok: --utf8 must be raw, replace or strict, not 'latin1'"
 check_usage_error "rwkvtok: --utf8 applies to decode only" encode --utf8 raw
 check_usage_error "rwkvtok: --eos applies to encode and count only" decode --eos
 check_usage_error "rwkvtok: --threads applies to encode and count only" decode --threads 2
+check_usage_error "rwkvtok: --profile must be full or compact, not 'tiny'" encode --profile tiny
 
 echo "PASS"

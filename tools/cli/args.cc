@@ -13,9 +13,9 @@ namespace rwkvtok {
 namespace cli {
 
 const char kUsage[] =
-    "usage: rwkvtok encode [FILE|-] [--format F] [--eos] [--threads N]\n"
-    "       rwkvtok decode [FILE|-] [--format F] [--utf8 raw|replace|strict]\n"
-    "       rwkvtok count  [FILE|-] [--eos] [--threads N]\n"
+    "usage: rwkvtok encode [FILE|-] [--format F] [--eos] [--threads N] [--profile P]\n"
+    "       rwkvtok decode [FILE|-] [--format F] [--utf8 raw|replace|strict] [--profile P]\n"
+    "       rwkvtok count  [FILE|-] [--eos] [--threads N] [--profile P]\n"
     "       rwkvtok binidx -o PREFIX INPUT...  (training data: rwkvtok binidx --help)\n"
     "       rwkvtok help | --help | --version\n"
     "Input is FILE, or stdin for '-' or nothing, or STRING with --text STRING; '--' ends the\n"
@@ -26,7 +26,9 @@ const char kUsage[] =
     "  --threads N                  encode, count: use N threads, 1 to 256, or 0 for one per\n"
     "                               CPU core; the output is the same for every N\n"
     "  --utf8 raw|replace|strict    decode: the exact bytes (default), invalid UTF-8 as U+FFFD,\n"
-    "                               or an error at the first invalid UTF-8\n";
+    "                               or an error at the first invalid UTF-8\n"
+    "  --profile full|compact       the vocabulary's full tables (default) or its compact trie,\n"
+    "                               which firmware uses: the same ids, about a tenth as fast\n";
 
 namespace {
 
@@ -166,6 +168,8 @@ Options ParseArgs(int argc, const char* const* argv) {
         }
       } else if (name == "--eos") {
         if (no_value()) o.eos = true;
+      } else if (name == "--profile") {
+        if (const std::string* v = take()) o.compact = Choose(name, *v, {"full", "compact"}) == 1;
       } else {
         note("unknown option " + Quoted(arg));
       }

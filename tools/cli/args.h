@@ -25,7 +25,8 @@ struct Options {
   bool eos = false;
   size_t threads = 1;
   Utf8Policy utf8 = Utf8Policy::kRaw;
-  size_t block = 0;  // RWKVTOK_BLOCK_BYTES, else 0: the command's own
+  size_t block = 0;      // RWKVTOK_BLOCK_BYTES, else 0: the command's own
+  bool compact = false;  // --profile compact: the compact profile's World
 };
 
 // Reads the command line (and RWKVTOK_BLOCK_BYTES from the environment). --help (or the command

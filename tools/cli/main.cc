@@ -49,7 +49,7 @@ void Run(const Options& o, const StandardStreams& streams, Output* out, Progress
   in.ReportProgress(progress);
   in.FlushBeforeWaiting(out);
 
-  const Tokenizer tok = Tokenizer::World();
+  const Tokenizer tok = o.compact ? Tokenizer::WorldCompact() : Tokenizer::World();
   if (o.command == Command::kDecode) {
     Decode(tok, o.format, o.utf8, o.block != 0 ? o.block : kDecodeBlock, &in, out);
   } else {
