@@ -200,10 +200,7 @@ Status CheckBlob(const void* data, size_t size, Sections* sections) {
 }  // namespace
 
 Status Validate(const void* data, size_t size) noexcept {
-  if (compact::IsCompactBlob(data, size)) {
-    compact::Trie ignored;
-    return compact::View(data, size, &ignored);
-  }
+  if (compact::IsCompactBlob(data, size)) return compact::View(data, size, nullptr);
   Sections ignored{};
   return CheckBlob(data, size, &ignored);
 }
@@ -211,8 +208,7 @@ Status Validate(const void* data, size_t size) noexcept {
 Status Tokenizer::FromBlob(const void* data, size_t size, Tokenizer* out) noexcept {
   if (out == nullptr) return Status::kInvalidArgument;
   if (compact::IsCompactBlob(data, size)) {
-    compact::Trie trie;
-    const Status status = compact::View(data, size, &trie);
+    const Status status = compact::View(data, size, nullptr);
     if (status == Status::kOk) *out = Internal::MakeCompact(static_cast<const uint8_t*>(data));
     return status;
   }

@@ -239,7 +239,7 @@ Status ReadHeader(const uint8_t* data, size_t size, Trie* t) {
 // every byte as a child, the bits end with the last node's zero, children's labels rise, the
 // samples and levels are what the bits say, and the token bits mark every byte, every leaf and
 // token_count - 1 nodes in all.
-bool TrieIsSound(const Trie& t) {
+RWKVTOK_NOINLINE bool TrieIsSound(const Trie& t) {
   const uint32_t n = t.node_count;
   const uint32_t louds_bits = 2 * n - 1;
   uint32_t pos = 0, made = 0, tokens = 0, level = 0;
@@ -291,55 +291,81 @@ bool TrieIsSound(const Trie& t) {
   return true;
 }
 
-// Every id's token, read up the trie, matches the vocabulary checksum.
-bool TokensMatchChecksum(const Trie& t) {
-  uint8_t bytes[blob::kMaxTokenLength];
+// Every id's token, read up the trie, matches the vocabulary checksum. A few bytes at a time, so
+// that the stack stays small.
+RWKVTOK_NOINLINE bool TokensMatchChecksum(const Trie& t) {
+  uint8_t part[32];
   uint64_t checksum = blob::kFnvOffsetBasis;
   for (uint32_t id = 1; id < t.token_count; ++id) {
     const uint32_t length = TokenLength(t, id);
-    CopyToken(t, id, bytes);
-    checksum = blob::VocabChecksumStep(checksum, id, bytes, length);
+    const uint8_t prefix[3] = {static_cast<uint8_t>(id), static_cast<uint8_t>(id >> 8),
+                               static_cast<uint8_t>(length)};
+    checksum = blob::Fnv1a64(prefix, sizeof(prefix), checksum);
+    for (uint32_t from = 0; from < length; from += sizeof(part)) {
+      const uint32_t n = length - from < sizeof(part) ? length - from : sizeof(part);
+      CopyTokenPart(t, id, from, n, part);
+      checksum = blob::Fnv1a64(part, n, checksum);
+    }
   }
   return checksum == t.vocab_checksum;
+}
+
+// Whether bytes[from, to) are all zero.
+bool Zeros(const uint8_t* bytes, uint64_t from, uint64_t to) {
+  for (uint64_t i = from; i < to; ++i) {
+    if (bytes[i] != 0) return false;
+  }
+  return true;
+}
+
+// The gaps after the sections are zero.
+RWKVTOK_NOINLINE bool GapsAreZero(const uint8_t* bytes, const Trie& t) {
+  const uint32_t n = t.node_count;
+  const blob::CompactLayout l = blob::CompactLayoutFor(n, t.max_token_length);
+  return Zeros(bytes, l.louds + blob::CompactLoudsWords(n) * 4, l.token_bits) &&
+         Zeros(bytes, l.token_bits + blob::CompactNodeWords(n) * 4, l.block_starts) &&
+         Zeros(bytes, l.block_starts + blob::CompactStartBlocks(n) * 4, l.byte_starts) &&
+         Zeros(bytes, l.byte_starts + (kAlphabetSize + 1) * 4, l.zero_ranks) &&
+         Zeros(bytes, l.zero_ranks + blob::CompactBitBlocks(n) * 4, l.token_ranks) &&
+         Zeros(bytes, l.token_ranks + blob::CompactRankBlocks(n) * 2, l.level_starts) &&
+         Zeros(bytes, l.level_starts + (uint64_t{t.max_token_length} + 2) * 4, l.labels) &&
+         Zeros(bytes, l.labels + n - 1 - kAlphabetSize, l.total_size);
+}
+
+// The blob's header, alignment, size and body checksum: kOk, or what is wrong.
+RWKVTOK_NOINLINE Status CheckFrame(const uint8_t* bytes, size_t size) {
+  Trie t{};
+  const Status status = ReadHeader(bytes, size, &t);
+  if (status != Status::kOk) return status;
+  if (reinterpret_cast<uintptr_t>(bytes) % blob::kBlobAlignment != 0) {
+    return Status::kBlobMisaligned;
+  }
+  const uint64_t total = blob::CompactLayoutFor(t.node_count, t.max_token_length).total_size;
+  if (size < total) return Status::kBlobTruncated;
+  if (size > total) return Status::kBlobCorrupt;
+  if (blob::Fnv1a64(bytes + blob::kHeaderSize, size - blob::kHeaderSize) !=
+      blob::LoadU64(bytes + blob::kBodyChecksumOffset)) {
+    return Status::kBlobChecksumMismatch;
+  }
+  return Status::kOk;
+}
+
+// The sections of a blob whose frame is sound. (Each step out of line: their frames add up on a
+// microcontroller's stack otherwise.)
+RWKVTOK_NOINLINE bool SectionsAreSound(const uint8_t* bytes) {
+  const Trie t = Open(bytes);
+  return GapsAreZero(bytes, t) && TrieIsSound(t) && TokensMatchChecksum(t);
 }
 
 }  // namespace
 
 Status View(const void* data, size_t size, Trie* out) {
-  if (data == nullptr || out == nullptr) return Status::kInvalidArgument;
+  if (data == nullptr) return Status::kInvalidArgument;
   const uint8_t* bytes = static_cast<const uint8_t*>(data);
-  Trie t{};
-  const Status status = ReadHeader(bytes, size, &t);
+  const Status status = CheckFrame(bytes, size);
   if (status != Status::kOk) return status;
-  if (reinterpret_cast<uintptr_t>(data) % blob::kBlobAlignment != 0) {
-    return Status::kBlobMisaligned;
-  }
-  const blob::CompactLayout layout = blob::CompactLayoutFor(t.node_count, t.max_token_length);
-  if (size < layout.total_size) return Status::kBlobTruncated;
-  if (size > layout.total_size) return Status::kBlobCorrupt;
-  if (blob::Fnv1a64(bytes + blob::kHeaderSize, size - blob::kHeaderSize) !=
-      blob::LoadU64(bytes + blob::kBodyChecksumOffset)) {
-    return Status::kBlobChecksumMismatch;
-  }
-  // The gaps after each section are zero.
-  const uint32_t n = t.node_count;
-  const uint64_t ends[][2] = {
-      {layout.louds + blob::CompactLoudsWords(n) * 4, layout.token_bits},
-      {layout.token_bits + blob::CompactNodeWords(n) * 4, layout.block_starts},
-      {layout.block_starts + blob::CompactStartBlocks(n) * 4, layout.byte_starts},
-      {layout.byte_starts + (kAlphabetSize + 1) * 4, layout.zero_ranks},
-      {layout.zero_ranks + blob::CompactBitBlocks(n) * 4, layout.token_ranks},
-      {layout.token_ranks + blob::CompactRankBlocks(n) * 2, layout.level_starts},
-      {layout.level_starts + (uint64_t{t.max_token_length} + 2) * 4, layout.labels},
-      {layout.labels + n - 1 - kAlphabetSize, layout.total_size}};
-  for (const auto& gap : ends) {
-    for (uint64_t i = gap[0]; i < gap[1]; ++i) {
-      if (bytes[i] != 0) return Status::kBlobCorrupt;
-    }
-  }
-  t = Open(bytes);
-  if (!TrieIsSound(t) || !TokensMatchChecksum(t)) return Status::kBlobCorrupt;
-  *out = t;
+  if (!SectionsAreSound(bytes)) return Status::kBlobCorrupt;
+  if (out != nullptr) *out = Open(bytes);
   return Status::kOk;
 }
 

@@ -61,7 +61,8 @@ inline bool IsCompactBlob(const void* data, size_t size) {
 
 // Checks the compact blob of `size` bytes at `data` as thoroughly as Validate checks a full one
 // (header, size, checksum, and that the trie is well formed and spells every id's token) and, on
-// success, points `*out` at its sections. Reads only inside the blob; its stack is bounded.
+// success, points `*out` at its sections (if `out` is not null). Reads only inside the blob; its
+// stack is bounded.
 Status View(const void* data, size_t size, Trie* out);
 
 // The longest token at the start of in[0..size), as Internal::LongestMatch.

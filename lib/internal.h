@@ -11,6 +11,16 @@
 #include "lib/compact.h"
 #include "lib/rwkvtok.h"
 
+// For functions kept out of line: a cold path out of a hot loop, or a large frame out of a
+// caller's stack.
+#if defined(__GNUC__)
+#define RWKVTOK_NOINLINE __attribute__((noinline))
+#elif defined(_MSC_VER)
+#define RWKVTOK_NOINLINE __declspec(noinline)
+#else
+#define RWKVTOK_NOINLINE
+#endif
+
 namespace rwkvtok {
 
 // The longest token at the start of some bytes.

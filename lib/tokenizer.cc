@@ -8,14 +8,6 @@
 #include "lib/rwkvtok.h"
 #include "lib/segments.h"
 
-#if defined(__GNUC__)
-#define RWKVTOK_NOINLINE __attribute__((noinline))
-#elif defined(_MSC_VER)
-#define RWKVTOK_NOINLINE __declspec(noinline)
-#else
-#define RWKVTOK_NOINLINE
-#endif
-
 namespace rwkvtok {
 
 const char* StatusMessage(Status status) noexcept {

@@ -12,6 +12,8 @@ Budgets (--check fails when one is exceeded):
   code    the library's .text in the image that calls only Tokenizer::World, Encode and Decode
           with uint32_t ids, i.e. the code of encoding and decoding with one id type: at most
           4096 bytes on each core. What the C library adds (memcpy) is reported separately.
+  compact the library's flash (code + .rodata) in the image that calls only
+          Tokenizer::WorldCompact, Encode and Decode: at most 192 KiB on each core.
   stack   the worst-case stack of every public function, from the call graph and frame sizes
           GCC writes with -fstack-usage and -fcallgraph-info=su (.su and .ci files): at most 512
           bytes. A function with a dynamic frame, recursion, an indirect call or a call to an
@@ -21,7 +23,8 @@ Budgets (--check fails when one is exceeded):
   statics no static constructors or destructors (.init_array, .ctors, .fini_array, .dtors
           sections) and no writable globals (.data, .bss, COMMON) in any object of the library.
   flash   the vocabulary's arrays are .rodata, placed in flash; an encode-only image holds none of
-          the decode table and a decode-only image none of the trie.
+          the decode table and a decode-only image none of the trie; a compact image holds the
+          compact blob alone.
 
 Usage:
   tools/size_report.py [--check] [--gen-dir DIR] [--root DIR] [--work DIR]
@@ -46,6 +49,7 @@ import tempfile
 
 CODE_BUDGET = 4096
 STACK_BUDGET = 512
+COMPACT_FLASH_BUDGET = 192 * 1024
 
 # The flags the README gives for firmware builds.
 CXXFLAGS = [
@@ -68,11 +72,15 @@ IMAGES = [
     ("encode-only", "encode-only", 2, "World, Encode (uint32_t ids)"),
     ("decode-only", "decode-only", 3, "World, Decode (uint32_t ids)"),
     ("whole API", "full", 4, "every function of lib/rwkvtok.h"),
+    ("compact encode + decode", "full", 5, "WorldCompact, Encode, Decode (uint32_t ids)"),
+    ("compact encode-only", "full", 6, "WorldCompact, Encode (uint32_t ids)"),
+    ("compact decode-only", "full", 7, "WorldCompact, Decode (uint32_t ids)"),
 ]
 
 # The vocabulary's arrays (lib/world_blob.h), by the half of the library that reads them.
 TRIE = ["kUnits"]
 DECODE_TABLE = ["kTokenEntries", "kTokenBytes"]
+COMPACT = ["kCompactBlob"]
 
 # C library functions the library calls, with the stack they may use: newlib-nano's push at
 # most four registers (16 bytes); the bound leaves room for other C libraries.
@@ -377,10 +385,14 @@ def report(args, root, gen_dir, work):
                 fail("%s %s: the library puts %d bytes in RAM" % (cpu, name, ram))
             if number == 1 and code > CODE_BUDGET:
                 fail("%s: encode + decode code is %d bytes (budget %d)" % (cpu, code, CODE_BUDGET))
+            if number == 5 and code + rodata > COMPACT_FLASH_BUDGET:
+                fail("%s: compact encode + decode puts %d bytes in flash (budget %d)" %
+                     (cpu, code + rodata, COMPACT_FLASH_BUDGET))
             arrays = blob_symbols(elf)
-            wanted = {"full": TRIE + DECODE_TABLE, "encode-only": TRIE,
-                      "decode-only": DECODE_TABLE}[variant]
-            for array in TRIE + DECODE_TABLE:
+            wanted = (COMPACT if number >= 5 else TRIE + DECODE_TABLE + COMPACT if number == 4
+                      else {"full": TRIE + DECODE_TABLE, "encode-only": TRIE,
+                            "decode-only": DECODE_TABLE}[variant])
+            for array in TRIE + DECODE_TABLE + COMPACT:
                 if array in wanted and array not in arrays:
                     fail("%s %s: %s is missing" % (cpu, name, array))
                 if array not in wanted and array in arrays:
@@ -412,8 +424,9 @@ def report(args, root, gen_dir, work):
     if failures:
         print("\n%d budget%s exceeded." % (len(failures), "" if len(failures) == 1 else "s"))
         return 1 if args.check else 0
-    print("\nAll budgets kept: code <= %d bytes, stack <= %d bytes, no heap, no static"
-          " constructors, no writable globals, the vocabulary in flash." % (CODE_BUDGET, STACK_BUDGET))
+    print("\nAll budgets kept: code <= %d bytes, compact encode + decode flash <= %d bytes, stack <="
+          " %d bytes, no heap, no static constructors, no writable globals, the vocabulary in"
+          " flash." % (CODE_BUDGET, COMPACT_FLASH_BUDGET, STACK_BUDGET))
     return 0
 
 

@@ -5,9 +5,10 @@
 // sizes, decoding back to the text, the streaming decoder under each UTF-8 policy. Any mismatch is
 // printed and makes main return 1, which the semihosting exit turns into a failed test.
 //
-// Compiled three times: against //lib:rwkvtok, and with RWKVTOK_NO_DECODE or RWKVTOK_NO_ENCODE
-// against the encode-only and decode-only libraries, where the half that is left out is checked
-// to behave as lib/world.cc documents.
+// Compiled four times: against //lib:rwkvtok, again with RWKVTOK_TEST_COMPACT for the compact
+// profile (Tokenizer::WorldCompact), and with RWKVTOK_NO_DECODE or RWKVTOK_NO_ENCODE against the
+// encode-only and decode-only libraries, where the half that is left out is checked to behave as
+// lib/world.cc documents.
 
 #include <stdint.h>
 #include <stdio.h>
@@ -53,6 +54,16 @@ bool SameIds(const Id* got, const Vector& v) {
   }
   return true;
 }
+
+// The World tokenizer under test: the compact profile's with RWKVTOK_TEST_COMPACT (an image that
+// names only it, so that the full tables are left out), else the full one.
+#ifdef RWKVTOK_TEST_COMPACT
+Tokenizer TheWorld() { return Tokenizer::WorldCompact(); }
+void WorldC(rwkvtok_tokenizer* c) { rwkvtok_world_compact(c); }
+#else
+Tokenizer TheWorld() { return Tokenizer::World(); }
+void WorldC(rwkvtok_tokenizer* c) { rwkvtok_world(c); }
+#endif
 
 // --- Stack: how deep a call goes, measured by painting the stack below the caller -------------
 
@@ -107,7 +118,7 @@ void CheckEncode(const Tokenizer& tok, const Vector& v) {
 
   // The C API.
   rwkvtok_tokenizer c;
-  rwkvtok_world(&c);
+  WorldC(&c);
   rwkvtok_result cr = rwkvtok_encode(&c, v.text, v.text_size, ids32, kIdRoom);
   CHECK(cr.status == RWKVTOK_OK && cr.count == v.id_count && SameIds(ids32, v));
   cr = rwkvtok_encode_u16(&c, v.text, v.text_size, ids16, kIdRoom);
@@ -205,7 +216,7 @@ void CheckDecode(const Tokenizer& tok, const Vector& v) {
   CHECK(r.count == v.text_size);
 
   rwkvtok_tokenizer c;
-  rwkvtok_world(&c);
+  WorldC(&c);
   rwkvtok_result cr = rwkvtok_decode(&c, ids32, v.id_count, bytes, kByteRoom);
   CHECK(cr.status == RWKVTOK_OK && Same(bytes, cr.count, v.text, v.text_size));
   cr = rwkvtok_decode_u16(&c, v.ids, v.id_count, bytes, kByteRoom);
@@ -284,6 +295,8 @@ int main() {
   const char* build = "encode-only";
 #elif defined(RWKVTOK_NO_ENCODE)
   const char* build = "decode-only";
+#elif defined(RWKVTOK_TEST_COMPACT)
+  const char* build = "compact profile";
 #else
   const char* build = "full";
 #endif
@@ -292,7 +305,7 @@ int main() {
          static_cast<unsigned long>(golden::kTotalTextSize));
   CheckCore();
 
-  const Tokenizer tok = Tokenizer::World();
+  const Tokenizer tok = TheWorld();
   current = "world";
   CHECK(tok.max_token_length() == 128);
   CHECK(rwkvtok_abi_version() == RWKVTOK_ABI_VERSION);

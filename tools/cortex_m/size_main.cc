@@ -6,6 +6,9 @@
 //   2  encode only: World, Encode (linked with the encode-only library)
 //   3  decode only: World, Decode (linked with the decode-only library)
 //   4  the whole API: every function of lib/rwkvtok.h
+//   5  the compact profile's encode and decode: Tokenizer::WorldCompact, Encode, Decode
+//   6  the compact profile's encode only: WorldCompact, Encode
+//   7  the compact profile's decode only: WorldCompact, Decode
 // The images are linked, measured and never run.
 
 #include <stdint.h>
@@ -24,11 +27,17 @@ volatile size_t sink;
 void Use(const rwkvtok::Result& r) { sink = r.count + r.position + static_cast<size_t>(r.status); }
 
 void Run() {
+#if RWKVTOK_SIZE_IMAGE >= 5
+  const rwkvtok::Tokenizer tok = rwkvtok::Tokenizer::WorldCompact();
+#else
   const rwkvtok::Tokenizer tok = rwkvtok::Tokenizer::World();
-#if RWKVTOK_SIZE_IMAGE == 1 || RWKVTOK_SIZE_IMAGE == 2 || RWKVTOK_SIZE_IMAGE == 4
+#endif
+#if RWKVTOK_SIZE_IMAGE == 1 || RWKVTOK_SIZE_IMAGE == 2 || RWKVTOK_SIZE_IMAGE == 4 || \
+    RWKVTOK_SIZE_IMAGE == 5 || RWKVTOK_SIZE_IMAGE == 6
   Use(tok.Encode(text, sink, ids, 256));
 #endif
-#if RWKVTOK_SIZE_IMAGE == 1 || RWKVTOK_SIZE_IMAGE == 3 || RWKVTOK_SIZE_IMAGE == 4
+#if RWKVTOK_SIZE_IMAGE == 1 || RWKVTOK_SIZE_IMAGE == 3 || RWKVTOK_SIZE_IMAGE == 4 || \
+    RWKVTOK_SIZE_IMAGE == 5 || RWKVTOK_SIZE_IMAGE == 7
   Use(tok.Decode(ids, sink, bytes, sizeof(bytes)));
 #endif
 #if RWKVTOK_SIZE_IMAGE == 4
@@ -60,6 +69,8 @@ void Run() {
 
   rwkvtok_tokenizer ct;
   rwkvtok_world(&ct);
+  rwkvtok_world_compact(&ct);
+  sink = rwkvtok::Tokenizer::WorldCompact().token_count();
   sink = rwkvtok_abi_version();
   sink = reinterpret_cast<uintptr_t>(rwkvtok_version());
   sink = reinterpret_cast<uintptr_t>(rwkvtok_encode_path());
