@@ -96,11 +96,44 @@ __attribute__((noinline)) void MeasureStack(Call kind, const F& call) {
   if (used > deepest_stack[kind]) deepest_stack[kind] = used;
 }
 
+// --- Speed: instructions per byte, counted with SysTick -----------------------------------------
+
+// SysTick counts down from 2^24 - 1 at the core's clock. Under `qemu-system-arm -icount shift=0`
+// every instruction takes the same virtual time, so ticks count instructions (tools/
+// cortex_m_speed.sh runs the test so); otherwise the numbers printed mean nothing.
+volatile uint32_t* const kSysTick = reinterpret_cast<volatile uint32_t*>(0xE000E010u);
+void StartSysTick() {
+  kSysTick[1] = 0xFFFFFFu;  // reload
+  kSysTick[2] = 0;          // current value
+  kSysTick[0] = 5;          // enable, core clock, no interrupt
+}
+uint32_t Ticks() { return kSysTick[2]; }
+uint32_t TicksSince(uint32_t start) { return (start - Ticks()) & 0xFFFFFFu; }  // one wrap at most
+
+uint64_t encode_ticks = 0, decode_ticks = 0, timed_bytes = 0;
+
+// Ticks for 10,000 instructions (100 rounds of 98 nops, a subtract and a branch), to turn ticks
+// into instructions.
+uint32_t CalibrationTicks() {
+  const uint32_t start = Ticks();
+  __asm__ volatile(
+      "mov r0, #100\n"
+      "1:\n"
+      ".rept 98\n nop\n .endr\n"
+      "subs r0, r0, #1\n"
+      "bne 1b\n" ::
+          : "r0", "cc");
+  return TicksSince(start);
+}
+
 // --- Encoding -----------------------------------------------------------------------------------
 
 #ifndef RWKVTOK_NO_ENCODE
 void CheckEncode(const Tokenizer& tok, const Vector& v) {
+  const uint32_t start = Ticks();
   Result r = tok.Encode(v.text, v.text_size, ids16, kIdRoom);
+  encode_ticks += TicksSince(start);
+  timed_bytes += v.text_size;
   CHECK(r.status == Status::kOk && r.count == v.id_count && SameIds(ids16, v));
   r = tok.Encode(v.text, v.text_size, ids_i32, kIdRoom);
   CHECK(r.status == Status::kOk && r.count == v.id_count && SameIds(ids_i32, v));
@@ -204,7 +237,9 @@ size_t StreamDecode(const Tokenizer& tok, const Vector& v, rwkvtok::Utf8Policy p
 }
 
 void CheckDecode(const Tokenizer& tok, const Vector& v) {
+  const uint32_t start = Ticks();
   Result r = tok.Decode(v.ids, v.id_count, bytes, kByteRoom);
+  decode_ticks += TicksSince(start);
   CHECK(r.status == Status::kOk && Same(bytes, r.count, v.text, v.text_size));
   for (size_t i = 0; i < v.id_count; ++i) ids32[i] = v.ids[i];
   MeasureStack(kDecode, [&] { r = tok.Decode(ids32, v.id_count, bytes, kByteRoom); });
@@ -304,6 +339,7 @@ int main() {
          static_cast<unsigned long>(golden::kVectorCount),
          static_cast<unsigned long>(golden::kTotalTextSize));
   CheckCore();
+  StartSysTick();
 
   const Tokenizer tok = TheWorld();
   current = "world";
@@ -346,6 +382,17 @@ int main() {
     CHECK(deepest_stack[kind] <= 512);
   }
   printf("\n");
+  // Instructions per byte of text, in tenths (printf here has no floating point).
+  const uint64_t calibration = CalibrationTicks();
+  const auto per_byte_tenths = [&](uint64_t ticks) {
+    return calibration == 0 || timed_bytes == 0
+               ? 0ul
+               : static_cast<unsigned long>(ticks * 10000 * 10 / (calibration * timed_bytes));
+  };
+  printf("instructions per byte (%s): encode %lu.%lu decode %lu.%lu over %lu bytes\n", build,
+         per_byte_tenths(encode_ticks) / 10, per_byte_tenths(encode_ticks) % 10,
+         per_byte_tenths(decode_ticks) / 10, per_byte_tenths(decode_ticks) % 10,
+         static_cast<unsigned long>(timed_bytes));
   printf("%s: %d failure%s\n", failures == 0 ? "PASS" : "FAIL", failures, failures == 1 ? "" : "s");
   return failures == 0 ? 0 : 1;
 }
