@@ -66,8 +66,8 @@ rwkvtok_tokenizer Tokenizer::ToC() const noexcept {
 }
 
 Tokenizer Tokenizer::FromC(const rwkvtok_tokenizer& c) noexcept {
-  // Tokenizer has no default constructor: a value to overwrite, which names neither World (so
-  // that a firmware using only the compact one keeps only its blob).
+  // Tokenizer has no default constructor: a value to overwrite, which names no World (so that a
+  // firmware using only the compact one keeps only its blob).
   Tokenizer tok = Internal::Make(nullptr, nullptr, nullptr, 0, 0, 0);
   memcpy(static_cast<void*>(&tok), &c, sizeof(tok));
   return tok;

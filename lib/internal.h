@@ -36,21 +36,21 @@ struct Internal {
   static constexpr Tokenizer Make(const uint32_t* units, const uint32_t* token_entries,
                                   const uint8_t* token_bytes, uint32_t token_count,
                                   uint32_t max_token_length, uint64_t vocab_checksum) {
-    return Tokenizer(units, token_entries, token_bytes, nullptr, token_count, max_token_length,
+    return Tokenizer(units, token_entries, token_bytes, token_count, max_token_length,
                      vocab_checksum);
   }
   // A tokenizer of the compact profile (lib/compact.h), over a compact blob View accepted.
   static Tokenizer MakeCompact(const uint8_t* compact_blob) {
     const compact::Trie t = compact::Open(compact_blob);
-    return Tokenizer(nullptr, nullptr, nullptr, compact_blob, t.token_count, t.max_token_length,
+    return Tokenizer(nullptr, nullptr, compact_blob, t.token_count, t.max_token_length,
                      t.vocab_checksum);
   }
 
   // Which profile a tokenizer is. Every function below serves both; the loops that run through
   // whole texts choose once, through WithWalk.
-  static inline bool IsCompact(const Tokenizer& tok) { return tok.compact_ != nullptr; }
+  static inline bool IsCompact(const Tokenizer& tok) { return tok.units_ == nullptr; }
   static inline compact::Trie CompactTrie(const Tokenizer& tok) {
-    return compact::Open(tok.compact_);
+    return compact::Open(tok.token_bytes_);
   }
 
   // The longest-match walk of each profile, as a function object.

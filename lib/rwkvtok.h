@@ -411,22 +411,20 @@ class RWKVTOK_API Tokenizer {
  private:
   friend struct Internal;
   constexpr Tokenizer(const uint32_t* units, const uint32_t* token_entries,
-                      const uint8_t* token_bytes, const uint8_t* compact, uint32_t token_count,
-                      uint32_t max_token_length, uint64_t vocab_checksum)
+                      const uint8_t* token_bytes, uint32_t token_count, uint32_t max_token_length,
+                      uint64_t vocab_checksum)
       : units_(units),
         token_entries_(token_entries),
         token_bytes_(token_bytes),
-        compact_(compact),
         token_count_(token_count),
         max_token_length_(max_token_length),
         vocab_checksum_(vocab_checksum) {}
 
-  // The sections of a validated blob (see lib/blob_format.h), or, for the compact profile, null
-  // sections and the validated compact blob.
+  // The sections of a validated blob; see lib/blob_format.h. In the compact profile, units_ and
+  // token_entries_ are null and token_bytes_ is the validated compact blob.
   const uint32_t* units_;
   const uint32_t* token_entries_;
   const uint8_t* token_bytes_;
-  const uint8_t* compact_;
   uint32_t token_count_;
   uint32_t max_token_length_;
   uint64_t vocab_checksum_;
