@@ -65,14 +65,15 @@
 // (length, bytes), with no gaps, so a token's id is 1 + the number of token nodes before it and
 // no table maps ids to nodes. Header fields that differ from the full blob:
 //       32  u32 node_count      N, the root included
-//       40  u32 zero
+//       40  u32 top_count       T, the nodes of depth 1 and 2 (of depth >= 1 if none is deeper)
 //       48  u32 kind            kKindCompact (zero, the first reserved word, in a full blob)
 //   section       type                          what it holds
 //   louds         u32[CompactLoudsWords(N)]     node v in order: deg(v) one bits, then a zero bit
 //   token_bits    u32[CompactNodeWords(N)]      bit v set: node v spells a whole token
 //   block_starts  u32[CompactStartBlocks(N)]    louds bit where node v = 32 j's ones begin
-//   byte_starts   u32[kAlphabetSize + 1]        louds bit where node v's ones begin, v <= 256:
-//                                               the nodes every token passes, with most ones
+//   top_starts    u16[T]                        louds bit where node v's ones begin, less
+//                                               kAlphabetSize + 1, for v = 1..T: the nodes
+//                                               most tokens pass, with the most ones
 //   zero_ranks    u32[CompactBitBlocks(N)]      louds zero bits before bit 256 j: where nodes
 //                                               have many children, 32 nodes span many bits
 //   token_ranks   u16[CompactRankBlocks(N)]     token nodes before node 64 j
@@ -175,6 +176,7 @@ enum HeaderField : uint32_t {
   kReservedOffset = 48,
   kKindOffset = 48,       // the first reserved word
   kNodeCountOffset = 32,  // compact blobs: instead of unit_count
+  kTopCountOffset = 40,   // compact blobs: instead of token_bytes_size
 };
 
 struct Header {
@@ -234,7 +236,7 @@ struct CompactLayout {
   uint64_t louds;
   uint64_t token_bits;
   uint64_t block_starts;
-  uint64_t byte_starts;
+  uint64_t top_starts;
   uint64_t zero_ranks;
   uint64_t token_ranks;
   uint64_t level_starts;
@@ -243,13 +245,14 @@ struct CompactLayout {
 };
 
 // For node_count >= kAlphabetSize + 1; 64-bit arithmetic, as LayoutFor.
-constexpr CompactLayout CompactLayoutFor(uint32_t node_count, uint32_t max_token_length) {
+constexpr CompactLayout CompactLayoutFor(uint32_t node_count, uint32_t top_count,
+                                         uint32_t max_token_length) {
   CompactLayout layout{};
   layout.louds = kHeaderSize;
   layout.token_bits = AlignSection(layout.louds + CompactLoudsWords(node_count) * 4);
   layout.block_starts = AlignSection(layout.token_bits + CompactNodeWords(node_count) * 4);
-  layout.byte_starts = AlignSection(layout.block_starts + CompactStartBlocks(node_count) * 4);
-  layout.zero_ranks = AlignSection(layout.byte_starts + (kAlphabetSize + 1) * 4);
+  layout.top_starts = AlignSection(layout.block_starts + CompactStartBlocks(node_count) * 4);
+  layout.zero_ranks = AlignSection(layout.top_starts + uint64_t{top_count} * 2);
   layout.token_ranks = AlignSection(layout.zero_ranks + CompactBitBlocks(node_count) * 4);
   layout.level_starts = AlignSection(layout.token_ranks + CompactRankBlocks(node_count) * 2);
   layout.labels = AlignSection(layout.level_starts + (uint64_t{max_token_length} + 2) * 4);

@@ -81,7 +81,7 @@ uint32_t ScanStart(const Trie& t, uint32_t from, uint32_t to, uint32_t before, b
 
 // The louds bit where node v's ones begin: just past its v-th zero.
 uint32_t Start(const Trie& t, uint32_t v) {
-  if (v <= kAlphabetSize) return t.byte_starts[v];
+  if (v - 1 < t.top_count) return kAlphabetSize + 1 + t.top_starts[v - 1];  // v > 0 here
   const uint32_t block = v / kCompactStartNodes;
   const uint32_t pos = t.block_starts[block];
   if (v % kCompactStartNodes == 0) return pos;
@@ -215,8 +215,7 @@ Status ReadHeader(const uint8_t* data, size_t size, Trie* t) {
     return Status::kBlobUnsupportedVersion;
   }
   if (blob::LoadU32(data + blob::kHeaderSizeOffset) != blob::kHeaderSize ||
-      blob::LoadU32(data + blob::kKindOffset) != blob::kKindCompact ||
-      blob::LoadU32(data + blob::kTokenBytesSizeOffset) != 0) {
+      blob::LoadU32(data + blob::kKindOffset) != blob::kKindCompact) {
     return Status::kBlobCorrupt;
   }
   for (uint32_t offset = blob::kKindOffset + 4; offset < blob::kHeaderSize; offset += 4) {
@@ -226,7 +225,9 @@ Status ReadHeader(const uint8_t* data, size_t size, Trie* t) {
   t->node_count = blob::LoadU32(data + blob::kNodeCountOffset);
   t->token_count = blob::LoadU32(data + blob::kTokenCountOffset);
   t->max_token_length = blob::LoadU32(data + blob::kMaxTokenLengthOffset);
+  t->top_count = blob::LoadU32(data + blob::kTopCountOffset);
   if (t->node_count < kAlphabetSize + 1 || t->node_count > blob::kCompactMaxNodes ||
+      t->top_count < kAlphabetSize || t->top_count >= t->node_count ||
       t->token_count < kAlphabetSize + 1 || t->token_count > blob::kMaxTokenCount ||
       t->max_token_length == 0 || t->max_token_length > blob::kMaxTokenLength) {
     return Status::kBlobCorrupt;
@@ -249,7 +250,9 @@ RWKVTOK_NOINLINE bool TrieIsSound(const Trie& t) {
     if (v % kCompactStartNodes == 0 && t.block_starts[v / kCompactStartNodes] != pos) {
       return false;
     }
-    if (v <= kAlphabetSize && t.byte_starts[v] != pos) return false;
+    if (v != 0 && v <= t.top_count && kAlphabetSize + 1 + t.top_starts[v - 1] != pos) {
+      return false;
+    }
     if (v % kCompactRankNodes == 0 && t.token_ranks[v / kCompactRankNodes] != tokens) return false;
     if (v == t.level_starts[level]) {
       if (level == t.max_token_length + 1) return false;  // deeper than the longest token
@@ -280,6 +283,8 @@ RWKVTOK_NOINLINE bool TrieIsSound(const Trie& t) {
   if (pos != louds_bits || made != n - 1 || tokens != t.token_count - 1) return false;
   // The last level ends the nodes, and it is the longest token's.
   if (level != t.max_token_length + 1 || t.level_starts[level] != n) return false;
+  // The top nodes are those of depth 1 and 2.
+  if (t.top_count != t.level_starts[t.max_token_length >= 2 ? 3 : 2] - 1) return false;
   // Bits past the end are zero.
   const uint32_t louds_words = static_cast<uint32_t>(blob::CompactLoudsWords(n));
   for (uint32_t i = louds_bits; i < louds_words * 32; ++i) {
@@ -321,11 +326,11 @@ bool Zeros(const uint8_t* bytes, uint64_t from, uint64_t to) {
 // The gaps after the sections are zero.
 RWKVTOK_NOINLINE bool GapsAreZero(const uint8_t* bytes, const Trie& t) {
   const uint32_t n = t.node_count;
-  const blob::CompactLayout l = blob::CompactLayoutFor(n, t.max_token_length);
+  const blob::CompactLayout l = blob::CompactLayoutFor(n, t.top_count, t.max_token_length);
   return Zeros(bytes, l.louds + blob::CompactLoudsWords(n) * 4, l.token_bits) &&
          Zeros(bytes, l.token_bits + blob::CompactNodeWords(n) * 4, l.block_starts) &&
-         Zeros(bytes, l.block_starts + blob::CompactStartBlocks(n) * 4, l.byte_starts) &&
-         Zeros(bytes, l.byte_starts + (kAlphabetSize + 1) * 4, l.zero_ranks) &&
+         Zeros(bytes, l.block_starts + blob::CompactStartBlocks(n) * 4, l.top_starts) &&
+         Zeros(bytes, l.top_starts + uint64_t{t.top_count} * 2, l.zero_ranks) &&
          Zeros(bytes, l.zero_ranks + blob::CompactBitBlocks(n) * 4, l.token_ranks) &&
          Zeros(bytes, l.token_ranks + blob::CompactRankBlocks(n) * 2, l.level_starts) &&
          Zeros(bytes, l.level_starts + (uint64_t{t.max_token_length} + 2) * 4, l.labels) &&
@@ -340,7 +345,8 @@ RWKVTOK_NOINLINE Status CheckFrame(const uint8_t* bytes, size_t size) {
   if (reinterpret_cast<uintptr_t>(bytes) % blob::kBlobAlignment != 0) {
     return Status::kBlobMisaligned;
   }
-  const uint64_t total = blob::CompactLayoutFor(t.node_count, t.max_token_length).total_size;
+  const uint64_t total =
+      blob::CompactLayoutFor(t.node_count, t.top_count, t.max_token_length).total_size;
   if (size < total) return Status::kBlobTruncated;
   if (size > total) return Status::kBlobCorrupt;
   if (blob::Fnv1a64(bytes + blob::kHeaderSize, size - blob::kHeaderSize) !=

@@ -22,12 +22,13 @@ struct Trie {
   const uint32_t* louds;
   const uint32_t* token_bits;
   const uint32_t* block_starts;
-  const uint32_t* byte_starts;
+  const uint16_t* top_starts;
   const uint32_t* zero_ranks;
   const uint16_t* token_ranks;
   const uint32_t* level_starts;
   const uint8_t* labels;
   uint32_t node_count;
+  uint32_t top_count;    // nodes 1..top_count have their start in top_starts
   uint32_t token_count;  // valid ids are below it
   uint32_t max_token_length;
   uint64_t vocab_checksum;
@@ -37,15 +38,17 @@ struct Trie {
 inline Trie Open(const uint8_t* blob) {
   Trie t{};
   t.node_count = blob::LoadU32(blob + blob::kNodeCountOffset);
+  t.top_count = blob::LoadU32(blob + blob::kTopCountOffset);
   t.token_count = blob::LoadU32(blob + blob::kTokenCountOffset);
   t.max_token_length = blob::LoadU32(blob + blob::kMaxTokenLengthOffset);
   t.vocab_checksum = blob::LoadU64(blob + blob::kVocabChecksumOffset);
-  const blob::CompactLayout layout = blob::CompactLayoutFor(t.node_count, t.max_token_length);
+  const blob::CompactLayout layout =
+      blob::CompactLayoutFor(t.node_count, t.top_count, t.max_token_length);
   // Sections start at multiples of 8 from a 4-aligned blob: these casts are aligned.
   t.louds = reinterpret_cast<const uint32_t*>(blob + layout.louds);
   t.token_bits = reinterpret_cast<const uint32_t*>(blob + layout.token_bits);
   t.block_starts = reinterpret_cast<const uint32_t*>(blob + layout.block_starts);
-  t.byte_starts = reinterpret_cast<const uint32_t*>(blob + layout.byte_starts);
+  t.top_starts = reinterpret_cast<const uint16_t*>(blob + layout.top_starts);
   t.zero_ranks = reinterpret_cast<const uint32_t*>(blob + layout.zero_ranks);
   t.token_ranks = reinterpret_cast<const uint16_t*>(blob + layout.token_ranks);
   t.level_starts = reinterpret_cast<const uint32_t*>(blob + layout.level_starts);

@@ -74,18 +74,29 @@ bool BuildCompactBlob(const std::vector<VocabToken>& tokens, std::vector<uint8_t
     ++degree[parent];
   }
 
-  const blob::CompactLayout layout = blob::CompactLayoutFor(node_count, max_token_length);
+  // The nodes of depth 1 and 2 (of depth 1, if none is deeper).
+  uint32_t top_count = 0;
+  while (top_count + 1 < node_count && nodes[top_count + 1].size() <= 2) ++top_count;
+  const blob::CompactLayout layout =
+      blob::CompactLayoutFor(node_count, top_count, max_token_length);
   std::vector<uint32_t> louds(blob::CompactLoudsWords(node_count), 0);
   std::vector<uint32_t> token_bits(blob::CompactNodeWords(node_count), 0);
   std::vector<uint32_t> block_starts(blob::CompactStartBlocks(node_count), 0);
-  std::vector<uint32_t> byte_starts(blob::kAlphabetSize + 1, 0);
+  std::vector<uint16_t> top_starts(top_count, 0);
   std::vector<uint32_t> zero_ranks(blob::CompactBitBlocks(node_count), 0);
   std::vector<uint16_t> token_ranks(blob::CompactRankBlocks(node_count), 0);
   std::vector<uint32_t> level_starts;
   uint64_t bit = 0;
   uint32_t tokens_before = 0;
   for (uint32_t v = 0, token = 0; v < node_count; ++v) {
-    if (v <= blob::kAlphabetSize) byte_starts[v] = static_cast<uint32_t>(bit);
+    if (v >= 1 && v <= top_count) {
+      const uint64_t offset = bit - (blob::kAlphabetSize + 1);
+      if (offset > 0xFFFF) {
+        *error = "the first two levels of the trie have more children than a compact blob holds";
+        return false;
+      }
+      top_starts[v - 1] = static_cast<uint16_t>(offset);
+    }
     if (v % blob::kCompactStartNodes == 0) {
       block_starts[v / blob::kCompactStartNodes] = static_cast<uint32_t>(bit);
     }
@@ -127,6 +138,7 @@ bool BuildCompactBlob(const std::vector<VocabToken>& tokens, std::vector<uint8_t
   blob::StoreU32(p + blob::kNodeCountOffset, node_count);
   blob::StoreU32(p + blob::kTokenCountOffset, static_cast<uint32_t>(by_id.size() + 1));
   blob::StoreU32(p + blob::kMaxTokenLengthOffset, max_token_length);
+  blob::StoreU32(p + blob::kTopCountOffset, top_count);
   blob::StoreU32(p + blob::kKindOffset, blob::kKindCompact);
   for (size_t i = 0; i < louds.size(); ++i) blob::StoreU32(p + layout.louds + 4 * i, louds[i]);
   for (size_t i = 0; i < token_bits.size(); ++i) {
@@ -135,8 +147,9 @@ bool BuildCompactBlob(const std::vector<VocabToken>& tokens, std::vector<uint8_t
   for (size_t i = 0; i < block_starts.size(); ++i) {
     blob::StoreU32(p + layout.block_starts + 4 * i, block_starts[i]);
   }
-  for (size_t i = 0; i < byte_starts.size(); ++i) {
-    blob::StoreU32(p + layout.byte_starts + 4 * i, byte_starts[i]);
+  for (size_t i = 0; i < top_starts.size(); ++i) {
+    p[layout.top_starts + 2 * i] = static_cast<uint8_t>(top_starts[i]);
+    p[layout.top_starts + 2 * i + 1] = static_cast<uint8_t>(top_starts[i] >> 8);
   }
   for (size_t i = 0; i < zero_ranks.size(); ++i) {
     blob::StoreU32(p + layout.zero_ranks + 4 * i, zero_ranks[i]);
@@ -159,8 +172,8 @@ bool BuildCompactBlob(const std::vector<VocabToken>& tokens, std::vector<uint8_t
     stats->tokens = static_cast<uint32_t>(by_id.size());
     stats->louds_bytes = louds.size() * 4;
     stats->token_bits_bytes = token_bits.size() * 4;
-    stats->samples_bytes = (block_starts.size() + byte_starts.size() + zero_ranks.size()) * 4 +
-                           token_ranks.size() * 2 + level_starts.size() * 4;
+    stats->samples_bytes = (block_starts.size() + zero_ranks.size() + level_starts.size()) * 4 +
+                           (token_ranks.size() + top_starts.size()) * 2;
     stats->labels_bytes = node_count - 1 - blob::kAlphabetSize;
   }
   return true;
