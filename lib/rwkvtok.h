@@ -118,9 +118,10 @@ typedef struct rwkvtok_tokenizer {
 
 /* The built-in World vocabulary. Cannot fail; needs no initialisation of the library. */
 RWKVTOK_API void rwkvtok_world(rwkvtok_tokenizer* out);
-/* The same vocabulary in the compact profile: the same ids and bytes from a trie of 179 KB
- * instead of 1 MB, for devices with little flash, at about a tenth of the speed (docs/api.md). A
- * firmware that calls only this one keeps only the compact trie. */
+/* The same vocabulary in the compact profile: the same ids and bytes from a trie of 189 KB
+ * instead of 1 MB, for devices with little flash; encoding takes 5 to 8 times as long, decoding
+ * far longer (docs/microcontrollers.md). A firmware that calls only this one keeps only the
+ * compact trie. */
 RWKVTOK_API void rwkvtok_world_compact(rwkvtok_tokenizer* out);
 
 /* Checks that `size` bytes at `blob` are a complete, undamaged blob (made by rwkvtok_gen) that
@@ -129,8 +130,8 @@ RWKVTOK_API void rwkvtok_world_compact(rwkvtok_tokenizer* out);
  * only inside [blob, blob + size). Takes about 10 ms for World (a walk over the whole trie). */
 RWKVTOK_API rwkvtok_status rwkvtok_validate(const void* blob, size_t size);
 
-/* Validates the blob and, on success, points `*out` at it (the blob must outlive every use).
- * On failure `*out` is left untouched. */
+/* Validates the blob (full or compact) and, on success, points `*out` at it (the blob must
+ * outlive every use). On failure `*out` is left untouched. */
 RWKVTOK_API rwkvtok_status rwkvtok_from_blob(const void* blob, size_t size, rwkvtok_tokenizer* out);
 
 /* Encodes `size` bytes of `text` into `ids` (room for `capacity`). count = ids written, or needed
