@@ -162,6 +162,36 @@ TEST_F(WorldCompact, MatchesAsTheFullWalk) {
   }
 }
 
+// The compact tokenizer through the API: Count and Prefix agree with its ids, Decode reports an
+// invalid id by position and writes nothing past a short capacity.
+TEST(CompactTokenizer, CountPrefixAndDecodeBounds) {
+  const Tokenizer compact = Tokenizer::WorldCompact();
+  const std::string text = "Count me, 数一数, \xff\xfe and a long run" + std::string(300, ' ');
+  const std::vector<uint32_t> ids = EncodeAll(compact, text);
+  EXPECT_EQ(ids, EncodeAll(Tokenizer::World(), text));
+  const Result count = compact.Count(text.data(), text.size());
+  EXPECT_TRUE(count.ok() && count.count == ids.size());
+  const Result prefix = compact.Prefix(text.data(), text.size(), ids.size() / 2);
+  ASSERT_TRUE(prefix.ok());
+  EXPECT_EQ(EncodeAll(compact, text.substr(0, prefix.count)),
+            std::vector<uint32_t>(ids.begin(), ids.begin() + ids.size() / 2));
+
+  const uint32_t invalid[] = {ids[0], compact.token_count(), ids[1]};
+  char bytes[64];
+  std::memset(bytes, 'x', sizeof(bytes));
+  Result r = compact.Decode(invalid, 3, bytes, sizeof(bytes));
+  EXPECT_EQ(r.status, Status::kInvalidId);
+  EXPECT_EQ(r.position, 1u);
+  for (size_t room = 0; room < 12; ++room) {
+    std::memset(bytes, 'x', sizeof(bytes));
+    r = compact.Decode(ids.data(), ids.size(), bytes, room);
+    EXPECT_EQ(r.status, Status::kBufferTooSmall);
+    EXPECT_EQ(r.count, text.size());
+    EXPECT_EQ(std::string(bytes, room), text.substr(0, room));
+    EXPECT_EQ(bytes[room], 'x') << "written past a capacity of " << room;
+  }
+}
+
 // --- Damage -------------------------------------------------------------------------------------
 
 TEST_F(WorldCompact, DamagedBlobsAreRefused) {
