@@ -65,7 +65,8 @@
 // (length, bytes), with no gaps, so a token's id is 1 + the number of token nodes before it and
 // no table maps ids to nodes. Header fields that differ from the full blob:
 //       32  u32 node_count      N, the root included
-//       40  u32 top_count       T, the nodes of depth 1 and 2 (of depth >= 1 if none is deeper)
+//       40  u32 top_count       T: nodes 1..T have their start in top_starts (the generator
+//                               takes those of depth 1 and 2, as many as 16 bits reach)
 //       48  u32 kind            kKindCompact (zero, the first reserved word, in a full blob)
 //   section       type                          what it holds
 //   louds         u32[CompactLoudsWords(N)]     node v in order: deg(v) one bits, then a zero bit

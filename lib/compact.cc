@@ -227,9 +227,9 @@ Status ReadHeader(const uint8_t* data, size_t size, Trie* t) {
   t->max_token_length = blob::LoadU32(data + blob::kMaxTokenLengthOffset);
   t->top_count = blob::LoadU32(data + blob::kTopCountOffset);
   if (t->node_count < kAlphabetSize + 1 || t->node_count > blob::kCompactMaxNodes ||
-      t->top_count < kAlphabetSize || t->top_count >= t->node_count ||
-      t->token_count < kAlphabetSize + 1 || t->token_count > blob::kMaxTokenCount ||
-      t->max_token_length == 0 || t->max_token_length > blob::kMaxTokenLength) {
+      t->top_count >= t->node_count || t->token_count < kAlphabetSize + 1 ||
+      t->token_count > blob::kMaxTokenCount || t->max_token_length == 0 ||
+      t->max_token_length > blob::kMaxTokenLength) {
     return Status::kBlobCorrupt;
   }
   return Status::kOk;
@@ -283,8 +283,6 @@ RWKVTOK_NOINLINE bool TrieIsSound(const Trie& t) {
   if (pos != louds_bits || made != n - 1 || tokens != t.token_count - 1) return false;
   // The last level ends the nodes, and it is the longest token's.
   if (level != t.max_token_length + 1 || t.level_starts[level] != n) return false;
-  // The top nodes are those of depth 1 and 2.
-  if (t.top_count != t.level_starts[t.max_token_length >= 2 ? 3 : 2] - 1) return false;
   // Bits past the end are zero.
   const uint32_t louds_words = static_cast<uint32_t>(blob::CompactLoudsWords(n));
   for (uint32_t i = louds_bits; i < louds_words * 32; ++i) {
@@ -404,6 +402,20 @@ void CopyToken(const Trie& t, uint32_t id, uint8_t* out) {
     out[i - 1] = Label(t, node);
     node = Parent(t, node);
   }
+}
+
+uint32_t CopyTokenUpTo(const Trie& t, uint32_t id, size_t room, uint8_t* out) {
+  if (id == blob::kEndOfTextId) return 0;
+  uint32_t node = NodeOf(t, id);
+  const uint32_t length = Depth(t, node);
+  if (room == 0) return length;
+  uint32_t depth = length;
+  for (; depth > room; --depth) node = Parent(t, node);  // up to the last byte that fits
+  for (; depth > 0; --depth) {
+    out[depth - 1] = Label(t, node);
+    node = Parent(t, node);
+  }
+  return length;
 }
 
 void CopyTokenPart(const Trie& t, uint32_t id, uint32_t from, uint32_t count, uint8_t* out) {

@@ -78,6 +78,8 @@ uint32_t TokenLength(const Trie& trie, uint32_t id);
 void CopyToken(const Trie& trie, uint32_t id, uint8_t* out);
 // Writes bytes [from, from + count) of token `id` (within its length) to out[0..count).
 void CopyTokenPart(const Trie& trie, uint32_t id, uint32_t from, uint32_t count, uint8_t* out);
+// Writes the first min(length, room) bytes of token `id` to out[0..) and returns its length.
+uint32_t CopyTokenUpTo(const Trie& trie, uint32_t id, size_t room, uint8_t* out);
 
 }  // namespace compact
 }  // namespace rwkvtok

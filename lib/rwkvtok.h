@@ -184,8 +184,8 @@ rwkvtok_vocab_checksum(const rwkvtok_tokenizer* tok); /* see lib/blob_format.h *
  * bytes and more (rwkvtok_encode_texts) on this CPU: "lanes/" and the vector target (e.g.
  * "lanes/AVX3", "lanes/AVX2", "lanes/SVE") when it walks many places at once in vector lanes, or
  * "plain" when this build has no lanes (microcontrollers, other CPUs) or this CPU's vectors are
- * too narrow for them to pay. Other texts always take the plain walk. The ids are the same either
- * way. */
+ * too narrow for them to pay. Other texts, and every text of the compact profile, take the plain
+ * walk. The ids are the same either way. */
 RWKVTOK_API const char* rwkvtok_encode_path(void);
 
 /* --- Streaming decoder: ids in one at a time, UTF-8 text out ----------------------------------

@@ -135,12 +135,9 @@ Result DecodeCompact(const Tokenizer& tok, const Id* ids, size_t count, uint8_t*
     if (!InRange(id, trie.token_count)) {
       return MakeResult(Status::kInvalidId, needed < capacity ? needed : capacity, k);
     }
-    const uint32_t length = compact::TokenLength(trie, static_cast<uint32_t>(id));
-    if (needed < capacity) {
-      const size_t room = capacity - needed;
-      compact::CopyTokenPart(trie, static_cast<uint32_t>(id), 0,
-                             length < room ? length : static_cast<uint32_t>(room), out + needed);
-    }
+    const bool fits = needed < capacity;
+    const uint32_t length = compact::CopyTokenUpTo(
+        trie, static_cast<uint32_t>(id), fits ? capacity - needed : 0, fits ? out + needed : out);
     needed = (needed <= SIZE_MAX - length) ? needed + length : SIZE_MAX;
   }
   return CountResult(needed, capacity);

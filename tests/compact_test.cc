@@ -349,6 +349,31 @@ TEST(Compact, OtherVocabulariesEncodeAndDecode) {
   }
 }
 
+// Every 2-byte token that starts with one of 200 bytes (51,200 of them: so many nodes and
+// children at depth 1 and 2 that 16-bit starts reach only part of those nodes) and some longer
+// ones: the builder takes as many top nodes as fit, and the trie still walks and decodes exactly.
+TEST(Compact, WideTopLevels) {
+  std::vector<std::string> words;
+  for (int a = 0; a < 200; ++a) {
+    for (int b = 0; b < 256; ++b) {
+      words.push_back({static_cast<char>(a), static_cast<char>(b)});
+      if (b % 64 == 0) words.push_back({static_cast<char>(a), static_cast<char>(b), 'x', 'y'});
+    }
+  }
+  const std::vector<VocabToken> tokens = WithWords(words);
+  AlignedBlob blob(BuildOk(tokens));
+  compact::Trie trie;
+  ASSERT_EQ(compact::View(blob.data(), blob.size, &trie), Status::kOk);
+  EXPECT_LT(trie.top_count, 256u + 51200u) << "16 bits cannot reach every node of depth 2 here";
+  uint8_t bytes[blob::kMaxTokenLength];
+  for (const VocabToken& t : tokens) {
+    ASSERT_EQ(compact::TokenLength(trie, t.id), t.bytes.size());
+    compact::CopyToken(trie, t.id, bytes);
+    ASSERT_EQ(std::string(reinterpret_cast<char*>(bytes), t.bytes.size()), t.bytes);
+    ASSERT_EQ(Encode(trie, t.bytes), std::vector<uint32_t>{t.id});
+  }
+}
+
 TEST(Compact, TheBuilderRefusesIdsOutOfOrder) {
   std::vector<VocabToken> tokens = WithWords({"ab", "cd"});
   std::swap(tokens[256].id, tokens[257].id);  // "cd" before "ab"

@@ -32,8 +32,14 @@ const Tokenizer& LoadedWorld(Profile profile) {
 
 void CheckCorpusFile(const std::string& part, const std::string& stem, Profile profile) {
   const std::string dir = CorpusDir(part) + "/";
-  const std::string text = ReadFileOrDie(dir + stem + ".txt");
-  const std::vector<uint32_t> expected = ParseIdLines(ReadFileOrDie(dir + stem + ".ids"));
+  std::string text = ReadFileOrDie(dir + stem + ".txt");
+  std::vector<uint32_t> expected = ParseIdLines(ReadFileOrDie(dir + stem + ".ids"));
+  // In slow builds the compact profile takes the first MiB of a bench file, against the full
+  // profile's ids for it (which the same test holds to the reference on the whole file).
+  if (profile == Profile::kCompact && kSlowBuild && text.size() > (1 << 20)) {
+    text.resize(1 << 20);
+    expected = EncodeAll(Tokenizer::World(), text);
+  }
 
   const Tokenizer world = World(profile);
   const std::vector<uint32_t> ids = EncodeAll(world, text);

@@ -19,8 +19,9 @@ BlobFile ReadWorldBlobFile() {
 
 const std::vector<std::pair<std::string, std::string>>& CorpusTexts() {
   static const auto* const texts = [] {
-    const size_t public_limit = kSanitized ? 16 << 10 : 1 << 24;
-    const size_t bench_limit = kSanitized ? 64 << 10 : 1 << 20;
+    const bool sample = kSanitized || (kEmulated && TestProfile() == Profile::kCompact);
+    const size_t public_limit = sample ? 16 << 10 : 1 << 24;
+    const size_t bench_limit = sample ? 64 << 10 : 1 << 20;
     auto* t = new std::vector<std::pair<std::string, std::string>>;
     for (const auto& [part, limit] :
          {std::make_pair("public", public_limit), std::make_pair("bench", bench_limit)}) {

@@ -37,8 +37,14 @@ bool BuildCompactBlob(const std::vector<VocabToken>& tokens, std::vector<uint8_t
       return false;
     }
   }
-  if (by_id.size() < blob::kAlphabetSize || by_id[blob::kAlphabetSize - 1]->bytes.size() != 1) {
+  if (by_id.size() < blob::kAlphabetSize || by_id[0]->bytes.size() != 1 ||
+      by_id[blob::kAlphabetSize - 1]->bytes.size() != 1) {
     *error = "every byte value must be a token of its own";
+    return false;
+  }
+  if (by_id.back()->bytes.size() > blob::kMaxTokenLength) {
+    *error = "id " + std::to_string(by_id.back()->id) + " is longer than " +
+             std::to_string(blob::kMaxTokenLength) + " bytes";
     return false;
   }
   if (by_id.size() + 1 > blob::kMaxTokenCount) {
@@ -74,9 +80,15 @@ bool BuildCompactBlob(const std::vector<VocabToken>& tokens, std::vector<uint8_t
     ++degree[parent];
   }
 
-  // The nodes of depth 1 and 2 (of depth 1, if none is deeper).
+  // The nodes of depth 1 and 2 (of depth 1, if none is deeper), as many of them as 16-bit
+  // offsets reach: where each node's ones begin, less kAlphabetSize + 1.
   uint32_t top_count = 0;
-  while (top_count + 1 < node_count && nodes[top_count + 1].size() <= 2) ++top_count;
+  for (uint64_t start = blob::kAlphabetSize + 1;
+       top_count + 1 < node_count && nodes[top_count + 1].size() <= 2 &&
+       start - (blob::kAlphabetSize + 1) <= 0xFFFF;
+       start += degree[top_count] + 1) {
+    ++top_count;
+  }
   const blob::CompactLayout layout =
       blob::CompactLayoutFor(node_count, top_count, max_token_length);
   std::vector<uint32_t> louds(blob::CompactLoudsWords(node_count), 0);
@@ -90,12 +102,7 @@ bool BuildCompactBlob(const std::vector<VocabToken>& tokens, std::vector<uint8_t
   uint32_t tokens_before = 0;
   for (uint32_t v = 0, token = 0; v < node_count; ++v) {
     if (v >= 1 && v <= top_count) {
-      const uint64_t offset = bit - (blob::kAlphabetSize + 1);
-      if (offset > 0xFFFF) {
-        *error = "the first two levels of the trie have more children than a compact blob holds";
-        return false;
-      }
-      top_starts[v - 1] = static_cast<uint16_t>(offset);
+      top_starts[v - 1] = static_cast<uint16_t>(bit - (blob::kAlphabetSize + 1));
     }
     if (v % blob::kCompactStartNodes == 0) {
       block_starts[v / blob::kCompactStartNodes] = static_cast<uint32_t>(bit);
