@@ -395,38 +395,19 @@ uint32_t TokenLength(const Trie& t, uint32_t id) {
   return id == blob::kEndOfTextId ? 0 : Depth(t, NodeOf(t, id));
 }
 
-void CopyToken(const Trie& t, uint32_t id, uint8_t* out) {
-  if (id == blob::kEndOfTextId) return;
-  uint32_t node = NodeOf(t, id);
-  for (uint32_t i = Depth(t, node); i > 0; --i) {
-    out[i - 1] = Label(t, node);
-    node = Parent(t, node);
-  }
-}
-
-uint32_t CopyTokenUpTo(const Trie& t, uint32_t id, size_t room, uint8_t* out) {
+uint32_t CopyTokenPart(const Trie& t, uint32_t id, uint32_t from, size_t count, uint8_t* out) {
   if (id == blob::kEndOfTextId) return 0;
   uint32_t node = NodeOf(t, id);
   const uint32_t length = Depth(t, node);
-  if (room == 0) return length;
+  if (from >= length || count == 0) return length;
+  const uint32_t end = length - from <= count ? length : from + static_cast<uint32_t>(count);
   uint32_t depth = length;
-  for (; depth > room; --depth) node = Parent(t, node);  // up to the last byte that fits
-  for (; depth > 0; --depth) {
-    out[depth - 1] = Label(t, node);
-    node = Parent(t, node);
-  }
-  return length;
-}
-
-void CopyTokenPart(const Trie& t, uint32_t id, uint32_t from, uint32_t count, uint8_t* out) {
-  if (id == blob::kEndOfTextId || count == 0) return;
-  uint32_t node = NodeOf(t, id);
-  uint32_t depth = Depth(t, node);
-  for (; depth > from + count; --depth) node = Parent(t, node);  // up to the part's last byte
+  for (; depth > end; --depth) node = Parent(t, node);  // up to the part's last byte
   for (; depth > from; --depth) {
     out[depth - 1 - from] = Label(t, node);
     node = Parent(t, node);
   }
+  return length;
 }
 
 }  // namespace compact

@@ -74,12 +74,9 @@ Match LongestMatch(const Trie& trie, const uint8_t* in, size_t size);
 // The length of token `id` (1 <= id < token_count; 0 for id 0).
 uint32_t TokenLength(const Trie& trie, uint32_t id);
 
-// Writes token `id`'s TokenLength bytes to out[0..).
-void CopyToken(const Trie& trie, uint32_t id, uint8_t* out);
-// Writes bytes [from, from + count) of token `id` (within its length) to out[0..count).
-void CopyTokenPart(const Trie& trie, uint32_t id, uint32_t from, uint32_t count, uint8_t* out);
-// Writes the first min(length, room) bytes of token `id` to out[0..) and returns its length.
-uint32_t CopyTokenUpTo(const Trie& trie, uint32_t id, size_t room, uint8_t* out);
+// Writes bytes [from, from + count) of token `id`, those within its length, to out[0..) and
+// returns its length (0 for id 0).
+uint32_t CopyTokenPart(const Trie& trie, uint32_t id, uint32_t from, size_t count, uint8_t* out);
 
 }  // namespace compact
 }  // namespace rwkvtok

@@ -156,7 +156,7 @@ struct Internal {
   static inline const uint32_t* Units(const Tokenizer& tok) { return tok.units_; }
 
   // The bytes of an id below token_count (and their number, if `length` is not null), in the full
-  // profile; the compact one copies them (compact::CopyToken).
+  // profile; the compact one copies them (compact::CopyTokenPart).
   static inline const uint8_t* TokenBytes(const Tokenizer& tok, uint32_t id, uint32_t* length) {
     const uint32_t entry = tok.token_entries_[id];
     if (length != nullptr) *length = blob::EntryLength(entry);

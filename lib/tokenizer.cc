@@ -76,7 +76,7 @@ Result EncodeTo(const Tokenizer& tok, const void* text, size_t size, Id* ids, si
 #if RWKVTOK_LANES
   size_t count;
   // Texts shorter than the lanes ever take (prompts) do not even ask the CPU's target.
-  if (capacity >= size && size >= kLaneMinSegment * kMinLanes && !Internal::IsCompact(tok) &&
+  if (capacity >= size && size >= kLaneMinSegment * kMinLanes &&
       EncodeInLanesIfTheyPay(tok, lanes::PreferredKernel(), in, size, LaneIds(ids), &count)) {
     return CountResult(count, capacity);
   }
@@ -136,8 +136,9 @@ Result DecodeCompact(const Tokenizer& tok, const Id* ids, size_t count, uint8_t*
       return MakeResult(Status::kInvalidId, needed < capacity ? needed : capacity, k);
     }
     const bool fits = needed < capacity;
-    const uint32_t length = compact::CopyTokenUpTo(
-        trie, static_cast<uint32_t>(id), fits ? capacity - needed : 0, fits ? out + needed : out);
+    const uint32_t length =
+        compact::CopyTokenPart(trie, static_cast<uint32_t>(id), 0, fits ? capacity - needed : 0,
+                               fits ? out + needed : out);
     needed = (needed <= SIZE_MAX - length) ? needed + length : SIZE_MAX;
   }
   return CountResult(needed, capacity);

@@ -105,7 +105,7 @@ TEST_F(WorldCompact, EveryIdDecodesToItsBytes) {
   uint8_t bytes[blob::kMaxTokenLength];
   for (uint32_t id = 0; id < table.bytes.size(); ++id) {
     const uint32_t length = compact::TokenLength(trie_, id);
-    compact::CopyToken(trie_, id, bytes);
+    compact::CopyTokenPart(trie_, id, 0, sizeof(bytes), bytes);
     ASSERT_EQ(std::string(reinterpret_cast<const char*>(bytes), length), table.bytes[id])
         << "id " << id;
   }
@@ -273,7 +273,8 @@ TEST_F(WorldCompact, RandomDamageNeverReadsOutOfBounds) {
     compact::Trie trie;
     if (compact::View(copy.data(), copy.size, &trie) != Status::kOk) continue;
     uint8_t bytes[blob::kMaxTokenLength];
-    for (uint32_t id = 1; id < trie.token_count; id += 97) compact::CopyToken(trie, id, bytes);
+    for (uint32_t id = 1; id < trie.token_count; id += 97)
+      compact::CopyTokenPart(trie, id, 0, sizeof(bytes), bytes);
   }
 }
 
@@ -322,7 +323,7 @@ TEST(Compact, OtherVocabulariesEncodeAndDecode) {
     for (uint32_t id = 1; id < by_id.size(); ++id) {
       uint8_t bytes[blob::kMaxTokenLength];
       ASSERT_EQ(compact::TokenLength(trie, id), by_id[id].size());
-      compact::CopyToken(trie, id, bytes);
+      compact::CopyTokenPart(trie, id, 0, sizeof(bytes), bytes);
       ASSERT_EQ(std::string(reinterpret_cast<char*>(bytes), by_id[id].size()), by_id[id]);
     }
     for (int n = 0; n < 100; ++n) {
@@ -368,7 +369,7 @@ TEST(Compact, WideTopLevels) {
   uint8_t bytes[blob::kMaxTokenLength];
   for (const VocabToken& t : tokens) {
     ASSERT_EQ(compact::TokenLength(trie, t.id), t.bytes.size());
-    compact::CopyToken(trie, t.id, bytes);
+    compact::CopyTokenPart(trie, t.id, 0, sizeof(bytes), bytes);
     ASSERT_EQ(std::string(reinterpret_cast<char*>(bytes), t.bytes.size()), t.bytes);
     ASSERT_EQ(Encode(trie, t.bytes), std::vector<uint32_t>{t.id});
   }
