@@ -138,15 +138,22 @@ void Run(const Trie& trie, const uint8_t* text, uint32_t* out, LaneStates& s, Ne
 // gather at best, ~19 a scatter). Two changes from Run above: each lane reads its text from a
 // 4-byte window loaded by one gather every kWindowRounds steps (a lane moves at most one byte a
 // step), so a step gathers only its trie unit; a lane whose restart point falls before its window
-// waits for the next load. And a failing step appends its lane's token unit, tagged with the
-// lane, to a stream with a compress and a plain store; after every block of steps the stream is
-// sorted into the lanes' outputs, as ids (two scalar loads each, off the loop's chain of loads).
+// waits for the next load. And a failing step appends its lane's last token, tagged with the
+// lane, to a stream with a compress and a plain store; after every block of steps the stream's
+// tokens become ids, a vector at a time (one gather), and are sorted into the lanes' outputs.
+// A lane keeps its last token as its unit shifted right by kTokenShift: the base field and the
+// kUnitIdInBase bit, so the id, or where the id is (units[base - 1]), without another load.
 // (Its setup repeats Run's: sharing it through a struct of vectors made Run 12% slower.)
 constexpr uint32_t kWindowBytes = 4;
 constexpr uint32_t kWindowRounds = kWindowBytes - 1;
 constexpr uint32_t kBlockRounds = kRounds / kWindowRounds * kWindowRounds;
-constexpr uint32_t kLaneTagShift = 27;  // units are below 2^21 (lib/blob_format.h)
+constexpr uint32_t kLaneTagShift = 27;
+constexpr uint32_t kTokenMask = (uint32_t{1} << kLaneTagShift) - 1;
 static_assert(kMaxLanes <= (uint32_t{1} << (32 - kLaneTagShift)), "lane tags must fit");
+constexpr uint32_t kTokenShift = 10;
+constexpr uint32_t kTokenBaseShift = blob::kUnitBaseShift - kTokenShift;
+static_assert((blob::kUnitIdInBase >> kTokenShift) == 1, "the id-in-base bit must be bit 0");
+static_assert(blob::kMaxBase <= (kTokenMask >> kTokenBaseShift), "a base must fit below the tag");
 
 template <class Next>
 void RunWindowed(const Trie& trie, const uint8_t* text, uint32_t* out, LaneStates& s, Next next) {
@@ -161,9 +168,10 @@ void RunWindowed(const Trie& trie, const uint8_t* text, uint32_t* out, LaneState
   const V check_mask = hn::Set(d, blob::kUnitCheckMask), occupied = hn::Set(d, blob::kUnitOccupied);
   const V token_bit = hn::Set(d, blob::kUnitIsToken), root = hn::Set(d, trie.root_unit);
   const V id_in_base = hn::Set(d, blob::kUnitIdInBase);
+  const V token_mask = hn::Set(d, kTokenMask);
   const V tag_a = hn::ShiftLeft<kLaneTagShift>(hn::Iota(d, 0));
   const V tag_b = hn::ShiftLeft<kLaneTagShift>(hn::Iota(d, static_cast<uint32_t>(n)));
-  // A block's failing steps: at most one unit per lane and step, and a vector's slack.
+  // A block's failing steps: at most one token per lane and step, and a vector's slack.
   uint32_t stream[kBlockRounds * kMaxLanes + kMaxVectorLanes];
   size_t streamed = 0;
 
@@ -176,7 +184,7 @@ void RunWindowed(const Trie& trie, const uint8_t* text, uint32_t* out, LaneState
     const M ok = hn::AndNot(stale, hn::Eq(hn::And(unit, check_mask), expected));
     const M is_token = hn::And(ok, hn::Ne(hn::And(unit, token_bit), hn::Zero(d)));
     const M emit = hn::AndNot(ok, hn::Not(stale));
-    last_unit = hn::IfThenElse(is_token, child, last_unit);
+    last_unit = hn::IfThenElse(is_token, hn::ShiftRight<kTokenShift>(unit), last_unit);
     const V after = hn::Add(pos, one);
     hn::StoreU(hn::Compress(hn::Or(last_unit, tag), emit), d, stream + streamed);
     streamed += hn::CountTrue(d, emit);
@@ -212,12 +220,20 @@ void RunWindowed(const Trie& trie, const uint8_t* text, uint32_t* out, LaneState
         step(pos_a, node_a, window_a, stale_a, last_unit_a, last_end_a, token_start_a, tag_a);
         step(pos_b, node_b, window_b, stale_b, last_unit_b, last_end_b, token_start_b, tag_b);
       }
+      // Each token's id, lane tag kept. The lanes past the stream's end hold a token whose id
+      // would be in units[0], so that every lane reads inside the trie.
+      hn::StoreU(hn::Set(d, uint32_t{1} << kTokenBaseShift), d, stream + streamed);
+      for (size_t i = 0; i < streamed; i += n) {
+        const V value = hn::LoadU(d, stream + i);
+        const V base = hn::ShiftRight<kTokenBaseShift>(hn::And(value, token_mask));
+        // Signed: the encode-less build's stand-in trie keeps ids of 0 and a unit before it.
+        const V below = hn::GatherIndex(d, trie.units, hn::BitCast(di, hn::Sub(base, one)));
+        const V id = hn::IfThenElse(hn::Ne(hn::And(value, one), hn::Zero(d)), base,
+                                    hn::ShiftRight<blob::kUnitBaseShift>(below));
+        hn::StoreU(hn::Or(id, hn::AndNot(token_mask, value)), d, stream + i);
+      }
       for (size_t i = 0; i < streamed; ++i) {
-        const uint32_t value = stream[i];
-        const uint32_t unit = trie.units[value & ((uint32_t{1} << kLaneTagShift) - 1)];
-        // Signed: the decode-only build's stand-in trie keeps ids of 0 and a unit before it.
-        const uint32_t below = trie.units[static_cast<ptrdiff_t>(blob::UnitBase(unit)) - 1];
-        out[s.out_index[value >> kLaneTagShift]++] = blob::UnitTokenId(unit, below);
+        out[s.out_index[stream[i] >> kLaneTagShift]++] = stream[i] & kTokenMask;
       }
       streamed = 0;
     }
