@@ -44,7 +44,9 @@ struct LaneStates {
     pos[k] = last_end[k] = token_start[k] = out_index[k] = begin;
     node[k] = trie.root_unit;
     byte[k] = text[begin];
-    last_unit[k] = trie.first_token_unit;  // replaced by the lane's first step
+    // Replaced by the lane's first step before any emit: that step starts at the root, where every
+    // byte is a token. (RunWindowed keeps tokens in another form, which this unit index is not.)
+    last_unit[k] = trie.first_token_unit;
     limit[k] = end - kStopBefore;
   }
   bool Stopping(size_t k) const { return pos[k] + kRounds >= limit[k]; }

@@ -56,7 +56,8 @@ inline uint32_t StopNext(size_t packed) { return static_cast<uint32_t>(packed & 
 
 // Walks many texts, a text per lane, each lane taking the next text as it comes within
 // kStopBefore of its own text's end. Text i is [ends[i - 1], ends[i]) - base (text 0 starts at 0),
-// read from text[] and with its units written to out[] at those offsets, which must be below 2^30.
+// read from text[] and with its tokens written to out[] at those offsets (as Walk writes them: units
+// or ids), which must be below 2^30.
 // Texts of kMinLaneText to kMaxLaneText bytes are walked, until fewer than half the lanes have
 // one left; stopped[i] = PackStop of where text i's lane stopped, 0 for texts not walked (their
 // tokens all start from offset 0, none written).
