@@ -11,6 +11,7 @@
 
 #include "gtest/gtest.h"
 #include "lib/rwkvtok.h"
+#include "lib/segments.h"
 #include "tests/support.h"
 
 namespace rwkvtok {
@@ -209,6 +210,25 @@ TEST(DecodeOnly, EncodesEveryByteToEndOfTextInLanes) {
             Status::kOk);
   EXPECT_EQ(ids, std::vector<uint32_t>(ids.size(), 0));
   EXPECT_EQ(counts, std::vector<size_t>(ends.size(), 300));
+}
+
+// Each lane kernel walks the stand-in trie as well, and reads the unit below a kept id of 0
+// (units[-1], which the stand-in has): Encode takes only this CPU's preferred kernel.
+TEST(DecodeOnly, EveryLaneKernelEncodesEveryByteToEndOfText) {
+  const Tokenizer world = Tokenizer::World();
+  std::string text;
+  for (size_t i = 0; text.size() < 300 * 64; ++i) text += Texts()[i % Texts().size()];
+  std::vector<size_t> ends;
+  for (size_t end = 300; end <= 300 * 64; end += 300) ends.push_back(end);
+  for (const lanes::Kernel kernel : {lanes::Kernel::kGathers, lanes::Kernel::kWindows}) {
+    std::vector<uint32_t> ids(ends.back(), 7);
+    std::vector<size_t> counts(ends.size());
+    ASSERT_EQ(EncodeTextsWith(world, kernel, text.data(), ends.data(), ends.size(), ids.data(),
+                              counts.data()),
+              Status::kOk);
+    EXPECT_EQ(ids, std::vector<uint32_t>(ids.size(), 0));
+    EXPECT_EQ(counts, std::vector<size_t>(ends.size(), 300));
+  }
 }
 
 #else
