@@ -134,21 +134,36 @@ struct KeptMemory {
   const size_t limit;
   std::unique_ptr<char[]> bytes;
   size_t capacity = 0;
+  bool in_use = false;  // held by a ByteBuffer
 };
 thread_local KeptMemory t_decoded_bytes{32u << 20};  // decoded ids
 thread_local KeptMemory t_str_utf8{32u << 20};       // the UTF-8 of a str to encode
 // The ids of a text to encode: room for one per byte, so texts up to 16 MB.
 thread_local KeptMemory t_encoded_ids{64u << 20};
 
-// `kept`'s memory when the size fits in it, else memory of its own. One ByteBuffer at a time per
-// KeptMemory.
+// `kept`'s memory when the size fits in it, else memory of its own. A call can start on a thread
+// while another call there still holds `kept` (the garbage collector runs finalizers inside
+// PyList_New and other allocations): its ByteBuffer then takes memory of its own.
 class ByteBuffer {
  public:
-  explicit ByteBuffer(KeptMemory& kept) : kept_(kept) {}
+  explicit ByteBuffer(KeptMemory& kept) : kept_(kept), holds_kept_(!kept.in_use) {
+    if (holds_kept_) kept_.in_use = true;
+  }
+  ~ByteBuffer() {
+    if (holds_kept_) kept_.in_use = false;
+  }
+  ByteBuffer(ByteBuffer&& other) noexcept
+      : kept_(other.kept_), holds_kept_(other.holds_kept_), own_(std::move(other.own_)) {
+    other.holds_kept_ = false;
+  }
+  ByteBuffer(const ByteBuffer&) = delete;
+  ByteBuffer& operator=(const ByteBuffer&) = delete;
+  ByteBuffer& operator=(ByteBuffer&&) = delete;
+
   size_t limit() const { return kept_.limit; }
   char* Reserve(size_t size) {
-    if (size <= kept_.capacity) return kept_.bytes.get();
-    if (size <= kept_.limit) {
+    if (holds_kept_ && size <= kept_.capacity) return kept_.bytes.get();
+    if (holds_kept_ && size <= kept_.limit) {
       kept_.bytes.reset(new char[size]);
       kept_.capacity = size;
       return kept_.bytes.get();
@@ -159,26 +174,23 @@ class ByteBuffer {
 
  private:
   KeptMemory& kept_;
+  bool holds_kept_;
   std::unique_ptr<char[]> own_;
 };
 
 // --- Texts ------------------------------------------------------------------------------------
 
-// Where the UTF-8 of a str that is not ASCII goes (an ASCII str's own data is its UTF-8).
-enum class StrUtf8 {
-  kKept,     // converted into this thread's t_str_utf8: one such TextBytes at a time per thread
-  kCPython,  // CPython's, which it keeps with the str: for many texts at once
-};
-
 // The bytes of a text: the UTF-8 of a str (the str must outlive this) or the buffer of a
-// bytes-like object of single bytes, held until this is destroyed.
+// bytes-like object of single bytes, held until this is destroyed. A str that is not ASCII is
+// converted into this thread's kept memory (t_str_utf8), or into memory of its own while another
+// TextBytes holds that; an ASCII str's own data is its UTF-8.
 class TextBytes {
  public:
-  TextBytes(nb::handle text, const char* function, StrUtf8 str_utf8 = StrUtf8::kKept) {
+  TextBytes(nb::handle text, const char* function) {
     PyObject* object = text.ptr();
     if (PyUnicode_Check(object)) {
       is_str_ = true;
-      if (str_utf8 == StrUtf8::kKept && ConvertStr(object)) return;
+      if (ConvertStr(object)) return;
       Py_ssize_t size;
       data_ = PyUnicode_AsUTF8AndSize(object, &size);  // UnicodeEncodeError for lone surrogates
       if (data_ == nullptr) throw nb::python_error();
@@ -193,27 +205,23 @@ class TextBytes {
       if (!PyErr_ExceptionMatches(PyExc_BufferError) && !PyErr_ExceptionMatches(PyExc_ValueError)) {
         throw nb::python_error();
       }
-      PyErr_Clear();
+      // Refused as contiguous: if the object gives its buffer at all, say what is wrong with
+      // it (items that are not bytes come first: copying those would not make them text); if
+      // not (a released memoryview), its own error says why.
+      nb::python_error refused;
+      if (!buffer_.Get(object, PyBUF_FULL_RO)) {
+        PyErr_Clear();
+        throw refused;
+      }
+      RaiseIfNotText(function);
+      buffer_.Release();
       Raise(PyExc_BufferError,
             "%s() needs the text's bytes in one contiguous run; '%.100s' has them apart (copy it "
             "with bytes())",
             function, Py_TYPE(object)->tp_name);
     }
+    RaiseIfNotText(function);
     const Py_buffer& view = buffer_.view;
-    if (view.itemsize != 1 || view.ndim != 1) {
-      const std::string format = view.format ? view.format : "B";
-      const Py_ssize_t itemsize = view.itemsize;
-      const int ndim = view.ndim;
-      buffer_.Release();
-      if (itemsize == 1) {
-        Raise(PyExc_TypeError, "%s() takes one-dimensional text, not %d dimensions", function,
-              ndim);
-      }
-      Raise(PyExc_TypeError,
-            "%s() takes str or bytes; got a buffer of %zd-byte items (format '%s'), which are "
-            "not bytes of text (decode() takes ids)",
-            function, itemsize, format.c_str());
-    }
     data_ = static_cast<const char*>(view.buf);
     size_ = static_cast<size_t>(view.len);
   }
@@ -227,6 +235,23 @@ class TextBytes {
   bool is_str() const { return is_str_; }
 
  private:
+  // Raises the TypeError for a held buffer that is not one-dimensional bytes.
+  void RaiseIfNotText(const char* function) {
+    const Py_buffer& view = buffer_.view;
+    if (view.itemsize == 1 && view.ndim == 1) return;
+    const std::string format = view.format ? view.format : "B";
+    const Py_ssize_t itemsize = view.itemsize;
+    const int ndim = view.ndim;
+    buffer_.Release();
+    if (itemsize == 1) {
+      Raise(PyExc_TypeError, "%s() takes one-dimensional text, not %d dimensions", function, ndim);
+    }
+    Raise(PyExc_TypeError,
+          "%s() takes str or bytes; got a buffer of %zd-byte items (format '%s'), which are "
+          "not bytes of text (decode() takes ids)",
+          function, itemsize, format.c_str());
+  }
+
   // The UTF-8 of a str that is not ASCII, into kept memory when it fits there; false for an ASCII
   // str, whose data CPython hands out as it is, and for a str with a lone surrogate, for which
   // CPython raises the UnicodeEncodeError str.encode would.
@@ -258,6 +283,22 @@ class TextBytes {
   ByteBuffer utf8_{t_str_utf8};
 };
 
+// Whether `object` is one text of bytes (bytes, bytearray, a memoryview or array of single
+// bytes) rather than a sequence of texts.
+bool IsOneBytesText(PyObject* object) {
+  if (PyBytes_Check(object) || PyByteArray_Check(object)) return true;
+  if (!PyObject_CheckBuffer(object)) return false;
+  HeldBuffer buffer;
+  if (!buffer.Get(object, PyBUF_FULL_RO)) {
+    PyErr_Clear();
+    return false;
+  }
+  const char* format = buffer.view.format ? buffer.view.format : "B";
+  if (std::strchr("@=<>!", *format) != nullptr) ++format;
+  return buffer.view.ndim == 1 && buffer.view.itemsize == 1 && format[0] != '\0' &&
+         format[1] == '\0' && std::strchr("Bbc", format[0]) != nullptr;
+}
+
 size_t NonNegativeSize(nb::handle value, const char* name) {
   PyObject* index = PyNumber_Index(value.ptr());
   if (index == nullptr) throw nb::python_error();
@@ -280,8 +321,12 @@ void CheckErrorHandler(nb::handle errors) {
   if (!PyUnicode_Check(errors.ptr())) {
     Raise(PyExc_TypeError, "errors must be a str, not '%.100s'", Py_TYPE(errors.ptr())->tp_name);
   }
-  const char* name = PyUnicode_AsUTF8(errors.ptr());
+  Py_ssize_t size;
+  const char* name = PyUnicode_AsUTF8AndSize(errors.ptr(), &size);
   if (name == nullptr) throw nb::python_error();
+  if (std::strlen(name) != static_cast<size_t>(size)) {
+    Raise(PyExc_ValueError, "embedded null character");  // as bytes.decode says
+  }
   PyObject* handler = PyCodec_LookupError(name);  // LookupError for an unknown one
   if (handler == nullptr) throw nb::python_error();
   Py_DECREF(handler);
@@ -304,6 +349,18 @@ nb::object DecodeUtf8(const char* bytes, size_t size, nb::handle errors) {
         "invalid token id %s at position %zu: not an id of this vocabulary "
         "(0 to %u)",
         id_text, position, token_count - 1);
+}
+
+// An int's decimal digits, as int itself writes them: a subclass's __str__ could raise or
+// return anything. Python refuses to write out ints of thousands of digits.
+std::string IntText(PyObject* integer) {
+  nb::object text = nb::steal(PyLong_Type.tp_repr(integer));
+  const char* utf8 = text.is_valid() ? PyUnicode_AsUTF8(text.ptr()) : nullptr;
+  if (utf8 == nullptr) {
+    PyErr_Clear();
+    return "(an int too long to write out)";
+  }
+  return utf8;
 }
 
 [[noreturn]] void RaiseInvalidId(long long id, size_t position, uint32_t token_count) {
@@ -404,8 +461,9 @@ class Ids {
     }
     const bool is_signed = std::strchr("bhilqn", format[0]) != nullptr;
     const Py_ssize_t itemsize = view.itemsize;
-    count_ = static_cast<size_t>(view.shape[0]);
-    const Py_ssize_t stride = view.strides[0];
+    // Exporters may leave shape and strides null for a plain array of items (ctypes does).
+    count_ = static_cast<size_t>(view.shape != nullptr ? view.shape[0] : view.len / itemsize);
+    const Py_ssize_t stride = view.strides != nullptr ? view.strides[0] : itemsize;
     const bool aligned = reinterpret_cast<uintptr_t>(view.buf) % itemsize == 0;
     if (aligned && stride == itemsize && itemsize == 2 && !is_signed) {
       kind_ = Kind::kU16;
@@ -528,9 +586,7 @@ class Ids {
       int overflow = 0;
       const long long value = PyLong_AsLongLongAndOverflow(item, &overflow);
       if (overflow != 0) {
-        nb::object text = nb::steal(PyObject_Str(item));
-        if (!text.is_valid()) throw nb::python_error();
-        RaiseInvalidId(PyUnicode_AsUTF8(text.ptr()), i, token_count_);
+        RaiseInvalidId(IntText(item).c_str(), i, token_count_);
       }
       if (value == -1 && PyErr_Occurred()) throw nb::python_error();
       if (value < 0 || value > static_cast<long long>(UINT32_MAX)) {
@@ -564,9 +620,7 @@ uint32_t IdArgument(nb::handle id, size_t position, uint32_t token_count) {
   int overflow = 0;
   const long long value = PyLong_AsLongLongAndOverflow(index.ptr(), &overflow);
   if (overflow != 0 || value < 0 || value > static_cast<long long>(UINT32_MAX)) {
-    nb::object text = nb::steal(PyObject_Str(index.ptr()));
-    if (!text.is_valid()) throw nb::python_error();
-    RaiseInvalidId(PyUnicode_AsUTF8(text.ptr()), position, token_count);
+    RaiseInvalidId(IntText(index.ptr()).c_str(), position, token_count);
   }
   return static_cast<uint32_t>(value);
 }
@@ -595,9 +649,16 @@ class PyStreamDecoder {
   nb::object Push(nb::handle id);
   nb::object Finish();
   bool stopped() const { return stopped_; }
-  size_t pending() const { return decoder_.pending(); }
+  size_t pending() const { return decoder_.pending() + carry_length_; }
 
  private:
+  static constexpr size_t kCarryRoom = 3;  // see carry_
+  // Room for the bytes held back and one push's bytes.
+  static constexpr size_t kPieceRoom = kCarryRoom + RWKVTOK_DECODER_MAX_OUTPUT;
+  // Decodes the first `size` bytes of `piece` (the carried bytes, then the library's), except,
+  // unless `final`, the bytes it carries on to the next piece.
+  nb::object DecodePiece(char* piece, size_t size, bool final);
+
   // Keeps a blob from from_blob alive as long as the decoder.
   std::shared_ptr<const uint8_t> blob_;
   rwkvtok::Tokenizer tok_;
@@ -606,6 +667,12 @@ class PyStreamDecoder {
   rwkvtok::StreamDecoder decoder_;
   nb::object errors_;
   bool stopped_ = false;
+  // Invalid bytes the library passed on that the next bytes may complete in form: a lead byte
+  // and fewer continuation bytes than it announces (ED A0, which 80 makes the form of a
+  // surrogate). Held back so that Python's decoder sees them with what follows, as one-shot
+  // decode does: "surrogatepass" reads ED A0 80 as one character.
+  char carry_[kCarryRoom];
+  size_t carry_length_ = 0;
 };
 
 class PyTokenizer {
@@ -688,8 +755,7 @@ class PyTokenizer {
   }
 
   nb::object EncodeBatch(nb::handle texts, nb::handle num_threads) const {
-    if (PyUnicode_Check(texts.ptr()) || PyBytes_Check(texts.ptr()) ||
-        PyByteArray_Check(texts.ptr())) {
+    if (PyUnicode_Check(texts.ptr()) || IsOneBytesText(texts.ptr())) {
       Raise(PyExc_TypeError,
             "encode_batch() takes a sequence of texts, not one '%.100s' (encode() takes one)",
             Py_TYPE(texts.ptr())->tp_name);
@@ -705,36 +771,39 @@ class PyTokenizer {
     const size_t count = static_cast<size_t>(PySequence_Fast_GET_SIZE(sequence.ptr()));
     // Own references: another thread may change the list while the GIL is released.
     std::vector<nb::object> items;
-    std::vector<TextBytes> inputs;
     items.reserve(count);
-    inputs.reserve(count);
     for (size_t i = 0; i < count; ++i) {
       items.push_back(nb::borrow(PySequence_Fast_GET_ITEM(sequence.ptr(), i)));
-      inputs.emplace_back(items.back(), "encode_batch", StrUtf8::kCPython);
     }
     sequence.reset();
 
     PyObject* result = PyList_New(static_cast<Py_ssize_t>(count));
     if (result == nullptr) throw nb::python_error();
     nb::object result_owner = nb::steal(result);
+    // Each window's texts are taken in order, as encode() would take them one by one (so the
+    // first bad text raises), and a str's UTF-8 lasts only as long as its window.
+    std::vector<TextBytes> inputs;
     std::vector<uint32_t> ids;
     std::vector<size_t> offsets, counts;
     const size_t window_bytes = kBatchWindowBytesPerThread * std::min<size_t>(threads, 16);
     for (size_t first = 0; first < count;) {
-      // A window of texts: at least one, at most about kBatchWindowBytesPerThread per thread.
+      // A window of texts: at least one, and texts until about kBatchWindowBytesPerThread per
+      // thread.
       size_t last = first, bytes = 0;
+      inputs.clear();
       offsets.clear();
       do {
+        inputs.emplace_back(items[last], "encode_batch");
         offsets.push_back(bytes);
-        bytes += inputs[last].size();
+        bytes += inputs.back().size();
         ++last;
-      } while (last < count && bytes + inputs[last].size() <= window_bytes);
+      } while (last < count && bytes < window_bytes);
       ids.resize(std::max<size_t>(bytes, 1));
       counts.assign(last - first, 0);
       bool encoded;
       {
         GilRelease release(bytes);
-        encoded = EncodeWindow(inputs.data() + first, last - first, offsets.data(), ids.data(),
+        encoded = EncodeWindow(inputs.data(), last - first, offsets.data(), ids.data(),
                                counts.data(), threads);
       }
       if (!encoded) throw std::bad_alloc();
@@ -1008,22 +1077,41 @@ PyStreamDecoder::PyStreamDecoder(const PyTokenizer& owner, nb::handle errors, nb
 
 nb::object PyStreamDecoder::Push(nb::handle id) {
   const uint32_t value = IdArgument(id, 0, tok_.token_count());
-  char out[RWKVTOK_DECODER_MAX_OUTPUT];
-  const rwkvtok::Result r = decoder_.Push(value, out, sizeof out);
+  char piece[kPieceRoom];
+  const rwkvtok::Result r = decoder_.Push(value, piece + carry_length_, RWKVTOK_DECODER_MAX_OUTPUT);
   if (r.status == rwkvtok::Status::kInvalidId) RaiseInvalidId(value, 0, tok_.token_count());
   if (r.status != rwkvtok::Status::kOk && r.status != rwkvtok::Status::kStopped) {
     RaiseStatus(r.status);
   }
   stopped_ = r.status == rwkvtok::Status::kStopped;
-  return DecodeUtf8(out, r.count, errors_);
+  return DecodePiece(piece, carry_length_ + r.count, stopped_);
 }
 
 nb::object PyStreamDecoder::Finish() {
-  char out[RWKVTOK_DECODER_MAX_OUTPUT];
-  const rwkvtok::Result r = decoder_.Finish(out, sizeof out);
+  char piece[kPieceRoom];
+  const rwkvtok::Result r = decoder_.Finish(piece + carry_length_, RWKVTOK_DECODER_MAX_OUTPUT);
   if (!r.ok()) RaiseStatus(r.status);
   stopped_ = false;
-  return DecodeUtf8(out, r.count, errors_);
+  return DecodePiece(piece, carry_length_ + r.count, /*final=*/true);
+}
+
+nb::object PyStreamDecoder::DecodePiece(char* piece, size_t size, bool final) {
+  std::memcpy(piece, carry_, carry_length_);
+  size_t carried = 0;
+  if (!final) {
+    // The last lead byte among the last three, if fewer continuation bytes follow it than it
+    // announces.
+    for (size_t back = 1; back <= std::min<size_t>(size, kCarryRoom); ++back) {
+      const uint8_t byte = static_cast<uint8_t>(piece[size - back]);
+      if ((byte & 0xC0) == 0x80) continue;
+      const size_t announced = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC0 ? 2 : 1;
+      if (back < announced) carried = back;
+      break;
+    }
+  }
+  carry_length_ = carried;
+  std::memcpy(carry_, piece + size - carried, carried);
+  return DecodeUtf8(piece, size - carried, errors_);
 }
 
 }  // namespace
@@ -1097,8 +1185,14 @@ class PyBinidxReader {
   nb::object Document(uint64_t index) {
     if (index >= reader_.counts().documents)
       Raise(PyExc_IndexError, "no document %llu", static_cast<unsigned long long>(index));
-    reader_.Document(index, &ids_);
-    return MakeList(ids_.data(), ids_.size());
+    // Taken out of ids_ while in use: making the list can run a finalizer that reads another
+    // document from this reader.
+    std::vector<uint32_t> ids;
+    ids.swap(ids_);
+    reader_.Document(index, &ids);
+    nb::object list = MakeList(ids.data(), ids.size());
+    ids_.swap(ids);
+    return list;
   }
   uint64_t documents() const { return reader_.counts().documents; }
   uint64_t tokens() const { return reader_.counts().tokens; }

@@ -46,7 +46,7 @@ class TRIE_TOKENIZER:
                     table[i] = token_bytes(i)
                 except ValueError:  # a gap in the ids
                     pass
-            self._idx2token = table
+            self._idx2token = _TokenDict(table)
         return self._idx2token
 
     @idx2token.setter
@@ -72,7 +72,10 @@ class TRIE_TOKENIZER:
         # The fast path takes what it can read twice, of ints and bools only, and leaves id 0
         # (not a key of idx2token) and anything it refuses to the reference's own dict lookups,
         # which then decide: KeyError, or a key that works (1.0 finds token 1).
-        if isinstance(tokens, (list, tuple)) or _is_buffer(tokens):
+        # A changed or replaced idx2token is the reference's table too: then only it decides.
+        table = self._idx2token
+        unchanged = table is None or (type(table) is _TokenDict and not table.changed)
+        if unchanged and (isinstance(tokens, (list, tuple)) or _is_buffer(tokens)):
             try:
                 if 0 not in tokens:
                     return self._tok._decode_bytes_of_ints(tokens)
@@ -102,6 +105,29 @@ class TRIE_TOKENIZER:
         print()
 
 
+class _TokenDict(dict):
+    """idx2token as made here: a dict that notes any change made to it."""
+
+    changed = False
+
+
+def _noting_change(name):
+    method = getattr(dict, name)
+
+    def changing(self, *args, **kwargs):
+        self.changed = True
+        return method(self, *args, **kwargs)
+
+    changing.__name__ = name
+    return changing
+
+
+for _name in ("__setitem__", "__delitem__", "__ior__", "clear", "pop", "popitem", "setdefault",
+              "update"):
+    setattr(_TokenDict, _name, _noting_change(_name))
+del _name
+
+
 def _is_buffer(obj) -> bool:
     try:
         memoryview(obj)
@@ -123,7 +149,7 @@ def _byte_values(src) -> bytes:
     """The bytes that the reference's trie walk reads from `src`: it indexes a 256-entry list
     with src[i], so items are ints (or have __index__) from -256 to 255, negative ones counting
     from the end."""
-    if isinstance(src, str):
+    if isinstance(src, str) and src:  # an empty one is never indexed
         raise TypeError("list indices must be integers or slices, not str")
     out = bytearray(len(src))
     for i in range(len(src)):

@@ -1,6 +1,8 @@
 """The API's promises, one by one, and every kind of bad input."""
 
 import array
+import ctypes
+import gc
 import pickle
 import sys
 
@@ -200,13 +202,39 @@ def test_stream_decoder(tok):
         strict.finish()
 
 
+# Bytes that start, continue, complete or spoil UTF-8 sequences (surrogates' forms among them).
+UTF8_PARTS = st.lists(st.sampled_from([
+    b"a", b"\xed", b"\xa0", b"\x80", b"\xbf", b"\xe2", b"\x82", b"\xac", b"\xf0", b"\x9f",
+    b"\x98", b"\xc3", b"\xa9", b"\xf4", b"\x90", b"\xff", b"\xc0", b"\xe0"]), max_size=16).map(b"".join)
+
+
 @SETTINGS
-@given(st.binary(max_size=80), st.sampled_from(["replace", "ignore", "surrogateescape",
-                                                 "backslashreplace"]))
-def test_stream_equals_one_shot(tok, data, errors):
-    ids = tok.encode(data)
+@given(st.one_of(st.binary(max_size=80), UTF8_PARTS),
+       st.sampled_from(["replace", "ignore", "surrogateescape", "backslashreplace",
+                        "surrogatepass"]),
+       st.booleans())
+def test_stream_equals_one_shot(tok, data, errors, bytewise):
+    ids = [byte + 1 for byte in data] if bytewise else tok.encode(data)
     decoder = tok.stream_decoder(errors=errors, stop_ids=())
-    assert "".join(decoder.push(i) for i in ids) + decoder.finish() == data.decode("utf-8", errors)
+    try:
+        expected = data.decode("utf-8", errors)
+    except UnicodeDecodeError:  # surrogatepass passes only surrogates
+        with pytest.raises(UnicodeDecodeError):
+            "".join(decoder.push(i) for i in ids) + decoder.finish()
+        return
+    assert "".join(decoder.push(i) for i in ids) + decoder.finish() == expected
+
+
+def test_stream_holds_back_the_form_of_a_character(tok):
+    """ED A0 is invalid UTF-8, but with 80 it is the form of a surrogate, which surrogatepass
+    decodes: the bytes wait for what follows, as they would in one text."""
+    decoder = tok.stream_decoder(errors="surrogatepass")
+    pieces = [decoder.push(byte + 1) for byte in b"x\xed\xa0"]
+    assert pieces == ["x", "", ""] and decoder.pending == 2
+    assert decoder.push(0x80 + 1) == "\ud800" and decoder.pending == 0
+    assert decoder.push(0xED + 1) == "" and decoder.pending == 1
+    with pytest.raises(UnicodeDecodeError):  # as b"\xed".decode("utf-8", "surrogatepass")
+        decoder.finish()
 
 
 def test_from_blob(tok, world_blob, make_blob):
@@ -389,3 +417,91 @@ def test_batch_keeps_the_collectors_state(tok):
         assert gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_ids_from_buffers_without_strides(tok):
+    """ctypes arrays export their items with neither shape nor strides."""
+    ids = tok.encode(TEXT)
+    for kind in (ctypes.c_uint16, ctypes.c_uint32, ctypes.c_int32, ctypes.c_int64, ctypes.c_uint8):
+        if kind is ctypes.c_uint8:
+            assert tok.decode_bytes((kind * 2)(72, 105)) == b"Gh"
+            continue
+        assert tok.decode((kind * len(ids))(*ids)) == TEXT
+    with pytest.raises(ValueError, match="invalid token id -1 at position 1"):
+        tok.decode((ctypes.c_int32 * 2)(5, -1))
+
+
+def test_calls_from_finalizers_while_a_list_is_made(tok):
+    """The collector runs finalizers inside the allocations that make a list: one that calls
+    the same tokenizer on the same thread must not touch the memory the first call is using."""
+    text = "The quick brown fox jumps over the lazy dog. " * 50
+    expected = tok.encode(text)
+
+    class CallsOnCollection:
+        def __init__(self, call):
+            self.me, self.call = self, call  # a cycle: freed only by the collector
+
+        def __del__(self):
+            self.call()
+
+    encode, threshold = tok.encode, gc.get_threshold()
+    try:
+        for call in (lambda: tok.encode("x" * 1000), lambda: tok.encode("y" * 3_000_000),
+                     lambda: tok.encode("zé" * 1000), lambda: tok.decode(expected)):
+            for _ in range(5):
+                gc.collect()
+                CallsOnCollection(call)
+                gc.set_threshold(1)  # the next new list collects
+                got = encode(text)
+                gc.set_threshold(*threshold)
+                assert got == expected
+    finally:
+        gc.set_threshold(*threshold)
+
+
+def test_unprintable_int_subclasses(tok):
+    class Odd(int):
+        def __str__(self):
+            return "\ud800"
+
+        def __repr__(self):
+            raise RuntimeError("not called")
+
+    with pytest.raises(ValueError, match="invalid token id 1180591620717411303424 at position 0"):
+        tok.decode([Odd(2**70)])
+    with pytest.raises(ValueError, match="invalid token id 1180591620717411303424"):
+        tok.stream_decoder().push(Odd(2**70))
+    with pytest.raises(ValueError, match="an int too long to write out"):
+        tok.decode([10**5000])
+
+
+def test_batch_leaves_strs_as_they_were(tok):
+    """CPython would keep a str's UTF-8 with it for as long as the str lives."""
+    texts = ["日本語のテキスト%d" % i * 1000 for i in range(20)] + ["ascii"]
+    sizes = [sys.getsizeof(t) for t in texts]
+    assert tok.encode_batch(texts, num_threads=2) == [tok.encode(t) for t in texts]
+    assert [sys.getsizeof(t) for t in texts] == sizes
+    with pytest.raises(UnicodeEncodeError):  # the first bad text raises, as encode() would
+        tok.encode_batch(["a", "b\ud800", 5])
+    with pytest.raises(TypeError):
+        tok.encode_batch(["a", 5, "b\ud800"])
+
+
+def test_error_handler_names_with_null(tok):
+    for call in (lambda: tok.decode([33], errors="strict\0junk"),
+                 lambda: tok.stream_decoder(errors="strict\0junk")):
+        with pytest.raises(ValueError, match="embedded null character"):
+            call()
+
+
+def test_messages_for_texts_that_are_not(tok):
+    released = memoryview(b"hi")
+    released.release()
+    with pytest.raises(ValueError, match="released"):
+        tok.encode(released)
+    with pytest.raises(TypeError, match="4-byte items"):
+        tok.encode(np.zeros(6, np.int32)[::2])  # not text, however its items lie
+    for one in (memoryview(b"abc"), np.frombuffer(b"abc", np.uint8), bytearray(b"abc")):
+        with pytest.raises(TypeError, match="takes a sequence of texts, not one"):
+            tok.encode_batch(one)
+    assert tok.encode_batch(np.array(["ab", "cd"])) == [tok.encode("ab"), tok.encode("cd")]

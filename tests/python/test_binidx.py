@@ -2,6 +2,7 @@
 test's own, with ids from the reference tokenizer), read back, merged, and JSONL read with the
 command's rules."""
 
+import gc
 import json
 import os
 import random
@@ -126,3 +127,32 @@ def test_numbers_for_training():
     assert binidx.magic_prime(5, 2) is None
     order = [binidx.shuffled_index(i, 50, 7, 1) for i in range(50)]
     assert sorted(order) == list(range(50)) and order != list(range(50))
+
+
+def test_reader_called_from_a_finalizer(tmp_path):
+    """Making a document's list can run a finalizer that reads another document from the same
+    reader: each read keeps its own ids."""
+    with binidx.Writer(tmp_path / "out") as out:
+        out.add("short document number one")
+        out.add("x" * 200_000 + " long document")
+    reader = binidx.Reader(tmp_path / "out")
+    expected = reader[0]
+
+    class ReadsOnCollection:
+        def __init__(self):
+            self.me = self  # a cycle: freed only by the collector
+
+        def __del__(self):
+            reader[1]
+
+    threshold = gc.get_threshold()
+    try:
+        for _ in range(5):
+            gc.collect()
+            ReadsOnCollection()
+            gc.set_threshold(1)  # the next new list collects
+            got = reader[0]
+            gc.set_threshold(*threshold)
+            assert got == expected
+    finally:
+        gc.set_threshold(*threshold)

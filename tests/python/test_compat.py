@@ -2,6 +2,7 @@
 
 import array
 import contextlib
+import ctypes
 import io
 import subprocess
 import sys
@@ -35,7 +36,7 @@ def same(reference, compat, method, *args):
         (method, args)
 
 
-TOKEN_INPUTS = [[], [0], [1, 2, 3], [33155, 45], [65529], [65530], [65535], [70000], [-1],
+TOKEN_INPUTS = [(ctypes.c_uint32 * 2)(33155, 45), (ctypes.c_uint16 * 1)(0), [], [0], [1, 2, 3], [33155, 45], [65529], [65530], [65535], [70000], [-1],
                 [256, 256], [232, 189], [1.0, 2], [True], ["a"], [None], (33155,),
                 np.array([33155, 45], np.int64), np.array([-1], np.int32), array.array("H", [33155]),
                 range(1, 5), (i for i in [33155, 45]), {33155: 1}, 5, None, "abc", b"ab"]
@@ -55,7 +56,7 @@ def test_decoding(reference, compat, tokens):
 ENCODE_INPUTS = ["", "Hello, world!", "你好😀", "a\ud800b", b"bytes", 5, None, ["a"],
                  "x" * 1000]
 BYTES_INPUTS = [b"", b"Hello", bytearray(b"\xff\xfeab"), memoryview(b"abc"), [104, 105],
-                [104, -1, 300], [104, -1], [-256, 255], (1, 2), [1.5], ["a"], "str", 5, None,
+                [104, -1, 300], [104, -1], [-256, 255], (1, 2), [1.5], ["a"], "str", "", 5, None,
                 np.array([104, 105], np.uint8), np.array([-56, -6], np.int8),
                 array.array("b", [-1, 65]), [np.int64(104)], [True, False]]
 
@@ -146,3 +147,19 @@ def test_ids_that_only_index_like_ints(reference, compat):
     for tokens in [[Index()], [Int(33155)], [33155, Index()]]:
         same(reference, compat, "decodeBytes", tokens)
         same(reference, compat, "decode", tokens)
+
+
+def test_a_changed_idx2token_decides(reference, reference_vocab_path):
+    """The reference decodes through its dict: changing or replacing it changes what decode gives."""
+    for change in (lambda t: t.idx2token.__setitem__(33155, b"XX"),
+                   lambda t: t.idx2token.pop(33155),
+                   lambda t: t.idx2token.update({33155: b"YY"}),
+                   lambda t: setattr(t, "idx2token", {33155: b"ZZ"}),
+                   lambda t: setattr(t, "idx2token", {})):
+        ours, theirs = TRIE_TOKENIZER(), type(reference)(reference_vocab_path)
+        change(ours), change(theirs)
+        for method in ("decodeBytes", "decode"):
+            assert outcome(getattr(ours, method), [33155, 45]) == \
+                outcome(getattr(theirs, method), [33155, 45])
+    untouched = TRIE_TOKENIZER()
+    assert untouched.idx2token[33155] == b"Hello" and untouched.decodeBytes([33155]) == b"Hello"
