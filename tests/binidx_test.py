@@ -507,6 +507,14 @@ class BinidxTest(unittest.TestCase):
             b'{"text": NaN}': "not JSON",
             b'{"text": "a",}': "member name",
             b'{"text": 01}': "expected",
+            b'\xef\xbb\xbf{"text": "a"}': "a byte order mark \\(JSON has none\\) at column 1",
+            b'bad': "not JSON \\(unexpected character\\) at column 1",
+            b'\x00': "not JSON \\(unexpected character\\) at column 1",
+            b'"text"': "not a JSON object",
+            b'\xff{"text": "a"}': "invalid UTF-8 at column 1",
+            b'{"text": "a"}\xff': "invalid UTF-8 at column 14",
+            b'{"x": 1 \xff, "text": "a"}': "invalid UTF-8 at column 9",
+            b'{"text": "b", "text": "a\\udc00"}': "lone surrogate \\udc00",
             b'{"a": ' + b"[" * 1001 + b"]" * 1001 + b', "text": "x"}': "nested more than 1000",
         }
         for line, message in cases.items():
@@ -603,6 +611,93 @@ class BinidxTest(unittest.TestCase):
                 self.assertRegex(err.decode(), r"^rwkvtok: (interrupted|terminated); no dataset written\n$")
                 self.assert_nothing_but([])
 
+    def test_a_lone_surrogate_in_a_replaced_member_does_not_matter(self):
+        line = b'{"text": "a\\udc00", "other": "\\ud800", "text": "b"}'
+        self.assertEqual(json.loads(line)["text"], "b")
+        corpus = self.write("a.jsonl", line + b"\n")
+        result = self.run_tool("binidx", "-o", self.path("out"), corpus)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assert_dataset(self.path("out"), [b"b"])
+
+    def test_the_dataset_may_be_written_into_an_input_directory(self):
+        self.write("a.jsonl", b'{"text": "a"}\n')
+        for _ in range(2):  # the second time over the dataset the first wrote
+            result = self.run_tool("binidx", "-o", "corpus", ".", cwd=self.dir)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            self.assert_dataset(self.path("corpus"), [b"a"])
+        self.assert_nothing_but(["a.jsonl", "corpus.bin", "corpus.idx"])
+
+    def test_closed_or_full_standard_streams(self):
+        corpus = self.write("a.jsonl", b'{"text": "a"}\n')
+        self.assertEqual(self.run_tool("binidx", "-o", self.path("old"), corpus).returncode, 0)
+        with open(self.path("old.bin"), "rb") as f:
+            old = f.read()
+
+        def close(fd):
+            return lambda: os.close(fd)
+
+        os.symlink("/dev/stdin", self.path("stdin.jsonl"))  # a path to standard input
+
+        for args, closed, message in [
+                (["-o", self.path("old"), "-"], 0, "cannot read standard input"),
+                (["-o", self.path("old"), self.path("stdin.jsonl")], 0, "cannot read standard input"),
+                (["-o", self.path("old"), corpus], 1, "cannot write output"),
+                (["dump", self.path("old")], 1, "cannot write output"),
+                (["info", self.path("old")], 1, "cannot write output"),
+                (["--help"], 1, "cannot write output"),
+                (["--version"], 1, "cannot write output")]:
+            with self.subTest(args=args):
+                result = self.run_tool("binidx", *args, preexec_fn=close(closed))
+                self.assertEqual(result.returncode, 1)
+                self.assertIn(message, result.stderr.decode())
+        with open("/dev/full", "wb") as full:
+            result = subprocess.run([TOOL, "binidx", "-o", self.path("new"), corpus], stdout=full,
+                                    stderr=subprocess.PIPE)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("cannot write output: No space left on device", result.stderr.decode())
+        # A closed pipe: the summary cannot be written, so no dataset appears.
+        process = subprocess.Popen([TOOL, "binidx", "-o", self.path("new"), corpus],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        process.stdout.close()
+        _, err = process.communicate()
+        self.assertEqual(process.returncode, 1, err)
+        self.assertIn("cannot write output: Broken pipe", err.decode())
+        self.assert_nothing_but(["a.jsonl", "old.bin", "old.idx", "stdin.jsonl"])
+        with open(self.path("old.bin"), "rb") as f:
+            self.assertEqual(f.read(), old)
+
+    def test_dump_of_a_dataset_with_ids_0_inside_documents(self):
+        # Other tools pack documents with 0 between them inside one document: 0 decodes to nothing.
+        docs = [[33155, 0, 40213, 0], [0], [33155, 0]]
+        n = len(docs)
+        idx = b"MMIDIDX\x00\x00" + struct.pack("<QBQQ", 1, 8, n, n + 1)
+        idx += struct.pack(f"<{n}i", *map(len, docs))
+        idx += struct.pack(f"<{n}q", *[2 * sum(map(len, docs[:i])) for i in range(n)])
+        idx += struct.pack(f"<{n + 1}q", *range(n + 1))
+        self.write("packed.idx", idx)
+        self.write("packed.bin", b"".join(struct.pack(f"<{len(d)}H", *d) for d in docs))
+        result = self.run_tool("binidx", "dump", self.path("packed"))
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual([json.loads(line)["text"] for line in result.stdout.splitlines()],
+                         ["Hello world", "", "Hello"])
+
+    def test_messages_are_one_line_whatever_the_names(self):
+        name = self.path("no\x1b[31mred\nsecond line.jsonl")
+        result = self.run_tool("binidx", "-o", self.path("x"), name)
+        self.assertEqual(result.returncode, 1)
+        self.assertEqual(result.stderr.count(b"\n"), 1, result.stderr)
+        self.assertIn(b"no\\x1b[31mred\\nsecond line.jsonl", result.stderr)
+
+    def test_long_names(self):
+        corpus = self.write("a.jsonl", b'{"text": "a"}\n')
+        name = "n" * 247  # NAME.bin and NAME.idx are 251 bytes: as long as a name may be, nearly
+        for extra in ([], ["--epochs", "2"]):
+            with self.subTest(extra=extra):
+                result = self.run_tool("binidx", "-o", self.path(name), *extra, corpus)
+                self.assertEqual(result.returncode, 0, result.stderr)
+                self.assert_dataset(self.path(name), [b"a"] * (2 if extra else 1))
+        self.assert_nothing_but(["a.jsonl", name + ".bin", name + ".idx"])
+
     def test_command_line_errors(self):
         cases = [
             (["binidx"], "needs -o PREFIX"),
@@ -635,9 +730,13 @@ class BinidxTest(unittest.TestCase):
         self.assertEqual(result.returncode, 1)
         self.assertIn("cannot open", result.stderr.decode())
         self.assert_nothing_but(["a.csv", "a.jsonl"])
-        result = self.run_tool("binidx", "--help")
+        for words in (["--help"], ["help"], ["-o", "x", "--help"]):
+            result = self.run_tool("binidx", *words)
+            self.assertEqual(result.returncode, 0)
+            self.assertIn(b"usage: rwkvtok binidx", result.stdout)
+        result = self.run_tool("binidx", "-o", "x", "a.jsonl", "--version")
         self.assertEqual(result.returncode, 0)
-        self.assertIn(b"usage: rwkvtok binidx", result.stdout)
+        self.assertTrue(result.stdout.startswith(b"rwkvtok "), result.stdout)
         # A file named like the subcommand is an input when written as a path.
         info = self.write("info", b"")
         result = self.run_tool("binidx", "-o", self.path("x"), "./info", cwd=self.dir)

@@ -1,6 +1,7 @@
 #include "tools/binidx/dataset.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -195,9 +196,10 @@ Writer::Writer(const std::string& prefix, uint8_t dtype_code)
   const std::string base = slash == std::string::npos ? prefix : prefix.substr(slash + 1);
   if (base.empty())
     throw Error("the output prefix " + prefix + " names a directory, not a dataset");
-  // Hidden temporaries beside the dataset, so that renaming them is atomic.
-  const std::string stem =
-      (slash == std::string::npos ? "" : prefix.substr(0, slash + 1)) + "." + base;
+  // Hidden temporaries beside the dataset, so that renaming them is atomic; the name cut short
+  // where it would pass the longest a file name may be (mkostemp's suffix keeps it unique).
+  const std::string stem = (slash == std::string::npos ? "" : prefix.substr(0, slash + 1)) + "." +
+                           base.substr(0, NAME_MAX - std::strlen("..bin.XXXXXX"));
   try {
     for (auto [path, fd, suffix] :
          {std::tuple<std::string*, int*, const char*>{&bin_path_, &bin_, ".bin"},

@@ -224,13 +224,32 @@ class Reader {
         check_text_(check_text) {}
 
   bool ReadField(Wanted* wanted) {
+    // Python's json decodes the whole line first: invalid UTF-8 anywhere in it comes first.
+    if (check_text_ && !IsUtf8(begin_, end_)) {
+      p_ = end_;
+      return FailAtInvalidUtf8(begin_);
+    }
     SkipSpace();
-    if (p_ == end_ || *p_ != '{') {
-      return Fail(p_ == end_ ? "no JSON value" : "not a JSON object (documents are objects)");
+    if (p_ == end_) return Fail("no JSON value");
+    if (*p_ != '{') {
+      if (end_ - p_ >= 3 && p_[0] == 0xEF && p_[1] == 0xBB && p_[2] == 0xBF) {
+        return Fail("a byte order mark (JSON has none)");
+      }
+      return Fail(std::strchr("[\"tfn-0123456789", *p_) != nullptr && *p_ != '\0'
+                      ? "not a JSON object (documents are objects)"
+                      : "not JSON (unexpected character)");
     }
     if (!Object(1, wanted)) return false;
     SkipSpace();
     if (p_ != end_) return Fail("more after the JSON object");
+    // Python's json reads a lone surrogate escape into a str: an error only in the member
+    // that counts, the last of its name.
+    if (text_surrogate_ != nullptr) {
+      return Fail("lone surrogate " +
+                      std::string(reinterpret_cast<const char*>(text_surrogate_), 6) +
+                      " (UTF-8 cannot hold it)",
+                  text_surrogate_);
+    }
     return true;
   }
 
@@ -330,9 +349,10 @@ class Reader {
         unit = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
         p_ += 6;
       } else if (use == Use::kText) {
-        return Fail("lone surrogate " + std::string(reinterpret_cast<const char*>(at), 6) +
-                        " (UTF-8 cannot hold it)",
-                    at);
+        // An error if this member counts (ReadField); U+FFFD holds its place meanwhile.
+        if (text_surrogate_ == nullptr) text_surrogate_ = at;
+        if (out != nullptr) out->append("\xEF\xBF\xBD");
+        return true;
       } else {
         if (out != nullptr) out->push_back('\xFF');  // never valid UTF-8, so never a field
         return true;
@@ -436,6 +456,7 @@ class Reader {
       SkipSpace();
       if (wanted != nullptr && name == wanted->name) {
         wanted->found = true;
+        text_surrogate_ = nullptr;  // of a member this one replaces
         if (p_ < end_ && *p_ == '"') {
           wanted->kind = nullptr;
           // A text read unchecked is checked before a later member of that name replaces it.
@@ -492,6 +513,7 @@ class Reader {
   const unsigned char* const end_;
   std::string* const error_;
   const bool check_text_;
+  const unsigned char* text_surrogate_ = nullptr;  // a lone surrogate escape in the wanted text
 };
 
 }  // namespace

@@ -215,8 +215,10 @@ class Interruptions {
     sigemptyset(&action.sa_mask);
     sigaction(SIGINT, &action, &old_int_);
     sigaction(SIGTERM, &action, &old_term_);
-    // A file size limit then fails the write (EFBIG) instead of killing the process.
+    // A file size limit then fails the write (EFBIG) instead of killing the process, and a
+    // closed pipe fails the summary's (EPIPE), so that the files are removed.
     signal(SIGXFSZ, SIG_IGN);
+    signal(SIGPIPE, SIG_IGN);
   }
   ~Interruptions() {
     sigaction(SIGINT, &old_int_, nullptr);
@@ -245,9 +247,11 @@ class Stage {
  public:
   explicit Stage(const std::string& prefix) {
     const size_t slash = prefix.rfind('/');
-    prefix_ = (slash == std::string::npos ? "" : prefix.substr(0, slash + 1)) + "." +
-              prefix.substr(slash == std::string::npos ? 0 : slash + 1) + ".pass-" +
-              std::to_string(getpid());
+    const std::string pass = ".pass-" + std::to_string(getpid());
+    // Cut short where its own writer's temporaries would pass the longest file name.
+    const std::string base = prefix.substr(slash == std::string::npos ? 0 : slash + 1)
+                                 .substr(0, NAME_MAX - std::strlen("...bin.XXXXXX") - pass.size());
+    prefix_ = (slash == std::string::npos ? "" : prefix.substr(0, slash + 1)) + "." + base + pass;
     Interruptions::Keep(2, prefix_ + ".bin");
     Interruptions::Keep(3, prefix_ + ".idx");
   }
@@ -263,18 +267,34 @@ class Stage {
 
 // --- Reading inputs -----------------------------------------------------------------------------
 
+bool SameFile(const struct stat& a, const struct stat& b) {
+  return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+bool SameFile(int fd_a, int fd_b) {
+  struct stat a, b;
+  return fstat(fd_a, &a) == 0 && fstat(fd_b, &b) == 0 && SameFile(a, b);
+}
+
 // A file (or stdin) read in blocks; a compressed one through its decompressor (gzip -dc,
 // zstd -dc), a process of its own whose output this reads.
 class Reader {
  public:
-  explicit Reader(const std::string& path, const char* decompressor = nullptr) : name_(path) {
+  Reader(const std::string& path, const char* decompressor, const StandardStreams& streams)
+      : name_(path) {
+    const std::string closed = "cannot read standard input: " + std::string(std::strerror(EBADF));
     if (path == "-") {
+      if (streams.input_closed) throw Error(closed);
       fd_ = STDIN_FILENO;
       name_ = "stdin";
       return;
     }
     fd_ = open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd_ < 0) throw Error("cannot open " + path + ": " + std::strerror(errno));
+    // A path to standard input (/dev/stdin) reaches what holds its place when it is closed.
+    if (streams.input_closed && SameFile(fd_, STDIN_FILENO)) {
+      close(fd_);
+      throw Error(closed);
+    }
     if (decompressor != nullptr) Decompress(decompressor);
   }
   ~Reader() {
@@ -415,10 +435,12 @@ class ProgressLine {
 
 class Builder {
  public:
-  Builder(const BinidxOptions& o, binidx::Writer* writer, ProgressLine* progress)
+  Builder(const BinidxOptions& o, binidx::Writer* writer, ProgressLine* progress,
+          const StandardStreams& streams)
       : o_(o),
         writer_(writer),
         progress_(progress),
+        streams_(streams),
         tok_(Tokenizer::World()),
         workers_(o.threads),
         scratch_(o.threads) {}
@@ -442,10 +464,21 @@ class Builder {
 
  private:
   void Directory(const std::string& path) {
+    // The files being written, and the dataset they replace, may lie in the directory (binidx
+    // -o corpus .): they are not inputs.
+    std::vector<struct stat> own;
+    for (const std::string& file : {writer_->bin_temporary(), writer_->idx_temporary(),
+                                    o_.prefix + ".bin", o_.prefix + ".idx"}) {
+      struct stat st;
+      if (stat(file.c_str(), &st) == 0) own.push_back(st);
+    }
     for (const std::string& file : DirectoryEntries(path)) {
       struct stat st;
       if (stat(file.c_str(), &st) != 0)
         throw Error("cannot open " + file + ": " + std::strerror(errno));
+      if (std::any_of(own.begin(), own.end(),
+                      [&](const struct stat& o) { return SameFile(o, st); }))
+        continue;
       if (S_ISDIR(st.st_mode)) {
         throw Error(file + ": binidx reads the files of a directory, not its subdirectories");
       }
@@ -664,7 +697,7 @@ class Builder {
   }
 
   void Jsonl(const std::string& path, const char* decompressor) {
-    Reader in(path, decompressor);
+    Reader in(path, decompressor, streams_);
     name_ = in.name();
     lines_before_ = 0;
     carry_.clear();
@@ -718,7 +751,7 @@ class Builder {
 
   // The whole file is one document, encoded as it is read.
   void Text(const std::string& path) {
-    Reader in(path);
+    Reader in(path, nullptr, streams_);
     StreamEncoder encoder(tok_);
     std::vector<char> block(kReadBlock);
     std::vector<uint32_t> ids(kReadBlock + tok_.max_token_length());
@@ -742,6 +775,7 @@ class Builder {
   const BinidxOptions& o_;
   binidx::Writer* writer_;
   ProgressLine* progress_;
+  const StandardStreams& streams_;
   uint64_t bytes_ = 0;
   const Tokenizer tok_;
   Workers workers_;
@@ -753,8 +787,8 @@ class Builder {
   uint64_t skipped_ = 0;
 };
 
-void Print(const std::string& text) {
-  const int error = Output::WriteAll(text.data(), text.size());
+void Print(const std::string& text, const StandardStreams& streams) {
+  const int error = streams.output_closed ? EBADF : Output::WriteAll(text.data(), text.size());
   if (error != 0) throw Error(std::string("cannot write output: ") + std::strerror(error));
 }
 
@@ -804,14 +838,16 @@ void AppendJsonString(const std::string& text, std::string* out) {
 
 // The documents of a dataset as JSONL, {"text": ...} a line: exact for documents that are valid
 // UTF-8; in others each maximal invalid sequence becomes U+FFFD (the library's replace policy).
-void Dump(const std::string& prefix) {
+void Dump(const std::string& prefix, const StandardStreams& streams) {
   binidx::Reader reader(prefix);
   const Tokenizer tok = Tokenizer::World();
   std::vector<uint32_t> ids;
-  std::vector<char> piece(tok.max_token_length() + 8);
+  std::vector<char> piece(RWKVTOK_DECODER_MAX_OUTPUT);
   std::string text, out;
   while (reader.Next(&ids)) {
     StreamDecoder decoder(tok, Utf8Policy::kReplace);
+    // Id 0 inside a document (datasets that other tools packed) decodes to nothing.
+    decoder.SetStopIds(nullptr, 0);
     text.clear();
     for (size_t i = 0; i + 1 < ids.size(); ++i) {  // all but the final 0
       const Result r = decoder.Push(ids[i], piece.data(), piece.size());
@@ -825,11 +861,11 @@ void Dump(const std::string& prefix) {
     AppendJsonString(text, &out);
     out += "\"}\n";
     if (out.size() >= (size_t{1} << 20)) {
-      Print(out);
+      Print(out, streams);
       out.clear();
     }
   }
-  Print(out);
+  Print(out, streams);
 }
 
 // The staged documents, o.epochs times, each pass in input order or shuffled.
@@ -843,8 +879,31 @@ std::string Summary(const BinidxOptions& o, const binidx::Counts& counts, uint64
   return summary + TrainingLines(counts, o.ctx_len);
 }
 
-// Writes the staged documents as the dataset, o.epochs times, shuffled as asked; the summary.
-std::string Passes(const BinidxOptions& o, const std::string& stage, uint64_t skipped) {
+// Prints the summary, then makes the dataset appear: if the summary cannot be written (a full
+// disk, a closed pipe), no dataset does. A signal that comes while the files are renamed is
+// ignored: the dataset is then whole, and only the exit is left.
+void PrintAndCommit(binidx::Writer* writer, const std::string& summary,
+                    const StandardStreams& streams) {
+  Print(summary, streams);
+  sigset_t signals, old;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigprocmask(SIG_BLOCK, &signals, &old);
+  try {
+    writer->Commit();
+  } catch (...) {
+    sigprocmask(SIG_SETMASK, &old, nullptr);
+    throw;
+  }
+  signal(SIGINT, SIG_IGN);
+  signal(SIGTERM, SIG_IGN);
+  sigprocmask(SIG_SETMASK, &old, nullptr);
+}
+
+// Writes the staged documents as the dataset, o.epochs times, shuffled as asked.
+void Passes(const BinidxOptions& o, const std::string& stage, uint64_t skipped,
+            const StandardStreams& streams) {
   binidx::Reader reader(stage);
   binidx::Writer writer(o.prefix);
   Interruptions::Keep(0, writer.bin_temporary());
@@ -858,31 +917,31 @@ std::string Passes(const BinidxOptions& o, const std::string& stage, uint64_t sk
       writer.EndDocument();
     }
   }
-  std::string summary = Summary(o, writer.counts(), skipped);
-  writer.Commit();
-  return summary;
+  PrintAndCommit(&writer, Summary(o, writer.counts(), skipped), streams);
 }
 
-}  // namespace
-
-void RunBinidx(int argc, const char* const* argv) {
-  for (int i = 2; i < argc && std::string(argv[i]) != "--"; ++i) {
-    if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") {
-      Print(kBinidxUsage);
-      return;
-    }
+// Bytes below 0x20 and 0x7F as C escapes: a message stays one line, and a file's name does not
+// reach the terminal as control codes.
+std::string OneLine(const std::string& message) {
+  std::string out;
+  for (const char ch : message) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    out += c < 0x20 || c == 0x7F ? Escaped(std::string(1, ch)) : std::string(1, ch);
   }
-  const BinidxOptions o = Parse(argc, argv);
-  if (o.sub == Sub::kDump) return Dump(o.prefix);
+  return out;
+}
+
+void Build(const BinidxOptions& o, const StandardStreams& streams) {
+  if (o.sub == Sub::kDump) return Dump(o.prefix, streams);
   if (o.sub == Sub::kInfo) {
     uint8_t code = 0;
     const binidx::Counts counts = binidx::Check(o.prefix, &code);
     Print(o.prefix + ": " + (code == binidx::kUint16Code ? "uint16" : "int32") + " ids, " +
-          std::to_string(counts.documents) + " documents, " + std::to_string(counts.tokens) +
-          " tokens\n" + TrainingLines(counts, o.ctx_len));
+              std::to_string(counts.documents) + " documents, " + std::to_string(counts.tokens) +
+              " tokens\n" + TrainingLines(counts, o.ctx_len),
+          streams);
     return;
   }
-  std::string summary;
   Interruptions interruptions;
   const bool staged = o.sub == Sub::kBuild && (o.epochs > 1 || o.shuffle);
   std::unique_ptr<Stage> stage(staged ? new Stage(o.prefix) : nullptr);
@@ -890,24 +949,41 @@ void RunBinidx(int argc, const char* const* argv) {
     binidx::Writer writer(o.prefix, binidx::MergedDtype(o.inputs));
     interruptions.Keep(writer);
     binidx::Merge(o.inputs, &writer);
-    summary = Summary(o, writer.counts(), 0);
-    writer.Commit();
-  } else {
-    // The documents once, into the dataset itself or, for several passes, into the stage.
-    binidx::Writer writer(staged ? stage->prefix() : o.prefix);
-    interruptions.Keep(writer);
-    uint64_t skipped;
-    {
-      ProgressLine progress(KnownSize(o.inputs));
-      Builder builder(o, &writer, &progress);
-      for (const std::string& input : o.inputs) builder.Input(input);
-      skipped = builder.skipped();
-    }  // the threads stopped and the progress line cleared before the dataset appears
-    if (!staged) summary = Summary(o, writer.counts(), skipped);
-    writer.Commit();
-    if (staged) summary = Passes(o, stage->prefix(), skipped);
+    return PrintAndCommit(&writer, Summary(o, writer.counts(), 0), streams);
   }
-  Print(summary);
+  // The documents once, into the dataset itself or, for several passes, into the stage.
+  binidx::Writer writer(staged ? stage->prefix() : o.prefix);
+  interruptions.Keep(writer);
+  uint64_t skipped;
+  {
+    ProgressLine progress(KnownSize(o.inputs));
+    Builder builder(o, &writer, &progress, streams);
+    for (const std::string& input : o.inputs) builder.Input(input);
+    skipped = builder.skipped();
+  }  // the threads stopped and the progress line cleared before the dataset appears
+  if (!staged) return PrintAndCommit(&writer, Summary(o, writer.counts(), skipped), streams);
+  writer.Commit();
+  Passes(o, stage->prefix(), skipped, streams);
+}
+
+}  // namespace
+
+void RunBinidx(int argc, const char* const* argv, const StandardStreams& streams,
+               const std::string& version) {
+  try {
+    for (int i = 2; i < argc && std::string(argv[i]) != "--"; ++i) {
+      const std::string arg = argv[i];
+      if (arg == "--help" || arg == "-h" || (i == 2 && arg == "help")) {
+        return Print(kBinidxUsage, streams);
+      }
+      if (arg == "--version") return Print(version, streams);
+    }
+    Build(Parse(argc, argv), streams);
+  } catch (const UsageError& e) {
+    throw UsageError(OneLine(e.what()));
+  } catch (const Error& e) {
+    throw Error(OneLine(e.what()), e.exit_status());
+  }
 }
 
 }  // namespace cli

@@ -86,7 +86,7 @@ int Main(int argc, char** argv) {
   std::unique_ptr<Output> out;
   try {
     if (argc > 1 && std::string(argv[1]) == "binidx") {
-      RunBinidx(argc, argv);
+      RunBinidx(argc, argv, streams, VersionText());
       return 0;
     }
     const Options o = ParseArgs(argc, argv);
