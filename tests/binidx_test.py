@@ -190,6 +190,20 @@ class BinidxTest(unittest.TestCase):
             self.assertEqual(f.read(), expected_idx)
         self.assertEqual(len(read_dataset(prefix)), len(documents))
 
+    def peak_kb(self, stdin_path, *args):
+        """The tool's peak resident set, in KB, run with `args` and stdin from `stdin_path`."""
+        # A fresh, small process runs the tool, so that the peak is the tool's own (a child forked
+        # from this larger process would start with this one's pages counted).
+        measure = ("import resource, subprocess, sys\n"
+                   "status = subprocess.call(sys.argv[2:], stdin=open(sys.argv[1], 'rb'), "
+                   "stdout=subprocess.DEVNULL)\n"
+                   "print(status, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+        result = subprocess.run([sys.executable, "-c", measure, stdin_path, TOOL, *args],
+                                capture_output=True, check=True)
+        status, peak = map(int, result.stdout.split())
+        self.assertEqual(status, 0, result.stderr)
+        return peak
+
     def assert_nothing_but(self, names):
         self.assertEqual(sorted(os.listdir(self.dir)), sorted(names))
 
@@ -278,16 +292,7 @@ class BinidxTest(unittest.TestCase):
         with open(corpus, "wb") as f:
             for _ in range(count // 100_000):
                 f.write(b'{"text": "a"}\n' * 100_000)
-        # A fresh, small process runs the tool, so that the peak is the tool's own (a child forked
-        # from this larger process would start with this one's pages counted).
-        measure = ("import resource, subprocess, sys\n"
-                   "status = subprocess.call(sys.argv[2:], stdin=open(sys.argv[1], 'rb'), "
-                   "stdout=subprocess.DEVNULL)\n"
-                   "print(status, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-        result = subprocess.run([sys.executable, "-c", measure, corpus, TOOL, "binidx", "-o",
-                                 self.path("out"), "-"], capture_output=True, check=True)
-        status, peak_kb = map(int, result.stdout.split())
-        self.assertEqual(status, 0, result.stderr)
+        peak_kb = self.peak_kb(corpus, "binidx", "-o", self.path("out"), "-")
         if not sanitized("asan", "tsan"):  # sanitizers reserve memory of their own
             self.assertLess(peak_kb, 24 * 1024, "KB at the peak")
             print(f"peak resident set of 5 million documents: {peak_kb} KB", file=sys.stderr)
@@ -687,6 +692,13 @@ class BinidxTest(unittest.TestCase):
         self.assertEqual(result.returncode, 1)
         self.assertEqual(result.stderr.count(b"\n"), 1, result.stderr)
         self.assertIn(b"no\\x1b[31mred\\nsecond line.jsonl", result.stderr)
+
+    def test_a_small_input_on_many_threads_takes_little_memory(self):
+        corpus = self.write("a.jsonl", b'{"text": "a"}\n')
+        peak_kb = self.peak_kb(corpus, "binidx", "-o", self.path("out"), "--threads", "256", "-")
+        if not sanitized("asan", "tsan"):
+            self.assertLess(peak_kb, 64 << 10)  # batches of 4 MB per thread would be 2 GB
+        self.assert_dataset(self.path("out"), [b"a"])
 
     def test_long_names(self):
         corpus = self.write("a.jsonl", b'{"text": "a"}\n')

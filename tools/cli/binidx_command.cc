@@ -532,15 +532,16 @@ class Builder {
   bool Fill(Reader& in, Batch& batch) {
     const size_t batch_bytes = kBatchBytesPerThread * workers_.size();
     std::string& bytes = batch.bytes;
-    if (bytes.size() < std::max(batch_bytes, carry_.size() + kReadBlock)) {
-      bytes.resize(std::max(batch_bytes, carry_.size() + kReadBlock));
-    }
+    // The buffer grows as the input comes (doubling), so that a small input with many threads
+    // takes little memory; a line longer than the batch makes it grow past the batch size.
+    if (bytes.size() < carry_.size() + kReadBlock) bytes.resize(carry_.size() + kReadBlock);
     std::memcpy(&bytes[0], carry_.data(), carry_.size());
     size_t filled = carry_.size();
     size_t clean = filled;  // bytes[0, clean) holds no line break
     for (;;) {
-      // A line longer than the batch makes it grow.
-      if (bytes.size() < filled + kReadBlock) bytes.resize(filled + kReadBlock);
+      if (bytes.size() < filled + kReadBlock) {
+        bytes.resize(std::max(filled + kReadBlock, std::min(2 * bytes.size(), batch_bytes)));
+      }
       const size_t n = in.Read(&bytes[filled], bytes.size() - filled);
       Read(n);
       filled += n;
