@@ -78,11 +78,16 @@ export async function World() {
 // 32-bit inside it.
 const MAX_ALLOCATION = 2 ** 31 - 2 ** 16;
 
-function allocate(core, bytes) {
-  const pointer = bytes <= MAX_ALLOCATION ? core.m._malloc(Math.max(bytes, 1)) : 0;
+// `bytes` of the module's memory, or 0 if it cannot have them.
+function tryAllocate(core, bytes) {
+  return bytes <= MAX_ALLOCATION ? core.m._malloc(Math.max(bytes, 1)) : 0;
+}
+
+function allocate(core, bytes, advice = 'encode a text this long in parts') {
+  const pointer = tryAllocate(core, bytes);
   if (pointer === 0) {
     throw new RangeError(`rwkvtok: cannot allocate ${bytes} bytes of WebAssembly memory ` +
-      '(it holds at most 2 GiB: encode a text this long in parts)');
+      `(it holds at most 2 GiB: ${advice})`);
   }
   return pointer;
 }
@@ -135,15 +140,32 @@ function withText(core, text, fn) {
 
 // The bytes of a text that is not a string, as a plain Uint8Array over the same memory: views of
 // single bytes (Uint8Array, Buffer, Int8Array, Uint8ClampedArray) and array buffers.
+// Whether `value` is an ArrayBuffer or SharedArrayBuffer, of this realm or another (an iframe's,
+// a vm context's), and not an object that only inherits from one: their own byteLength getters
+// throw for anything else.
+const bufferLengthGetters = [ArrayBuffer, globalThis.SharedArrayBuffer]
+  .filter((type) => typeof type === 'function')
+  .map((type) => Object.getOwnPropertyDescriptor(type.prototype, 'byteLength').get);
+
+function isArrayBuffer(value) {
+  if (value === null || typeof value !== 'object') return false;
+  return bufferLengthGetters.some((byteLength) => {
+    try {
+      byteLength.call(value);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
 function textBytes(text) {
   if (isTypedArray(text) && text.BYTES_PER_ELEMENT === 1) {
     return new Uint8Array(typedBuffer.call(text), typedByteOffset.call(text), typedByteLength.call(text));
   }
-  if (text instanceof ArrayBuffer ||
-      (typeof SharedArrayBuffer === 'function' && text instanceof SharedArrayBuffer)) {
-    return new Uint8Array(text);
-  }
-  throw new TypeError(`text must be a string, a Uint8Array or an ArrayBuffer, not ${describe(text)}`);
+  if (isArrayBuffer(text)) return new Uint8Array(text);
+  const what = text instanceof ArrayBuffer ? 'an object that only inherits from ArrayBuffer' : describe(text);
+  throw new TypeError(`text must be a string, a Uint8Array or an ArrayBuffer, not ${what}`);
 }
 
 function describe(value) {
@@ -215,19 +237,24 @@ function withIds(core, ids, fn) {
 }
 
 // Decodes the ids: fn(bytesView) on a view of the bytes in the module's memory, valid during fn.
+const DECODE_GUESS_LIMIT = 64 << 20;
+
 function withDecoded(core, ids, fn) {
   return withIds(core, ids, (idsPointer, count) => {
     const m = core.m;
-    // Most tokens are a few bytes long: a first guess, then the exact size when it is short.
-    let capacity = Math.min(count * 8 + 16, MAX_SIZE);
-    let out = allocate(core, capacity);
+    // Most tokens are a few bytes long: a first guess (at most DECODE_GUESS_LIMIT, so that a
+    // large call does not grow the memory, which never shrinks, past what it needs), then the
+    // exact size when the guess is short or cannot be had (the library measures it then).
+    let capacity = Math.min(count * 8 + 16, DECODE_GUESS_LIMIT);
+    let out = tryAllocate(core, capacity);
+    if (out === 0) capacity = 0;
     try {
       let status = m._rwkvtok_js_decode(core.tok, idsPointer, count, out, capacity, core.result);
       if (status === BUFFER_TOO_SMALL) {
         capacity = m.HEAPU32[core.result >>> 2];
-        m._free(out);
+        if (out !== 0) m._free(out);
         out = 0;
-        out = allocate(core, capacity);
+        out = allocate(core, capacity, 'decode these ids in parts');
         status = m._rwkvtok_js_decode(core.tok, idsPointer, count, out, capacity, core.result);
       }
       if (status === INVALID_ID) {

@@ -336,6 +336,26 @@ test('works in worker threads, each with its own module', async () => {
   for (const ids of runs) assert.deepEqual(ids, Array.from(tok.encode(text)));
 });
 
+test('array buffers of another realm are text; imitations of one are not', async () => {
+  const vm = await import('node:vm');
+  const foreign = vm.runInNewContext('const a = new ArrayBuffer(2); new Uint8Array(a).set([104, 105]); a');
+  assert.deepEqual(tok.encode(foreign), tok.encode('hi'));
+  assert.equal(tok.count(foreign), 1);
+  assert.deepEqual(tok.truncate(foreign, 1), Uint8Array.of(104, 105));
+  for (const fake of [new Proxy(new ArrayBuffer(2), {}), Object.create(ArrayBuffer.prototype)]) {
+    assert.throws(() => tok.encode(fake), TypeError);
+    assert.throws(() => tok.count(fake), TypeError);
+  }
+});
+
+test('decoding more bytes than the first guess of their size', () => {
+  // 13.5 million ids of 'Hello' (5 bytes): 67.5 MB, more than the 64 MB guessed first.
+  const ids = new Uint32Array(13_500_000).fill(33155);
+  const bytes = tok.decodeBytes(ids);
+  assert.equal(bytes.length, 5 * ids.length);
+  assert.deepEqual(bytes.subarray(bytes.length - 10), new TextEncoder().encode('HelloHello'));
+});
+
 test('memory does not grow over 100,000 calls', () => {
   const memory = () => tok._core.m.HEAPU8.length;
   const text = 'A text of some length, 你好 🙂 '.repeat(40);

@@ -17,6 +17,15 @@ async function main(): Promise<void> {
   const dec: StreamDecoder = tok.streamDecoder({ stopIds: [0], fatal: false });
   const piece: string = dec.push(300) + dec.finish();
   const stopped: boolean = dec.stopped;
-  console.log(anyPrefix, fromSet, fromBytes, text, bytes, n, prefix, bytePrefix, token, piece, stopped, tok.version);
+  const buffer: Uint8Array = tok.truncate(new ArrayBuffer(4), 1);
+  const counted: number = tok.count(new SharedArrayBuffer(2)) + tok.encode(new ArrayBuffer(2)).length;
+  // Ids are not text: TypeScript would take them as an ArrayBuffer, the declarations do not.
+  // @ts-expect-error
+  tok.encode(new Uint16Array([104, 105]));
+  // @ts-expect-error
+  tok.count(new Float64Array([104]));
+  // @ts-expect-error
+  tok.truncate(new Int32Array([104]), 1);
+  console.log(buffer, counted, anyPrefix, fromSet, fromBytes, text, bytes, n, prefix, bytePrefix, token, piece, stopped, tok.version);
 }
 main();
