@@ -31,6 +31,12 @@ static_assert(FitsIn<StreamEncoder, rwkvtok_encoder>() &&
 
 rwkvtok_status ToC(Status status) { return static_cast<rwkvtok_status>(status); }
 
+// Whether `tok` is null or a state no tokenizer was put in (zeroed, or left so by a failed
+// rwkvtok_from_blob): every tokenizer views some bytes, so its pool is never null.
+bool Unset(const rwkvtok_tokenizer* tok) {
+  return tok == nullptr || Internal::TokenPool(Tokenizer::FromC(*tok)) == nullptr;
+}
+
 rwkvtok_result ToC(const Result& r) {
   rwkvtok_result c;
   c.status = ToC(r.status);
@@ -81,6 +87,7 @@ using rwkvtok::StreamDecoder;
 using rwkvtok::StreamEncoder;
 using rwkvtok::ToC;
 using rwkvtok::Tokenizer;
+using rwkvtok::Unset;
 
 extern "C" {
 
@@ -108,7 +115,9 @@ rwkvtok_status rwkvtok_validate(const void* blob, size_t size) {
 
 rwkvtok_status rwkvtok_from_blob(const void* blob, size_t size, rwkvtok_tokenizer* out) {
   if (out == nullptr) return ToC(kNullState.status);
-  Tokenizer tok = Tokenizer::World();  // overwritten by FromBlob on success
+  // Overwritten by FromBlob on success; not World, which would link its tables into a firmware
+  // that only loads blobs.
+  Tokenizer tok = Tokenizer::FromC(rwkvtok_tokenizer{});
   const rwkvtok::Status status = Tokenizer::FromBlob(blob, size, &tok);
   if (status == rwkvtok::Status::kOk) *out = tok.ToC();
   return ToC(status);
@@ -116,55 +125,55 @@ rwkvtok_status rwkvtok_from_blob(const void* blob, size_t size, rwkvtok_tokenize
 
 rwkvtok_result rwkvtok_encode(const rwkvtok_tokenizer* tok, const void* text, size_t size,
                               uint32_t* ids, size_t capacity) {
-  if (tok == nullptr) return ToC(kNullState);
+  if (Unset(tok)) return ToC(kNullState);
   return ToC(Tokenizer::FromC(*tok).Encode(text, size, ids, capacity));
 }
 
 rwkvtok_result rwkvtok_encode_u16(const rwkvtok_tokenizer* tok, const void* text, size_t size,
                                   uint16_t* ids, size_t capacity) {
-  if (tok == nullptr) return ToC(kNullState);
+  if (Unset(tok)) return ToC(kNullState);
   return ToC(Tokenizer::FromC(*tok).Encode(text, size, ids, capacity));
 }
 
 rwkvtok_status rwkvtok_encode_texts(const rwkvtok_tokenizer* tok, const void* text,
                                     const size_t* ends, size_t count, uint32_t* ids,
                                     size_t* id_counts) {
-  if (tok == nullptr) return ToC(kNullState.status);
+  if (Unset(tok)) return ToC(kNullState.status);
   return ToC(Tokenizer::FromC(*tok).EncodeTexts(text, ends, count, ids, id_counts));
 }
 
 rwkvtok_result rwkvtok_decode(const rwkvtok_tokenizer* tok, const uint32_t* ids, size_t count,
                               void* bytes, size_t capacity) {
-  if (tok == nullptr) return ToC(kNullState);
+  if (Unset(tok)) return ToC(kNullState);
   return ToC(Tokenizer::FromC(*tok).Decode(ids, count, bytes, capacity));
 }
 
 rwkvtok_result rwkvtok_decode_u16(const rwkvtok_tokenizer* tok, const uint16_t* ids, size_t count,
                                   void* bytes, size_t capacity) {
-  if (tok == nullptr) return ToC(kNullState);
+  if (Unset(tok)) return ToC(kNullState);
   return ToC(Tokenizer::FromC(*tok).Decode(ids, count, bytes, capacity));
 }
 
 rwkvtok_result rwkvtok_count(const rwkvtok_tokenizer* tok, const void* text, size_t size) {
-  if (tok == nullptr) return ToC(kNullState);
+  if (Unset(tok)) return ToC(kNullState);
   return ToC(Tokenizer::FromC(*tok).Count(text, size));
 }
 
 rwkvtok_result rwkvtok_prefix(const rwkvtok_tokenizer* tok, const void* text, size_t size,
                               size_t max_tokens) {
-  if (tok == nullptr) return ToC(kNullState);
+  if (Unset(tok)) return ToC(kNullState);
   return ToC(Tokenizer::FromC(*tok).Prefix(text, size, max_tokens));
 }
 
 rwkvtok_status rwkvtok_encode_part(const rwkvtok_tokenizer* tok, const void* text, size_t size,
                                    rwkvtok_part* part, uint32_t* ids) {
-  if (tok == nullptr) return ToC(kNullState.status);
+  if (Unset(tok)) return ToC(kNullState.status);
   return ToC(Tokenizer::FromC(*tok).EncodePart(text, size, part, ids));
 }
 
 rwkvtok_result rwkvtok_join_parts(const rwkvtok_tokenizer* tok, const void* text, size_t size,
                                   const rwkvtok_part* parts, size_t part_count, uint32_t* ids) {
-  if (tok == nullptr) return ToC(kNullState);
+  if (Unset(tok)) return ToC(kNullState);
   return ToC(Tokenizer::FromC(*tok).JoinParts(text, size, parts, part_count, ids));
 }
 
@@ -182,7 +191,7 @@ uint64_t rwkvtok_vocab_checksum(const rwkvtok_tokenizer* tok) {
 
 rwkvtok_status rwkvtok_decoder_init(rwkvtok_decoder* dec, const rwkvtok_tokenizer* tok,
                                     int32_t policy) {
-  if (dec == nullptr || tok == nullptr) return ToC(kNullState.status);
+  if (dec == nullptr || Unset(tok)) return ToC(kNullState.status);
   const StreamDecoder* made =
       new (dec) StreamDecoder(Tokenizer::FromC(*tok), static_cast<rwkvtok::Utf8Policy>(policy));
   return ToC(made->status());
@@ -213,7 +222,7 @@ rwkvtok_result rwkvtok_decoder_finish(rwkvtok_decoder* dec, void* out, size_t ca
 }
 
 rwkvtok_status rwkvtok_encoder_init(rwkvtok_encoder* enc, const rwkvtok_tokenizer* tok) {
-  if (enc == nullptr || tok == nullptr) return ToC(kNullState.status);
+  if (enc == nullptr || Unset(tok)) return ToC(kNullState.status);
   new (enc) StreamEncoder(Tokenizer::FromC(*tok));
   return RWKVTOK_OK;
 }

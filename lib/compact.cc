@@ -226,10 +226,10 @@ Status ReadHeader(const uint8_t* data, size_t size, Trie* t) {
   t->token_count = blob::LoadU32(data + blob::kTokenCountOffset);
   t->max_token_length = blob::LoadU32(data + blob::kMaxTokenLengthOffset);
   t->top_count = blob::LoadU32(data + blob::kTopCountOffset);
-  if (t->node_count < kAlphabetSize + 1 || t->node_count > blob::kCompactMaxNodes ||
-      t->top_count >= t->node_count || t->token_count < kAlphabetSize + 1 ||
-      t->token_count > blob::kMaxTokenCount || t->max_token_length == 0 ||
-      t->max_token_length > blob::kMaxTokenLength) {
+  // Counts too small to lay out; counts too large are judged after the size (CheckFrame), so that
+  // a header that claims more than the blob holds reads as truncated, as for a full blob.
+  if (t->node_count < kAlphabetSize + 1 || t->top_count >= t->node_count ||
+      t->token_count < kAlphabetSize + 1 || t->max_token_length == 0) {
     return Status::kBlobCorrupt;
   }
   return Status::kOk;
@@ -350,6 +350,10 @@ RWKVTOK_NOINLINE Status CheckFrame(const uint8_t* bytes, size_t size) {
   if (blob::Fnv1a64(bytes + blob::kHeaderSize, size - blob::kHeaderSize) !=
       blob::LoadU64(bytes + blob::kBodyChecksumOffset)) {
     return Status::kBlobChecksumMismatch;
+  }
+  if (t.node_count > blob::kCompactMaxNodes || t.token_count > blob::kMaxTokenCount ||
+      t.max_token_length > blob::kMaxTokenLength) {
+    return Status::kBlobCorrupt;
   }
   return Status::kOk;
 }

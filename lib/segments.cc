@@ -25,8 +25,10 @@ struct Junction {
 };
 
 // Finds where `seg` joins, re-encoding at most `limit` tokens (else kGaveUp); id_at(i) is its
-// i-th id. Of those it reads only the ones before the point of agreement, and checks them: a
-// caller's parts may be damaged, with ids that name no token or do not fit the text (kDamaged).
+// i-th id. Of those it reads only the ones before the point of agreement, and checks each against
+// the token the text has there: a caller's parts may be damaged, with ids that name no token or
+// do not fit the text (kDamaged). (That match, not the id's length in the decode table, moves on:
+// builds without decoding have no such table.)
 template <typename IdAt>
 Junction FindJunction(const Tokenizer& tok, const uint8_t* in, size_t size, const Segment& seg,
                       size_t entry, size_t limit, IdAt id_at) {
@@ -37,12 +39,12 @@ Junction FindJunction(const Tokenizer& tok, const uint8_t* in, size_t size, cons
     const bool seg_left = j.skipped < seg.count;
     if (seg_left && seg_pos == pos) break;
     if (seg_left && seg_pos < pos) {
-      const uint32_t id = id_at(j.skipped++);
-      if (!Internal::IsValidId(tok, id) || id == blob::kEndOfTextId) {
+      const Match m = Internal::LongestMatch(tok, in + seg_pos, size - seg_pos);
+      if (id_at(j.skipped++) != m.id) {
         j.outcome = Junction::kDamaged;
         return j;
       }
-      seg_pos += Internal::TokenLength(tok, id);
+      seg_pos += m.length;
       continue;
     }
     if (!seg_left && pos >= seg.end) break;  // never agreed: the whole segment was re-encoded

@@ -103,17 +103,17 @@ inline void CopyInChunks(uint8_t* to, const uint8_t* from, uint32_t length) {
 
 // The fast loop's block with a long token in it: copies the four tokens with entries e0..e3 to
 // `to` and returns the new end, or returns null and copies nothing if one is a gap or they would
-// write past `copy_limit` + 15. Out of line, so that the short-token loop keeps its values in
-// registers.
-RWKVTOK_NOINLINE uint8_t* CopyLongBlock(uint8_t* to, const uint8_t* copy_limit, const uint8_t* pool,
-                                        uint32_t e0, uint32_t e1, uint32_t e2, uint32_t e3) {
+// need more than `room` bytes (and 15 more past them). Out of line, so that the short-token loop
+// keeps its values in registers.
+RWKVTOK_NOINLINE uint8_t* CopyLongBlock(uint8_t* to, size_t room, const uint8_t* pool, uint32_t e0,
+                                        uint32_t e1, uint32_t e2, uint32_t e3) {
   if (e0 == blob::kGapEntry || e1 == blob::kGapEntry || e2 == blob::kGapEntry ||
       e3 == blob::kGapEntry) {
     return nullptr;
   }
   const uint32_t l0 = blob::EntryLength(e0), l1 = blob::EntryLength(e1);
   const uint32_t l2 = blob::EntryLength(e2), l3 = blob::EntryLength(e3);
-  if (size_t{l0} + l1 + l2 + l3 > static_cast<size_t>(copy_limit - to)) return nullptr;
+  if (size_t{l0} + l1 + l2 + l3 > room) return nullptr;
   CopyInChunks(to, pool + blob::EntryOffset(e0), l0);
   to += l0;
   CopyInChunks(to, pool + blob::EntryOffset(e1), l1);
@@ -168,14 +168,16 @@ Result DecodeFrom(const Tokenizer& tok, const Id* ids, size_t count, void* bytes
   const Id* at = ids;
   uint8_t* to = out;
   if (capacity >= kCopyChunk * kDecodeBlock && tail >= kDecodeBlock) {
-    // A block starts below block_end, at or below block_limit; see CopyLongBlock for copy_limit.
+    // A block starts below block_end, with at most block_room bytes written before it; see
+    // CopyLongBlock for copy_room. (Offsets, not pointers: a capacity near SIZE_MAX would take a
+    // pointer past the end of memory.)
     const Id* const block_end = ids + (tail - (kDecodeBlock - 1));
-    const uint8_t* const block_limit = out + (capacity - kCopyChunk * kDecodeBlock);
-    const uint8_t* const copy_limit = out + (capacity - (kCopyChunk - 1));
+    const size_t block_room = capacity - kCopyChunk * kDecodeBlock;
+    const size_t copy_room = capacity - (kCopyChunk - 1);
     static_assert(kDecodeBlock == 4, "the block below is written out for four ids");
-    while (at < block_end && to <= block_limit && InRange(at[0], token_count) &&
-           InRange(at[1], token_count) && InRange(at[2], token_count) &&
-           InRange(at[3], token_count)) {
+    while (at < block_end && static_cast<size_t>(to - out) <= block_room &&
+           InRange(at[0], token_count) && InRange(at[1], token_count) &&
+           InRange(at[2], token_count) && InRange(at[3], token_count)) {
       const uint32_t e0 = entries[at[0]], e1 = entries[at[1]];
       const uint32_t e2 = entries[at[2]], e3 = entries[at[3]];
       if (((e0 | e1 | e2 | e3) & kLongLengthBits) == 0) {
@@ -188,7 +190,8 @@ Result DecodeFrom(const Tokenizer& tok, const Id* ids, size_t count, void* bytes
         memcpy(to, pool + blob::EntryOffset(e3), kCopyChunk);
         to += blob::EntryLength(e3);
       } else {
-        uint8_t* const end = CopyLongBlock(to, copy_limit, pool, e0, e1, e2, e3);
+        uint8_t* const end =
+            CopyLongBlock(to, copy_room - static_cast<size_t>(to - out), pool, e0, e1, e2, e3);
         if (end == nullptr) break;  // a gap, or too little room: left to the exact loop
         to = end;
       }

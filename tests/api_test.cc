@@ -397,6 +397,35 @@ TEST(Budget, PrefixOnCorpusEndsAfterTheFirstIds) {
   }
 }
 
+// A state no tokenizer was put in (zeroed, as after a failed rwkvtok_from_blob) is refused like
+// a null one, not read.
+TEST(CApi, AnUnsetStateIsRefused) {
+  rwkvtok_tokenizer unset;
+  std::memset(&unset, 0, sizeof(unset));
+  EXPECT_NE(rwkvtok_from_blob("not a blob", 10, &unset), RWKVTOK_OK);
+  const char text[] = "Hello";
+  uint32_t ids[8] = {33155};
+  uint16_t ids16[8] = {33155};
+  char bytes[32];
+  EXPECT_EQ(rwkvtok_encode(&unset, text, 5, ids, 8).status, RWKVTOK_INVALID_ARGUMENT);
+  EXPECT_EQ(rwkvtok_encode_u16(&unset, text, 5, ids16, 8).status, RWKVTOK_INVALID_ARGUMENT);
+  EXPECT_EQ(rwkvtok_decode(&unset, ids, 1, bytes, 32).status, RWKVTOK_INVALID_ARGUMENT);
+  EXPECT_EQ(rwkvtok_decode_u16(&unset, ids16, 1, bytes, 32).status, RWKVTOK_INVALID_ARGUMENT);
+  EXPECT_EQ(rwkvtok_count(&unset, text, 5).status, RWKVTOK_INVALID_ARGUMENT);
+  EXPECT_EQ(rwkvtok_prefix(&unset, text, 5, 1).status, RWKVTOK_INVALID_ARGUMENT);
+  const size_t ends[1] = {5};
+  size_t counts[1];
+  EXPECT_EQ(rwkvtok_encode_texts(&unset, text, ends, 1, ids, counts), RWKVTOK_INVALID_ARGUMENT);
+  rwkvtok_part part{0, 5, 0, 0, 0};
+  EXPECT_EQ(rwkvtok_encode_part(&unset, text, 5, &part, ids), RWKVTOK_INVALID_ARGUMENT);
+  EXPECT_EQ(rwkvtok_join_parts(&unset, text, 5, &part, 1, ids).status, RWKVTOK_INVALID_ARGUMENT);
+  rwkvtok_decoder dec;
+  EXPECT_EQ(rwkvtok_decoder_init(&dec, &unset, RWKVTOK_UTF8_REPLACE), RWKVTOK_INVALID_ARGUMENT);
+  rwkvtok_encoder enc;
+  EXPECT_EQ(rwkvtok_encoder_init(&enc, &unset), RWKVTOK_INVALID_ARGUMENT);
+  EXPECT_EQ(rwkvtok_token_count(&unset), 0u);
+}
+
 TEST(Budget, CApiAgreesWithCpp) {
   const Tokenizer world = Tokenizer::World();
   const rwkvtok_tokenizer c = world.ToC();

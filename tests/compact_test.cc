@@ -246,6 +246,20 @@ TEST_F(WorldCompact, DamagedBlobsAreRefused) {
     EXPECT_TRUE(status == Status::kBlobCorrupt || status == Status::kBlobTruncated)
         << "field " << field << ": " << StatusMessage(status);
   }
+  // Counts at the top of their 32-bit fields claim more than the blob holds: truncated, as for a
+  // full blob, and no overflow.
+  for (const uint32_t field : std::initializer_list<uint32_t>{
+           blob::kNodeCountOffset, blob::kTopCountOffset, blob::kMaxTokenLengthOffset}) {
+    for (const uint32_t huge : {0xFFFFFFFFu, 0xFFFFFFFEu, 0x80000000u, 0x40000000u}) {
+      if (field == blob::kTopCountOffset && huge == 0xFFFFFFFFu) continue;
+      bad = good;
+      blob::StoreU32(bad.data() + field, huge);
+      if (field == blob::kTopCountOffset) {  // a top level needs more nodes than it has
+        blob::StoreU32(bad.data() + blob::kNodeCountOffset, huge + 1);
+      }
+      EXPECT_EQ(view(bad, true), Status::kBlobTruncated) << "field " << field << " = " << huge;
+    }
+  }
   bad = good;
   bad[blob::kVocabChecksumOffset] ^= 1;
   EXPECT_EQ(view(bad, true), Status::kBlobCorrupt);

@@ -92,6 +92,25 @@ TEST(EncodeOnly, EncodesLikeTheFullTokenizer) {
   EXPECT_EQ(Encode(world, all), Encode(Full(), all));
 }
 
+// Joining parts skips a part's tokens by matching each against the text, so it needs no decode
+// table: here tokenizations started at the cut agree only after many tokens.
+TEST(EncodeOnly, JoinsParts) {
+  const Tokenizer world = Tokenizer::World();
+  for (const std::string& text : {"x" + std::string(3000, '='), Texts()[2] + Texts()[3]}) {
+    for (const size_t cut : {size_t{1}, text.size() / 2, text.size() - 1}) {
+      std::vector<uint32_t> ids(text.size());
+      Tokenizer::Part parts[2] = {{0, cut, 0, 0, 0}, {cut, text.size(), 0, 0, 0}};
+      for (Tokenizer::Part& part : parts) {
+        ASSERT_EQ(world.EncodePart(text.data(), text.size(), &part, ids.data()), Status::kOk);
+      }
+      const Result r = world.JoinParts(text.data(), text.size(), parts, 2, ids.data());
+      ASSERT_EQ(r.status, Status::kOk) << "cut at " << cut;
+      EXPECT_EQ(std::vector<uint32_t>(ids.begin() + r.position, ids.begin() + r.position + r.count),
+                Encode(Full(), text));
+    }
+  }
+}
+
 TEST(EncodeOnly, StreamEncoderWorks) {
   const std::string text = Texts()[2] + Texts()[3] + Texts()[4];
   StreamEncoder encoder(Tokenizer::World());

@@ -24,7 +24,7 @@ Budgets (--check fails when one is exceeded):
           sections) and no writable globals (.data, .bss, COMMON) in any object of the library.
   flash   the vocabulary's arrays are .rodata, placed in flash; an encode-only image holds none of
           the decode table and a decode-only image none of the trie; a compact image holds the
-          compact blob alone.
+          compact blob alone; an image that loads its own blob through the C API holds none.
 
 Usage:
   tools/size_report.py [--check] [--gen-dir DIR] [--root DIR] [--work DIR]
@@ -75,6 +75,7 @@ IMAGES = [
     ("compact encode + decode", "full", 5, "WorldCompact, Encode, Decode (uint32_t ids)"),
     ("compact encode-only", "full", 6, "WorldCompact, Encode (uint32_t ids)"),
     ("compact decode-only", "full", 7, "WorldCompact, Decode (uint32_t ids)"),
+    ("blob through the C API", "full", 8, "rwkvtok_from_blob, rwkvtok_encode, rwkvtok_decode"),
 ]
 
 # The vocabulary's arrays (lib/world_blob.h), by the half of the library that reads them.
@@ -389,7 +390,8 @@ def report(args, root, gen_dir, work):
                 fail("%s: compact encode + decode puts %d bytes in flash (budget %d)" %
                      (cpu, code + rodata, COMPACT_FLASH_BUDGET))
             arrays = blob_symbols(elf)
-            wanted = (COMPACT if number >= 5 else TRIE + DECODE_TABLE + COMPACT if number == 4
+            wanted = ([] if number == 8 else COMPACT if number >= 5
+                      else TRIE + DECODE_TABLE + COMPACT if number == 4
                       else {"full": TRIE + DECODE_TABLE, "encode-only": TRIE,
                             "decode-only": DECODE_TABLE}[variant])
             for array in TRIE + DECODE_TABLE + COMPACT:

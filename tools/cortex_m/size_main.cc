@@ -9,6 +9,8 @@
 //   5  the compact profile's encode and decode: Tokenizer::WorldCompact, Encode, Decode
 //   6  the compact profile's encode only: WorldCompact, Encode
 //   7  the compact profile's decode only: WorldCompact, Decode
+//   8  a blob of the firmware's own through the C API: rwkvtok_from_blob, rwkvtok_encode,
+//      rwkvtok_decode (no built-in vocabulary)
 // The images are linked, measured and never run.
 
 #include <stdint.h>
@@ -27,6 +29,13 @@ volatile size_t sink;
 void Use(const rwkvtok::Result& r) { sink = r.count + r.position + static_cast<size_t>(r.status); }
 
 void Run() {
+#if RWKVTOK_SIZE_IMAGE == 8
+  rwkvtok_tokenizer loaded;  // from the blob `bytes` stands in for
+  sink = static_cast<size_t>(rwkvtok_from_blob(bytes, sink, &loaded));
+  sink = rwkvtok_encode(&loaded, text, sink, ids, 256).count;
+  sink = rwkvtok_decode(&loaded, ids, sink, bytes, sizeof(bytes)).count;
+  return;
+#endif
 #if RWKVTOK_SIZE_IMAGE >= 5
   const rwkvtok::Tokenizer tok = rwkvtok::Tokenizer::WorldCompact();
 #else
