@@ -11,19 +11,19 @@
  * ```
  */
 
+/** An array buffer, shared or not. (TypeScript would take a typed array of any items, ids
+ * included, where an ArrayBuffer is asked for, as it has an ArrayBuffer's members; a typed array
+ * has BYTES_PER_ELEMENT, which this refuses.) */
+export type AnyArrayBuffer = (ArrayBuffer | SharedArrayBuffer) & { readonly BYTES_PER_ELEMENT?: never };
+
 /** Bytes: a view of single bytes (Uint8Array, Node's Buffer, Int8Array, Uint8ClampedArray) or an
  * array buffer (shared or not). */
-export type Bytes = Uint8Array | Int8Array | Uint8ClampedArray | ArrayBuffer | SharedArrayBuffer;
+export type Bytes = Uint8Array | Int8Array | Uint8ClampedArray | AnyArrayBuffer;
 
 /** Text to encode: a string (encoded to UTF-8 as TextEncoder does, so a lone surrogate becomes
  * U+FFFD) or bytes, encoded byte for byte. */
 export type Text = string | Bytes;
 
-/** Typed arrays of wider items hold ids, not text, and are refused (a TypeError). TypeScript would
- * take them where an ArrayBuffer is asked for (they have its members), so the methods that take
- * text refuse them by type too: `text: T & NotIds<T>`. */
-export type NotIds<T> = T extends Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array |
-  Float64Array | BigInt64Array | BigUint64Array ? never : T;
 
 /** Token ids: any array, typed array or iterable of integers (numbers or bigints; a float array
  * is taken when its values are integers). At most 2^29 - 2^14 ids in one call. */
@@ -64,9 +64,9 @@ export class Tokenizer {
   readonly version: string;
 
   /** The ids of the text. */
-  encode<T extends Text>(text: T & NotIds<T>): Uint32Array;
+  encode(text: Text): Uint32Array;
   /** How many ids the text encodes to, without making them. */
-  count<T extends Text>(text: T & NotIds<T>): number;
+  count(text: Text): number;
   /** The longest prefix of `text` that encodes to at most `maxTokens` ids, of the same type:
    * for a string it ends on a whole character (never inside a surrogate pair), for bytes it may
    * end inside one. Its ids are the first ids of the whole text's. */
@@ -74,8 +74,8 @@ export class Tokenizer {
   /** For a view: a copy of the same type (a Buffer gives a Buffer). */
   truncate<T extends Uint8Array | Int8Array | Uint8ClampedArray>(text: T, maxTokens: number): T;
   /** For an array buffer: a Uint8Array. */
-  truncate<T extends ArrayBuffer | SharedArrayBuffer>(text: T & NotIds<T>, maxTokens: number): Uint8Array;
-  truncate<T extends Text>(text: T & NotIds<T>, maxTokens: number): string | Uint8Array | Int8Array | Uint8ClampedArray;
+  truncate(text: AnyArrayBuffer, maxTokens: number): Uint8Array;
+  truncate(text: Text, maxTokens: number): string | Uint8Array | Int8Array | Uint8ClampedArray;
   /** The text the ids spell, with TextDecoder's semantics: invalid UTF-8 becomes U+FFFD (maximal
    * subparts), or a TypeError with `fatal`. A leading U+FEFF is kept: it is part of the text. */
   decode(ids: Ids, options?: DecodeOptions): string;

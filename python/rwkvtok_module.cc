@@ -652,7 +652,7 @@ class PyStreamDecoder {
   size_t pending() const { return decoder_.pending() + carry_length_; }
 
  private:
-  static constexpr size_t kCarryRoom = 3;  // see carry_
+  static constexpr size_t kCarryRoom = 2;  // see carry_
   // Room for the bytes held back and one push's bytes.
   static constexpr size_t kPieceRoom = kCarryRoom + RWKVTOK_DECODER_MAX_OUTPUT;
   // Decodes the first `size` bytes of `piece` (the carried bytes, then the library's), except,
@@ -667,10 +667,10 @@ class PyStreamDecoder {
   rwkvtok::StreamDecoder decoder_;
   nb::object errors_;
   bool stopped_ = false;
-  // Invalid bytes the library passed on that the next bytes may complete in form: a lead byte
-  // and fewer continuation bytes than it announces (ED A0, which 80 makes the form of a
-  // surrogate). Held back so that Python's decoder sees them with what follows, as one-shot
-  // decode does: "surrogatepass" reads ED A0 80 as one character.
+  // With "surrogatepass": ED A0..BF, which the library passes on as invalid, held back so that
+  // Python's decoder sees them with the byte that follows, as one-shot decode does (ED A0 80 is
+  // the form of the surrogate U+D800).
+  bool surrogatepass_ = false;
   char carry_[kCarryRoom];
   size_t carry_length_ = 0;
 };
@@ -1060,6 +1060,7 @@ PyStreamDecoder::PyStreamDecoder(const PyTokenizer& owner, nb::handle errors, nb
       decoder_(owner.tok(), rwkvtok::Utf8Policy::kRaw),
       errors_(nb::borrow(errors)) {
   CheckErrorHandler(errors);
+  surrogatepass_ = std::strcmp(PyUnicode_AsUTF8(errors.ptr()), "surrogatepass") == 0;
   // A tuple of its own: reading an id may run code that changes the caller's list.
   nb::object sequence = nb::steal(PySequence_Tuple(stop_ids.ptr()));
   if (!sequence.is_valid()) throw nb::python_error();
@@ -1097,21 +1098,15 @@ nb::object PyStreamDecoder::Finish() {
 
 nb::object PyStreamDecoder::DecodePiece(char* piece, size_t size, bool final) {
   std::memcpy(piece, carry_, carry_length_);
-  size_t carried = 0;
-  if (!final) {
-    // The last lead byte among the last three, if fewer continuation bytes follow it than it
-    // announces.
-    for (size_t back = 1; back <= std::min<size_t>(size, kCarryRoom); ++back) {
-      const uint8_t byte = static_cast<uint8_t>(piece[size - back]);
-      if ((byte & 0xC0) == 0x80) continue;
-      const size_t announced = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC0 ? 2 : 1;
-      if (back < announced) carried = back;
-      break;
-    }
-  }
-  carry_length_ = carried;
-  std::memcpy(carry_, piece + size - carried, carried);
-  return DecodeUtf8(piece, size - carried, errors_);
+  // ED and A0..BF, with nothing held back after them: the next byte may make them the form of a
+  // surrogate, which surrogatepass decodes whole. (Other handlers take invalid bytes one maximal
+  // subpart at a time, as the library passes them on.)
+  const bool carry = !final && surrogatepass_ && decoder_.pending() == 0 && size >= 2 &&
+                     static_cast<uint8_t>(piece[size - 2]) == 0xED &&
+                     (static_cast<uint8_t>(piece[size - 1]) & 0xE0) == 0xA0;
+  carry_length_ = carry ? 2 : 0;
+  std::memcpy(carry_, piece + size - carry_length_, carry_length_);
+  return DecodeUtf8(piece, size - carry_length_, errors_);
 }
 
 }  // namespace

@@ -590,16 +590,21 @@ class BinidxTest(unittest.TestCase):
     def test_a_full_disk_leaves_nothing_behind(self):
         if sanitized("tsan"):
             self.skipTest("ThreadSanitizer's runtime dies of a file size limit")
-        corpus = self.write("a.jsonl", ("\n".join(json.dumps({"text": "word " * 2000})
-                                                for _ in range(100)) + "\n").encode())
+        # Long documents fill the .bin while they are read; many short ones leave the .bin
+        # small and fill the .idx as it is finished, after the last document.
+        for lines, size_limit in ((["word " * 2000] * 100, 20_000), (["a"] * 30_000, 300_000)):
+            corpus = self.write("a.jsonl", ("\n".join(json.dumps({"text": t}) for t in lines)
+                                            + "\n").encode())
 
-        def limit():
-            resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+            def limit():
+                resource.setrlimit(resource.RLIMIT_FSIZE, (size_limit, size_limit))
 
-        result = self.run_tool("binidx", "-o", self.path("out"), corpus, preexec_fn=limit)
-        self.assertEqual(result.returncode, 1, result.stderr.decode()[-3000:])
-        self.assertRegex(result.stderr.decode(), r"^rwkvtok: cannot write .*out\.(bin|idx): File too large\n$")
-        self.assert_nothing_but(["a.jsonl"])
+            result = self.run_tool("binidx", "-o", self.path("out"), corpus, preexec_fn=limit)
+            self.assertEqual(result.returncode, 1, result.stderr.decode()[-3000:])
+            self.assertEqual(result.stdout, b"", "no summary for a dataset that is not written")
+            self.assertRegex(result.stderr.decode(),
+                             r"^rwkvtok: cannot write .*out\.(bin|idx): File too large\n$")
+            self.assert_nothing_but(["a.jsonl"])
 
     def test_sigint_leaves_nothing_behind(self):
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -708,6 +713,12 @@ class BinidxTest(unittest.TestCase):
                 result = self.run_tool("binidx", "-o", self.path(name), *extra, corpus)
                 self.assertEqual(result.returncode, 0, result.stderr)
                 self.assert_dataset(self.path(name), [b"a"] * (2 if extra else 1))
+        self.assert_nothing_but(["a.jsonl", name + ".bin", name + ".idx"])
+        too_long = "n" * 252  # NAME.bin would be 256 bytes
+        result = self.run_tool("binidx", "-o", self.path(too_long), corpus)
+        self.assertEqual(result.returncode, 1)
+        self.assertEqual(result.stdout, b"")
+        self.assertIn("File name too long", result.stderr.decode())
         self.assert_nothing_but(["a.jsonl", name + ".bin", name + ".idx"])
 
     def test_command_line_errors(self):

@@ -26,6 +26,9 @@ async function main(): Promise<void> {
   tok.count(new Float64Array([104]));
   // @ts-expect-error
   tok.truncate(new Int32Array([104]), 1);
-  console.log(buffer, counted, anyPrefix, fromSet, fromBytes, text, bytes, n, prefix, bytePrefix, token, piece, stopped, tok.version);
+  // Callers generic over text types compile.
+  const encodeAll = <U extends Text>(texts: U[]): Uint32Array[] => texts.map((t) => tok.encode(t));
+  const cut = <V extends Uint8Array>(text: V): V => tok.truncate(text, 1);
+  console.log(encodeAll(['a', new Uint8Array(1)]), cut(new Uint8Array(2)), buffer, counted, anyPrefix, fromSet, fromBytes, text, bytes, n, prefix, bytePrefix, token, piece, stopped, tok.version);
 }
 main();

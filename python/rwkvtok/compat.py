@@ -47,6 +47,7 @@ class TRIE_TOKENIZER:
                 except ValueError:  # a gap in the ids
                     pass
             self._idx2token = _TokenDict(table)
+            self._idx2token.changed = False  # made, not changed
         return self._idx2token
 
     @idx2token.setter
@@ -110,6 +111,10 @@ class _TokenDict(dict):
 
     changed = False
 
+    def __reduce__(self):
+        # Made again from a plain dict, not item by item: a copy is unchanged if this was.
+        return (_rebuild_token_dict, (dict(self), self.changed))
+
 
 def _noting_change(name):
     method = getattr(dict, name)
@@ -122,8 +127,14 @@ def _noting_change(name):
     return changing
 
 
-for _name in ("__setitem__", "__delitem__", "__ior__", "clear", "pop", "popitem", "setdefault",
-              "update"):
+def _rebuild_token_dict(items, changed):
+    table = _TokenDict(items)
+    table.changed = changed
+    return table
+
+
+for _name in ("__init__", "__setitem__", "__delitem__", "__ior__", "clear", "pop", "popitem",
+              "setdefault", "update"):
     setattr(_TokenDict, _name, _noting_change(_name))
 del _name
 

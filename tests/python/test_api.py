@@ -235,6 +235,16 @@ def test_stream_holds_back_the_form_of_a_character(tok):
     assert decoder.push(0xED + 1) == "" and decoder.pending == 1
     with pytest.raises(UnicodeDecodeError):  # as b"\xed".decode("utf-8", "surrogatepass")
         decoder.finish()
+    # Other handlers take invalid bytes as they come: nothing waits that cannot become a character.
+    for errors in ("strict", "replace"):
+        decoder = tok.stream_decoder(errors=errors)
+        assert decoder.push(ord("x") + 1) == "x"
+        if errors == "strict":
+            with pytest.raises(UnicodeDecodeError):
+                decoder.push(0xFF + 1)
+        else:
+            assert decoder.push(0xFF + 1) == "\ufffd"
+        assert decoder.pending == 0 and decoder.push(ord("y") + 1) == "y"
 
 
 def test_from_blob(tok, world_blob, make_blob):

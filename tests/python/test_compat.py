@@ -163,3 +163,11 @@ def test_a_changed_idx2token_decides(reference, reference_vocab_path):
                 outcome(getattr(theirs, method), [33155, 45])
     untouched = TRIE_TOKENIZER()
     assert untouched.idx2token[33155] == b"Hello" and untouched.decodeBytes([33155]) == b"Hello"
+    # A copy of an unchanged table is unchanged (the fast path stays); of a changed one, changed.
+    import copy
+    import pickle
+    for make in (copy.deepcopy, lambda t: pickle.loads(pickle.dumps(t))):
+        assert not make(untouched.idx2token).changed
+        ours = TRIE_TOKENIZER()
+        ours.idx2token.__init__({33155: b"II"})
+        assert make(ours.idx2token).changed and ours.decodeBytes([33155]) == b"II"

@@ -196,6 +196,11 @@ Writer::Writer(const std::string& prefix, uint8_t dtype_code)
   const std::string base = slash == std::string::npos ? prefix : prefix.substr(slash + 1);
   if (base.empty())
     throw Error("the output prefix " + prefix + " names a directory, not a dataset");
+  // Found now, not when the files are renamed at the end.
+  if (base.size() + std::strlen(".bin") > NAME_MAX) {
+    errno = ENAMETOOLONG;
+    throw Error(SystemError("cannot create", prefix + ".bin"));
+  }
   // Hidden temporaries beside the dataset, so that renaming them is atomic; the name cut short
   // where it would pass the longest a file name may be (mkostemp's suffix keeps it unique).
   const std::string stem = (slash == std::string::npos ? "" : prefix.substr(0, slash + 1)) + "." +
@@ -302,7 +307,8 @@ void Writer::EndDocument() {
   document_ids_ = 0;
 }
 
-Counts Writer::Commit() {
+void Writer::Finish() {
+  if (finished_) return;
   if (document_ids_ != 0) EndDocument();
   FlushBin();
   WriteIdx(sizes_.data(), sizes_.size() * sizeof(int32_t));
@@ -353,7 +359,13 @@ Counts Writer::Commit() {
     if (fchmod(fd, 0666 & ~mask) != 0 || fsync(fd) != 0)
       throw Error(SystemError("cannot write", name));
   }
+  finished_ = true;
+}
+
+Counts Writer::Commit() {
+  Finish();
   // Nothing from the first rename on may allocate: it cannot fail half way.
+  const std::string idx_name = prefix_ + ".idx";
   const std::string bin_name = prefix_ + ".bin";
   const size_t slash = prefix_.rfind('/');
   const std::string directory_name =

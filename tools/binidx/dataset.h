@@ -52,7 +52,9 @@ class Writer {
   void Append(const uint16_t* ids, size_t count);
   // Ends it with the end-of-document id 0: a document of at least that one id.
   void EndDocument();
-  // Finishes the index, flushes both files to the disk and renames them into place.
+  // Finishes the index and flushes both files to the disk; nothing may be appended after it.
+  void Finish();
+  // Finishes (if Finish was not called) and renames both files into place.
   Counts Commit();
   const Counts& counts() const { return counts_; }
   uint8_t dtype_code() const { return dtype_code_; }
@@ -78,6 +80,7 @@ class Writer {
   std::vector<int32_t> sizes_;      // sizes not yet written to PREFIX.idx
   uint64_t document_ids_ = 0;       // of the document being written
   Counts counts_;
+  bool finished_ = false;
   bool committed_ = false;
 };
 

@@ -880,11 +880,12 @@ std::string Summary(const BinidxOptions& o, const binidx::Counts& counts, uint64
   return summary + TrainingLines(counts, o.ctx_len);
 }
 
-// Prints the summary, then makes the dataset appear: if the summary cannot be written (a full
-// disk, a closed pipe), no dataset does. A signal that comes while the files are renamed is
-// ignored: the dataset is then whole, and only the exit is left.
+// Finishes the files, prints the summary, then renames them into place: if the summary cannot be
+// written (a full disk, a closed pipe), no dataset appears. A signal that comes while the files
+// are renamed waits for that and is then ignored: the dataset is whole, and so is the summary.
 void PrintAndCommit(binidx::Writer* writer, const std::string& summary,
                     const StandardStreams& streams) {
+  writer->Finish();
   Print(summary, streams);
   sigset_t signals, old;
   sigemptyset(&signals);
