@@ -234,11 +234,14 @@ class TextBytes {
   size_t size() const { return size_; }
   bool is_str() const { return is_str_; }
 
+  // Whether a buffer is taken as text: one dimension of one-byte items.
+  static bool IsText(const Py_buffer& view) { return view.itemsize == 1 && view.ndim == 1; }
+
  private:
   // Raises the TypeError for a held buffer that is not one-dimensional bytes.
   void RaiseIfNotText(const char* function) {
     const Py_buffer& view = buffer_.view;
-    if (view.itemsize == 1 && view.ndim == 1) return;
+    if (IsText(view)) return;
     const std::string format = view.format ? view.format : "B";
     const Py_ssize_t itemsize = view.itemsize;
     const int ndim = view.ndim;
@@ -293,10 +296,7 @@ bool IsOneBytesText(PyObject* object) {
     PyErr_Clear();
     return false;
   }
-  const char* format = buffer.view.format ? buffer.view.format : "B";
-  if (std::strchr("@=<>!", *format) != nullptr) ++format;
-  return buffer.view.ndim == 1 && buffer.view.itemsize == 1 && format[0] != '\0' &&
-         format[1] == '\0' && std::strchr("Bbc", format[0]) != nullptr;
+  return TextBytes::IsText(buffer.view);
 }
 
 size_t NonNegativeSize(nb::handle value, const char* name) {

@@ -511,7 +511,10 @@ def test_messages_for_texts_that_are_not(tok):
         tok.encode(released)
     with pytest.raises(TypeError, match="4-byte items"):
         tok.encode(np.zeros(6, np.int32)[::2])  # not text, however its items lie
-    for one in (memoryview(b"abc"), np.frombuffer(b"abc", np.uint8), bytearray(b"abc")):
+    # Whatever encode() takes as one text, encode_batch() refuses as a sequence of texts.
+    for one in (memoryview(b"abc"), np.frombuffer(b"abc", np.uint8), bytearray(b"abc"),
+                np.array([True, False])):
+        tok.encode(one)
         with pytest.raises(TypeError, match="takes a sequence of texts, not one"):
             tok.encode_batch(one)
     assert tok.encode_batch(np.array(["ab", "cd"])) == [tok.encode("ab"), tok.encode("cd")]

@@ -270,10 +270,6 @@ class Stage {
 bool SameFile(const struct stat& a, const struct stat& b) {
   return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
-bool SameFile(int fd_a, int fd_b) {
-  struct stat a, b;
-  return fstat(fd_a, &a) == 0 && fstat(fd_b, &b) == 0 && SameFile(a, b);
-}
 
 // A file (or stdin) read in blocks; a compressed one through its decompressor (gzip -dc,
 // zstd -dc), a process of its own whose output this reads.
@@ -290,8 +286,7 @@ class Reader {
     }
     fd_ = open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd_ < 0) throw Error("cannot open " + path + ": " + std::strerror(errno));
-    // A path to standard input (/dev/stdin) reaches what holds its place when it is closed.
-    if (streams.input_closed && SameFile(fd_, STDIN_FILENO)) {
+    if (streams.IsHeldInput(fd_)) {
       close(fd_);
       throw Error(closed);
     }

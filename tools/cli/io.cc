@@ -87,6 +87,12 @@ StandardStreams StandardStreams::Hold() {
   return streams;
 }
 
+bool StandardStreams::IsHeldInput(int fd) const {
+  struct stat opened, held;
+  return input_closed && ::fstat(fd, &opened) == 0 && ::fstat(STDIN_FILENO, &held) == 0 &&
+         opened.st_dev == held.st_dev && opened.st_ino == held.st_ino;
+}
+
 Output::Output(bool closed) : buffer_(new char[kSize + kMaxReserve]), error_(closed ? EBADF : 0) {}
 
 void Output::Write(const char* data, size_t size) {
@@ -137,12 +143,7 @@ Input Input::File(const std::string& path, const StandardStreams& streams) {
   in.name_ = "'" + Escaped(path, 256) + "'";
   in.fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (in.fd_ < 0) in.Failed(errno);
-  // A path to standard input (/dev/stdin) reaches what holds its place when it is closed.
-  struct stat opened, held;
-  if (streams.input_closed && ::fstat(in.fd_, &opened) == 0 && ::fstat(STDIN_FILENO, &held) == 0 &&
-      opened.st_dev == held.st_dev && opened.st_ino == held.st_ino) {
-    in.Failed(EBADF);
-  }
+  if (streams.IsHeldInput(in.fd_)) in.Failed(EBADF);
   return in;
 }
 

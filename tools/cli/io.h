@@ -47,6 +47,9 @@ struct StandardStreams {
   bool input_closed = false;
   bool output_closed = false;
   static StandardStreams Hold();
+  // Whether `fd`, opened from a path such as /dev/stdin, reaches what holds a closed standard
+  // input's place: reading it would take the placeholder for the input.
+  bool IsHeldInput(int fd) const;
 };
 
 // Buffered standard output. Every failure to write is an Error (Flush) or a false (FlushQuietly).
