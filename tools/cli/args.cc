@@ -32,8 +32,6 @@ const char kUsage[] =
 
 namespace {
 
-std::string Quoted(const std::string& text) { return "'" + Escaped(text) + "'"; }
-
 // The index of `value` among `names` (the values an option takes), else a usage error.
 size_t Choose(const std::string& option, const std::string& value,
               std::initializer_list<const char*> names) {
@@ -53,7 +51,9 @@ bool ParseNumber(const std::string& text, size_t low, size_t high, size_t* value
   return !text.empty() && error == std::errc() && stop == end && *value >= low && *value <= high;
 }
 
-size_t ThreadsFor(const std::string& value) {
+}  // namespace
+
+size_t ParseThreads(const std::string& value) {
   size_t n = 0;
   if (!ParseNumber(value, 0, kMaxThreads, &n)) {
     throw UsageError("--threads must be a number from 1 to " + std::to_string(kMaxThreads) +
@@ -63,6 +63,20 @@ size_t ThreadsFor(const std::string& value) {
     n = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), kMaxThreads));
   return n;
 }
+
+OptionArg SplitOption(const std::string& arg) {
+  OptionArg option;
+  option.name = arg;
+  const size_t equals = arg.find('=');
+  option.has_value = arg.compare(0, 2, "--") == 0 && equals != std::string::npos;
+  if (option.has_value) {
+    option.name = arg.substr(0, equals);
+    option.value = arg.substr(equals + 1);
+  }
+  return option;
+}
+
+namespace {
 
 size_t BlockFromEnvironment() {
   const char* env = std::getenv("RWKVTOK_BLOCK_BYTES");
@@ -116,13 +130,10 @@ Options ParseArgs(int argc, const char* const* argv) {
       continue;
     }
     // --name VALUE or --name=VALUE.
-    std::string name = arg, value;
-    const size_t equals = arg.find('=');
-    const bool has_value = arg.compare(0, 2, "--") == 0 && equals != std::string::npos;
-    if (has_value) {
-      name = arg.substr(0, equals);
-      value = arg.substr(equals + 1);
-    }
+    OptionArg option = SplitOption(arg);
+    const std::string& name = option.name;
+    std::string& value = option.value;
+    const bool has_value = option.has_value;
     // The option's value, or nothing (and a note) if it has none.
     const auto take = [&]() -> const std::string* {
       if (!has_value) {
@@ -163,7 +174,7 @@ Options ParseArgs(int argc, const char* const* argv) {
         }
       } else if (name == "--threads") {
         if (const std::string* v = take()) {
-          o.threads = ThreadsFor(*v);
+          o.threads = ParseThreads(*v);
           has_threads = true;
         }
       } else if (name == "--eos") {

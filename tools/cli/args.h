@@ -37,6 +37,17 @@ Options ParseArgs(int argc, const char* const* argv);
 
 // The most threads --threads takes.
 constexpr size_t kMaxThreads = 256;
+
+// --threads' value: 1 to kMaxThreads, or 0 for one per CPU core; else a UsageError.
+size_t ParseThreads(const std::string& value);
+
+// An argument that starts with '-', as given: "--name=value" splits at its first '='; any other
+// is a name alone, whose value, if it takes one, is the next argument.
+struct OptionArg {
+  std::string name, value;
+  bool has_value = false;
+};
+OptionArg SplitOption(const std::string& arg);
 // The largest block RWKVTOK_BLOCK_BYTES may set.
 constexpr size_t kMaxBlockBytes = size_t{64} << 20;
 

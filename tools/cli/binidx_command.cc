@@ -19,7 +19,6 @@
 #include <new>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include "lib/rwkvtok.h"
@@ -63,8 +62,6 @@ const char kBinidxUsage[] =
     "a dataset's documents back as JSONL, {\"text\": ...} a line.\n";
 
 namespace {
-
-std::string Quoted(const std::string& text) { return "'" + Escaped(text) + "'"; }
 
 // `text` as a whole decimal number of at least `least`, else a UsageError that says what
 // `option` takes.
@@ -116,13 +113,10 @@ BinidxOptions Parse(int argc, const char* const* argv) {
       options_ended = true;
       continue;
     }
-    std::string name = arg, value;
-    const size_t equals = arg.find('=');
-    const bool has_value = arg.compare(0, 2, "--") == 0 && equals != std::string::npos;
-    if (has_value) {
-      name = arg.substr(0, equals);
-      value = arg.substr(equals + 1);
-    }
+    OptionArg option = SplitOption(arg);
+    const std::string& name = option.name;
+    std::string& value = option.value;
+    const bool has_value = option.has_value;
     const auto take = [&]() -> const std::string& {
       if (!has_value) {
         if (i + 1 >= argc) throw UsageError(name + " needs a value");
@@ -137,16 +131,7 @@ BinidxOptions Parse(int argc, const char* const* argv) {
       o.field = take();
       has_field = true;
     } else if (name == "--threads") {
-      const std::string what =
-          "a number from 1 to " + std::to_string(kMaxThreads) + ", or 0 for one per CPU core";
-      const uint64_t threads = Number(name, take(), 0, what);
-      if (threads > kMaxThreads)
-        throw UsageError(name + " must be " + what + ", not " + Quoted(value));
-      o.threads = static_cast<size_t>(threads);
-      if (o.threads == 0) {
-        o.threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(),
-                                                    static_cast<unsigned>(kMaxThreads)));
-      }
+      o.threads = ParseThreads(take());
       has_threads = true;
     } else if (name == "--epochs") {
       o.epochs = Number(name, take(), 1, "a number, 1 or more");
@@ -843,7 +828,9 @@ void Dump(const std::string& prefix, const StandardStreams& streams) {
   while (reader.Next(&ids)) {
     StreamDecoder decoder(tok, Utf8Policy::kReplace);
     // Id 0 inside a document (datasets that other tools packed) decodes to nothing.
-    decoder.SetStopIds(nullptr, 0);
+    const Status cleared = decoder.SetStopIds(nullptr, 0);
+    if (cleared != Status::kOk)
+      throw Error(std::string("cannot decode: ") + StatusMessage(cleared));
     text.clear();
     for (size_t i = 0; i + 1 < ids.size(); ++i) {  // all but the final 0
       const Result r = decoder.Push(ids[i], piece.data(), piece.size());

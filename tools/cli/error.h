@@ -30,6 +30,8 @@ class UsageError : public Error {
 // at most `limit` input bytes, then "...". Input copied into messages never reaches the terminal
 // as control codes, and a NUL never cuts a message short.
 std::string Escaped(const std::string& bytes, size_t limit = 32);
+// Escaped(text), in single quotes: a value quoted in a message.
+inline std::string Quoted(const std::string& text) { return "'" + Escaped(text) + "'"; }
 
 }  // namespace cli
 }  // namespace rwkvtok
