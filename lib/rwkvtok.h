@@ -13,8 +13,8 @@
  * all are safe to call from many threads on one shared tokenizer (streaming states are per stream).
  *
  * This header has two layers over one implementation:
- *  - a C API (C99 and C++), with a stable ABI: caller-allocated opaque states of fixed, documented
- *    size, statuses as int32_t, no callbacks;
+ *  - a C API (C99, and C++ of any version), with a stable ABI: caller-allocated opaque states
+ *    of fixed, documented size, statuses as int32_t, no callbacks;
  *  - a C++17 API in namespace rwkvtok (Tokenizer, StreamDecoder, StreamEncoder), the idiomatic one.
  *
  * C++:
@@ -308,10 +308,11 @@ RWKVTOK_API rwkvtok_result rwkvtok_join_parts(const rwkvtok_tokenizer* tok, cons
 #endif
 
 /* ------------------------------------------------------------------------------------------------
- * C++ API
+ * C++ API, for C++17 and later; older C++ sees the C API alone.
  * --------------------------------------------------------------------------------------------- */
 
-#ifdef __cplusplus
+#if defined(__cplusplus) && \
+    (__cplusplus >= 201703L || (defined(_MSVC_LANG) && _MSVC_LANG >= 201703L))
 
 namespace rwkvtok {
 
@@ -468,6 +469,6 @@ class RWKVTOK_API StreamEncoder {
 
 }  // namespace rwkvtok
 
-#endif  // __cplusplus
+#endif  // C++17
 
 #endif  // RWKVTOK_LIB_RWKVTOK_H_

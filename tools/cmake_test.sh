@@ -2,10 +2,12 @@
 # The CMake build, and what users do with it (tools/test.sh runs this):
 #   1. configure, build and ctest from the source tree;
 #   2. install into a prefix, into a second one with only the static library, and into a third
-#      with only the shared library (whose users need no Highway development files);
+#      with only the shared library; the header alone in every C and C++ dialect;
 #   3. three consumers of the installed package, each encoding and decoding a sample:
-#      find_package (shared and static), add_subdirectory of the source tree, and a C99 program
-#      built with `cc $(pkg-config --cflags --libs rwkvtok)` against each prefix;
+#      find_package (shared and static, with and without Highway's development files),
+#      add_subdirectory of the source tree (which links the static library), and a C99 program
+#      built with `cc $(pkg-config --cflags --libs rwkvtok)` against each prefix; settings a
+#      parent project gives, and settings that are refused;
 #   4. a cross build for aarch64 (SVE), its ctest smoke tests and the C consumer under qemu-aarch64;
 #   5. a cross build for Cortex-M4 with the firmware flags, held to the size budget by
 #      tools/size_report.py;
@@ -48,10 +50,16 @@ cmake --install "$work/host-static" --prefix "$work/prefix-static" >/dev/null
 }
 "$work/prefix/bin/rwkvtok" --version
 
-# The installed header stands alone, in C and in C++.
-for lang in c c++; do
-  echo '#include <rwkvtok.h>' | cc -x "$lang" -fsyntax-only -Wall -Wextra -pedantic -Werror \
-    -I"$work/prefix/include" -
+# The installed header stands alone, in every dialect of C and C++ (the C++ API from C++17 on;
+# before, the C API alone).
+for compiler in gcc clang; do
+  for std in c99 c11 c17 c++98 c++11 c++14 c++17 c++20; do
+    lang=c
+    [[ $std == c++* ]] && lang=c++
+    echo '#include <rwkvtok.h>' | "$compiler" -x "$lang" -std="$std" -fsyntax-only -Wall -Wextra \
+      -Wpedantic -Werror -I"$work/prefix/include" - ||
+      { echo "FAIL: rwkvtok.h with $compiler -std=$std" >&2; exit 1; }
+  done
 done
 
 # --- 3. Consumers --------------------------------------------------------------------------------
@@ -71,23 +79,79 @@ build_consumer tests/consumers/find_package "$work/find_package-static" \
   -DCMAKE_PREFIX_PATH="$work/prefix-static" -DRWKVTOK_CONSUMER_STATIC=ON
 "$work/find_package-static/consumer_static"
 
-# A shared-only install carries Highway inside the library: using it needs no Highway
-# development files (no hwy CMake package, no libhwy.pc). Encode-only, to build quickly.
-step "install: shared only; its users need no Highway development files"
+# The shared library carries Highway inside it: using it needs no Highway development files (no
+# hwy CMake package, no libhwy.pc), whether the install also has the static library or not;
+# without Highway's package the static library links -lhwy by name.
+step "consumer: find_package and pkg-config without Highway's development files"
+build_consumer tests/consumers/find_package "$work/find_package-nohwy" \
+  -DCMAKE_PREFIX_PATH="$work/prefix" -DCMAKE_DISABLE_FIND_PACKAGE_hwy=TRUE
+"$work/find_package-nohwy/consumer"
+"$work/find_package-nohwy/consumer_static"
+PKG_CONFIG_LIBDIR="$work/prefix/lib/pkgconfig" pkg-config --cflags --libs rwkvtok
+step "install: shared only"
 rm -rf "$work/prefix-shared"
 cmake -S . -B "$work/host-shared" -DCMAKE_BUILD_TYPE=Release -DRWKVTOK_BUILD_STATIC=OFF \
-  -DRWKVTOK_BUILD_TESTS=OFF -DRWKVTOK_BUILD_CLI=OFF -DRWKVTOK_INSTALL=ON \
-  -DRWKVTOK_VARIANT=encode-only >/dev/null
+  -DRWKVTOK_BUILD_TESTS=OFF -DRWKVTOK_BUILD_CLI=OFF -DRWKVTOK_INSTALL=ON >/dev/null
 cmake --build "$work/host-shared" -j "$jobs"
 cmake --install "$work/host-shared" --prefix "$work/prefix-shared" >/dev/null
 PKG_CONFIG_LIBDIR="$work/prefix-shared/lib/pkgconfig" pkg-config --cflags --libs rwkvtok
-cmake -S tests/consumers/find_package -B "$work/find_package-shared" \
-  -DCMAKE_PREFIX_PATH="$work/prefix-shared" -DCMAKE_DISABLE_FIND_PACKAGE_hwy=TRUE >/dev/null
+build_consumer tests/consumers/find_package "$work/find_package-shared" \
+  -DCMAKE_PREFIX_PATH="$work/prefix-shared" -DCMAKE_DISABLE_FIND_PACKAGE_hwy=TRUE
+"$work/find_package-shared/consumer"
 
+# Inside another project rwkvtok::rwkvtok is the static library, so that the project's programs
+# need nothing installed beside them.
 step "consumer: add_subdirectory(rwkvtok)"
 build_consumer tests/consumers/add_subdirectory "$work/add_subdirectory" \
   -DRWKVTOK_SOURCE_DIR="$root" -DCMAKE_BUILD_TYPE=Release
 "$work/add_subdirectory/consumer"
+loads=$(ldd "$work/add_subdirectory/consumer")
+if grep -q librwkvtok <<<"$loads"; then
+  echo "FAIL: add_subdirectory's consumer loads librwkvtok.so" >&2
+  exit 1
+fi
+
+# Settings: a parent's plain variables count from the first configure on; bad values and a
+# variant's shared library are refused, naming what is wrong; a .pc with absolute directories.
+step "CMake settings"
+# expect_configure_error MESSAGE [CMAKE ARGS...]: configuring fails and says MESSAGE.
+expect_configure_error() {
+  local message=$1 out
+  shift
+  rm -rf "$work/settings"
+  if out=$(cmake "$@" 2>&1); then
+    echo "FAIL: configured with $*" >&2
+    exit 1
+  fi
+  # CMake wraps long messages: compare with every run of spaces and line breaks made one space.
+  grep -qF "$message" <<<"$(tr -s ' \n' '  ' <<<"$out")" || {
+    echo "FAIL: configuring with $* did not say: $message" >&2
+    echo "$out" >&2
+    exit 1
+  }
+}
+mkdir -p "$work/parent"
+printf '%s\n' 'cmake_minimum_required(VERSION 3.16)' 'project(parent LANGUAGES C CXX)' \
+  'set(RWKVTOK_VARIANT decode-only-typo)' "add_subdirectory(\"$root\" rwkvtok)" \
+  >"$work/parent/CMakeLists.txt"
+expect_configure_error "RWKVTOK_VARIANT must be full, encode-only or decode-only, not " \
+  -S "$work/parent" -B "$work/settings"
+expect_configure_error "RWKVTOK_LANES must be auto, ON or OFF, not 'bogus'" \
+  -S . -B "$work/settings" -DRWKVTOK_LANES=bogus
+expect_configure_error "build the variant static" \
+  -S . -B "$work/settings" -DRWKVTOK_VARIANT=decode-only -DRWKVTOK_BUILD_SHARED=ON
+expect_configure_error "is a directory, not the file" \
+  -S . -B "$work/settings" -DRWKVTOK_VOCAB=/tmp
+expect_configure_error "RWKVTOK_GENERATOR names no program" \
+  -S . -B "$work/settings" -DRWKVTOK_GENERATOR=/nonexistent/rwkvtok_gen
+rm -rf "$work/settings"
+cmake -S . -B "$work/settings" -DRWKVTOK_BUILD_TESTS=OFF -DRWKVTOK_BUILD_CLI=OFF \
+  -DCMAKE_INSTALL_PREFIX=/opt/rwkvtok -DCMAKE_INSTALL_INCLUDEDIR=/opt/include/rwkvtok >/dev/null
+grep -qx 'includedir=/opt/include/rwkvtok' "$work/settings/rwkvtok.pc" || {
+  echo "FAIL: an absolute CMAKE_INSTALL_INCLUDEDIR is not the .pc's includedir" >&2
+  exit 1
+}
+rm -rf "$work/settings"
 
 step "consumer: C99 with pkg-config, shared and static"
 for prefix in prefix prefix-static; do
