@@ -229,6 +229,11 @@ if [[ -e /dev/stdin ]]; then
   expect_rc 1 "count /dev/stdin with stdin closed"
   expect_err "rwkvtok: cannot read '/dev/stdin': Bad file descriptor" "count /dev/stdin, stdin closed"
 fi
+# What holds a closed stdin's place is no file a user can name: /dev/null is read as usual.
+rc=0
+"${EMULATOR[@]}" "$BIN" count /dev/null <&- >"$T/out" 2>"$T/err" || rc=$?
+expect_rc 0 "count /dev/null with stdin closed"
+[[ "$(cat "$T/out")" == 0 ]] || fail "count /dev/null with stdin closed: not 0"
 mkdir "$T/dir"
 run encode "$T/dir"
 (( rc != 0 )) || fail "encode of a directory succeeded"
@@ -248,6 +253,8 @@ run
 expect_rc 2 "no arguments"
 expect_err "usage: rwkvtok" "no arguments"
 check_usage_error "rwkvtok: unknown command 'frobnicate': encode, decode, count or binidx" frobnicate
+check_usage_error "rwkvtok: binidx comes first, before any option: rwkvtok binidx --help" \
+  --format json binidx
 check_usage_error "rwkvtok: --text and a FILE cannot both be given" encode --text "a" "$T/text"
 check_usage_error "rwkvtok: unknown option '--bogus'" encode --bogus
 check_usage_error "rwkvtok: unknown option '-x'" encode -x

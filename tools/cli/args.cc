@@ -114,6 +114,8 @@ Options ParseArgs(int argc, const char* const* argv) {
         } else if (arg == "help") {
           o.command = Command::kHelp;
           return o;
+        } else if (arg == "binidx") {
+          note("binidx comes first, before any option: rwkvtok binidx --help");
         } else {
           note("unknown command " + Quoted(arg) + ": encode, decode, count or binidx");
         }

@@ -30,8 +30,8 @@ struct Options {
 };
 
 // Reads the command line (and RWKVTOK_BLOCK_BYTES from the environment). --help (or the command
-// help) and --version win wherever they are; otherwise the first thing wrong is thrown as a
-// UsageError naming it (with no arguments at all, the message is empty: print the usage). An
+// help) and --version win wherever they stand as options; otherwise a UsageError names what is
+// wrong (the first word or value that cannot be taken, else options that do not go together) (with no arguments at all, the message is empty: print the usage). An
 // option given twice takes its last value.
 Options ParseArgs(int argc, const char* const* argv);
 

@@ -78,10 +78,21 @@ StandardStreams StandardStreams::Hold() {
   StandardStreams streams;
   for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; ++fd) {
     if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+    if (fd == STDIN_FILENO) {
+      // A pipe with no writer (reading it gives the end at once): a file of its own, so that only
+      // paths to standard input reach it (IsHeldInput), not /dev/null. pipe returns the lowest
+      // free descriptors: this one, and another that is closed again.
+      int ends[2];
+      if (::pipe(ends) == 0) {
+        ::close(ends[1]);
+        if (ends[0] != fd) ::close(ends[0]);
+      }
+      streams.input_closed = true;
+      continue;
+    }
     // open returns the lowest free descriptor: this one.
-    const int held = ::open("/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY);
+    const int held = ::open("/dev/null", O_WRONLY);
     if (held != fd && held >= 0) ::close(held);
-    if (fd == STDIN_FILENO) streams.input_closed = true;
     if (fd == STDOUT_FILENO) streams.output_closed = true;
   }
   return streams;

@@ -40,9 +40,9 @@ class Progress {
   std::string shown_;  // the line drawn last
 };
 
-// Standard input and output as the tool found them. A closed one is held open on /dev/null, so
-// that no file or pipe the tool opens takes its descriptor and is mistaken for it; using it is
-// then an error, as using a closed descriptor is.
+// Standard input and output as the tool found them. A closed one is held open (input on a pipe
+// of its own, output on /dev/null), so that no file or pipe the tool opens takes its descriptor
+// and is mistaken for it; using it is then an error, as using a closed descriptor is.
 struct StandardStreams {
   bool input_closed = false;
   bool output_closed = false;
