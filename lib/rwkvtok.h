@@ -260,7 +260,8 @@ RWKVTOK_API rwkvtok_status rwkvtok_encoder_init(rwkvtok_encoder* enc, const rwkv
 RWKVTOK_API size_t rwkvtok_encoder_pending(const rwkvtok_encoder* enc);
 /* Adds `size` bytes and writes the ids that became final. Writes at most size + pending ids, and
  * requires `capacity` to be at least that (else RWKVTOK_BUFFER_TOO_SMALL with count = that bound,
- * nothing consumed or written), so a buffer of chunk size + max_token_length always suffices. */
+ * nothing consumed or written), so a buffer of chunk size + max_token_length always suffices.
+ * An encoder never initialised (zeroed) gives RWKVTOK_INVALID_ARGUMENT, here and in finish. */
 RWKVTOK_API rwkvtok_result rwkvtok_encoder_push(rwkvtok_encoder* enc, const void* chunk,
                                                 size_t size, uint32_t* ids, size_t capacity);
 /* Ends the input: writes the ids of the bytes held back (at most pending ids, same capacity rule)

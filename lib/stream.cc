@@ -195,6 +195,9 @@ static_assert(sizeof(EncoderState) <= sizeof(rwkvtok_encoder),
               "encoder state outgrew its ABI size");
 static_assert(alignof(EncoderState) <= alignof(rwkvtok_encoder), "encoder state alignment");
 
+// A state no tokenizer was put in: a rwkvtok_encoder never initialised (zeroed).
+bool IsUnset(const EncoderState& s) { return Internal::TokenPool(s.tok) == nullptr; }
+
 EncoderState* State(rwkvtok_encoder* enc) {
   return std::launder(reinterpret_cast<EncoderState*>(enc->opaque));
 }
@@ -291,10 +294,10 @@ size_t StreamEncoder::pending() const noexcept { return State(&state_)->held; }
 // with the next chunk, so it and everything after it are kept back for the next push.
 Result StreamEncoder::Push(const void* chunk, size_t size, uint32_t* ids,
                            size_t capacity) noexcept {
-  if ((chunk == nullptr && size != 0) || (ids == nullptr && capacity != 0)) {
+  EncoderState* s = State(&state_);
+  if ((chunk == nullptr && size != 0) || (ids == nullptr && capacity != 0) || IsUnset(*s)) {
     return Result{Status::kInvalidArgument, 0, 0};
   }
-  EncoderState* s = State(&state_);
   const size_t bound = SaturatingAdd(size, s->held);
   if (capacity < bound) return Result{Status::kBufferTooSmall, bound, 0};
   const uint8_t* in = static_cast<const uint8_t*>(chunk);
@@ -330,8 +333,10 @@ Result StreamEncoder::Push(const void* chunk, size_t size, uint32_t* ids,
 }
 
 Result StreamEncoder::Finish(uint32_t* ids, size_t capacity) noexcept {
-  if (ids == nullptr && capacity != 0) return Result{Status::kInvalidArgument, 0, 0};
   EncoderState* s = State(&state_);
+  if ((ids == nullptr && capacity != 0) || IsUnset(*s)) {
+    return Result{Status::kInvalidArgument, 0, 0};
+  }
   if (capacity < s->held) return Result{Status::kBufferTooSmall, s->held, 0};
   size_t emitted = 0;
   for (size_t pos = 0; pos < s->held;) {

@@ -424,6 +424,11 @@ TEST(CApi, AnUnsetStateIsRefused) {
   rwkvtok_encoder enc;
   EXPECT_EQ(rwkvtok_encoder_init(&enc, &unset), RWKVTOK_INVALID_ARGUMENT);
   EXPECT_EQ(rwkvtok_token_count(&unset), 0u);
+  // A zeroed encoder (never initialised) is refused too, not read as a tokenizer at address 0.
+  std::memset(&enc, 0, sizeof(enc));
+  EXPECT_EQ(rwkvtok_encoder_push(&enc, text, 5, ids, 8).status, RWKVTOK_INVALID_ARGUMENT);
+  EXPECT_EQ(rwkvtok_encoder_finish(&enc, ids, 8).status, RWKVTOK_INVALID_ARGUMENT);
+  EXPECT_EQ(rwkvtok_encoder_pending(&enc), 0u);
 }
 
 TEST(Budget, CApiAgreesWithCpp) {
