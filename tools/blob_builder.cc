@@ -49,7 +49,7 @@ class DoubleArrayPlacer {
     std::vector<uint32_t> base_of(nodes_.size(), 0);
     std::vector<uint8_t> label_of(nodes_.size(), 0);
     Reserve(blob::kAlphabetSize);
-    occupied_[blob::kRootUnit] = true;
+    Occupy(blob::kRootUnit);
     std::deque<uint32_t> queue = {0};
     uint32_t unit_count = blob::kAlphabetSize + 1;
     while (!queue.empty()) {
@@ -65,10 +65,10 @@ class DoubleArrayPlacer {
       }
       base_of[node] = base;
       base_used_[base] = true;
-      if (needs_id_unit) occupied_[base - 1] = true;
+      if (needs_id_unit) Occupy(base - 1);
       unit_count = std::max(unit_count, base + blob::kAlphabetSize);
       for (const auto& [byte, child] : children) {
-        occupied_[base + byte] = true;
+        Occupy(base + byte);
         unit_of[child] = base + byte;
         label_of[child] = byte;
         queue.push_back(child);
@@ -99,10 +99,34 @@ class DoubleArrayPlacer {
   }
 
   void Reserve(size_t size) {
-    if (occupied_.size() < size) {
+    const size_t old_size = occupied_.size();
+    if (old_size < size) {
       occupied_.resize(size, false);
       base_used_.resize(size, false);
+      failures_.resize(size, 0);
+      next_candidate_.resize(size);
+      for (size_t i = old_size; i < size; ++i) next_candidate_[i] = static_cast<uint32_t>(i);
     }
+  }
+
+  void Occupy(uint32_t unit) {
+    occupied_[unit] = true;
+    next_candidate_[unit] = unit + 1;
+  }
+
+  // The first unit at or after `unit` that may take a node's first child: free, and not given up
+  // on. Units point past themselves once they are not candidates (path halving keeps the chains
+  // short), so the search skips them instead of testing them again for every node.
+  uint32_t Candidate(uint32_t unit) {
+    Reserve(size_t{unit} + blob::kAlphabetSize + 2);
+    while (next_candidate_[unit] != unit) {
+      const uint32_t next = next_candidate_[unit];
+      Reserve(size_t{next} + blob::kAlphabetSize + 2);
+      next_candidate_[unit] = next_candidate_[next];
+      unit = next_candidate_[unit];
+      Reserve(size_t{unit} + blob::kAlphabetSize + 2);
+    }
+    return unit;
   }
 
   bool Fits(uint32_t base, const std::vector<std::pair<uint8_t, uint32_t>>& children,
@@ -115,23 +139,26 @@ class DoubleArrayPlacer {
     return true;
   }
 
+  // Candidate bases put the first child, or else the id unit, on a free unit; base 0 is never
+  // used, so that no edge can lead into the root. A free unit that failed kMaxFailures searches
+  // is given up on as a first child's place (it may still take later children): without that,
+  // vocabularies of long tokens leave holes that every later search tests again, and placing
+  // takes time quadratic in the trie's size.
   uint32_t FindBase(const std::vector<std::pair<uint8_t, uint32_t>>& children, bool needs_id_unit) {
-    while (first_free_ < occupied_.size() && occupied_[first_free_]) ++first_free_;
-    // Candidate bases put the first child, or else the id unit, on a free unit; base 0 is never
-    // used, so that no edge can lead into the root.
+    constexpr uint16_t kMaxFailures = 16384;
     const uint32_t first_label = children.empty() ? 0 : children.front().first;
-    for (uint32_t slot = std::max<uint32_t>(first_free_, first_label + 1);; ++slot) {
-      Reserve(size_t{slot} + blob::kAlphabetSize + 2);
-      if (occupied_[slot]) continue;
+    for (uint32_t slot = Candidate(first_label + 1);; slot = Candidate(slot + 1)) {
       const uint32_t base = children.empty() ? slot + 1 : slot - first_label;
       if (Fits(base, children, needs_id_unit)) return base;
+      if (++failures_[slot] == kMaxFailures) next_candidate_[slot] = slot + 1;
     }
   }
 
   const std::vector<TrieNode>& nodes_;
   std::vector<bool> occupied_;
   std::vector<bool> base_used_;
-  uint32_t first_free_ = 1;
+  std::vector<uint16_t> failures_;        // searches a free unit failed
+  std::vector<uint32_t> next_candidate_;  // itself for a candidate, else a unit further on
 };
 
 // The decode pool. A token that is a prefix of another is a path to an inner node of the trie, so

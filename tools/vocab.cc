@@ -1,5 +1,6 @@
 #include "tools/vocab.h"
 
+#include <algorithm>
 #include <map>
 #include <unordered_map>
 
@@ -56,6 +57,11 @@ size_t Utf8SequenceLength(std::string_view s) {
   return length;
 }
 
+// `text` for a message: at most 20 characters, then "...".
+std::string Shown(std::string_view text) {
+  return text.size() <= 20 ? std::string(text) : std::string(text.substr(0, 20)) + "...";
+}
+
 // Reads a run of decimal digits at the start of `s` into `value` (saturating just above `limit`).
 size_t ReadNumber(std::string_view s, uint32_t limit, uint32_t* value) {
   size_t n = 0;
@@ -78,6 +84,10 @@ size_t ParseLiteral(std::string_view s, std::string* bytes, std::string* error) 
     *error = "expected a string literal ('...' or \"...\") or bytes literal (b'...') after the id";
     return 0;
   }
+  if (s.substr(i, 3) == "'''" || s.substr(i, 3) == "\"\"\"") {
+    *error = "triple-quoted literals are not supported";
+    return 0;
+  }
   const char quote = s[i++];
   while (true) {
     if (i >= s.size()) {
@@ -86,6 +96,12 @@ size_t ParseLiteral(std::string_view s, std::string* bytes, std::string* error) 
     }
     const char c = s[i];
     if (c == quote) return i + 1;
+    // Python refuses source with a NUL, and its line reader ends a line at a lone CR.
+    if (c == '\0' || c == '\r') {
+      *error = std::string("a raw ") + (c == '\0' ? "NUL" : "carriage return") +
+               " byte inside a literal: write it as an escape";
+      return 0;
+    }
     if (c != '\\') {
       if (is_bytes) {
         if (static_cast<uint8_t>(c) >= 0x80) {
@@ -180,8 +196,8 @@ bool ParseLine(std::string_view line, VocabToken* token, std::string* error) {
     return false;
   }
   if (token->id == 0 || token->id > 65535) {
-    *error = "id " + std::string(line.substr(0, i)) +
-             " is out of range: ids are 1..65535 (0 is end of text)";
+    *error =
+        "id " + Shown(line.substr(0, i)) + " is out of range: ids are 1..65535 (0 is end of text)";
     return false;
   }
   if (i >= line.size() || line[i] != ' ') {
@@ -205,12 +221,9 @@ bool ParseLine(std::string_view line, VocabToken* token, std::string* error) {
     return false;
   }
   if (i + digits != line.size()) {
-    *error = "unexpected text after the byte length";
-    return false;
-  }
-  if (length != token->bytes.size()) {
-    *error = "the length column says " + std::string(line.substr(i, digits)) +
-             " but the literal is " + std::to_string(token->bytes.size()) + " bytes";
+    *error = line.find('\r', i) != std::string_view::npos
+                 ? "unexpected carriage return after the byte length: lines end in LF or CRLF"
+                 : "unexpected text after the byte length";
     return false;
   }
   if (token->bytes.empty()) {
@@ -220,6 +233,11 @@ bool ParseLine(std::string_view line, VocabToken* token, std::string* error) {
   if (token->bytes.size() > blob::kMaxTokenLength) {
     *error = "token is " + std::to_string(token->bytes.size()) + " bytes; at most " +
              std::to_string(blob::kMaxTokenLength) + " are supported";
+    return false;
+  }
+  if (length != token->bytes.size()) {
+    *error = "the length column says " + Shown(line.substr(i, digits)) + " but the literal is " +
+             std::to_string(token->bytes.size()) + " bytes";
     return false;
   }
   return true;
@@ -239,7 +257,7 @@ bool ParseVocabulary(std::string_view text, std::vector<VocabToken>* tokens, std
   }
   std::map<uint32_t, size_t> line_of_id;
   std::unordered_map<std::string, const VocabToken*> token_of_bytes;
-  tokens->reserve(text.size() / 8);
+  tokens->reserve(std::min<size_t>(text.size() / 8, 65536));
   size_t line_number = 0;
   size_t start = 0;
   while (start < text.size()) {

@@ -1,0 +1,146 @@
+#!/bin/bash
+# End-to-end tests of rwkvtok_gen as a command (tools/generate.cc): options, unreadable input,
+# outputs written whole or not at all, and vocabulary errors named by line. What it builds is
+# tested in tests/generator_test.cc.
+
+set -euo pipefail
+
+GEN="${TEST_SRCDIR:-.}/${TEST_WORKSPACE:-rwkvtok}/tools/rwkvtok_gen"
+[[ -x "$GEN" ]] || GEN="$PWD/tools/rwkvtok_gen"
+T="$(mktemp -d "${TEST_TMPDIR:-/tmp}/generator_cli_test.XXXXXX")"
+
+fail() {
+  echo "FAIL: $*" >&2
+  [[ -s "$T/err" ]] && { echo "--- stderr of the last run:" >&2; cat "$T/err" >&2; }
+  exit 1
+}
+[[ -x "$GEN" ]] || fail "rwkvtok_gen not found at $GEN"
+
+# run ARGS...: runs the generator in $T/work, stderr to $T/err; sets rc.
+mkdir "$T/work"
+run() {
+  rc=0
+  (cd "$T/work" && "$GEN" "$@") >"$T/out" 2>"$T/err" || rc=$?
+}
+expect() {  # expect CODE MESSAGE WHAT: exit status CODE and a one-line stderr holding MESSAGE
+  [[ "$rc" == "$1" ]] || fail "$3: exit status $rc, expected $1"
+  grep -qF -- "$2" "$T/err" || fail "$3: stderr does not say: $2"
+  (($(wc -l <"$T/err") == 1)) || fail "$3: the error is not one line"
+}
+no_outputs() {  # no_outputs WHAT: nothing but the inputs is left in the work directory
+  local left
+  left=$(cd "$T/work" && ls -A | grep -v -e '^vocab' -e '^keep' || true)
+  [[ -z "$left" ]] || fail "$1: left behind: $left"
+}
+
+# A small vocabulary: the 256 bytes, then a few longer tokens.
+python3 - "$T/work/vocab.txt" <<'EOF'
+import sys
+lines = [f"{b + 1} {repr(chr(b)) if b < 128 else repr(bytes([b]))} 1" for b in range(256)]
+for i, token in enumerate(["ab", "abc", "hello", "\u00e9t\u00e9", " world"]):
+    lines.append(f"{257 + i} {token!r} {len(token.encode())}")
+open(sys.argv[1], "w").write("\n".join(lines) + "\n")
+EOF
+vocab="$T/work/vocab.txt"
+
+# --- Success: every output, the same bytes each time. --------------------------------------------
+run vocab.txt --header out.h --blob out.bin --compact-blob out.cbin --compact --namespace small
+[[ "$rc" == 0 ]] || fail "a good vocabulary: exit status $rc"
+for f in out.h out.bin out.cbin; do [[ -s "$T/work/$f" ]] || fail "$f was not written"; done
+grep -q "namespace small" "$T/work/out.h" || fail "the header lacks its namespace"
+cp "$T/work/out.bin" "$T/first.bin"
+run vocab.txt --blob out.bin
+cmp -s "$T/work/out.bin" "$T/first.bin" || fail "two runs wrote different blobs"
+rm -f "$T/work"/out.*
+run --help
+[[ "$rc" == 0 ]] || fail "--help: exit status $rc"
+grep -q -- "--compact-blob" "$T/out" || fail "--help does not describe the options"
+
+# --- Bad command lines: one line, exit status 2, nothing written. --------------------------------
+run vocab.txt --bogus --blob out.bin
+expect 2 "unknown option --bogus" "an unknown option"
+run vocab.txt --blob
+expect 2 "--blob needs a value" "a missing value"
+run vocab.txt other.txt --blob out.bin
+expect 2 "one VOCAB only" "two vocabularies"
+run --blob out.bin
+expect 2 "no VOCAB given" "no vocabulary"
+run vocab.txt
+expect 2 "no output" "no output"
+run vocab.txt --blob out.bin --compact
+expect 2 "--compact puts the compact blob into the header: it needs --header" "--compact alone"
+run vocab.txt --header out.h --namespace my-ns
+expect 2 "--namespace must be a C++ identifier, not 'my-ns'" "a bad namespace"
+run vocab.txt --blob same.bin --compact-blob same.bin
+expect 2 "--blob and --compact-blob name the same file" "one file for two outputs"
+run vocab.txt --blob ./vocab.txt
+expect 2 "--blob names the vocabulary itself" "the vocabulary as an output"
+no_outputs "bad command lines"
+cmp -s "$vocab" <(cd "$T/work" && cat vocab.txt) || fail "the vocabulary was changed"
+
+# --- Unreadable input: the reason, exit status 1. -------------------------------------------------
+run missing.txt --blob out.bin
+expect 1 "cannot read missing.txt: No such file or directory" "a missing vocabulary"
+mkdir "$T/work/vocab_dir"
+run vocab_dir --blob out.bin
+expect 1 "cannot read vocab_dir: Is a directory" "a directory as the vocabulary"
+rmdir "$T/work/vocab_dir"
+if [[ -r /proc/self/mem ]]; then
+  run /proc/self/mem --blob out.bin  # reading it from offset 0 fails: a read error, not an end
+  expect 1 "cannot read /proc/self/mem: Input/output error" "a read error"
+fi
+no_outputs "unreadable input"
+
+# --- Outputs that cannot be written: none of them appears, an old one stays as it was. -----------
+echo "an older output" >"$T/work/keep.bin"
+run vocab.txt --blob keep.bin --compact-blob missing_dir/out.cbin
+expect 1 "cannot write missing_dir/out.cbin: No such file or directory" "an unwritable output"
+[[ "$(cat "$T/work/keep.bin")" == "an older output" ]] || fail "a failed run replaced an output"
+no_outputs "an unwritable output"
+rc=0
+(cd "$T/work" && ulimit -f 1 && "$GEN" vocab.txt --header out.h --blob keep.bin) >"$T/out" \
+  2>"$T/err" || rc=$?
+expect 1 "cannot write out.h: File too large" "a file size limit"
+[[ "$(cat "$T/work/keep.bin")" == "an older output" ]] || fail "a failed run replaced an output"
+no_outputs "a file size limit"
+rm "$T/work/keep.bin"
+
+# --- Vocabulary errors name the line and what is wrong. -------------------------------------------
+bad_line() {  # bad_line LINE MESSAGE: the vocabulary with LINE appended is refused at line 262
+  { cat "$vocab"; printf '%s\n' "$1"; } >"$T/work/vocab_bad.txt"
+  run vocab_bad.txt --blob out.bin
+  expect 1 "vocab_bad.txt: line 262: $2" "the line $1"
+  no_outputs "the line $1"
+}
+bad_line "262 '''ab''' 2" "triple-quoted literals are not supported"
+bad_line "262 'x' 9" "the length column says 9 but the literal is 1 bytes"
+bad_line "262 'xy' 9999999999999999999999999999999" "the length column says 99999999999999999999..."
+bad_line "99999999999999999999999999 'xy' 2" "id 99999999999999999999... is out of range"
+bad_line "262 '$(printf 'x%.0s' {1..300})' 300" "token is 300 bytes; at most 255 are supported"
+bad_line "262 'ab' 2" "the same bytes as id 257"
+printf '%s' "$(cat "$vocab")" >"$T/work/vocab_nul.txt"
+printf "\n262 'a\0b' 3\n" >>"$T/work/vocab_nul.txt"
+run vocab_nul.txt --blob out.bin
+expect 1 "line 262: a raw NUL byte inside a literal" "a raw NUL in a literal"
+printf "1 'a' 1\r2 'b' 1\r" >"$T/work/vocab_cr.txt"
+run vocab_cr.txt --blob out.bin
+expect 1 "line 1: unexpected carriage return after the byte length" "CR line endings"
+no_outputs "vocabulary errors"
+
+# --- Long tokens sharing long prefixes: the trie of 400 tokens of 255 bytes is built. -------------
+python3 - "$T/work/vocab_long.txt" <<'EOF'
+import random, sys
+rnd = random.Random(7)
+lines = [f"{b + 1} {repr(chr(b)) if b < 128 else repr(bytes([b]))} 1" for b in range(256)]
+tokens = set()
+while len(tokens) < 400:
+    tokens.add("".join(rnd.choice("ab") for _ in range(255)))
+for i, token in enumerate(sorted(tokens)):
+    lines.append(f"{257 + i} '{token}' 255")
+open(sys.argv[1], "w").write("\n".join(lines) + "\n")
+EOF
+run vocab_long.txt --blob long.bin
+[[ "$rc" == 0 && -s "$T/work/long.bin" ]] || fail "a vocabulary of long tokens: exit status $rc"
+
+rm -rf "$T"
+echo "PASS: rwkvtok_gen command line"
