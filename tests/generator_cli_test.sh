@@ -97,12 +97,15 @@ run vocab.txt --blob keep.bin --compact-blob missing_dir/out.cbin
 expect 1 "cannot write missing_dir/out.cbin: No such file or directory" "an unwritable output"
 [[ "$(cat "$T/work/keep.bin")" == "an older output" ]] || fail "a failed run replaced an output"
 no_outputs "an unwritable output"
-rc=0
-(cd "$T/work" && ulimit -f 1 && "$GEN" vocab.txt --header out.h --blob keep.bin) >"$T/out" \
-  2>"$T/err" || rc=$?
-expect 1 "cannot write out.h: File too large" "a file size limit"
-[[ "$(cat "$T/work/keep.bin")" == "an older output" ]] || fail "a failed run replaced an output"
-no_outputs "a file size limit"
+# ThreadSanitizer's runtime dies of a file size limit (as in tests/binidx_test.py).
+if ! grep -q __tsan_init "$GEN"; then
+  rc=0
+  (cd "$T/work" && ulimit -f 1 && "$GEN" vocab.txt --header out.h --blob keep.bin) >"$T/out" \
+    2>"$T/err" || rc=$?
+  expect 1 "cannot write out.h: File too large" "a file size limit"
+  [[ "$(cat "$T/work/keep.bin")" == "an older output" ]] || fail "a failed run replaced an output"
+  no_outputs "a file size limit"
+fi
 rm "$T/work/keep.bin"
 
 # --- Vocabulary errors name the line and what is wrong. -------------------------------------------
