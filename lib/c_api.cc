@@ -34,7 +34,7 @@ rwkvtok_status ToC(Status status) { return static_cast<rwkvtok_status>(status); 
 // Whether `tok` is null or a state no tokenizer was put in (zeroed, or left so by a failed
 // rwkvtok_from_blob): every tokenizer views some bytes, so its pool is never null.
 bool Unset(const rwkvtok_tokenizer* tok) {
-  return tok == nullptr || Internal::TokenPool(Tokenizer::FromC(*tok)) == nullptr;
+  return tok == nullptr || Internal::IsUnset(Tokenizer::FromC(*tok));
 }
 
 rwkvtok_result ToC(const Result& r) {

@@ -21,6 +21,12 @@
 #define RWKVTOK_NOINLINE
 #endif
 
+// Whether the vector lanes (lib/lanes.cc, with Highway) are built in: builds that have them
+// define it to 1; firmware builds leave it out.
+#ifndef RWKVTOK_LANES
+#define RWKVTOK_LANES 0
+#endif
+
 namespace rwkvtok {
 
 // The longest token at the start of some bytes.
@@ -49,6 +55,9 @@ struct Internal {
   // Which profile a tokenizer is. Every function below serves both; the loops that run through
   // whole texts choose once, through WithWalk.
   static inline bool IsCompact(const Tokenizer& tok) { return tok.units_ == nullptr; }
+  // A tokenizer no vocabulary was put in: from a zeroed C state (never initialised, or left so by
+  // a failed rwkvtok_from_blob). Every profile has a token pool.
+  static inline bool IsUnset(const Tokenizer& tok) { return tok.token_bytes_ == nullptr; }
   static inline compact::Trie CompactTrie(const Tokenizer& tok) {
     return compact::Open(tok.token_bytes_);
   }

@@ -102,7 +102,7 @@ Segment AlignRight(Segment seg) {
   return seg;
 }
 
-#if defined(RWKVTOK_LANES) && RWKVTOK_LANES
+#if RWKVTOK_LANES
 lanes::Trie LaneTrie(const Tokenizer& tok) {
   const uint32_t* const units = Internal::Units(tok);
   const uint32_t root = units[blob::kRootUnit];
@@ -186,7 +186,7 @@ bool LanesPay(size_t lane_count, size_t bytes) {
 
 // The lane kernel for this CPU (either, in builds without lanes).
 lanes::Kernel KernelForThisCpu() {
-#if defined(RWKVTOK_LANES) && RWKVTOK_LANES
+#if RWKVTOK_LANES
   return lanes::PreferredKernel();
 #else
   return lanes::Kernel::kGathers;
@@ -197,7 +197,7 @@ lanes::Kernel KernelForThisCpu() {
 // (room for one id per byte of them), in lanes (walked by `kernel`) where they pay.
 Segment EncodeRange(const Tokenizer& tok, lanes::Kernel kernel, const uint8_t* in, size_t size,
                     size_t from, size_t end, uint32_t* out, Align align) {
-#if defined(RWKVTOK_LANES) && RWKVTOK_LANES
+#if RWKVTOK_LANES
   const size_t lane_count = lanes::LaneCount();
   if (from < end && !Internal::IsCompact(tok) && LanesPay(lane_count, end - from)) {
     return EncodeInLanes(tok, kernel, lane_count, in, size, from, end, out, kLaneMinSegment, align);
@@ -220,7 +220,7 @@ size_t LikelyBoundary(const Tokenizer& tok, const uint8_t* in, size_t size, size
 
 }  // namespace
 
-#if defined(RWKVTOK_LANES) && RWKVTOK_LANES
+#if RWKVTOK_LANES
 Segment EncodeInLanes(const Tokenizer& tok, lanes::Kernel kernel, size_t lane_count,
                       const uint8_t* in, size_t size, size_t from, size_t end, uint32_t* out,
                       size_t min_segment, Align align) {
@@ -322,7 +322,7 @@ Status EncodeTextsWith(const Tokenizer& tok, lanes::Kernel kernel, const void* t
   if (size != 0 && (text == nullptr || ids == nullptr)) return Status::kInvalidArgument;
   const uint8_t* const in = static_cast<const uint8_t*>(text);
   const auto begin_of = [&](size_t i) { return i == 0 ? 0 : ends[i - 1]; };
-#if defined(RWKVTOK_LANES) && RWKVTOK_LANES
+#if RWKVTOK_LANES
   const bool compact = Internal::IsCompact(tok);  // the lanes walk the full profile's trie
   const lanes::Trie trie = compact ? lanes::Trie{} : LaneTrie(tok);
   const size_t lane_count = lanes::LaneCount();
@@ -333,7 +333,7 @@ Status EncodeTextsWith(const Tokenizer& tok, lanes::Kernel kernel, const void* t
   for (size_t first = 0, last; first < count; first = last) {
     const size_t base = begin_of(first);
     for (last = first + 1; last < count && ends[last] - base <= kLaneWindow;) ++last;
-#if defined(RWKVTOK_LANES) && RWKVTOK_LANES
+#if RWKVTOK_LANES
     // Where each text's lane stopped (lanes::PackStop; 0: all its tokens are yet to encode),
     // kept where its count goes.
     size_t* const stopped = id_counts;
@@ -348,7 +348,7 @@ Status EncodeTextsWith(const Tokenizer& tok, lanes::Kernel kernel, const void* t
       const uint8_t* const t = in + begin_of(i);
       const size_t length = ends[i] - begin_of(i);
       uint32_t* const out = ids + begin_of(i);
-#if defined(RWKVTOK_LANES) && RWKVTOK_LANES
+#if RWKVTOK_LANES
       const size_t start = lanes::StopStart(stopped[i]), units = lanes::StopNext(stopped[i]);
       if (length >= lanes::kMaxLaneText) {
         id_counts[i] = EncodeRange(tok, kernel, t, length, 0, length, out, Align::kLeft).count;

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "lib/internal.h"
-#if defined(RWKVTOK_LANES) && RWKVTOK_LANES
+#if RWKVTOK_LANES
 #include "lib/lanes.h"
 #endif
 #include "lib/rwkvtok.h"
@@ -41,7 +41,7 @@ const char* EncodePath();
 Status EncodeTextsWith(const Tokenizer& tok, lanes::Kernel kernel, const void* text,
                        const size_t* ends, size_t count, uint32_t* ids, size_t* id_counts);
 
-#if defined(RWKVTOK_LANES) && RWKVTOK_LANES
+#if RWKVTOK_LANES
 // Encodes all of in[0..size) into ids[0..count) (room for one id per byte, all of which it may
 // write) in vector lanes walked by `kernel`, if they pay for that size on this CPU, and returns
 // true; else returns false having written nothing.

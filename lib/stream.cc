@@ -195,9 +195,6 @@ static_assert(sizeof(EncoderState) <= sizeof(rwkvtok_encoder),
               "encoder state outgrew its ABI size");
 static_assert(alignof(EncoderState) <= alignof(rwkvtok_encoder), "encoder state alignment");
 
-// A state no tokenizer was put in: a rwkvtok_encoder never initialised (zeroed).
-bool IsUnset(const EncoderState& s) { return Internal::TokenPool(s.tok) == nullptr; }
-
 EncoderState* State(rwkvtok_encoder* enc) {
   return std::launder(reinterpret_cast<EncoderState*>(enc->opaque));
 }
@@ -295,7 +292,9 @@ size_t StreamEncoder::pending() const noexcept { return State(&state_)->held; }
 Result StreamEncoder::Push(const void* chunk, size_t size, uint32_t* ids,
                            size_t capacity) noexcept {
   EncoderState* s = State(&state_);
-  if ((chunk == nullptr && size != 0) || (ids == nullptr && capacity != 0) || IsUnset(*s)) {
+  // A zeroed rwkvtok_encoder (never initialised) has no tokenizer.
+  if ((chunk == nullptr && size != 0) || (ids == nullptr && capacity != 0) ||
+      Internal::IsUnset(s->tok)) {
     return Result{Status::kInvalidArgument, 0, 0};
   }
   const size_t bound = SaturatingAdd(size, s->held);
@@ -334,7 +333,7 @@ Result StreamEncoder::Push(const void* chunk, size_t size, uint32_t* ids,
 
 Result StreamEncoder::Finish(uint32_t* ids, size_t capacity) noexcept {
   EncoderState* s = State(&state_);
-  if ((ids == nullptr && capacity != 0) || IsUnset(*s)) {
+  if ((ids == nullptr && capacity != 0) || Internal::IsUnset(s->tok)) {
     return Result{Status::kInvalidArgument, 0, 0};
   }
   if (capacity < s->held) return Result{Status::kBufferTooSmall, s->held, 0};

@@ -58,7 +58,7 @@ bool InRange(int32_t id, uint32_t token_count) {
   return id >= 0 && static_cast<uint32_t>(id) < token_count;
 }
 
-#if defined(RWKVTOK_LANES) && RWKVTOK_LANES
+#if RWKVTOK_LANES
 // The ids the lanes write: int32_t and uint32_t ids have the same bits for every id.
 uint16_t* LaneIds(uint16_t* ids) { return ids; }
 uint32_t* LaneIds(uint32_t* ids) { return ids; }
@@ -73,7 +73,7 @@ Result EncodeTo(const Tokenizer& tok, const void* text, size_t size, Id* ids, si
     return MakeResult(Status::kInvalidArgument, 0);
   }
   const uint8_t* in = static_cast<const uint8_t*>(text);
-#if defined(RWKVTOK_LANES) && RWKVTOK_LANES
+#if RWKVTOK_LANES
   size_t count;
   // Texts shorter than the lanes ever take (prompts) do not even ask the CPU's target.
   if (capacity >= size && size >= kLaneMinSegment * kMinLanes &&

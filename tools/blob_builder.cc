@@ -117,15 +117,15 @@ class DoubleArrayPlacer {
   // The first unit at or after `unit` that may take a node's first child: free, and not given up
   // on. Units point past themselves once they are not candidates (path halving keeps the chains
   // short), so the search skips them instead of testing them again for every node.
+  // Every unit pointed to lies inside the arrays: units are occupied or given up on only within
+  // the room reserved past a returned candidate.
   uint32_t Candidate(uint32_t unit) {
-    Reserve(size_t{unit} + blob::kAlphabetSize + 2);
+    Reserve(size_t{unit} + 1);
     while (next_candidate_[unit] != unit) {
-      const uint32_t next = next_candidate_[unit];
-      Reserve(size_t{next} + blob::kAlphabetSize + 2);
-      next_candidate_[unit] = next_candidate_[next];
+      next_candidate_[unit] = next_candidate_[next_candidate_[unit]];
       unit = next_candidate_[unit];
-      Reserve(size_t{unit} + blob::kAlphabetSize + 2);
     }
+    Reserve(size_t{unit} + blob::kAlphabetSize + 2);  // room for a base that puts a child here
     return unit;
   }
 
