@@ -96,6 +96,6 @@ export interface StreamDecoder {
   /** Ends the text: returns what was held back (U+FFFD for an unfinished character) and starts a
    * new text. */
   finish(): string;
-  /** Whether the last push was a stop id. */
+  /** Whether the last push was a stop id (finish() leaves it as it is). */
   readonly stopped: boolean;
 }

@@ -108,7 +108,14 @@ const typedLength = typedArrayAccessor('length');
 const typedBuffer = typedArrayAccessor('buffer');
 const typedByteOffset = typedArrayAccessor('byteOffset');
 const typedByteLength = typedArrayAccessor('byteLength');
-const isTypedArray = (value) => ArrayBuffer.isView(value) && !(value instanceof DataView);
+// A typed array's own type ('Uint8Array', ...; undefined for anything else, a DataView or a Proxy
+// included), which neither its prototype nor its properties can change.
+const typedKindGetter = Object.getOwnPropertyDescriptor(TypedArray.prototype, Symbol.toStringTag).get;
+const typedKind = (value) => typedKindGetter.call(value);
+const isTypedArray = (value) => typedKind(value) !== undefined;
+const BYTE_KINDS = new Set(['Uint8Array', 'Int8Array', 'Uint8ClampedArray']);
+// Typed arrays whose every value is a 32-bit id.
+const ID_KINDS = new Set(['Uint32Array', 'Uint16Array', 'Uint8Array', 'Uint8ClampedArray']);
 
 // Strings longer than this are encoded to UTF-8 in JavaScript first, so that the module's memory
 // (which never shrinks) grows by the text's UTF-8 and not by 3 bytes for every code unit.
@@ -160,7 +167,7 @@ function isArrayBuffer(value) {
 }
 
 function textBytes(text) {
-  if (isTypedArray(text) && text.BYTES_PER_ELEMENT === 1) {
+  if (BYTE_KINDS.has(typedKind(text))) {
     return new Uint8Array(typedBuffer.call(text), typedByteOffset.call(text), typedByteLength.call(text));
   }
   if (isArrayBuffer(text)) return new Uint8Array(text);
@@ -181,15 +188,12 @@ const MAX_IDS = Math.floor(MAX_ALLOCATION / 4);
 // not integers and a RangeError for integers that are no 32-bit id (the library judges the rest).
 // All of the caller's code (getters, iterators) runs here, before the module's memory is used.
 function readIds(core, ids) {
-  if (ids instanceof Uint32Array || ids instanceof Uint16Array || ids instanceof Uint8Array ||
-      ids instanceof Uint8ClampedArray) {
-    if (isTypedArray(ids)) {  // not a Proxy that only claims to be one
-      const count = typedLength.call(ids);
-      if (count > MAX_IDS) throw new RangeError(`rwkvtok: at most ${MAX_IDS} ids in one call, not ${count}`);
-      const out = new Uint32Array(count);
-      out.set(ids);  // every value of these types is a 32-bit id
-      return out;
-    }
+  if (ID_KINDS.has(typedKind(ids))) {
+    const count = typedLength.call(ids);
+    if (count > MAX_IDS) throw new RangeError(`rwkvtok: at most ${MAX_IDS} ids in one call, not ${count}`);
+    const out = new Uint32Array(count);
+    out.set(ids);
+    return out;
   }
   if (typeof ids === 'string' || ids === null || typeof ids !== 'object') {
     throw new TypeError(`ids must be an array or typed array of integers, not ${describe(ids)}`);
@@ -343,7 +347,8 @@ export class Tokenizer {
 
   truncate(text, maxTokens) {
     if (typeof maxTokens !== 'number' || Number.isNaN(maxTokens)) {
-      throw new TypeError(`maxTokens must be a number, not ${describe(maxTokens)}`);
+      const what = typeof maxTokens === 'number' ? 'NaN' : describe(maxTokens);
+      throw new TypeError(`maxTokens must be a number, not ${what}`);
     }
     if (maxTokens < 0) throw new RangeError('maxTokens must not be negative');
     const budget = Math.min(Math.floor(maxTokens), MAX_SIZE);
@@ -453,7 +458,8 @@ class StreamDecoder {
     if (status === INVALID_ID) throw invalidId(core, id, this._pushed);
     ++this._pushed;
     this.stopped = status === STOPPED;
-    if (this.stopped) this._pushed = 0;
+    // A stop, or invalid UTF-8 under the strict policy, starts a new text.
+    if (this.stopped || status === INVALID_UTF8) this._pushed = 0;
     // A stop under the strict policy reports a character left unfinished by position 1.
     const unfinished = this.stopped && this._fatal && core.m.HEAPU32[(core.result >>> 2) + 1] === 1;
     return this._text(status, bytes, unfinished);
@@ -464,7 +470,6 @@ class StreamDecoder {
     const core = this._core;
     const { status, bytes } = this._run((m) => m._rwkvtok_js_decoder_finish(
       core.decoder, core.decoderOut, DECODER_MAX_OUTPUT, core.result));
-    this.stopped = false;
     this._pushed = 0;
     return this._text(status, bytes, false);
   }

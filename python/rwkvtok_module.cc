@@ -1092,7 +1092,6 @@ nb::object PyStreamDecoder::Finish() {
   char piece[kPieceRoom];
   const rwkvtok::Result r = decoder_.Finish(piece + carry_length_, RWKVTOK_DECODER_MAX_OUTPUT);
   if (!r.ok()) RaiseStatus(r.status);
-  stopped_ = false;
   return DecodePiece(piece, carry_length_ + r.count, /*final=*/true);
 }
 

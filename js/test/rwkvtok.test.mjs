@@ -155,7 +155,7 @@ test('every bad input kind throws the right error', () => {
   assert.throws(() => tok.tokenBytes('1'), TypeError);
   assert.throws(() => tok.truncate('abc', -1), RangeError);
   assert.throws(() => tok.truncate('abc', '2'), TypeError);
-  assert.throws(() => tok.truncate('abc', NaN), TypeError);
+  assert.throws(() => tok.truncate('abc', NaN), { name: 'TypeError', message: 'maxTokens must be a number, not NaN' });
   assert.throws(() => tok.truncate(5, 2), TypeError);
   assert.throws(() => tok.streamDecoder({ stopIds: [1, 2, 3, 4, 5, 6, 7, 8, 9] }), RangeError);
   assert.throws(() => tok.streamDecoder({ stopIds: [-1] }), invalidId(-1, 0));
@@ -171,6 +171,7 @@ test('every bad input kind throws the right error', () => {
 });
 
 test('arguments that lie about themselves cannot reach outside their memory', () => {
+  const invalidIdAt = (position) => ({ name: 'RangeError', message: new RegExp(` at position ${position}:`) });
   const memory = () => tok._core.m.HEAPU8.length;
   const before = memory();
   // A typed array whose length getter lies: its real contents count.
@@ -191,6 +192,19 @@ test('arguments that lie about themselves cannot reach outside their memory', ()
   const sparse = new Array(2 ** 30 + 1);
   sparse.fill(300, 0, 1000);
   assert.throws(() => tok.decode(sparse), RangeError);
+  // Typed arrays that claim another type: their own type counts.
+  const floats = Float64Array.of(33155.9, 1.5);
+  Object.setPrototypeOf(floats, Uint32Array.prototype);
+  assert.throws(() => tok.decode(floats), invalidIdAt(0));
+  const negative = Int32Array.of(-1);
+  Object.setPrototypeOf(negative, Uint16Array.prototype);
+  assert.throws(() => tok.decode(negative), invalidIdAt(0));
+  const wide = Uint16Array.of(0x6548);
+  Object.defineProperty(wide, 'BYTES_PER_ELEMENT', { value: 1 });
+  assert.throws(() => tok.encode(wide), TypeError);
+  const narrow = new Uint8Array(Buffer.from('Hello'));
+  Object.defineProperty(narrow, 'BYTES_PER_ELEMENT', { value: 2 });
+  assert.deepEqual(tok.encode(narrow), Uint32Array.of(33155));
   assert.ok(memory() >= before);
   assert.equal(tok.decode([33155]), 'Hello');
 });
@@ -216,6 +230,8 @@ test('the strict stream decoder reports what it drops', () => {
   assert.equal(dec.push(98), 'a', 'a new text after the stop');
   assert.equal(dec.push(0xC3 + 1), '');
   assert.throws(() => dec.push(2412), (error) => error instanceof TypeError && typeof error.text === 'string');
+  assert.throws(() => dec.push(65530), { name: 'RangeError', message: /at position 0:/ },
+    'positions count from the new text after invalid UTF-8');
   assert.equal(dec.finish(), '');
 });
 
@@ -315,6 +331,9 @@ test('the stream decoder holds back split characters and stops at stop ids', () 
   assert.equal(dec.push(98), 'a');
   assert.equal(dec.stopped, false);
   assert.equal(dec.finish(), '');
+  assert.equal(dec.push(0), '');
+  assert.equal(dec.finish(), '');
+  assert.equal(dec.stopped, true, 'finish leaves stopped as the last push set it');
   const none = tok.streamDecoder({ stopIds: [] });
   assert.equal(none.push(0), '');
   assert.equal(none.stopped, false);

@@ -84,7 +84,7 @@ class StreamDecoder:
         """Ends the text: flushes what is held back (an unfinished character is invalid)."""
     @property
     def stopped(self) -> bool:
-        """Whether the last push was a stop id."""
+        """Whether the last push was a stop id (finish() leaves it as it is)."""
     @property
     def pending(self) -> int:
         """Bytes of an unfinished character held back now (0..3)."""

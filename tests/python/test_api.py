@@ -185,6 +185,8 @@ def test_stream_decoder(tok):
     assert [decoder.push(i) for i in first] == [""] * len(first) and decoder.pending == 2
     assert decoder.push(261) == "\ufffd" and decoder.stopped
     assert decoder.push(tok.encode("y")[0]) == "y" and not decoder.stopped
+    assert decoder.push(0) == "" and decoder.finish() == ""
+    assert decoder.stopped, "finish leaves stopped as the last push set it"
     for bad in [-1, 65530, 2**40]:
         with pytest.raises(ValueError, match="invalid token id"):
             decoder.push(bad)
