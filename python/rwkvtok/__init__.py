@@ -6,13 +6,15 @@
     tok.decode(ids)                        # 'Hello, world!'
 
 The vocabulary is compiled into the extension module: nothing is read or parsed at import.
-`rwkvtok.compat.TRIE_TOKENIZER` is a drop-in for the `rwkv` package's tokenizer.
+`rwkvtok.compat.TRIE_TOKENIZER` is a drop-in for the `rwkv` package's tokenizer;
+`rwkvtok.binidx` writes and reads RWKV-LM's binidx datasets.
 """
 
-from ._rwkvtok import StreamDecoder, Tokenizer, World, __version__, encode_path
-from . import compat
+from ._rwkvtok import ABI_VERSION, StreamDecoder, Tokenizer, World, __version__, encode_path
+from . import binidx, compat
 
-__all__ = ["World", "Tokenizer", "StreamDecoder", "encode_path", "compat", "__version__"]
+__all__ = ["World", "Tokenizer", "StreamDecoder", "encode_path", "binidx", "compat",
+           "ABI_VERSION", "__version__"]
 
 
 def _unpickle(blob):

@@ -1,4 +1,4 @@
-"""The extension module; import these from `rwkvtok`."""
+"""The extension module; import these from `rwkvtok` (BinidxError from `rwkvtok.binidx`)."""
 
 from typing import Any, Iterable, Optional, Sequence, TypeVar, Union
 

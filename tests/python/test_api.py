@@ -5,6 +5,7 @@ import ctypes
 import gc
 import pickle
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,6 +26,31 @@ def test_version():
     assert rwkvtok.__version__ == ".".join(numbers)
     from importlib.metadata import version
     assert version("rwkvtok") == rwkvtok.__version__
+
+
+def test_stubs_name_what_the_package_has():
+    """Every public name the stubs declare is where they say, with the members they list."""
+    import ast
+    import subprocess
+    stub = ast.parse((Path(rwkvtok.__file__).parent / "_rwkvtok.pyi").read_text())
+    names = {}
+    for node in stub.body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names[node.name] = node
+        elif isinstance(node, ast.AnnAssign):
+            names[node.target.id] = node
+    assert {"World", "Tokenizer", "StreamDecoder", "ABI_VERSION", "BinidxError"} <= names.keys()
+    for name, node in names.items():
+        home = rwkvtok.binidx if name == "BinidxError" else rwkvtok
+        assert hasattr(home, name), f"{home.__name__}.{name}"
+        if isinstance(node, ast.ClassDef):
+            for member in node.body:
+                if isinstance(member, ast.FunctionDef):
+                    assert hasattr(getattr(home, name), member.name), f"{name}.{member.name}"
+    assert set(rwkvtok.__all__) <= set(dir(rwkvtok))
+    # Submodules are there after `import rwkvtok` alone.
+    subprocess.run([sys.executable, "-c", "import rwkvtok; rwkvtok.binidx.Writer; "
+                    "rwkvtok.compat.TRIE_TOKENIZER"], check=True)
 
 
 def test_attributes(tok):
