@@ -35,20 +35,23 @@ Status ReadHeader(const uint8_t* data, size_t size, blob::Header* header) {
 }
 
 // The decode table: every token lies inside the pool, followed by at least kPoolSlack bytes, and
-// is 1 to max_token_length bytes long; id 0 (end of text) has the entry 0 and other ids without a
-// token have kGapEntry; the vocabulary checksum matches.
+// is 1 to max_token_length bytes long, the longest exactly that (the header is not under the
+// body's checksum); id 0 (end of text) has the entry 0 and other ids without a token have
+// kGapEntry; the vocabulary checksum matches.
 bool TokenTableIsSound(const blob::Header& header, const uint32_t* entries, const uint8_t* bytes) {
   if (entries[blob::kEndOfTextId] != 0) return false;
   uint64_t checksum = blob::kFnvOffsetBasis;
+  uint32_t longest = 0;
   for (uint32_t id = blob::kEndOfTextId + 1; id < header.token_count; ++id) {
     if (entries[id] == blob::kGapEntry) continue;
     const uint32_t offset = blob::EntryOffset(entries[id]);
     const uint32_t length = blob::EntryLength(entries[id]);
     if (length == 0 || length > header.max_token_length) return false;
     if (uint64_t{offset} + length + blob::kPoolSlack > header.token_bytes_size) return false;
+    if (length > longest) longest = length;
     checksum = blob::VocabChecksumStep(checksum, id, bytes + offset, length);
   }
-  return checksum == header.vocab_checksum;
+  return longest == header.max_token_length && checksum == header.vocab_checksum;
 }
 
 // The trie: every node's child indexes are in range, every token unit names a real token (kept

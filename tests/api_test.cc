@@ -685,8 +685,16 @@ TEST_F(BlobTest, StructuralDamageIsCaughtEvenWithAValidChecksum) {
   expect_corrupt("end of text with bytes");
   entries[0] = 0;
 
+  const uint64_t vocab_checksum = blob::LoadU64(bytes() + blob::kVocabChecksumOffset);
   blob::StoreU64(bytes() + blob::kVocabChecksumOffset, 12345);
   expect_corrupt("vocabulary checksum");
+  blob::StoreU64(bytes() + blob::kVocabChecksumOffset, vocab_checksum);
+  Reseal();
+  ASSERT_EQ(Check(), Status::kOk);
+
+  const uint32_t longest = blob::LoadU32(bytes() + blob::kMaxTokenLengthOffset);
+  blob::StoreU32(bytes() + blob::kMaxTokenLengthOffset, longest + 1);
+  expect_corrupt("a longest token length no token has");
 }
 
 }  // namespace
