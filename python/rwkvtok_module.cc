@@ -1132,8 +1132,10 @@ class PyBinidxWriter {
       r = tok_.Encode(in.data(), in.size(), ids, capacity);
     }
     if (!r.ok()) RaiseStatus(r.status);
-    writer_->Append(ids, r.count);
-    writer_->EndDocument();
+    Write([&](rwkvtok::binidx::Writer& writer) {
+      writer.Append(ids, r.count);
+      writer.EndDocument();
+    });
   }
 
   // A document of ids already made (without the final 0, which is added).
@@ -1149,13 +1151,15 @@ class PyBinidxWriter {
               "id 0 at position %zu: it ends documents, and add_ids() adds it after the ids", i);
       }
     }
-    writer_->Append(copy.data(), copy.size());
-    writer_->EndDocument();
+    Write([&](rwkvtok::binidx::Writer& writer) {
+      writer.Append(copy.data(), copy.size());
+      writer.EndDocument();
+    });
   }
 
   nb::tuple Close() {
-    Open();
-    const rwkvtok::binidx::Counts counts = writer_->Commit();
+    rwkvtok::binidx::Counts counts;
+    Write([&](rwkvtok::binidx::Writer& writer) { counts = writer.Commit(); });
     writer_.reset();
     return nb::make_tuple(counts.documents, counts.tokens);
   }
@@ -1166,10 +1170,28 @@ class PyBinidxWriter {
 
  private:
   void Open() const {
-    if (writer_ == nullptr) Raise(PyExc_ValueError, "the dataset is closed");
+    if (writer_ != nullptr) return;
+    Raise(PyExc_ValueError,
+          ended_by_error_ ? "the dataset is closed: an error ended it" : "the dataset is closed");
+  }
+
+  // Runs `write` on the writer, if it is still open: Python code that ran since the call began
+  // (another thread while the GIL was released, an __index__) may have closed it. An error ends
+  // the dataset, temporary files and all: what it left half-written must never be committed.
+  template <typename F>
+  void Write(const F& write) {
+    Open();
+    try {
+      write(*writer_);
+    } catch (...) {
+      writer_.reset();
+      ended_by_error_ = true;
+      throw;
+    }
   }
 
   std::unique_ptr<rwkvtok::binidx::Writer> writer_;
+  bool ended_by_error_ = false;
   rwkvtok::Tokenizer tok_ = rwkvtok::Tokenizer::World();
 };
 
@@ -1283,20 +1305,35 @@ NB_MODULE(_rwkvtok, m) {
   m.def("World", &PyTokenizer::World);
 
   nb::exception<rwkvtok::cli::Error>(m, "BinidxError", PyExc_ValueError);
+  // Paths come as bytes (os.fsencode), which any file name is.
+  const auto path = [](nb::bytes bytes) { return std::string(bytes.c_str(), bytes.size()); };
   nb::class_<PyBinidxWriter>(m, "_BinidxWriter")
-      .def(nb::init<const std::string&>(), "prefix"_a)
+      .def(
+          "__init__",
+          [path](PyBinidxWriter* self, nb::bytes prefix) {
+            new (self) PyBinidxWriter(path(prefix));
+          },
+          "prefix"_a)
       .def("add", &PyBinidxWriter::Add, "text"_a)
       .def("add_ids", &PyBinidxWriter::AddIds, "ids"_a)
       .def("close", &PyBinidxWriter::Close)
       .def("abort", &PyBinidxWriter::Abort)
       .def_prop_ro("closed", &PyBinidxWriter::closed);
   nb::class_<PyBinidxReader>(m, "_BinidxReader")
-      .def(nb::init<const std::string&>(), "prefix"_a)
+      .def(
+          "__init__",
+          [path](PyBinidxReader* self, nb::bytes prefix) {
+            new (self) PyBinidxReader(path(prefix));
+          },
+          "prefix"_a)
       .def("document", &PyBinidxReader::Document, "index"_a)
       .def_prop_ro("documents", &PyBinidxReader::documents)
       .def_prop_ro("tokens", &PyBinidxReader::tokens)
       .def_prop_ro("dtype", &PyBinidxReader::dtype);
-  m.def("_binidx_merge", [](const std::string& prefix, const std::vector<std::string>& inputs) {
+  m.def("_binidx_merge", [path](nb::bytes prefix_bytes, const std::vector<nb::bytes>& input_bytes) {
+    const std::string prefix = path(prefix_bytes);
+    std::vector<std::string> inputs;
+    for (const nb::bytes& input : input_bytes) inputs.push_back(path(input));
     rwkvtok::binidx::Writer writer(prefix, rwkvtok::binidx::MergedDtype(inputs));
     rwkvtok::binidx::Merge(inputs, &writer);
     const rwkvtok::binidx::Counts counts = writer.Commit();
@@ -1314,7 +1351,15 @@ NB_MODULE(_rwkvtok, m) {
     return nb::steal(result);
   });
   m.def("_binidx_magic_prime", &rwkvtok::binidx::MagicPrime, "tokens"_a, "ctx_len"_a);
-  m.def("_binidx_shuffled_index", &rwkvtok::binidx::ShuffledIndex, "i"_a, "n"_a, "seed"_a,
-        "pass_"_a);
+  m.def(
+      "_binidx_shuffled_index",
+      [](uint64_t i, uint64_t n, uint64_t seed, uint64_t pass) {
+        if (i >= n) {  // the permutation's walk back into 0..n-1 would never end
+          Raise(PyExc_ValueError, "i must be below n (%llu), not %llu",
+                static_cast<unsigned long long>(n), static_cast<unsigned long long>(i));
+        }
+        return rwkvtok::binidx::ShuffledIndex(i, n, seed, pass);
+      },
+      "i"_a, "n"_a, "seed"_a, "pass_"_a);
   m.def("encode_path", []() { return rwkvtok_encode_path(); });
 }

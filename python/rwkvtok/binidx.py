@@ -13,6 +13,7 @@ datasets and I/O errors raise `BinidxError` (a ValueError) with the command's on
 """
 
 import collections
+import os
 
 from ._rwkvtok import (
     BinidxError,
@@ -30,11 +31,19 @@ __all__ = ["BinidxError", "Counts", "Reader", "Writer", "magic_prime", "merge", 
 Counts = collections.namedtuple("Counts", ["documents", "tokens"])
 
 
+def _path(path):
+    """A path (str, bytes or os.PathLike) as the bytes the system takes."""
+    path = os.fsencode(path)
+    if b"\0" in path:
+        raise ValueError("embedded null byte")
+    return path
+
+
 class Writer:
     """A new dataset PREFIX.bin/.idx (uint16 ids, each document ending with id 0)."""
 
     def __init__(self, prefix):
-        self._writer = _BinidxWriter(str(prefix))
+        self._writer = _BinidxWriter(_path(prefix))
         self.counts = None
 
     def add(self, text):
@@ -65,7 +74,7 @@ class Writer:
         if self._writer.closed:
             return False
         if kind is None:
-            self.close()
+            self.close()  # which leaves nothing behind when it fails
         else:
             self.abort()
         return False
@@ -75,7 +84,7 @@ class Reader:
     """A checked dataset (every id and every document's final 0 checked when it is opened)."""
 
     def __init__(self, prefix):
-        self._reader = _BinidxReader(str(prefix))
+        self._reader = _BinidxReader(_path(prefix))
         self.counts = Counts(self._reader.documents, self._reader.tokens)
         self.dtype = self._reader.dtype
 
@@ -98,13 +107,18 @@ class Reader:
 def merge(prefix, inputs):
     """Writes the documents of the datasets `inputs` (all uint16, or all int32), in order, as
     PREFIX, of their dtype; its Counts."""
-    return Counts(*_binidx_merge(str(prefix), [str(p) for p in inputs]))
+    if isinstance(inputs, (str, bytes, os.PathLike)):
+        raise TypeError("inputs must be a list of prefixes, not one prefix")
+    inputs = [_path(p) for p in inputs]
+    if not inputs:
+        raise ValueError("merge needs at least one dataset")
+    return Counts(*_binidx_merge(_path(prefix), inputs))
 
 
 def parse_line(line, field="text"):
     """The document of one JSONL line (bytes, without its line break), by the command's rules;
     ValueError saying what is wrong and at which column."""
-    return _binidx_read_field(bytes(line), field)
+    return _binidx_read_field(bytes(memoryview(line)), field)
 
 
 class read_jsonl:  # noqa: N801 -- used as a function: for text in read_jsonl(path)
@@ -114,13 +128,17 @@ class read_jsonl:  # noqa: N801 -- used as a function: for text in read_jsonl(pa
     skipped and counted in `skipped`."""
 
     def __init__(self, path, field="text", skip_bad=False):
-        self.path, self.field, self.skip_bad = str(path), field, skip_bad
+        self.path, self.field, self.skip_bad = os.fsdecode(path), field, skip_bad
         self.skipped = 0
 
     def __iter__(self):
         self.skipped = 0
-        with open(self.path, "rb") as lines:
-            for number, line in enumerate(lines, 1):
+        try:
+            lines = open(_path(self.path), "rb")
+        except OSError as error:
+            raise BinidxError(f"cannot open {self.path}: {error.strerror}") from None
+        with lines:
+            for number, line in enumerate(self._lines(lines), 1):
                 if line.endswith(b"\n"):
                     line = line[:-1]
                 if not line.strip(b" \t\r"):
@@ -133,6 +151,16 @@ class read_jsonl:  # noqa: N801 -- used as a function: for text in read_jsonl(pa
                         continue
                     raise BinidxError(f"{self.path}:{number}: {error}") from None
                 yield text
+
+    def _lines(self, lines):
+        while True:
+            try:
+                line = lines.readline()
+            except OSError as error:
+                raise BinidxError(f"cannot read {self.path}: {error.strerror}") from None
+            if not line:
+                return
+            yield line
 
 
 def magic_prime(tokens, ctx_len):

@@ -156,3 +156,117 @@ def test_reader_called_from_a_finalizer(tmp_path):
             assert got == expected
     finally:
         gc.set_threshold(*threshold)
+
+
+def test_writer_closed_while_a_document_is_added(tmp_path):
+    """Python code that runs inside add_ids (an id's __index__) or another thread while add()
+    encodes without the GIL may close the dataset: the add then fails, nothing crashes."""
+    out = binidx.Writer(tmp_path / "out")
+
+    class AbortsWhenRead:
+        def __index__(self):
+            out.abort()
+            return 5
+
+    with pytest.raises(ValueError, match="closed"):
+        out.add_ids([5, AbortsWhenRead(), 6])
+    assert out.closed and os.listdir(tmp_path) == []
+
+    import threading
+    text = "hello world " * 300_000
+    for _ in range(5):
+        out = binidx.Writer(tmp_path / "out")
+        errors = []
+
+        def add():
+            try:
+                out.add(text)
+            except ValueError as error:
+                errors.append(error)
+
+        thread = threading.Thread(target=add)
+        thread.start()
+        out.abort()
+        thread.join()
+        assert all("closed" in str(error) for error in errors)
+        assert os.listdir(tmp_path) == []
+
+
+def test_an_error_ends_the_dataset(tmp_path):
+    """A write that fails (here a file size limit) ends the dataset: nothing half-written may be
+    committed by a later close()."""
+    import subprocess
+    import sys
+    script = f"""
+import os, resource, signal
+from rwkvtok import binidx
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+out = binidx.Writer({str(tmp_path / 'out')!r})
+out.add_ids([5] * 100_000)
+resource.setrlimit(resource.RLIMIT_FSIZE, (1_000_000, resource.RLIM_INFINITY))
+try:
+    out.add_ids([5] * 3_000_000)
+    raise SystemExit("no error at the size limit")
+except binidx.BinidxError as error:
+    assert "File too large" in str(error), error
+resource.setrlimit(resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+assert out.closed
+for call in (lambda: out.add_ids([7]), out.close):
+    try:
+        call()
+        raise SystemExit("a call after the error went through")
+    except ValueError as error:
+        assert "an error ended it" in str(error), error
+"""
+    subprocess.run([sys.executable, "-c", script], check=True)
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_failed_commit_keeps_the_old_dataset(tmp_path):
+    (tmp_path / "old.bin").write_bytes(b"old data")
+    (tmp_path / "old.idx").mkdir()  # the new .idx cannot be renamed over a directory
+    (tmp_path / "old.idx" / "x").write_bytes(b"")
+    with pytest.raises(binidx.BinidxError, match="cannot rename into place .*old.idx"):
+        with binidx.Writer(tmp_path / "old") as out:
+            out.add("new")
+    assert (tmp_path / "old.bin").read_bytes() == b"old data"
+    assert sorted(os.listdir(tmp_path)) == ["old.bin", "old.idx"]
+
+
+def test_paths_of_every_kind(tmp_path):
+    for name in [b"bytes", "str", os.fsdecode(b"not utf-8 \xff"), "sp ace \u00e9"]:
+        prefix = (os.fsencode(tmp_path) + b"/" + name) if isinstance(name, bytes) \
+            else tmp_path / name
+        with binidx.Writer(prefix) as out:
+            out.add("x")
+        assert len(binidx.Reader(prefix)) == 1
+        assert binidx.merge(os.fsdecode(prefix) + "-merged", [prefix]).documents == 1
+    assert os.path.exists(tmp_path / "bytes.bin") and os.path.exists(tmp_path / "bytes.idx")
+    for bad in [tmp_path / "a\0b", b"a\0b"]:
+        with pytest.raises(ValueError, match="null"):
+            binidx.Writer(bad)
+        with pytest.raises(ValueError, match="null"):
+            binidx.Reader(bad)
+    with pytest.raises(TypeError):
+        binidx.Writer(5)
+
+
+def test_bad_arguments(tmp_path):
+    with binidx.Writer(tmp_path / "a") as out:
+        out.add("x")
+    with pytest.raises(ValueError, match="at least one"):
+        binidx.merge(tmp_path / "m", [])
+    with pytest.raises(TypeError, match="list of prefixes"):
+        binidx.merge(tmp_path / "m", str(tmp_path / "a"))
+    assert not os.path.exists(tmp_path / "m.bin")
+    with pytest.raises(TypeError):
+        binidx.parse_line(5)
+    with pytest.raises(TypeError):
+        binidx.parse_line('{"text": "x"}')
+    for i, n in [(0, 0), (3, 3), (16, 5)]:
+        with pytest.raises(ValueError, match="below n"):
+            binidx.shuffled_index(i, n, 0, 0)
+    with pytest.raises(binidx.BinidxError, match="cannot open .*nope.jsonl: No such file"):
+        list(binidx.read_jsonl(tmp_path / "nope.jsonl"))
+    with pytest.raises(binidx.BinidxError, match="Is a directory"):
+        list(binidx.read_jsonl(tmp_path))

@@ -370,15 +370,27 @@ Counts Writer::Commit() {
   const size_t slash = prefix_.rfind('/');
   const std::string directory_name =
       slash == std::string::npos ? "." : prefix_.substr(0, slash + 1);
+  // A second name for an existing PREFIX.bin, so that it can be put back if the .idx cannot
+  // follow the new .bin into place (without hard links, the old dataset is lost then).
+  const std::string old_bin_name = bin_path_ + ".old";
+  const bool kept_old_bin = link(bin_name.c_str(), old_bin_name.c_str()) == 0;
   if (rename(bin_path_.c_str(), bin_name.c_str()) != 0) {
+    const int error = errno;
+    if (kept_old_bin) unlink(old_bin_name.c_str());
+    errno = error;
     throw Error(SystemError("cannot rename into place", bin_name));
   }
   if (rename(idx_path_.c_str(), idx_name.c_str()) != 0) {
     const int error = errno;
-    unlink(bin_name.c_str());  // a .bin without its .idx is no dataset
+    if (kept_old_bin) {
+      rename(old_bin_name.c_str(), bin_name.c_str());
+    } else {
+      unlink(bin_name.c_str());  // a .bin without its .idx is no dataset
+    }
     errno = error;
     throw Error(SystemError("cannot rename into place", idx_name));
   }
+  if (kept_old_bin) unlink(old_bin_name.c_str());
   committed_ = true;
   const int directory = open(directory_name.c_str(), O_RDONLY | O_CLOEXEC);
   if (directory >= 0) {
