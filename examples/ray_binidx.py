@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A directory of JSONL shards to one binidx dataset for RWKV-LM, on Ray Data: each shard is read,
 parsed and encoded where Ray puts it, written as a binidx shard of its own, and the shards are
-merged in the order of their names. The dataset is the one `rwkvtok binidx -o OUT DIR` writes.
+merged in the order of their names. The dataset is the one `rwkvtok binidx -o OUT DIR` writes
+(which also reads .txt, .gz and .zst files: this example refuses a directory holding them).
 
     pip install . "ray[data]"                      # in the rwkvtok checkout
     python examples/ray_binidx.py shards/ -o data/corpus --workdir /shared/tmp      # local Ray
@@ -13,7 +14,6 @@ like): the shards are written there by the workers and merged by this process. -
 """
 
 import argparse
-import glob
 import os
 import shutil
 import tempfile
@@ -62,7 +62,15 @@ def main():
     parser.add_argument("--num-cpus", type=int, help="for a local Ray")
     args = parser.parse_args()
 
-    files = sorted(glob.glob(os.path.join(args.input, "*.jsonl")))
+    # Every entry, in byte order of the names, as the command takes a directory.
+    try:
+        names = sorted(os.listdir(args.input), key=os.fsencode)
+    except OSError as error:
+        parser.error(f"cannot open {args.input}: {error.strerror}")
+    files = [os.path.abspath(os.path.join(args.input, name)) for name in names]
+    for path in files:
+        if not path.endswith(".jsonl") or not os.path.isfile(path):
+            parser.error(f"{path} is no .jsonl file (rwkvtok binidx reads the other kinds)")
     if not files:
         parser.error(f"no .jsonl files in {args.input}")
     work = tempfile.mkdtemp(prefix=".shards-", dir=args.workdir or
@@ -73,7 +81,8 @@ def main():
         rows = ray.data.read_binary_files(files, include_paths=True).map_batches(
             encode_shards, batch_size=1,
             fn_kwargs={"field": args.field, "skip_bad": args.skip_bad, "workdir": work}).take_all()
-        rows.sort(key=lambda row: files.index(row["path"]))
+        order = {path: k for k, path in enumerate(files)}
+        rows.sort(key=lambda row: order[os.path.abspath(row["path"])])
         counts = binidx.merge(args.output, [row["shard"] for row in rows])
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -84,7 +93,8 @@ def main():
     if args.ctx_len:
         print(f"--my_exit_tokens {counts.tokens}")
         prime = binidx.magic_prime(counts.tokens, args.ctx_len)
-        print(f"--magic_prime {prime}" if prime else "no --magic_prime: fewer than 3 contexts")
+        print(f"--magic_prime {prime}" if prime else "no --magic_prime: the dataset holds fewer "
+              f"than 3 contexts of {args.ctx_len} tokens")
 
 
 if __name__ == "__main__":

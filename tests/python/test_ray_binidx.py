@@ -25,23 +25,28 @@ def run_example(*args):
                           capture_output=True, timeout=600)
 
 
-def test_ray_writes_the_commands_dataset(tmp_path):
-    shards = tmp_path / "shards"
+@pytest.mark.parametrize("ctx_len", [64, 10**9])
+def test_ray_writes_the_commands_dataset(tmp_path, ctx_len):
+    shards = tmp_path / "sh[1]"  # no glob pattern
     shards.mkdir()
+    (shards / ".hidden.jsonl").write_text('{"text": "a hidden shard is read too"}\n')
     rng = random.Random(1)
     for k in range(6):
         lines = [json.dumps({"text": f"shard {k} doc {i} " + "\u00e9\u4f60\U0001f600" *
                              rng.randint(0, 30), "id": i}) for i in range(rng.randint(0, 300))]
         (shards / f"part-{k:02d}.jsonl").write_text("\n".join(lines) + ("\n" if lines else ""))
-    result = run_example(shards, "-o", tmp_path / "ray", "--ctx-len", "64")
+    result = run_example(shards, "-o", tmp_path / "ray", "--ctx-len", ctx_len)
     assert result.returncode == 0, result.stderr.decode()[-2000:]
     command = subprocess.run([str(TOOL), "binidx", "-o", str(tmp_path / "cli"), str(shards),
-                              "--ctx-len", "64"], capture_output=True, check=True)
+                              "--ctx-len", str(ctx_len)], capture_output=True, check=True)
     for suffix in (".bin", ".idx"):
         assert (tmp_path / f"ray{suffix}").read_bytes() == (tmp_path / f"cli{suffix}").read_bytes()
     assert result.stdout.decode().split("\n")[1:] == command.stdout.decode().split("\n")[1:]
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "cli.bin", "cli.idx", "ray.bin", "ray.idx", "shards"]
+        "cli.bin", "cli.idx", "ray.bin", "ray.idx", "sh[1]"]
+    (shards / "notes.txt").write_text("a document the example cannot read")
+    result = run_example(shards, "-o", tmp_path / "again")
+    assert result.returncode == 2 and b"notes.txt is no .jsonl file" in result.stderr
 
 
 def test_ray_stops_at_a_bad_line_as_the_command_does(tmp_path):
