@@ -119,9 +119,9 @@ typedef struct rwkvtok_tokenizer {
 /* The built-in World vocabulary. Cannot fail; needs no initialisation of the library. */
 RWKVTOK_API void rwkvtok_world(rwkvtok_tokenizer* out);
 /* The same vocabulary in the compact profile: the same ids and bytes from a trie of 189 KB
- * instead of 1 MB, for devices with little flash; encoding takes 5 to 8 times as long, decoding
- * far longer (docs/microcontrollers.md). A firmware that calls only this one keeps only the
- * compact trie. */
+ * instead of 1 MB, for devices with little flash; encoding is about a tenth as fast (5 to 8 times
+ * as long as the plain walk), decoding over a hundred times slower (docs/performance.md). A
+ * firmware that calls only this one keeps only the compact trie. */
 RWKVTOK_API void rwkvtok_world_compact(rwkvtok_tokenizer* out);
 
 /* Checks that `size` bytes at `blob` are a complete, undamaged blob (made by rwkvtok_gen) that
