@@ -1197,27 +1197,35 @@ class PyBinidxWriter {
 
 class PyBinidxReader {
  public:
-  explicit PyBinidxReader(const std::string& prefix) : reader_(prefix) {}
+  explicit PyBinidxReader(const std::string& prefix)
+      : reader_(new rwkvtok::binidx::Reader(prefix)),
+        counts_(reader_->counts()),
+        dtype_code_(reader_->dtype_code()) {}
   nb::object Document(uint64_t index) {
-    if (index >= reader_.counts().documents)
+    if (reader_ == nullptr) Raise(PyExc_ValueError, "the dataset is closed");
+    if (index >= counts_.documents)
       Raise(PyExc_IndexError, "no document %llu", static_cast<unsigned long long>(index));
     // Taken out of ids_ while in use: making the list can run a finalizer that reads another
     // document from this reader.
     std::vector<uint32_t> ids;
     ids.swap(ids_);
-    reader_.Document(index, &ids);
+    reader_->Document(index, &ids);
     nb::object list = MakeList(ids.data(), ids.size());
     ids_.swap(ids);
     return list;
   }
-  uint64_t documents() const { return reader_.counts().documents; }
-  uint64_t tokens() const { return reader_.counts().tokens; }
+  uint64_t documents() const { return counts_.documents; }
+  uint64_t tokens() const { return counts_.tokens; }
   std::string dtype() const {
-    return reader_.dtype_code() == rwkvtok::binidx::kUint16Code ? "uint16" : "int32";
+    return dtype_code_ == rwkvtok::binidx::kUint16Code ? "uint16" : "int32";
   }
+  void Close() { reader_.reset(); }  // its files
+  bool closed() const { return reader_ == nullptr; }
 
  private:
-  rwkvtok::binidx::Reader reader_;
+  std::unique_ptr<rwkvtok::binidx::Reader> reader_;
+  rwkvtok::binidx::Counts counts_;
+  uint8_t dtype_code_;
   std::vector<uint32_t> ids_;
 };
 
@@ -1329,7 +1337,9 @@ NB_MODULE(_rwkvtok, m) {
       .def("document", &PyBinidxReader::Document, "index"_a)
       .def_prop_ro("documents", &PyBinidxReader::documents)
       .def_prop_ro("tokens", &PyBinidxReader::tokens)
-      .def_prop_ro("dtype", &PyBinidxReader::dtype);
+      .def_prop_ro("dtype", &PyBinidxReader::dtype)
+      .def("close", &PyBinidxReader::Close)
+      .def_prop_ro("closed", &PyBinidxReader::closed);
   m.def("_binidx_merge", [path](nb::bytes prefix_bytes, const std::vector<nb::bytes>& input_bytes) {
     const std::string prefix = path(prefix_bytes);
     std::vector<std::string> inputs;

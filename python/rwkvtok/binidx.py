@@ -81,7 +81,8 @@ class Writer:
 
 
 class Reader:
-    """A checked dataset (every id and every document's final 0 checked when it is opened)."""
+    """A checked dataset (every id and every document's final 0 checked when it is opened). It
+    holds the two files open until close() (or the end of a `with` block)."""
 
     def __init__(self, prefix):
         self._reader = _BinidxReader(_path(prefix))
@@ -102,6 +103,20 @@ class Reader:
     def __iter__(self):
         for index in range(len(self)):
             yield self._reader.document(index)
+
+    def close(self):
+        self._reader.close()
+
+    @property
+    def closed(self):
+        return self._reader.closed
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, value, traceback):
+        self.close()
+        return False
 
 
 def merge(prefix, inputs):

@@ -270,3 +270,18 @@ def test_bad_arguments(tmp_path):
         list(binidx.read_jsonl(tmp_path / "nope.jsonl"))
     with pytest.raises(binidx.BinidxError, match="Is a directory"):
         list(binidx.read_jsonl(tmp_path))
+
+
+def test_reader_closes_its_files(tmp_path):
+    with binidx.Writer(tmp_path / "out") as out:
+        out.add("one")
+        out.add("two")
+    before = len(os.listdir("/proc/self/fd"))
+    with binidx.Reader(tmp_path / "out") as reader:
+        assert len(os.listdir("/proc/self/fd")) == before + 2
+        first = reader[0]
+    assert reader.closed and len(os.listdir("/proc/self/fd")) == before
+    assert len(reader) == 2 and first[-1] == 0
+    with pytest.raises(ValueError, match="closed"):
+        reader[1]
+    reader.close()  # again: nothing happens

@@ -130,10 +130,16 @@ class File {
       : path_(path), fd_(open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
     if (fd_ < 0) throw Error(SystemError("cannot open", path));
     struct stat st;
-    if (fstat(fd_, &st) != 0) throw Error(SystemError("cannot read", path));
+    if (fstat(fd_, &st) != 0) {
+      const Error error(SystemError("cannot read", path));
+      close(fd_);
+      throw error;
+    }
     size_ = static_cast<uint64_t>(st.st_size);
   }
   ~File() { close(fd_); }
+  File(const File&) = delete;
+  File& operator=(const File&) = delete;
   int fd() const { return fd_; }
   uint64_t size() const { return size_; }
   const std::string& path() const { return path_; }
@@ -425,10 +431,10 @@ uint8_t ReadHeader(const File& idx, unsigned char (&header)[kHeaderBytes]) {
 
 const char* DtypeName(uint8_t code) { return code == kUint16Code ? "uint16" : "int32"; }
 
-}  // namespace
-
-Counts Check(const std::string& prefix, uint8_t* dtype_code) {
-  const File idx(prefix + ".idx");
+// Check of a dataset whose .idx is open: `open_bin` gives its .bin once the .idx passed its
+// header checks (so that a bad .idx is reported before a missing .bin).
+template <typename OpenBin>
+Counts CheckOpen(const File& idx, const OpenBin& open_bin, uint8_t* dtype_code) {
   const std::string& name = idx.path();
   unsigned char header[kHeaderBytes];
   const uint8_t code = ReadHeader(idx, header);
@@ -446,7 +452,7 @@ Counts Check(const std::string& prefix, uint8_t* dtype_code) {
                 std::to_string(documents) + " documents do not take (header, then 20 bytes per " +
                 "document and 8)");
   }
-  const File bin(prefix + ".bin");
+  const File& bin = open_bin();
   Stream<int32_t> sizes(idx.fd(), kHeaderBytes, name);
   Stream<int64_t> pointers(idx.fd(), kHeaderBytes + 4 * documents, name);
   Stream<int64_t> doc_idx(idx.fd(), kHeaderBytes + 12 * documents, name);
@@ -498,6 +504,14 @@ Counts Check(const std::string& prefix, uint8_t* dtype_code) {
   return Counts{documents, tokens};
 }
 
+}  // namespace
+
+Counts Check(const std::string& prefix, uint8_t* dtype_code) {
+  const File idx(prefix + ".idx");
+  return CheckOpen(
+      idx, [&] { return File(prefix + ".bin"); }, dtype_code);
+}
+
 struct Reader::Files {
   explicit Files(const std::string& prefix)
       : idx(prefix + ".idx"),
@@ -511,9 +525,15 @@ struct Reader::Files {
   Stream<uint32_t> ids32;
 };
 
-Reader::Reader(const std::string& prefix) : files_(nullptr) {
-  counts_ = Check(prefix, &dtype_code_);
-  files_ = new Files(prefix);
+// The files are checked as they are open, so that one replaced meanwhile is never read unchecked.
+Reader::Reader(const std::string& prefix) : files_(new Files(prefix)) {
+  try {
+    counts_ = CheckOpen(
+        files_->idx, [this]() -> const File& { return files_->bin; }, &dtype_code_);
+  } catch (...) {
+    delete files_;
+    throw;
+  }
 }
 
 Reader::~Reader() { delete files_; }
