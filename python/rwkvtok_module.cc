@@ -1112,6 +1112,18 @@ nb::object PyStreamDecoder::DecodePiece(char* piece, size_t size, bool final) {
 
 // --- binidx datasets (tools/binidx, the code behind `rwkvtok binidx`) --------------------------
 
+// A message or a file's name as one line of text, as the command shows it: control bytes as C
+// escapes, and bytes that are not UTF-8 (a file name may have them) as \xNN.
+nb::str OneLineText(const std::string& bytes) {
+  std::string line;
+  for (const char ch : bytes) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    line += c < 0x20 || c == 0x7F ? rwkvtok::cli::Escaped(std::string(1, ch)) : std::string(1, ch);
+  }
+  return nb::steal<nb::str>(
+      PyUnicode_DecodeUTF8(line.data(), static_cast<Py_ssize_t>(line.size()), "backslashreplace"));
+}
+
 class PyBinidxWriter {
  public:
   explicit PyBinidxWriter(const std::string& prefix)
@@ -1312,7 +1324,20 @@ NB_MODULE(_rwkvtok, m) {
       "name"_a.none());
   m.def("World", &PyTokenizer::World);
 
-  nb::exception<rwkvtok::cli::Error>(m, "BinidxError", PyExc_ValueError);
+  nb::object binidx_error =
+      nb::steal(PyErr_NewException("rwkvtok._rwkvtok.BinidxError", PyExc_ValueError, nullptr));
+  m.attr("BinidxError") = binidx_error;  // which keeps it alive for the translator
+  nb::register_exception_translator(
+      [](const std::exception_ptr& error, void* type) {
+        try {
+          std::rethrow_exception(error);
+        } catch (const rwkvtok::cli::Error& e) {
+          PyErr_SetObject(static_cast<PyObject*>(type), OneLineText(e.what()).ptr());
+        }
+      },
+      binidx_error.ptr());
+  m.def("_one_line",
+        [](nb::bytes text) { return OneLineText(std::string(text.c_str(), text.size())); });
   // Paths come as bytes (os.fsencode), which any file name is.
   const auto path = [](nb::bytes bytes) { return std::string(bytes.c_str(), bytes.size()); };
   nb::class_<PyBinidxWriter>(m, "_BinidxWriter")

@@ -23,6 +23,7 @@ from ._rwkvtok import (
     _binidx_shuffled_index,
     _BinidxReader,
     _BinidxWriter,
+    _one_line,
 )
 
 __all__ = ["BinidxError", "Counts", "Reader", "Writer", "magic_prime", "merge", "parse_line",
@@ -145,13 +146,14 @@ class read_jsonl:  # noqa: N801 -- used as a function: for text in read_jsonl(pa
     def __init__(self, path, field="text", skip_bad=False):
         self.path, self.field, self.skip_bad = os.fsdecode(path), field, skip_bad
         self.skipped = 0
+        self._shown = _one_line(_path(path))  # in messages, as the command shows it
 
     def __iter__(self):
         self.skipped = 0
         try:
             lines = open(_path(self.path), "rb")
         except OSError as error:
-            raise BinidxError(f"cannot open {self.path}: {error.strerror}") from None
+            raise BinidxError(f"cannot open {self._shown}: {error.strerror}") from None
         with lines:
             for number, line in enumerate(self._lines(lines), 1):
                 if line.endswith(b"\n"):
@@ -164,7 +166,7 @@ class read_jsonl:  # noqa: N801 -- used as a function: for text in read_jsonl(pa
                     if self.skip_bad:
                         self.skipped += 1
                         continue
-                    raise BinidxError(f"{self.path}:{number}: {error}") from None
+                    raise BinidxError(f"{self._shown}:{number}: {error}") from None
                 yield text
 
     def _lines(self, lines):
@@ -172,7 +174,7 @@ class read_jsonl:  # noqa: N801 -- used as a function: for text in read_jsonl(pa
             try:
                 line = lines.readline()
             except OSError as error:
-                raise BinidxError(f"cannot read {self.path}: {error.strerror}") from None
+                raise BinidxError(f"cannot read {self._shown}: {error.strerror}") from None
             if not line:
                 return
             yield line

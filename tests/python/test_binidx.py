@@ -285,3 +285,19 @@ def test_reader_closes_its_files(tmp_path):
     with pytest.raises(ValueError, match="closed"):
         reader[1]
     reader.close()  # again: nothing happens
+
+
+def test_messages_show_names_as_the_command_does(tmp_path):
+    """Control bytes in a file's name as C escapes, bytes that are not UTF-8 as \\xNN: a message
+    stays one line of text."""
+    path = os.fsencode(tmp_path) + b"/a\x01b\xff.jsonl"
+    with open(path, "wb") as f:
+        f.write(b'{"text": 5}\n')
+    shown = os.fsdecode(tmp_path) + "/a\\x01b\\xff.jsonl"
+    with pytest.raises(binidx.BinidxError) as error:
+        list(binidx.read_jsonl(path))
+    assert str(error.value) == shown + ':1: member "text" is a number, not a string'
+    with pytest.raises(binidx.BinidxError) as error:
+        binidx.Writer(os.fsencode(tmp_path) + b"/no\n\xff/x")
+    assert str(error.value).startswith(
+        "cannot create a file beside " + os.fsdecode(tmp_path) + "/no\\n\\xff/x.bin: ")
