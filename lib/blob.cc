@@ -166,8 +166,8 @@ struct Sections {
 };
 
 Status CheckBlob(const void* data, size_t size, Sections* sections) {
-  if (data == nullptr) return Status::kInvalidArgument;
-  const uint8_t* bytes = static_cast<const uint8_t*>(data);
+  if (data == nullptr && size != 0) return Status::kInvalidArgument;
+  const uint8_t* bytes = static_cast<const uint8_t*>(data);  // null only when empty: truncated
   blob::Header& header = sections->header;
   const Status status = ReadHeader(bytes, size, &header);
   if (status != Status::kOk) return status;

@@ -368,8 +368,8 @@ RWKVTOK_NOINLINE bool SectionsAreSound(const uint8_t* bytes) {
 }  // namespace
 
 Status View(const void* data, size_t size, Trie* out) {
-  if (data == nullptr) return Status::kInvalidArgument;
-  const uint8_t* bytes = static_cast<const uint8_t*>(data);
+  if (data == nullptr && size != 0) return Status::kInvalidArgument;
+  const uint8_t* bytes = static_cast<const uint8_t*>(data);  // null only when empty: truncated
   const Status status = CheckFrame(bytes, size);
   if (status != Status::kOk) return status;
   if (!SectionsAreSound(bytes)) return Status::kBlobCorrupt;

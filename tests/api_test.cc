@@ -544,7 +544,10 @@ TEST_F(BlobTest, HeaderProblems) {
   EXPECT_EQ(Check(), Status::kBlobCorrupt);
   blob::StoreU32(bytes() + blob::kReservedOffset, 0);
   EXPECT_EQ(Check(), Status::kOk);
-  EXPECT_EQ(Validate(nullptr, 0), Status::kInvalidArgument);
+  // No bytes is a truncated blob wherever they are; a null pointer to some is no argument.
+  EXPECT_EQ(Validate(nullptr, 0), Status::kBlobTruncated);
+  EXPECT_EQ(Validate(bytes(), 0), Status::kBlobTruncated);
+  EXPECT_EQ(Validate(nullptr, size_), Status::kInvalidArgument);
   EXPECT_EQ(Tokenizer::FromBlob(bytes(), size_, nullptr), Status::kInvalidArgument);
 }
 

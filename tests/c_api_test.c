@@ -223,7 +223,8 @@ static void test_null_pointers(const rwkvtok_tokenizer* tok) {
   CHECK(r.status == RWKVTOK_INVALID_ARGUMENT);
   r = rwkvtok_prefix(tok, NULL, 1, 1);
   CHECK(r.status == RWKVTOK_INVALID_ARGUMENT);
-  CHECK(rwkvtok_validate(NULL, 0) == RWKVTOK_INVALID_ARGUMENT);
+  CHECK(rwkvtok_validate(NULL, 0) == RWKVTOK_BLOB_TRUNCATED); /* no bytes: an empty blob */
+  CHECK(rwkvtok_validate(NULL, 64) == RWKVTOK_INVALID_ARGUMENT);
 }
 
 /* count = the number of ids; prefix(N) = the bytes of the first min(N, count) ids. */
@@ -303,7 +304,8 @@ static void test_blobs(const rwkvtok_tokenizer* world) {
   memset(garbage, 'x', sizeof(garbage));
   expect_rejected(garbage, sizeof(garbage), RWKVTOK_BLOB_BAD_MAGIC);
   expect_rejected(garbage, 3, RWKVTOK_BLOB_TRUNCATED);
-  expect_rejected(NULL, 0, RWKVTOK_INVALID_ARGUMENT);
+  expect_rejected(NULL, 0, RWKVTOK_BLOB_TRUNCATED);
+  expect_rejected(NULL, 64, RWKVTOK_INVALID_ARGUMENT);
 
   blob = read_world_blob(&size);
   CHECK(blob != NULL);
