@@ -540,9 +540,15 @@ TEST_F(BlobTest, HeaderProblems) {
   blob::StoreU32(bytes() + blob::kVersionOffset, blob::kVersion + 1);
   EXPECT_EQ(Check(), Status::kBlobUnsupportedVersion);
   blob::StoreU32(bytes() + blob::kVersionOffset, blob::kVersion);
-  blob::StoreU32(bytes() + blob::kReservedOffset, 1);
-  EXPECT_EQ(Check(), Status::kBlobCorrupt);
-  blob::StoreU32(bytes() + blob::kReservedOffset, 0);
+  // Each reserved word on its own (the first is the kind: 1 would make it a compact blob).
+  for (uint32_t offset = blob::kReservedOffset; offset < blob::kHeaderSize; offset += 4) {
+    blob::StoreU32(bytes() + offset, offset == blob::kKindOffset ? 2 : 1);
+    EXPECT_EQ(Check(), Status::kBlobCorrupt) << "reserved word at " << offset;
+    blob::StoreU32(bytes() + offset, 0);
+  }
+  blob::StoreU32(bytes() + blob::kHeaderSizeOffset, blob::kHeaderSize + 4);
+  EXPECT_EQ(Check(), Status::kBlobCorrupt) << "header size";
+  blob::StoreU32(bytes() + blob::kHeaderSizeOffset, blob::kHeaderSize);
   EXPECT_EQ(Check(), Status::kOk);
   // No bytes is a truncated blob wherever they are; a null pointer to some is no argument.
   EXPECT_EQ(Validate(nullptr, 0), Status::kBlobTruncated);
@@ -667,6 +673,13 @@ TEST_F(BlobTest, StructuralDamageIsCaughtEvenWithAValidChecksum) {
   expect_corrupt("token past the pool");
   entries[100] = blob::MakeEntry(pool_size - blob::kPoolSlack, 1);
   expect_corrupt("token in the slack at the end of the pool");
+  entries[100] = entry;
+  // Byte 0's token moved into the slack, which is zeros: its bytes and so the vocabulary checksum
+  // stay the same, and only the slack rule refuses it (a decode would copy 16 bytes past it).
+  const uint32_t zero_byte = entries[1];
+  entries[1] = blob::MakeEntry(pool_size - 1, 1);
+  expect_corrupt("byte 0's token in the slack");
+  entries[1] = zero_byte;
   entries[100] = blob::MakeEntry(0, blob::LoadU32(bytes() + blob::kMaxTokenLengthOffset) + 1);
   expect_corrupt("token longer than the longest");
   entries[100] = entry;
