@@ -181,8 +181,7 @@ TEST(Decode, TooSmallBufferReportsSizeAndWritesOnlyWithinCapacity) {
 // Random runs of short and long tokens, end of text and invalid ids, at capacities around the
 // exact size and the fast loop's block boundaries, against the bytes of the ids one by one.
 template <typename Id>
-void CheckRandomDecodes(uint32_t seed) {
-  const Tokenizer world = Tokenizer::World();
+void CheckRandomDecodes(const Tokenizer& world, uint32_t seed, int rounds) {
   const TokenTable& table = WorldTokens();
   std::vector<uint32_t> short_ids, long_ids;  // ids with bytes: up to 16 bytes, and longer
   for (uint32_t id = 0; id < table.bytes.size(); ++id) {
@@ -191,7 +190,7 @@ void CheckRandomDecodes(uint32_t seed) {
     }
   }
   std::mt19937 rng(seed);
-  for (int round = 0; round < 3000; ++round) {
+  for (int round = 0; round < rounds; ++round) {
     std::vector<Id> ids(rng() % 120);
     std::string expected;
     size_t invalid_at = ids.size();
@@ -249,9 +248,36 @@ void CheckRandomDecodes(uint32_t seed) {
 }
 
 TEST(Decode, RandomIdsMatchTheBytesOfEachId) {
-  CheckRandomDecodes<uint32_t>(1);
-  CheckRandomDecodes<uint16_t>(2);
-  CheckRandomDecodes<int32_t>(3);
+  CheckRandomDecodes<uint32_t>(Tokenizer::World(), 1, 3000);
+  CheckRandomDecodes<uint16_t>(Tokenizer::World(), 2, 3000);
+  CheckRandomDecodes<int32_t>(Tokenizer::World(), 3, 3000);
+  CheckRandomDecodes<uint32_t>(Tokenizer::WorldCompact(), 4, 1000);
+}
+
+// Blocks of long tokens that fill the buffer: the fast loop must leave the block that would cross
+// its end to the exact loop, which writes nothing past the capacity.
+TEST(Decode, LongTokensStopAtTheCapacity) {
+  const Tokenizer world = Tokenizer::World();
+  const TokenTable& table = WorldTokens();
+  uint32_t of_13 = 0, of_15 = 0;
+  for (uint32_t id = 1; id < table.bytes.size() && (of_13 == 0 || of_15 == 0); ++id) {
+    if (table.valid[id] && table.bytes[id].size() == 13) of_13 = id;
+    if (table.valid[id] && table.bytes[id].size() == 15) of_15 = id;
+  }
+  ASSERT_NE(of_13, 0u);
+  ASSERT_NE(of_15, 0u);
+  std::vector<uint32_t> ids(4, of_13);
+  ids.insert(ids.end(), 8, of_15);
+  std::string expected;
+  for (const uint32_t id : ids) expected += table.bytes[id];
+  for (size_t capacity = 64; capacity < expected.size(); ++capacity) {
+    std::string out(expected.size() + 64, '#');
+    const Result r = world.Decode(ids.data(), ids.size(), &out[0], capacity);
+    ASSERT_EQ(r.status, Status::kBufferTooSmall);
+    ASSERT_EQ(r.count, expected.size());
+    ASSERT_EQ(out.substr(0, capacity), expected.substr(0, capacity)) << capacity;
+    ASSERT_EQ(out.substr(capacity), std::string(out.size() - capacity, '#')) << capacity;
+  }
 }
 
 TEST(Decode, NullPointers) {
