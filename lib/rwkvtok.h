@@ -173,6 +173,7 @@ RWKVTOK_API rwkvtok_result rwkvtok_count(const rwkvtok_tokenizer* tok, const voi
 RWKVTOK_API rwkvtok_result rwkvtok_prefix(const rwkvtok_tokenizer* tok, const void* text,
                                           size_t size, size_t max_tokens);
 
+/* The vocabulary's sizes; each is 0 for a null tokenizer, or one no tokenizer was put in. */
 RWKVTOK_API uint32_t
 rwkvtok_token_count(const rwkvtok_tokenizer* tok); /* ids are below it: 65530 */
 RWKVTOK_API uint32_t

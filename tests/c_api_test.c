@@ -225,6 +225,14 @@ static void test_null_pointers(const rwkvtok_tokenizer* tok) {
   CHECK(r.status == RWKVTOK_INVALID_ARGUMENT);
   CHECK(rwkvtok_validate(NULL, 0) == RWKVTOK_BLOB_TRUNCATED); /* no bytes: an empty blob */
   CHECK(rwkvtok_validate(NULL, 64) == RWKVTOK_INVALID_ARGUMENT);
+  CHECK(rwkvtok_token_count(NULL) == 0 && rwkvtok_max_token_length(NULL) == 0 &&
+        rwkvtok_vocab_checksum(NULL) == 0);
+  {
+    rwkvtok_tokenizer unset;
+    memset(&unset, 0, sizeof(unset));
+    CHECK(rwkvtok_token_count(&unset) == 0 && rwkvtok_max_token_length(&unset) == 0 &&
+          rwkvtok_vocab_checksum(&unset) == 0);
+  }
 }
 
 /* count = the number of ids; prefix(N) = the bytes of the first min(N, count) ids. */
