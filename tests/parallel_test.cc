@@ -167,6 +167,32 @@ TEST_P(Parallel, PartsThatDoNotFitAreRefused) {
       << "starts before its bytes";
   EXPECT_EQ(join_damaged([](Tokenizer::Part* p) { p[0].start = 1; }), Status::kInvalidArgument)
       << "the first part starts after the text does";
+  {
+    // The same, with ids that fit that start: the tokens from byte 1, at the end of the first
+    // part's range, as a part that began there would have them. Taken, the token before them
+    // would be written over the second part's first id.
+    const std::string shifted = "\xff" + text;
+    std::vector<uint32_t> shifted_ids(shifted.size());
+    Tokenizer::Part from_one[2] = {{0, 10, 0, 0, 0}, {10, shifted.size(), 0, 0, 0}};
+    for (Tokenizer::Part& part : from_one) {
+      ASSERT_EQ(tok.EncodePart(shifted.data(), shifted.size(), &part, shifted_ids.data()),
+                Status::kOk);
+    }
+    ASSERT_EQ(from_one[1].start, 10u);
+    Tokenizer::Part whole_from_one{1, 10, 0, 0, 0};
+    std::vector<uint32_t> scratch(shifted.size());
+    ASSERT_EQ(tok.EncodePart(shifted.data(), shifted.size(), &whole_from_one, scratch.data()),
+              Status::kOk);
+    ASSERT_EQ(whole_from_one.start, 1u);
+    ASSERT_EQ(whole_from_one.last_end, from_one[0].last_end);
+    from_one[0].start = 1;
+    from_one[0].count = whole_from_one.count;
+    std::copy(scratch.begin() + 1, scratch.begin() + 1 + whole_from_one.count,
+              shifted_ids.begin() + (10 - whole_from_one.count));
+    EXPECT_EQ(tok.JoinParts(shifted.data(), shifted.size(), from_one, 2, shifted_ids.data()).status,
+              Status::kInvalidArgument)
+        << "a first part that starts after the text, with ids that fit";
+  }
 
   // Joining reads a part's ids where the tokenization entering it is not at its start.
   Tokenizer::Part early[2] = {parts[0], parts[1]};
