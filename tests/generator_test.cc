@@ -504,6 +504,15 @@ TEST_F(SmallBlobTest, GapIdsAreInvalid) {
     EXPECT_EQ(result.position, 2u) << gap;
     EXPECT_EQ(result.count, 5u) << gap;  // the bytes written before it
     EXPECT_EQ(bytes, "abxyz") << gap;
+    // The stream decoder refuses it too, and changes nothing.
+    StreamDecoder decoder(tokenizer());
+    char out[RWKVTOK_DECODER_MAX_OUTPUT];
+    ASSERT_EQ(decoder.Push(kAb, out, sizeof(out)).status, Status::kOk);
+    const Result pushed = decoder.Push(gap, out, sizeof(out));
+    EXPECT_EQ(pushed.status, Status::kInvalidId) << gap;
+    EXPECT_EQ(pushed.count, 0u) << gap;
+    const Result next = decoder.Push(kXyz, out, sizeof(out));
+    EXPECT_EQ(std::string(out, next.count), "xyz") << gap;
   }
 }
 
