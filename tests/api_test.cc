@@ -652,6 +652,24 @@ TEST_F(BlobTest, StructuralDamageIsCaughtEvenWithAValidChecksum) {
   units[leaf] = blob::MakeUnit(unit_count - 255, true, true, leaf_unit & 0xFF, true);
   expect_corrupt("kept id too high to be a base");
   units[leaf] = leaf_unit;
+  // An edge out of a leaf that keeps its id: the walk expects the no-edge bit on such a child, so
+  // a node given that bit would be followed from the leaf whose id is its index less its label,
+  // along a path the validator never walks.
+  {
+    std::vector<bool> leaf_ids(unit_count, false);
+    for (uint32_t u = 0; u < unit_count; ++u) {
+      if (blob::UnitHasIdInBase(units[u])) leaf_ids[blob::UnitBase(units[u])] = true;
+    }
+    uint32_t node = 0;
+    for (uint32_t u = blob::UnitBase(root) + 256; u < unit_count && node == 0; ++u) {
+      const uint32_t label = units[u] & blob::kUnitLabelMask;
+      if ((units[u] & blob::kUnitOccupied) != 0 && u > label && leaf_ids[u - label]) node = u;
+    }
+    ASSERT_NE(node, 0u);
+    units[node] |= blob::kUnitNoEdge;
+    expect_corrupt("a node with the no-edge bit: a child of a leaf that keeps its id");
+    units[node] &= ~blob::kUnitNoEdge;
+  }
 
   uint32_t* id_unit = &units[blob::UnitBase(units[inner]) - 1];
   const uint32_t inner_id = *id_unit;
