@@ -158,7 +158,9 @@ TEST_F(WorldCompact, MatchesAsTheFullWalk) {
     const Match f = Internal::LongestMatch(Tokenizer::World(), in, text.size());
     ASSERT_EQ(c.length, f.length) << Hex(text);
     ASSERT_EQ(c.reached_end, f.reached_end) << Hex(text);
-    if (!text.empty()) ASSERT_EQ(c.id, f.id) << Hex(text);
+    if (!text.empty()) {
+      ASSERT_EQ(c.id, f.id) << Hex(text);
+    }
   }
 }
 
