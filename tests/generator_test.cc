@@ -689,6 +689,35 @@ TEST(Blob, EveryEncodePathAgreesOnOtherVocabularies) {
   }
 }
 
+// The stream encoder holds the bytes of a token that may go on, and must keep room for the longest
+// token starting anywhere among them: here 149 held bytes could begin a token of 150, and the one
+// taken is a token of 201 that starts at their 106th byte, so it ends 306 bytes into the buffer.
+TEST(Blob, StreamEncoderHoldsTokensLongerThanWorlds) {
+  const std::string bs(104, 'b');
+  const std::string x_token = "x" + bs + "c" + std::string(43, 'b') + "y";
+  const std::string c_token = "c" + std::string(200, 'b');
+  const std::unique_ptr<LoadedBlob> blob =
+      Load(BuildOk(ByteLines() + "257 '" + bs + "' 104\n258 '" + x_token + "' 150\n259 '" +
+                   c_token + "' 201\n"));
+  const Tokenizer& tok = blob->tokenizer;
+  ASSERT_EQ(tok.max_token_length(), 201u);
+  const std::string first = x_token.substr(0, 149), second(300, 'b');
+  StreamEncoder encoder(tok);
+  std::vector<uint32_t> streamed, out;
+  for (const std::string* chunk : {&first, &second}) {
+    out.resize(chunk->size() + tok.max_token_length());
+    const Result r = encoder.Push(chunk->data(), chunk->size(), out.data(), out.size());
+    ASSERT_EQ(r.status, Status::kOk);
+    streamed.insert(streamed.end(), out.begin(), out.begin() + r.count);
+  }
+  out.resize(tok.max_token_length());
+  const Result r = encoder.Finish(out.data(), out.size());
+  ASSERT_EQ(r.status, Status::kOk);
+  streamed.insert(streamed.end(), out.begin(), out.begin() + r.count);
+  EXPECT_EQ(streamed, Encode(tok, first + second));
+  EXPECT_EQ(DecodeOk(tok, streamed), first + second);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Determinism and checksums.
 
