@@ -366,6 +366,32 @@ TEST(Compact, OtherVocabulariesEncodeAndDecode) {
   }
 }
 
+// Siblings' labels must rise: the walk searches children by label, and ids follow the nodes' order.
+// Two siblings' labels swapped, with both checksums recomputed over what the trie now spells, are
+// refused (else "ab" would no longer encode to its id).
+TEST(Compact, SiblingLabelsOutOfOrderAreRefused) {
+  std::vector<uint8_t> bytes = BuildOk(WithWords({"ab", "ac"}));
+  const blob::CompactLayout layout =
+      blob::CompactLayoutFor(blob::LoadU32(bytes.data() + blob::kNodeCountOffset),
+                             blob::LoadU32(bytes.data() + blob::kTopCountOffset),
+                             blob::LoadU32(bytes.data() + blob::kMaxTokenLengthOffset));
+  ASSERT_EQ(bytes[layout.labels], 'b');  // node 257, "ab"
+  ASSERT_EQ(bytes[layout.labels + 1], 'c');
+  std::swap(bytes[layout.labels], bytes[layout.labels + 1]);
+  uint64_t checksum = blob::kFnvOffsetBasis;  // ids 1..256 the bytes, then what 257 and 258 spell
+  for (uint32_t id = 1; id <= 256; ++id) {
+    const uint8_t byte = static_cast<uint8_t>(id - 1);
+    checksum = blob::VocabChecksumStep(checksum, id, &byte, 1);
+  }
+  checksum = blob::VocabChecksumStep(checksum, 257, reinterpret_cast<const uint8_t*>("ac"), 2);
+  checksum = blob::VocabChecksumStep(checksum, 258, reinterpret_cast<const uint8_t*>("ab"), 2);
+  blob::StoreU64(bytes.data() + blob::kVocabChecksumOffset, checksum);
+  ForgeBodyChecksum(bytes.data(), bytes.size());
+  AlignedBlob blob(bytes);
+  compact::Trie trie;
+  EXPECT_EQ(compact::View(blob.data(), blob.size, &trie), Status::kBlobCorrupt);
+}
+
 // Every 2-byte token that starts with one of 200 bytes (51,200 of them: so many nodes and
 // children at depth 1 and 2 that 16-bit starts reach only part of those nodes) and some longer
 // ones: the builder takes as many top nodes as fit, and the trie still walks and decodes exactly.
