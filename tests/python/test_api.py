@@ -121,6 +121,7 @@ def test_decode_inputs(tok):
 @pytest.mark.parametrize("ids,position,shown", [
     ([65530], 0, "65530"), ([1, 65535], 1, "65535"), ([1, 2, 65536], 2, "65536"),
     ([5, -1], 1, "-1"), ([2**31], 0, str(2**31)), ([1, 2**64], 1, str(2**64)),
+    ([65, 2**32 + 65], 1, str(2**32 + 65)),
     ([2**200], 0, str(2**200)), (np.array([5, -3], np.int64), 1, "-3"),
     (np.array([5, -3], np.int32), 1, "-3"), (np.array([70000], np.uint32), 0, "70000"),
     (np.array([1, 2**63], np.uint64), 1, str(2**63)), (array.array("h", [-2]), 0, "-2"),
@@ -213,6 +214,10 @@ def test_stream_decoder(tok):
     assert decoder.push(tok.encode("y")[0]) == "y" and not decoder.stopped
     assert decoder.push(0) == "" and decoder.finish() == ""
     assert decoder.stopped, "finish leaves stopped as the last push set it"
+    # With surrogatepass, a low surrogate's form is held back whole, as a high one's is.
+    decoder = tok.stream_decoder(errors="surrogatepass", stop_ids=())
+    pieces = [decoder.push(byte + 1) for byte in b"x\xed\xb0\x80"] + [decoder.finish()]
+    assert "".join(pieces) == "x\udc00"
     for bad in [-1, 65530, 2**40]:
         with pytest.raises(ValueError, match="invalid token id"):
             decoder.push(bad)
@@ -357,6 +362,28 @@ def test_stubs_match_the_module():
             assert all(f"{a}" in signature for a in stub_args), (name, signature)
 
 
+def test_decode_invalid_forms_the_fast_paths_must_refuse(tok):
+    """The last bytes of an overlong 3-byte form and a low surrogate's form, after enough text for
+    the vector code, and before dense non-ASCII text."""
+    data = b"x" * 5000 + b"\xe0\x9f\xbf"
+    assert tok.decode(tok.encode(data)) == "x" * 5000 + "\ufffd" * 3
+    data = b"x" * 5000 + b"\xed\xb0\x80" + "\u00e9".encode() * 3000
+    assert tok.decode(tok.encode(data)) == "x" * 5000 + "\ufffd" * 3 + "\u00e9" * 3000
+    with pytest.raises(UnicodeDecodeError) as raised:
+        tok.decode(tok.encode(data), "strict")
+    assert (raised.value.start, raised.value.end) == (5000, 5001)
+
+
+def test_decode_strided_buffers_of_every_width(tok):
+    """Every other item of a buffer: each width the library reads in place, and its memoryview."""
+    text = "hello world, \u4f60\u597d"
+    ids = tok.encode(text)
+    both = np.array([i for x in ids for i in (x, 65529)], np.int64)
+    for dtype in (np.uint16, np.int32, np.uint32, np.int64):
+        assert tok.decode(both.astype(dtype)[::2]) == text, dtype
+        assert tok.decode(memoryview(both.astype(dtype))[::2]) == text, dtype
+
+
 @pytest.mark.parametrize("other", ["é", "\xff", "Ā", "\u07ff", "你", "\uffff", "😀",
                                    "\U0010ffff"])
 def test_decode_long_texts(tok, other):
@@ -370,8 +397,8 @@ def test_decode_long_texts(tok, other):
         ids = tok.encode(data)
         assert tok.decode(ids) == text
         assert tok.decode(np.array(ids, np.uint32), "strict") == text
-    for bad in [b"\xff", b"\xe4\xbd", b"\xed\xa0\x80", b"\xc0\xaf", b"\xf4\x90\x80\x80",
-                b"\xf0\x9f\x98"]:
+    for bad in [b"\xff", b"\xe4\xbd", b"\xed\xa0\x80", b"\xed\xb0\x80", b"\xc0\xaf", b"\xe0\x9f\xbf",
+                b"\xf4\x90\x80\x80", b"\xf0\x9f\x98"]:
         for data in [base.encode() + bad, bad + base.encode(),
                      base.encode()[:700_001] + bad + base.encode()[700_001:]]:
             ids = tok.encode(data)

@@ -118,6 +118,11 @@ def test_read_jsonl_follows_the_command(tmp_path):
     path.write_bytes(b'{"text": "\\ud800"}\n')
     with pytest.raises(binidx.BinidxError, match="lone surrogate"):
         list(binidx.read_jsonl(path))
+    path.write_bytes(b'{"text": "a"}\n\x0c\n{"text": "b"}\n')  # blank is spaces, tabs, CRs only
+    with pytest.raises(binidx.BinidxError, match=r"a\.jsonl:2: "):
+        list(binidx.read_jsonl(path))
+    docs = binidx.read_jsonl(path, skip_bad=True)
+    assert list(docs) == ["a", "b"] and docs.skipped == 1
     path.write_bytes(b'{"body": "x", "text": 1}')
     assert list(binidx.read_jsonl(path, field="body")) == ["x"]
 

@@ -99,8 +99,9 @@ def mutate(rng, data):
     """Invalid UTF-8: stray, missing or wrong bytes, overlong forms, surrogates, too-large code
     points, anywhere and at the middle, where the module's decoder splits its work."""
     data = bytearray(data)
-    bad = [b"\x80", b"\xbf\xbf\xbf\xbf", b"\xc0\xaf", b"\xc1\xbf", b"\xe0\x80\xaf", b"\xed\xa0\x80",
-           b"\xf0\x80\x80\xaf", b"\xf4\x90\x80\x80", b"\xf5\x80\x80\x80", b"\xff", b"\xe4\xb8",
+    bad = [b"\x80", b"\xbf\xbf\xbf\xbf", b"\xc0\xaf", b"\xc1\xbf", b"\xe0\x80\xaf", b"\xe0\x9f\xbf",
+           b"\xed\xa0\x80", b"\xed\xb0\x80", b"\xed\xbf\xbf", b"\xf0\x80\x80\xaf",
+           b"\xf0\x8f\xbf\xbf", b"\xf4\x90\x80\x80", b"\xf5\x80\x80\x80", b"\xff", b"\xe4\xb8",
            b"\xf0\x9f\x98"]
     for _ in range(rng.randint(1, 3)):
         at = rng.choice([rng.randint(0, len(data)), len(data) // 2 + rng.randint(-4, 4)])
