@@ -1112,14 +1112,10 @@ nb::object PyStreamDecoder::DecodePiece(char* piece, size_t size, bool final) {
 
 // --- binidx datasets (tools/binidx, the code behind `rwkvtok binidx`) --------------------------
 
-// A message or a file's name as one line of text, as the command shows it: control bytes as C
-// escapes, and bytes that are not UTF-8 (a file name may have them) as \xNN.
+// A message or a file's name as one line of text, as the command shows it (cli::OneLine), with
+// bytes that are not UTF-8 (a file name may have them) as \xNN.
 nb::str OneLineText(const std::string& bytes) {
-  std::string line;
-  for (const char ch : bytes) {
-    const unsigned char c = static_cast<unsigned char>(ch);
-    line += c < 0x20 || c == 0x7F ? rwkvtok::cli::Escaped(std::string(1, ch)) : std::string(1, ch);
-  }
+  const std::string line = rwkvtok::cli::OneLine(bytes);
   return nb::steal<nb::str>(
       PyUnicode_DecodeUTF8(line.data(), static_cast<Py_ssize_t>(line.size()), "backslashreplace"));
 }

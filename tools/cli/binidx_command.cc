@@ -904,17 +904,6 @@ void Passes(const BinidxOptions& o, const std::string& stage, uint64_t skipped,
   PrintAndCommit(&writer, Summary(o, writer.counts(), skipped), streams);
 }
 
-// Bytes below 0x20 and 0x7F as C escapes: a message stays one line, and a file's name does not
-// reach the terminal as control codes.
-std::string OneLine(const std::string& message) {
-  std::string out;
-  for (const char ch : message) {
-    const unsigned char c = static_cast<unsigned char>(ch);
-    out += c < 0x20 || c == 0x7F ? Escaped(std::string(1, ch)) : std::string(1, ch);
-  }
-  return out;
-}
-
 void Build(const BinidxOptions& o, const StandardStreams& streams) {
   if (o.sub == Sub::kDump) return Dump(o.prefix, streams);
   if (o.sub == Sub::kInfo) {

@@ -37,5 +37,14 @@ std::string Escaped(const std::string& bytes, size_t limit) {
   return bytes.size() > limit ? out + "..." : out;
 }
 
+std::string OneLine(const std::string& message) {
+  std::string out;
+  for (const char ch : message) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    out += c < 0x20 || c == 0x7F ? Escaped(std::string(1, ch)) : std::string(1, ch);
+  }
+  return out;
+}
+
 }  // namespace cli
 }  // namespace rwkvtok

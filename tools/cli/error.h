@@ -30,6 +30,9 @@ class UsageError : public Error {
 // at most `limit` input bytes, then "...". Input copied into messages never reaches the terminal
 // as control codes, and a NUL never cuts a message short.
 std::string Escaped(const std::string& bytes, size_t limit = 32);
+// `message` with bytes below 0x20 and 0x7F as C escapes, the rest as it is: a message stays one
+// line, and a file's name in it does not reach the terminal as control codes.
+std::string OneLine(const std::string& message);
 // Escaped(text), in single quotes: a value quoted in a message.
 inline std::string Quoted(const std::string& text) { return "'" + Escaped(text) + "'"; }
 
