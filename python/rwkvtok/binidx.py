@@ -155,29 +155,22 @@ class read_jsonl:  # noqa: N801 -- used as a function: for text in read_jsonl(pa
         except OSError as error:
             raise BinidxError(f"cannot open {self._shown}: {error.strerror}") from None
         with lines:
-            for number, line in enumerate(self._lines(lines), 1):
-                if line.endswith(b"\n"):
-                    line = line[:-1]
-                if not line.strip(b" \t\r"):
-                    continue
-                try:
-                    text = parse_line(line, self.field)
-                except ValueError as error:
-                    if self.skip_bad:
-                        self.skipped += 1
-                        continue
-                    raise BinidxError(f"{self._shown}:{number}: {error}") from None
-                yield text
-
-    def _lines(self, lines):
-        while True:
             try:
-                line = lines.readline()
-            except OSError as error:
+                for number, line in enumerate(lines, 1):
+                    if line.endswith(b"\n"):
+                        line = line[:-1]
+                    if not line.strip(b" \t\r"):
+                        continue
+                    try:
+                        text = parse_line(line, self.field)
+                    except ValueError as error:
+                        if self.skip_bad:
+                            self.skipped += 1
+                            continue
+                        raise BinidxError(f"{self._shown}:{number}: {error}") from None
+                    yield text
+            except OSError as error:  # reading the file: the caller's code runs outside this
                 raise BinidxError(f"cannot read {self._shown}: {error.strerror}") from None
-            if not line:
-                return
-            yield line
 
 
 def magic_prime(tokens, ctx_len):
