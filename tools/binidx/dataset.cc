@@ -527,16 +527,11 @@ struct Reader::Files {
 
 // The files are checked as they are open, so that one replaced meanwhile is never read unchecked.
 Reader::Reader(const std::string& prefix) : files_(new Files(prefix)) {
-  try {
-    counts_ = CheckOpen(
-        files_->idx, [this]() -> const File& { return files_->bin; }, &dtype_code_);
-  } catch (...) {
-    delete files_;
-    throw;
-  }
+  counts_ = CheckOpen(
+      files_->idx, [this]() -> const File& { return files_->bin; }, &dtype_code_);
 }
 
-Reader::~Reader() { delete files_; }
+Reader::~Reader() = default;
 
 void Reader::Document(uint64_t index, std::vector<uint32_t>* ids) {
   const std::string& name = files_->idx.path();

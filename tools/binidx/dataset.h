@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -127,7 +128,7 @@ class Reader {
 
  private:
   struct Files;
-  Files* files_;
+  std::unique_ptr<Files> files_;
   Counts counts_;
   uint8_t dtype_code_ = 0;
   uint64_t next_ = 0;
