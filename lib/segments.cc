@@ -209,12 +209,68 @@ Segment EncodeRange(const Tokenizer& tok, lanes::Kernel kernel, const uint8_t* i
   return align == Align::kRight ? AlignRight(seg) : seg;
 }
 
+// Where a run of period `period` begins that holds in[known, end), which is known to repeat with
+// it: the first byte from which each one up to `end` equals the one `period` bytes after it.
+size_t RunStart(const uint8_t* in, size_t known, size_t period) {
+  size_t start = known;
+  while (start > 0) {
+    const size_t block = start < kRunScanBlock ? start : kRunScanBlock;
+    if (memcmp(in + start - block, in + start - block + period, block) != 0) break;
+    start -= block;
+  }
+  while (start > 0 && in[start - 1] == in[start - 1 + period]) --start;
+  return start;
+}
+
 // The true tokenization's first token boundary at or after `at`, as the tokenization started
 // kLookBehind bytes earlier predicts it: a part that does not begin the text starts its tokens
 // there, so that the part before it ends there too and joining them moves nothing.
+//
+// Inside a periodic run (one character or a short pattern repeated), tokenizations started at
+// different places may never agree, so there the walk starts kLookBehind bytes before the run
+// (or before the run that ends where it begins, up to kRunsBack runs back). While a token reads
+// only bytes of the run, where the next one starts, modulo the period, is a function of where it
+// starts: after `period` tokens the walk is in that function's cycle, one more turn of which
+// measures the cycle in bytes, and whole turns are skipped up to the last one before the run's
+// end. So a run of any length costs a scan back to its start and a few hundred tokens.
 size_t LikelyBoundary(const Tokenizer& tok, const uint8_t* in, size_t size, size_t at) {
-  size_t pos = at > kLookBehind ? at - kLookBehind : 0;
-  while (pos < at) pos += Internal::LongestMatch(tok, in + pos, size - pos).length;
+  const size_t longest = tok.max_token_length();
+  struct Run {
+    size_t start, end, period;
+  };
+  Run runs[kRunsBack];  // the one that ends at `at`, the one that ends where it starts, ...
+  size_t run_count = 0;
+  size_t end = at;
+  while (run_count < kRunsBack && end > kLookBehind) {
+    const size_t from = end - kLookBehind;
+    size_t period = 1;
+    while (period <= kMaxRunPeriod &&
+           memcmp(in + from, in + from + period, kLookBehind - period) != 0) {
+      ++period;
+    }
+    if (period > kMaxRunPeriod) break;
+    const size_t start = RunStart(in, from, period);
+    if (end - start <= longest) break;  // no token reads only the run
+    runs[run_count++] = Run{start, end, period};
+    end = start;
+  }
+  size_t pos = end > kLookBehind ? end - kLookBehind : 0;
+  while (pos < end) pos += Internal::LongestMatch(tok, in + pos, size - pos).length;
+  while (run_count > 0) {
+    const Run& run = runs[--run_count];
+    const size_t settled = run.end - longest;  // tokens that start up to here read only the run
+    size_t tokens = 0, turn_start = pos;
+    while (pos <= settled) {
+      pos += Internal::LongestMatch(tok, in + pos, size - pos).length;
+      if (++tokens == run.period) turn_start = pos;
+      if (tokens > run.period && (pos - turn_start) % run.period == 0) {
+        const size_t turn = pos - turn_start;
+        if (pos <= settled) pos += (settled - pos) / turn * turn;
+        break;
+      }
+    }
+    while (pos < run.end) pos += Internal::LongestMatch(tok, in + pos, size - pos).length;
+  }
   return pos;
 }
 

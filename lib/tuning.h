@@ -57,6 +57,13 @@ constexpr size_t kLaneJoinLimit = 256;
 // real text), so the one started this far before a cut nearly always passes through the true
 // tokenization's first token boundary at or after it: where a part after the first starts.
 constexpr size_t kLookBehind = 512;
+// Periodic runs with a period up to this many bytes (two periods fit in kLookBehind) are walked
+// from before they begin (LikelyBoundary), scanning back for their start this many bytes a step.
+constexpr size_t kMaxRunPeriod = kLookBehind / 2;
+constexpr size_t kRunScanBlock = 4096;
+// Runs that each end where the next begins: how many of them, back from a cut, it walks from
+// before.
+constexpr size_t kRunsBack = 4;
 
 }  // namespace rwkvtok
 

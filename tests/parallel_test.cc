@@ -19,11 +19,10 @@ namespace rwkvtok {
 namespace testing {
 namespace {
 
-// Encodes `text` cut at `cuts` (sorted, inside the text), one thread per part; counts in
-// `*mispredicted` the parts that do not start where the part before them ends. Joins only the ids
+// Encodes `text` cut at `cuts` (sorted, inside the text), one thread per part. Joins only the ids
 // the parts say they wrote: the rest of the buffer holds ids that name no token.
 std::vector<uint32_t> EncodeInParts(const Tokenizer& tok, const std::string& text,
-                                    std::vector<size_t> cuts, size_t* mispredicted = nullptr) {
+                                    std::vector<size_t> cuts) {
   cuts.insert(cuts.begin(), 0);
   cuts.push_back(text.size());
   std::vector<Tokenizer::Part> parts(cuts.size() - 1);
@@ -46,9 +45,6 @@ std::vector<uint32_t> EncodeInParts(const Tokenizer& tok, const std::string& tex
   }
   const Result r = tok.JoinParts(text.data(), text.size(), parts.data(), parts.size(), ids.data());
   EXPECT_EQ(r.status, Status::kOk);
-  for (size_t k = 1; k < parts.size() && mispredicted != nullptr; ++k) {
-    *mispredicted += parts[k].start != parts[k - 1].last_end;
-  }
   EXPECT_LE(r.count, ids.size());
   EXPECT_LE(r.position, ids.size() - r.count);
   return std::vector<uint32_t>(ids.begin() + r.position, ids.begin() + r.position + r.count);
@@ -86,16 +82,88 @@ TEST_P(Parallel, RandomCutsOfGeneratedText) {
   }
 }
 
+// Inside a long periodic run, tokenizations started at different places may never agree, so a
+// part that begins there must find where the true one passes, however far back the run begins:
+// else joining re-encodes up to the run's end on one thread.
+TEST_P(Parallel, PartsInsideAPeriodicRunStartOnATrueBoundary) {
+  const Tokenizer tok = this->tok();
+  const TokenTable table = MakeTokenTable(tok);
+  std::string long_pattern;  // a period of 250 bytes, of tokens that do not line up with it
+  while (long_pattern.size() < 250) long_pattern += "== " + std::to_string(long_pattern.size());
+  long_pattern.resize(250);
+  const std::string patterns[] = {" ",         "a",
+                                  "=",         "0",
+                                  "\n\n",      "ab",
+                                  "-=",        "\xe4\xb8\x80",
+                                  "abc ",      std::string(99, '-') + "x",
+                                  long_pattern};
+  const std::string befores[] = {"", "x", "b a", "\xff\xfe", std::string(5003, 'a')};
+  std::mt19937_64 rng(3);
+  size_t cuts_in_runs = 0;
+  for (const std::string& pattern : patterns) {
+    for (const std::string& before : befores) {
+      std::string text = before;
+      while (text.size() < before.size() + 40000) text += pattern;
+      text += "\nend";
+      std::vector<bool> boundary(text.size() + 1, false);
+      size_t pos = 0;
+      for (const uint32_t id : EncodeAll(tok, text)) {
+        boundary[pos] = true;
+        pos += table.bytes[id].size();
+      }
+      ASSERT_EQ(pos, text.size());
+      boundary[pos] = true;
+      const size_t run_end = text.size() - 4;
+      for (int n = 0; n < 24 && !HasFailure(); ++n) {
+        // Anywhere in the run, and near its start and end.
+        const size_t cut = n < 8    ? before.size() + 600 + rng() % 600
+                           : n < 16 ? run_end - rng() % 1200
+                                    : before.size() + rng() % (run_end - before.size());
+        Tokenizer::Part part{cut, cut + 1, 0, 0, 0};
+        std::vector<uint32_t> ids(text.size());
+        ASSERT_EQ(tok.EncodePart(text.data(), text.size(), &part, ids.data()), Status::kOk);
+        size_t expected = cut;
+        while (!boundary[expected]) ++expected;
+        EXPECT_EQ(part.start, expected) << "pattern \"" << pattern.substr(0, 12) << "\", "
+                                        << before.size() << " bytes before it, cut at " << cut;
+        ++cuts_in_runs;
+      }
+    }
+  }
+  EXPECT_EQ(cuts_in_runs, 11u * 5u * 24u);
+}
+
 TEST_P(Parallel, CutsEverywhereInARunOfSpaces) {
   const std::string text = "a" + std::string(1000, ' ') + "b" + std::string(129, ' ');
   const std::vector<uint32_t> expected = EncodeAll(tok(), text);
-  size_t mispredicted = 0;
   for (size_t cut = 0; cut <= text.size() && !HasFailure(); ++cut) {
-    EXPECT_EQ(EncodeInParts(tok(), text, {cut}, &mispredicted), expected) << "cut at " << cut;
+    EXPECT_EQ(EncodeInParts(tok(), text, {cut}), expected) << "cut at " << cut;
   }
-  // Inside a long run, the tokenization from before a cut need not pass where the true one does:
-  // then joining re-encodes and moves.
-  EXPECT_GT(mispredicted, 0u);
+}
+
+// A part whose tokens do not start where the true tokenization passes: joining re-encodes from
+// where the part before it ends until the two agree, and moves the ids that follow. Such a part
+// is made here from the same text with other bytes before the cut, which give another start.
+TEST_P(Parallel, JoinsAPartThatStartsOffTheTrueTokenization) {
+  const Tokenizer tok = this->tok();
+  const std::string text = "a" + std::string(1000, ' ') + "b" + std::string(129, ' ') + "end";
+  const std::vector<uint32_t> expected = EncodeAll(tok, text);
+  size_t mispredicted = 0;
+  for (size_t cut = 1; cut < text.size() && !HasFailure(); ++cut) {
+    std::vector<uint32_t> ids(text.size());
+    Tokenizer::Part parts[2] = {{0, cut, 0, 0, 0}, {cut, text.size(), 0, 0, 0}};
+    ASSERT_EQ(tok.EncodePart(text.data(), text.size(), &parts[0], ids.data()), Status::kOk);
+    std::string other = text;
+    std::fill(other.begin(), other.begin() + cut, '\n');
+    ASSERT_EQ(tok.EncodePart(other.data(), other.size(), &parts[1], ids.data()), Status::kOk);
+    mispredicted += parts[1].start != parts[0].last_end;
+    const Result r = tok.JoinParts(text.data(), text.size(), parts, 2, ids.data());
+    ASSERT_EQ(r.status, Status::kOk) << "cut at " << cut;
+    EXPECT_EQ(std::vector<uint32_t>(ids.begin() + r.position, ids.begin() + r.position + r.count),
+              expected)
+        << "cut at " << cut;
+  }
+  EXPECT_GT(mispredicted, 500u);
 }
 
 TEST_P(Parallel, LargePartsOfTheCorpus) {
