@@ -334,9 +334,23 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
 
 
+def check_whole_api(root):
+    """The whole-API image must call every function the C API declares (the C++ API beneath it)."""
+    with open(os.path.join(root, "lib", "rwkvtok.h")) as f:
+        declared = set(re.findall(r"RWKVTOK_API[^;(]*?\b(rwkvtok_\w+)\(", f.read(), re.S))
+    with open(os.path.join(root, "tools", "cortex_m", "size_main.cc")) as f:
+        called = set(re.findall(r"\b(rwkvtok_\w+)\(", f.read()))
+    if len(declared) < 20:
+        fail("lib/rwkvtok.h declares only %d C functions: the pattern no longer finds them" %
+             len(declared))
+    for name in sorted(declared - called):
+        fail("the whole-API image (tools/cortex_m/size_main.cc) does not call %s" % name)
+
+
 def report(args, root, gen_dir, work):
     include_dirs = [root, gen_dir]
     linker_script = os.path.join(root, "tools", "cortex_m", "cortex_m.ld")
+    check_whole_api(root)
 
     print("rwkvtok size report: arm-none-eabi-g++ %s" %
           run([TOOL + "g++", "-dumpfullversion"]).strip())

@@ -58,6 +58,12 @@ void Run() {
   Use(tok.Decode(ids32, sink, bytes, sizeof(bytes)));
   Use(tok.Count(text, sink));
   Use(tok.Prefix(text, sink, 5));
+  size_t ends[2] = {sink, sink};
+  size_t id_counts[2];
+  sink = static_cast<size_t>(tok.EncodeTexts(text, ends, 2, ids, id_counts));
+  rwkvtok::Tokenizer::Part parts[2] = {{0, sink, 0, 0, 0}, {sink, sizeof(text), 0, 0, 0}};
+  sink = static_cast<size_t>(tok.EncodePart(text, sizeof(text), &parts[1], ids));
+  Use(tok.JoinParts(text, sizeof(text), parts, 2, ids));
   sink = static_cast<size_t>(rwkvtok::Validate(text, sink));
   rwkvtok::Tokenizer loaded = tok;
   sink = static_cast<size_t>(rwkvtok::Tokenizer::FromBlob(text, sink, &loaded));
@@ -92,6 +98,9 @@ void Run() {
   sink = rwkvtok_decode_u16(&ct, ids16, sink, bytes, sizeof(bytes)).count;
   sink = rwkvtok_count(&ct, text, sink).count;
   sink = rwkvtok_prefix(&ct, text, sink, 5).count;
+  sink = static_cast<size_t>(rwkvtok_encode_texts(&ct, text, ends, 2, ids, id_counts));
+  sink = static_cast<size_t>(rwkvtok_encode_part(&ct, text, sizeof(text), &parts[0], ids));
+  sink = rwkvtok_join_parts(&ct, text, sizeof(text), parts, 2, ids).count;
   sink = rwkvtok_token_count(&ct) + rwkvtok_max_token_length(&ct) + rwkvtok_vocab_checksum(&ct);
   rwkvtok_decoder cd;
   sink = static_cast<size_t>(rwkvtok_decoder_init(&cd, &ct, RWKVTOK_UTF8_STRICT));
