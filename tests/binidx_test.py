@@ -13,6 +13,7 @@ import os
 import pty
 import random
 import resource
+import shutil
 import signal
 import struct
 import subprocess
@@ -282,6 +283,18 @@ class BinidxTest(unittest.TestCase):
                                  r"^rwkvtok: .*bad\.jsonl\.(gz|zst): (gzip|zstd) -dc failed "
                                  r"\(exit status \d+\): not a valid \.(gz|zst) file\n$")
                 os.remove(bad)
+        # Cut short after more than a batch of lines (4 MB per thread): the lines read so far are
+        # no dataset, whatever the threads and --skip-bad.
+        lines = "".join('{"text": "%s"}\n' % ("x" * (i % 200 + 1)) for i in range(200000))
+        whole = gzip.compress(lines.encode())
+        cut = self.write("cut.jsonl.gz", whole[:len(whole) // 2])
+        for threads in ("1", "2"):
+            with self.subTest(threads=threads):
+                result = self.run_tool("binidx", "-o", self.path("broken"), "--skip-bad",
+                                       "--threads", threads, cut)
+                self.assertEqual(result.returncode, 1, result.stdout)
+                self.assertIn("gzip -dc failed", result.stderr.decode())
+        os.remove(cut)
         self.assert_nothing_but(["shards", "out.bin", "out.idx"])
 
     def test_memory_stays_small_for_millions_of_documents(self):
@@ -452,6 +465,8 @@ class BinidxTest(unittest.TestCase):
         result = self.run_tool("binidx", "-o", self.path("once"), "--shuffle", "-", stdin=stdin)
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertIn("97 documents", result.stdout.decode())
+        self.assert_dataset(self.path("once"),
+                            [texts[shuffled_index(i, len(texts), 0, 0)].encode() for i in range(97)])
 
     def test_info_reads_what_binidx_wrote(self):
         corpus = self.write("a.jsonl", b'{"text": "hello"}\n{"text": ""}\n')
@@ -484,6 +499,11 @@ class BinidxTest(unittest.TestCase):
             "bytes, but the index gives": (idx, data + b"\x00\x00"),
             "not the end-of-document id 0": (idx, data[:-2] + b"\x01\x00"),
             "not a World id": (idx, b"\xff\xff" + data[2:]),
+            "holds id 65530": (idx, struct.pack("<H", 65530) + data[2:]),  # the first reserved
+            "doc_idx[2] is 9": (idx[:-8] + struct.pack("<q", 9), data),
+            # 20 bytes a document times this count wraps around 2^64 to the file's size.
+            "documents do not take": (idx[:18] + struct.pack("<QQ", n + (1 << 62), n + 1 + (1 << 62))
+                                      + idx[34:], data),
             "shorter than a header": (idx[:20], data),
         }
         for message, (bad_idx, bad_bin) in damages.items():
@@ -520,6 +540,14 @@ class BinidxTest(unittest.TestCase):
             b'{"text": "a"}\xff': "invalid UTF-8 at column 14",
             b'{"x": 1 \xff, "text": "a"}': "invalid UTF-8 at column 9",
             b'{"text": "b", "text": "a\\udc00"}': "lone surrogate \\udc00",
+            b'{"text": "\xe0\x9f\xbf"}': "invalid UTF-8 at column 11",  # overlong
+            b'{"text": "\xed\xa0\x80"}': "invalid UTF-8 at column 11",  # a surrogate
+            b'{"text": "\xf4\x90\x80\x80"}': "invalid UTF-8 at column 11",  # past U+10FFFF
+            b'{"text": "\\udc00\\udc00"}':
+                "lone surrogate \\udc00 \\(UTF-8 cannot hold it\\) at column 11",
+            b'{"text": "a", "n": 1.}': "invalid number",
+            b'{"text": "a", "n": 1.e5}': "invalid number",
+            b'{"text": "\xff", "text": "ok"}': "invalid UTF-8 at column 11",
             b'{"a": ' + b"[" * 1001 + b"]" * 1001 + b', "text": "x"}': "nested more than 1000",
         }
         for line, message in cases.items():
@@ -542,6 +570,23 @@ class BinidxTest(unittest.TestCase):
                 self.assert_dataset(self.path("skip"), [b"fine"])
                 for name in ("skip.bin", "skip.idx"):
                     os.remove(self.path(name))
+
+    def test_every_control_character_in_a_long_string(self):
+        # Past 16 plain bytes, where strings are scanned a vector at a time.
+        lines = b"".join(b'{"text": "' + b"a" * 20 + bytes([c]) + b"a" * 20 + b'"}\n'
+                         for c in range(0x20) if c != 0x0A)  # a line feed ends the line
+        corpus = self.write("bad.jsonl", lines)
+        result = self.run_tool("binidx", "-o", self.path("out"), "--skip-bad", corpus)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("skipped 31 bad lines", result.stdout.decode())
+        for number in range(1, 32):
+            with self.subTest(line=number):
+                line = lines.split(b"\n")[number - 1]
+                corpus = self.write("one.jsonl", line + b"\n")
+                result = self.run_tool("binidx", "-o", self.path("out"), corpus)
+                self.assertEqual(result.returncode, 1)
+                self.assertIn(":1: control character in a string (JSON needs it escaped) at column 31",
+                              result.stderr.decode())
 
     def test_jsonl_reader_agrees_with_python_json(self):
         rng = random.Random(3)
@@ -707,7 +752,7 @@ class BinidxTest(unittest.TestCase):
 
     def test_long_names(self):
         corpus = self.write("a.jsonl", b'{"text": "a"}\n')
-        name = "n" * 247  # NAME.bin and NAME.idx are 251 bytes: as long as a name may be, nearly
+        name = "n" * 251  # NAME.bin and NAME.idx are 255 bytes: as long as a name may be
         for extra in ([], ["--epochs", "2"]):
             with self.subTest(extra=extra):
                 result = self.run_tool("binidx", "-o", self.path(name), *extra, corpus)
@@ -720,6 +765,32 @@ class BinidxTest(unittest.TestCase):
         self.assertEqual(result.stdout, b"")
         self.assertIn("File name too long", result.stderr.decode())
         self.assert_nothing_but(["a.jsonl", name + ".bin", name + ".idx"])
+
+    def test_an_index_that_cannot_be_renamed_into_place(self):
+        # A non-empty directory named PREFIX.idx: the new .bin is renamed into place, the .idx
+        # cannot follow, so the .bin that was there before comes back (or none, if none was).
+        corpus = self.write("a.jsonl", b'{"text": "new"}\n')
+        for name in ("out", "n" * 251):
+            for old_bin in (b"old bin", None):
+                with self.subTest(name=len(name), old_bin=old_bin):
+                    if old_bin is not None:
+                        self.write(name + ".bin", old_bin)
+                    os.mkdir(self.path(name + ".idx"))
+                    self.write(name + ".idx/keep", b"")
+                    result = self.run_tool("binidx", "-o", self.path(name), corpus)
+                    try:
+                        self.assertEqual(result.returncode, 1)
+                        self.assertIn("cannot rename into place", result.stderr.decode())
+                        if old_bin is not None:
+                            with open(self.path(name + ".bin"), "rb") as f:
+                                self.assertEqual(f.read(), old_bin)
+                            self.assert_nothing_but(["a.jsonl", name + ".bin", name + ".idx"])
+                        else:
+                            self.assert_nothing_but(["a.jsonl", name + ".idx"])
+                    finally:
+                        shutil.rmtree(self.path(name + ".idx"))
+                        if os.path.exists(self.path(name + ".bin")):
+                            os.remove(self.path(name + ".bin"))
 
     def test_command_line_errors(self):
         cases = [
@@ -736,6 +807,8 @@ class BinidxTest(unittest.TestCase):
             (["binidx", "-o", "x", "--seed", "2", "a.jsonl"], "--seed applies to --shuffle"),
             (["binidx", "-o", "x", "--epochs", "0", "a.jsonl"], "--epochs must be a number, 1 or more"),
             (["binidx", "merge", "-o", "x", "--shuffle", "a"], "apply to building a dataset"),
+            (["binidx", "-o", "", "a.jsonl"], "binidx needs -o PREFIX"),
+            (["binidx", "-o=x", "a.jsonl"], "unknown option '-o=x'"),  # only --name=value
         ]
         for args, message in cases:
             with self.subTest(args=args):
@@ -757,6 +830,10 @@ class BinidxTest(unittest.TestCase):
             result = self.run_tool("binidx", *words)
             self.assertEqual(result.returncode, 0)
             self.assertIn(b"usage: rwkvtok binidx", result.stdout)
+        result = self.run_tool("binidx", "-o", self.path("x"), "--", "--help")  # an INPUT
+        self.assertEqual(result.returncode, 1)
+        self.assertEqual(result.stdout, b"")
+        self.assertIn("cannot open --help", result.stderr.decode())
         result = self.run_tool("binidx", "-o", "x", "a.jsonl", "--version")
         self.assertEqual(result.returncode, 0)
         self.assertTrue(result.stdout.startswith(b"rwkvtok "), result.stdout)

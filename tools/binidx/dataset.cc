@@ -208,9 +208,10 @@ Writer::Writer(const std::string& prefix, uint8_t dtype_code)
     throw Error(SystemError("cannot create", prefix + ".bin"));
   }
   // Hidden temporaries beside the dataset, so that renaming them is atomic; the name cut short
-  // where it would pass the longest a file name may be (mkostemp's suffix keeps it unique).
+  // where it would pass the longest a file name may be, with the ".old" Commit adds (mkostemp's
+  // suffix keeps it unique).
   const std::string stem = (slash == std::string::npos ? "" : prefix.substr(0, slash + 1)) + "." +
-                           base.substr(0, NAME_MAX - std::strlen("..bin.XXXXXX"));
+                           base.substr(0, NAME_MAX - std::strlen("..bin.XXXXXX.old"));
   try {
     for (auto [path, fd, suffix] :
          {std::tuple<std::string*, int*, const char*>{&bin_path_, &bin_, ".bin"},
