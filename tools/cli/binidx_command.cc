@@ -210,9 +210,9 @@ class Interruptions {
     sigaction(SIGTERM, &old_term_, nullptr);
     for (char* path : g_temporaries) path[0] = '\0';
   }
-  // Files to remove if a signal comes now (before the files exist, so no signal finds one that
-  // is not listed).
-  void Keep(const binidx::Writer& writer) {
+  // Files to remove if a signal comes now: listed before they exist, or while signals are held
+  // (HeldSignals), so that no signal finds one that is not listed.
+  static void Keep(const binidx::Writer& writer) {
     Keep(0, writer.bin_temporary());
     Keep(1, writer.idx_temporary());
   }
@@ -224,6 +224,27 @@ class Interruptions {
 
  private:
   struct sigaction old_int_ = {}, old_term_ = {};
+};
+
+// SIGINT and SIGTERM held back from its making to its end (or Release), then delivered.
+class HeldSignals {
+ public:
+  HeldSignals() {
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    sigprocmask(SIG_BLOCK, &signals, &old_);
+  }
+  ~HeldSignals() { Release(); }
+  void Release() {
+    if (held_) sigprocmask(SIG_SETMASK, &old_, nullptr);
+    held_ = false;
+  }
+
+ private:
+  sigset_t old_;
+  bool held_ = true;
 };
 
 // The staged pass of --epochs and --shuffle: a dataset beside the target, removed however the run
@@ -869,29 +890,20 @@ void PrintAndCommit(binidx::Writer* writer, const std::string& summary,
                     const StandardStreams& streams) {
   writer->Finish();
   Print(summary, streams);
-  sigset_t signals, old;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  sigprocmask(SIG_BLOCK, &signals, &old);
-  try {
-    writer->Commit();
-  } catch (...) {
-    sigprocmask(SIG_SETMASK, &old, nullptr);
-    throw;
-  }
+  HeldSignals held;
+  writer->Commit();
   signal(SIGINT, SIG_IGN);
   signal(SIGTERM, SIG_IGN);
-  sigprocmask(SIG_SETMASK, &old, nullptr);
 }
 
 // Writes the staged documents as the dataset, o.epochs times, shuffled as asked.
 void Passes(const BinidxOptions& o, const std::string& stage, uint64_t skipped,
             const StandardStreams& streams) {
   binidx::Reader reader(stage);
+  HeldSignals held;  // until the writer's temporaries are listed
   binidx::Writer writer(o.prefix);
-  Interruptions::Keep(0, writer.bin_temporary());
-  Interruptions::Keep(1, writer.idx_temporary());
+  Interruptions::Keep(writer);
+  held.Release();
   const uint64_t n = reader.counts().documents;
   std::vector<uint32_t> ids;
   for (uint64_t pass = 0; pass < o.epochs; ++pass) {
@@ -919,14 +931,19 @@ void Build(const BinidxOptions& o, const StandardStreams& streams) {
   const bool staged = o.sub == Sub::kBuild && (o.epochs > 1 || o.shuffle);
   std::unique_ptr<Stage> stage(staged ? new Stage(o.prefix) : nullptr);
   if (o.sub == Sub::kMerge) {
-    binidx::Writer writer(o.prefix, binidx::MergedDtype(o.inputs));
-    interruptions.Keep(writer);
+    const uint8_t dtype = binidx::MergedDtype(o.inputs);
+    HeldSignals held;  // until the writer's temporaries are listed
+    binidx::Writer writer(o.prefix, dtype);
+    Interruptions::Keep(writer);
+    held.Release();
     binidx::Merge(o.inputs, &writer);
     return PrintAndCommit(&writer, Summary(o, writer.counts(), 0), streams);
   }
   // The documents once, into the dataset itself or, for several passes, into the stage.
+  HeldSignals held;  // until the writer's temporaries are listed
   binidx::Writer writer(staged ? stage->prefix() : o.prefix);
-  interruptions.Keep(writer);
+  Interruptions::Keep(writer);
+  held.Release();
   uint64_t skipped;
   {
     ProgressLine progress(KnownSize(o.inputs));
