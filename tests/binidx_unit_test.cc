@@ -133,6 +133,33 @@ TEST(ReadField, Utf8IsCheckedWhereverItBreaks) {
   }
 }
 
+// The second byte's bounds after E0, ED, F0 and F4 (no overlong form, no surrogate, nothing past
+// U+10FFFF), and the lead bytes no character has, in a short text and in one long enough to be
+// checked in parts.
+TEST(ReadField, Utf8SecondByteBounds) {
+  const std::string prefix = "{\"text\": \"";
+  const char* const bad[] = {"\xE0\x9F\xBF",     "\xED\xA0\x80", "\xF0\x8F\xBF\xBF",
+                             "\xF4\x90\x80\x80", "\xC1\xBF",     "\xF5\x80\x80\x80"};
+  const char* const good[] = {"\xE0\xA0\x80", "\xED\x9F\xBF", "\xF0\x90\x80\x80",
+                              "\xF4\x8F\xBF\xBF"};
+  for (const size_t count : {0, 200}) {
+    std::string padding;
+    for (size_t i = 0; i < count; ++i) padding += "\xC3\xA9";  // é
+    for (const char* b : bad) {
+      std::string read, error;
+      EXPECT_FALSE(ReadField(prefix + padding + b + padding + "\"}", "text", &read, &error)) << b;
+      EXPECT_EQ(error,
+                "invalid UTF-8 at column " + std::to_string(prefix.size() + padding.size() + 1));
+    }
+    for (const char* g : good) {
+      std::string read, error;
+      EXPECT_TRUE(ReadField(prefix + padding + g + padding + "\"}", "text", &read, &error))
+          << error;
+      EXPECT_EQ(read, padding + g + padding);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace binidx
 }  // namespace rwkvtok

@@ -58,9 +58,9 @@ def run(args, data=b""):
     return p.stdout
 
 
-def handshake(what, args, pieces, expected, measure):
+def handshake(what, args, pieces, expected, measure, env=None):
     """Sends each piece, then waits until measure(output so far) == expected[i]."""
-    proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
     out = bytearray()
     fd = proc.stdout.fileno()
     try:
@@ -140,6 +140,13 @@ def main():
             if out != whole:
                 sys.exit("FAIL: decode --utf8 %s --format %s of live input differs" % (policy, fmt))
         print("ok: decode --utf8 %s, %d ids one at a time" % (policy, len(stream)))
+    # Blocks too small for the reading thread (which starts at 64 KB): the calling thread reads
+    # what has come as well.
+    small = dict(os.environ, RWKVTOK_BLOCK_BYTES="4096")
+    pieces = [b"%d\n" % i for i in stream[:300]]
+    written = [int(x) for x in run([tool, "decode-pieces", "raw"], b"".join(pieces)).split()]
+    handshake("decode in blocks of 4 KB", [cli, "decode"], pieces, written, len, env=small)
+    print("ok: decode in blocks of 4 KB")
     # Non-blocking descriptors (set by whoever shares the pipe) are waited on, not failed on.
     read_end, write_end = os.pipe()
     os.set_blocking(read_end, False)

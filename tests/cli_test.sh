@@ -126,6 +126,12 @@ run decode --text "4294967295"
 (( rc != 0 )) || fail "decode of id 4294967295 succeeded"
 expect_err "invalid id 4294967295 at position 1:" "largest 32-bit id"
 
+# Past the first block of ids, the position still counts from the first id.
+{ for i in $(seq 3000); do echo 33; done; echo 70000; } >"$T/in"
+run decode
+(( rc != 0 )) || fail "decode of id 70000 after 3000 ids succeeded"
+expect_err "invalid id 70000 at position 3001:" "an invalid id after 3000"
+
 # --- words that are not ids.
 
 run decode --text "1 abc 2"
@@ -267,6 +273,7 @@ check_usage_error "rwkvtok: --eos takes no value" encode --eos=1 --text a
 check_usage_error "rwkvtok: no command: encode, decode, count or binidx" --eos
 check_usage_error "rwkvtok: unknown option '--=x'" encode --=x
 check_usage_error "rwkvtok: unknown option '--bogus=1'" encode --bogus=1
+check_usage_error "rwkvtok: unknown option '--bogus'" encode --bogus --format xml --other
 for args in "help" "frobnicate --help" "encode --bogus --help"; do
   run $args
   expect_rc 0 "$args"

@@ -114,6 +114,8 @@ TEST(IdParser, LinesRefuseWordsThatAreNotIds) {
       {"+5", "invalid id '+5' at position 1: ids are decimal numbers", 0},
       {"1x", "invalid id '1x' at position 1: ids are decimal numbers", 0},
       {"4294967296", "invalid id '4294967296' at position 1: too large", 0},
+      // 2^64 + 1: would be 1 if the value were kept in 64 bits.
+      {"18446744073709551617", "invalid id '18446744073709551617' at position 1: too large", 0},
       {"1 2 99999999999999999999999",
        "invalid id '99999999999999999999999' at position 3: too large", 2},
       {std::string("a\x1b[2J\0z", 7),
