@@ -9,7 +9,9 @@ included: `decode` returns a single '\\ufffd' on any failure (an invalid id, id 
 `encodeBytes` any sequence of byte values. The rules of rwkvtok's own API do not apply here.
 """
 
+import array
 import hashlib
+import operator
 from typing import Dict, Iterable, List, Optional
 
 from ._rwkvtok import World
@@ -65,23 +67,28 @@ class TRIE_TOKENIZER:
         self._token2idx = value
 
     def encodeBytes(self, src) -> List[int]:
-        if isinstance(src, (bytes, bytearray)) or _is_byte_buffer(src):
+        # Read whole only where indexing it is the buffer's own (no subclass may redefine it).
+        if type(src) in (bytes, bytearray) or (_plain_buffer(src) and _is_byte_buffer(src)):
             return self._tok.encode(src)
         return self._tok.encode(_byte_values(src))
 
     def decodeBytes(self, tokens: Iterable[int]) -> bytes:
-        # The fast path takes what it can read twice, of ints and bools only, and leaves id 0
-        # (not a key of idx2token) and anything it refuses to the reference's own dict lookups,
-        # which then decide: KeyError, or a key that works (1.0 finds token 1).
-        # A changed or replaced idx2token is the reference's table too: then only it decides.
+        # The fast path takes what it can read twice, whose iteration no subclass redefines, of
+        # ints and bools only, and leaves id 0 (not a key of idx2token) and anything it refuses
+        # to the reference's own dict lookups, which then decide: KeyError, or a key that works
+        # (1.0 finds token 1). So only ints are ever compared with 0, as the reference compares
+        # none. A changed or replaced idx2token is the reference's table too: then only it
+        # decides.
         table = self._idx2token
         unchanged = table is None or (type(table) is _TokenDict and not table.changed)
-        if unchanged and (isinstance(tokens, (list, tuple)) or _is_buffer(tokens)):
+        if unchanged and (type(tokens) in (list, tuple) or _plain_buffer(tokens)):
             try:
-                if 0 not in tokens:
-                    return self._tok._decode_bytes_of_ints(tokens)
+                decoded = self._tok._decode_bytes_of_ints(tokens)
             except (ValueError, TypeError):
                 pass
+            else:
+                if 0 not in tokens:
+                    return decoded
         return b"".join(map(lambda i: self.idx2token[i], tokens))
 
     def encode(self, src: str) -> List[int]:
@@ -139,12 +146,13 @@ for _name in ("__init__", "__setitem__", "__delitem__", "__ior__", "clear", "pop
 del _name
 
 
-def _is_buffer(obj) -> bool:
-    try:
-        memoryview(obj)
-    except TypeError:
-        return False
-    return True
+def _plain_buffer(obj) -> bool:
+    """Whether obj is a buffer of a type whose items are its buffer's: bytes, bytearray,
+    memoryview, array.array or numpy.ndarray themselves, not subclasses, which may redefine
+    iteration, indexing or len()."""
+    kind = type(obj)
+    return kind in (bytes, bytearray, memoryview, array.array) or (
+        kind.__name__ == "ndarray" and kind.__module__ == "numpy")
 
 
 def _is_byte_buffer(obj) -> bool:
@@ -165,12 +173,20 @@ def _byte_values(src) -> bytes:
     out = bytearray(len(src))
     for i in range(len(src)):
         item = src[i]
-        try:
-            value = item.__index__()
-        except AttributeError:
-            raise TypeError(
-                f"list indices must be integers or slices, not {type(item).__name__}") from None
+        # On the type, as indexing a list looks for it (an instance's own is ignored).
+        if getattr(type(item), "__index__", None) is None:
+            raise TypeError(f"list indices must be integers or slices, not {_type_name(item)}")
+        value = operator.index(item)
         if not -256 <= value <= 255:
             raise IndexError("list index out of range")
         out[i] = value % 256
     return bytes(out)
+
+
+def _type_name(obj) -> str:
+    """The name CPython's own messages give obj's type: its C name, which for a type defined in C
+    outside the builtins has its module in front (numpy.float64)."""
+    kind = type(obj)
+    if kind.__flags__ & (1 << 9) or kind.__module__ == "builtins":  # a heap type: a class
+        return kind.__name__
+    return f"{kind.__module__}.{kind.__name__}"

@@ -171,3 +171,130 @@ def test_a_changed_idx2token_decides(reference, reference_vocab_path):
         ours = TRIE_TOKENIZER()
         ours.idx2token.__init__({33155: b"II"})
         assert make(ours.idx2token).changed and ours.decodeBytes([33155]) == b"II"
+
+
+# --- Objects that redefine what the reference relies on: only their own methods decide.
+
+def test_subclasses_that_redefine_iteration_or_indexing(reference, compat):
+    class Ids(array.array):
+        def __iter__(self):
+            return iter([33155])
+
+    class IdList(list):
+        def __iter__(self):
+            return iter([33155])
+
+    class Short(bytes):
+        def __len__(self):
+            return 1
+
+    class Flipped(bytearray):
+        def __getitem__(self, i):
+            return 72 if isinstance(i, int) else super().__getitem__(i)
+
+    same(reference, compat, "decodeBytes", Ids("I", [45]))
+    same(reference, compat, "decodeBytes", IdList([45]))
+    same(reference, compat, "decode", IdList([45]))
+    same(reference, compat, "encodeBytes", Short(b"Hello"))
+    same(reference, compat, "encodeBytes", Flipped(b"ab"))
+
+
+def test_an_id_whose_comparison_fails(reference, compat):
+    class Boom:  # the reference hashes ids, never compares them with 0
+        def __eq__(self, other):
+            raise RuntimeError("compared")
+
+        def __hash__(self):
+            return 123456789
+
+    same(reference, compat, "decodeBytes", [Boom()])
+    same(reference, compat, "decodeBytes", (33155, Boom()))
+    assert compat.decode([Boom()]) == reference.decode([Boom()]) == "\ufffd"
+
+
+def test_index_is_looked_up_on_the_type(reference, compat):
+    class Plain:
+        pass
+
+    item = Plain()
+    item.__index__ = lambda: 104
+    same(reference, compat, "encodeBytes", [item])
+
+    class NotAnInt:
+        def __index__(self):
+            return 104.0
+
+    same(reference, compat, "encodeBytes", [NotAnInt()])
+
+
+def test_buffers_that_are_not_flat_bytes(reference, compat):
+    for src in [np.zeros((2, 2), np.uint8), np.arange(104, 110, dtype=np.uint8)[::2],
+                memoryview(b"Hello")[::2], np.frombuffer(b"Hello", np.uint8).reshape(5, 1),
+                memoryview(np.zeros((2, 2), np.uint8))]:
+        same(reference, compat, "encodeBytes", src)
+    for tokens in [(33155, 45), array.array("I", [33155, 45]), np.array([33155, 0])]:
+        same(reference, compat, "decodeBytes", tokens)
+
+
+def test_str_subclasses_go_through_their_encode(reference, compat):
+    class Own(str):
+        def encode(self, *args):
+            return b"XY"
+
+    class Plain(str):
+        pass
+
+    same(reference, compat, "encode", Own("Hello"))
+    same(reference, compat, "encode", Plain("a\ud800b"))
+
+
+def test_decode_gives_fffd_for_any_failure_at_all(reference, compat):
+    class Stop(BaseException):
+        pass
+
+    class Interrupting:
+        def __hash__(self):
+            raise Stop
+
+    # The reference's bare except catches even what is not an Exception.
+    assert reference.decode([Interrupting()]) == compat.decode([Interrupting()]) == "\ufffd"
+
+
+def test_messages_match_the_reference(reference, compat):
+    def message(call, arg):
+        try:
+            return "result", call(arg)
+        except Exception as error:
+            return type(error), str(error)
+
+    class Int:
+        def __int__(self):
+            return 104
+
+    for src in ([1.5], ["a"], [None], [104, 300], [Int()], [np.float64(104.0)]):
+        assert message(compat.encodeBytes, src) == message(reference.encodeBytes, src), src
+
+
+def test_file_name_and_dicts_as_the_reference(reference, reference_vocab_path):
+    with pytest.raises(FileNotFoundError):
+        TRIE_TOKENIZER("")
+    ours, theirs = TRIE_TOKENIZER(), type(reference)(reference_vocab_path)
+    for t in (ours, theirs):
+        t.token2idx = {b"x": 1}
+    assert ours.token2idx == theirs.token2idx == {b"x": 1}
+
+
+@pytest.mark.parametrize("change", [
+    lambda d: d.__ior__({33155: b"ZZ"}),
+    lambda d: d.clear(),
+    lambda d: d.popitem(),
+    lambda d: d.__delitem__(33155),
+    lambda d: d.setdefault(0, b"00"),
+])
+def test_every_change_of_idx2token_counts(reference_vocab_path, reference, change):
+    ours, theirs = TRIE_TOKENIZER(), type(reference)(reference_vocab_path)
+    change(ours.idx2token)
+    change(theirs.idx2token)
+    for tokens in ([33155, 45], [65529], [0, 33155]):
+        for method in ("decodeBytes", "decode"):
+            assert outcome(getattr(ours, method), tokens) == outcome(getattr(theirs, method), tokens)
