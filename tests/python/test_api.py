@@ -48,6 +48,9 @@ def test_stubs_name_what_the_package_has():
                 if isinstance(member, ast.FunctionDef):
                     assert hasattr(getattr(home, name), member.name), f"{name}.{member.name}"
     assert set(rwkvtok.__all__) <= set(dir(rwkvtok))
+    names = {}
+    exec("from rwkvtok import *", names)
+    assert names["compat"] is rwkvtok.compat and names["binidx"] is rwkvtok.binidx
     # Submodules are there after `import rwkvtok` alone.
     subprocess.run([sys.executable, "-c", "import rwkvtok; rwkvtok.binidx.Writer; "
                     "rwkvtok.compat.TRIE_TOKENIZER"], check=True)

@@ -306,3 +306,48 @@ def test_messages_show_names_as_the_command_does(tmp_path):
         binidx.Writer(os.fsencode(tmp_path) + b"/no\n\xff/x")
     assert str(error.value).startswith(
         "cannot create a file beside " + os.fsdecode(tmp_path) + "/no\\n\\xff/x.bin: ")
+
+
+def _dataset(tmp_path, texts=("one", "two", "three")):
+    with binidx.Writer(tmp_path / "d") as out:
+        for text in texts:
+            out.add(text)
+    return tmp_path / "d"
+
+
+def test_close_inside_the_with_block(tmp_path):
+    with binidx.Writer(tmp_path / "c") as out:
+        out.add("x")
+        counts = out.close()
+    assert counts == out.counts == binidx.Counts(1, 2)
+
+
+def test_reader_indexing_and_iteration(tmp_path):
+    with binidx.Reader(_dataset(tmp_path)) as reader:
+        documents = list(reader)
+        assert len(documents) == len(reader) == 3
+        assert documents[-1] == reader[2] == reader[-1]
+        for bad, named in ((3, 3), (-4, -1)):
+            with pytest.raises(IndexError, match=f"no document {named} in a dataset of 3"):
+                reader[bad]
+
+
+def test_read_jsonl_counts_skipped_lines_in_each_pass(tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(b'{"text": "a"}\r\n \t\r\n\x0b\n{"text": 5}\n{"text": "b"}')
+    with pytest.raises(binidx.BinidxError, match=r"a\.jsonl:3: "):
+        list(binidx.read_jsonl(path))
+    documents = binidx.read_jsonl(path, skip_bad=True)
+    for _ in range(2):
+        assert list(documents) == ["a", "b"] and documents.skipped == 2
+
+
+def test_a_nul_in_a_path_is_a_value_error(tmp_path):
+    for bad in (str(tmp_path / "a\0b"), os.fsencode(tmp_path) + b"/a\0b"):
+        with pytest.raises(ValueError, match="embedded null byte"):
+            binidx.Writer(bad)
+        with pytest.raises(ValueError, match="embedded null byte"):
+            binidx.merge(tmp_path / "m", [bad])
+        with pytest.raises(ValueError, match="embedded null byte"):
+            binidx.read_jsonl(bad)
+    assert not os.listdir(tmp_path)
