@@ -395,3 +395,64 @@ test('memory does not grow over 100,000 calls', () => {
   tok._core.m._free(again);
   assert.equal(again, probe);
 });
+
+// --- What mutation testing found no test for.
+
+const invalidIdError = (id, position) => ({
+  name: 'RangeError',
+  message: new RegExp(`^invalid token id ${String(id).replace(/[.+]/g, '\\$&')} at position ${position}:`),
+});
+
+test('an invalid id is named by its position, not by the bytes before it', () => {
+  assert.throws(() => tok.decode([33155, 65530]), invalidIdError(65530, 1));
+  // The JavaScript checks run over all ids (types first) before the library judges them.
+  assert.throws(() => tok.decode([0xFFFFFFFF, 'a']), TypeError);
+  assert.throws(() => tok.decode([0xFFFFFFFF, 1.5]), invalidIdError(1.5, 1));
+});
+
+test('truncate counts UTF-8 bytes of every width, and rounds a budget down', () => {
+  assert.equal(tok.truncate('\u0080\u0080', 1), '\u0080');
+  assert.equal(tok.truncate('\u0800\u0800', tok.count('\u0800')), '\u0800');
+  assert.equal(tok.truncate('\uDC00\uDC00x', tok.count('\uDC00\uDC00')), '\uDC00\uDC00');
+  assert.equal(tok.truncate('Hello world', 1.5), 'Hello');
+  // Bytes are cut where tokens end, characters or not.
+  const bytes = new TextEncoder().encode('🙂🙂🙂');
+  for (let budget = 0; budget <= tok.encode(bytes).length; ++budget) {
+    assert.equal(tok.count(tok.truncate(bytes, budget)), budget);
+  }
+});
+
+test('Int8Array and Uint8ClampedArray are text', () => {
+  assert.deepEqual(tok.encode(Int8Array.of(-28, -67, -96)), tok.encode('你'));
+  assert.deepEqual(tok.encode(Uint8ClampedArray.of(0xE4, 0xBD, 0xA0)), tok.encode('你'));
+});
+
+test('stop ids: eight are allowed, each decoder keeps its own, none past 32 bits', () => {
+  const eight = tok.streamDecoder({ stopIds: [1, 2, 3, 4, 5, 6, 7, 8] });
+  eight.push(8);
+  assert.equal(eight.stopped, true);
+  tok.streamDecoder({ stopIds: [35] });
+  const own = tok.streamDecoder({ stopIds: [34] });
+  assert.equal(own.push(34), '');
+  assert.equal(own.stopped, true);
+  assert.equal(own.push(35), '"');
+  assert.throws(() => tok.streamDecoder({ stopIds: [2 ** 32] }), invalidIdError(4294967296, 0));
+});
+
+test('a stream decoder checks each id itself, and finish restarts its positions', () => {
+  assert.throws(() => tok.streamDecoder().push(1.5), invalidIdError(1.5, 0));
+  assert.throws(() => tok.streamDecoder().push(2 ** 32), invalidIdError(4294967296, 0));
+  const dec = tok.streamDecoder();
+  dec.push(33);
+  dec.finish();
+  assert.throws(() => dec.push(65530), invalidIdError(65530, 0));
+});
+
+test('a text of more ids than half its bytes', () => {
+  const big = new Uint8Array(3 << 20);
+  for (let i = 0; i < big.length; ++i) big[i] = (Math.imul(i, 2654435761) >>> 13) & 0xFF;
+  const ids = tok.encode(big);
+  assert.ok(ids.length > big.length / 2);
+  assert.equal(ids.length, tok.count(big));
+  assert.deepEqual(tok.decodeBytes(ids), big);
+});
