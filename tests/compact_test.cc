@@ -434,6 +434,20 @@ TEST(Compact, TheBuilderRefusesIdsOutOfOrder) {
   EXPECT_NE(BuildError(tokens), "");
 }
 
+// Added from mutation testing: 65,535 tokens are the most 16-bit ids hold (0 is end of text).
+TEST(Compact, TheBuilderRefusesMoreThan65535Tokens) {
+  std::vector<VocabToken> tokens = ByteTokens();
+  for (int a = 0; a < 256 && tokens.size() < 65536; ++a) {
+    for (int b = 0; b < 256 && tokens.size() < 65536; ++b) {
+      const uint32_t id = static_cast<uint32_t>(tokens.size() + 1);
+      tokens.push_back(VocabToken{id, {static_cast<char>(a), static_cast<char>(b)}, id});
+    }
+  }
+  EXPECT_EQ(BuildError(tokens), "too many tokens for 16-bit ids");
+  tokens.pop_back();
+  EXPECT_FALSE(BuildOk(tokens).empty());
+}
+
 }  // namespace
 }  // namespace testing
 }  // namespace rwkvtok

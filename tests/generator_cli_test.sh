@@ -70,7 +70,7 @@ expect 2 "no output" "no output"
 run vocab.txt --blob out.bin --compact
 expect 2 "--compact puts the compact blob into the header: it needs --header" "--compact alone"
 run vocab.txt --header out.h --namespace my-ns
-expect 2 "--namespace must be a C++ identifier, not 'my-ns'" "a bad namespace"
+expect 2 "--namespace must be a C++ identifier (not a keyword), not 'my-ns'" "a bad namespace"
 run vocab.txt --blob same.bin --compact-blob same.bin
 expect 2 "--blob and --compact-blob name the same file" "one file for two outputs"
 run vocab.txt --blob ./vocab.txt
@@ -144,6 +144,53 @@ open(sys.argv[1], "w").write("\n".join(lines) + "\n")
 EOF
 run vocab_long.txt --blob long.bin
 [[ "$rc" == 0 && -s "$T/work/long.bin" ]] || fail "a vocabulary of long tokens: exit status $rc"
+
+# --- Added from mutation testing. -------------------------------------------------------------------
+rm -f "$T/work/long.bin"
+run vocab.txt --header out.h --namespace 9ns
+expect 2 "--namespace must be a C++ identifier (not a keyword), not '9ns'" "a namespace starting with a digit"
+run vocab.txt --header out.h --namespace int
+expect 2 "--namespace must be a C++ identifier (not a keyword), not 'int'" "a keyword as the namespace"
+run vocab.txt --header ./vocab.txt
+expect 2 "--header names the vocabulary itself" "the vocabulary as the header"
+run vocab.txt --header same.out --blob same.out
+expect 2 "--header and --blob name the same file" "one file for the header and the blob"
+ln "$T/work/vocab.txt" "$T/work/vocab_link.txt"
+run vocab.txt --compact-blob vocab_link.txt
+expect 2 "--compact-blob names the vocabulary itself" "a hard link to the vocabulary"
+rm "$T/work/vocab_link.txt"
+no_outputs "more bad command lines"
+run vocab.txt --compact-blob only.cbin
+[[ "$rc" == 0 && -s "$T/work/only.cbin" ]] || fail "--compact-blob alone: exit status $rc"
+run vocab.txt --header c.h --compact
+[[ "$rc" == 0 ]] && grep -q kCompactBlob "$T/work/c.h" || fail "--compact alone: no kCompactBlob"
+run vocab.txt --header nc.h --compact-blob nc.cbin
+grep -q kCompactBlob "$T/work/nc.h" && fail "kCompactBlob in the header without --compact"
+(umask 022 && cd "$T/work" && "$GEN" vocab.txt --blob mode.bin 2>/dev/null)
+[[ "$(stat -c %a "$T/work/mode.bin")" == 644 ]] || fail "an output's mode is not 0666 & ~umask"
+rm -f "$T/work"/only.cbin "$T/work"/c.h "$T/work"/nc.* "$T/work"/mode.bin
+# The size limit: 256 MiB is read (and refused as a vocabulary), a byte more is not read at all.
+truncate -s $((256 << 20)) "$T/work/vocab_big.txt"
+run vocab_big.txt --blob out.bin
+expect 1 "vocab_big.txt: line 1: expected a decimal token id" "a file of 256 MiB"
+truncate -s $(((256 << 20) + 1)) "$T/work/vocab_big.txt"
+run vocab_big.txt --blob out.bin
+expect 1 "vocab_big.txt is larger than any vocabulary (256 MB at most)" "a file over 256 MiB"
+rm "$T/work/vocab_big.txt"
+no_outputs "the size limit"
+
+# A rename that fails when the outputs are put in place undoes those before it.
+echo "an older output" >"$T/work/keep.h"
+mkdir "$T/work/out_dir"
+run vocab.txt --header keep.h --blob out_dir
+expect 1 "cannot write out_dir: Is a directory" "an output that is a directory"
+[[ "$(cat "$T/work/keep.h")" == "an older output" ]] || fail "a failed run replaced keep.h"
+rm "$T/work/keep.h"
+run vocab.txt --header new.h --blob out_dir
+expect 1 "cannot write out_dir: Is a directory" "an output that is a directory, the other new"
+[[ ! -e "$T/work/new.h" ]] || fail "a failed run left new.h"
+rmdir "$T/work/out_dir"
+no_outputs "a failed rename"
 
 rm -rf "$T"
 echo "PASS: rwkvtok_gen command line"

@@ -779,6 +779,75 @@ TEST(Blob, HeaderNamesTheNamespaceAndChecksum) {
   EXPECT_NE(header.find("kTokenCount = 266;"), std::string::npos);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Added from mutation testing: the boundaries of the checks above.
+
+TEST(VocabularyError, InvalidUtf8AtEveryBoundary) {
+  const std::string expected = "line 257: invalid UTF-8 in a string literal";
+  EXPECT_EQ(ErrorAfterBytes("257 '\x80' 1\n"), expected);              // a lone continuation byte
+  EXPECT_EQ(ErrorAfterBytes("257 '\xE0\x9F\xBF' 3\n"), expected);      // overlong, 3 bytes
+  EXPECT_EQ(ErrorAfterBytes("257 '\xF0\x8F\xBF\xBF' 4\n"), expected);  // overlong, 4 bytes
+  EXPECT_EQ(ErrorAfterBytes("257 '\xF4\x90\x80\x80' 4\n"), expected);  // above U+10FFFF
+  EXPECT_EQ(ErrorAfterBytes("257 '\xF5\x80\x80\x80' 4\n"), expected);  // no such lead byte
+  EXPECT_EQ(ErrorAfterBytes("257 '\xE6\x97\xC0' 3\n"), expected);      // a bad last byte
+}
+
+TEST(Vocabulary, Utf8AtEveryBoundary) {
+  for (const char* s : {"\xC2\x80", "\xDF\xBF", "\xE0\xA0\x80", "\xED\x9F\xBF", "\xEE\x80\x80",
+                        "\xF0\x90\x80\x80", "\xF4\x8F\xBF\xBF"}) {
+    EXPECT_EQ(LiteralBytes("'" + std::string(s) + "'", std::strlen(s)), s);
+  }
+}
+
+TEST(VocabularyError, RawControlBytesInsideALiteral) {
+  EXPECT_EQ(ErrorAfterBytes("257 'a\rb' 3\n"),
+            "line 257: a raw carriage return byte inside a literal: write it as an escape");
+  EXPECT_EQ(ErrorAfterBytes(std::string("257 'a\0b' 3\n", 12)),
+            "line 257: a raw NUL byte inside a literal: write it as an escape");
+}
+
+TEST(VocabularyError, NonAsciiInBytesLiteralFromTheFirstByte) {
+  EXPECT_EQ(ErrorAfterBytes("257 b'a\x80' 2\n"),
+            "line 257: non-ASCII character in a bytes literal");
+  EXPECT_EQ(LiteralBytes("b'\x7F'", 1), "\x7F");
+}
+
+TEST(VocabularyError, EverySurrogateEscape) {
+  const std::string expected =
+      R"(line 257: bad escape \u: a surrogate code point has no UTF-8 encoding)";
+  EXPECT_EQ(ErrorAfterBytes(R"(257 '\udfff' 3)"), expected);
+  EXPECT_EQ(ErrorAfterBytes(R"(257 '\uDBFF' 3)"), expected);
+  EXPECT_EQ(LiteralBytes(R"('\ud7ff')", 3), "\xED\x9F\xBF");
+  EXPECT_EQ(LiteralBytes(R"('\ue000')", 3), "\xEE\x80\x80");
+}
+
+TEST(VocabularyError, BadEscapeShowsASpace) {
+  EXPECT_EQ(ErrorAfterBytes("257 'a\\ b' 3\n"),
+            R"(line 257: bad escape \ : only \\ \' \" \n \t \r \xHH and \uHHHH are supported)");
+}
+
+TEST(VocabularyError, TripleDoubleQuotes) {
+  EXPECT_EQ(ErrorAfterBytes("257 \"\"\"ab\"\"\" 2\n"),
+            "line 257: triple-quoted literals are not supported");
+}
+
+TEST(VocabularyError, TwentyDigitsAreShownWhole) {
+  EXPECT_EQ(
+      ErrorAfterBytes("99999999999999999999 'ab' 2\n"),
+      "line 257: id 99999999999999999999 is out of range: ids are 1..65535 (0 is end of text)");
+  EXPECT_EQ(ErrorAfterBytes("257 'ab' 33333333333333333333\n"),
+            "line 257: the length column says 33333333333333333333 but the literal is 2 bytes");
+}
+
+// A longer token that starts with the missing byte does not stand in for it.
+TEST(VocabularyError, MissingByteTokenBesideLongerTokensStartingWithIt) {
+  const std::vector<VocabToken> tokens = ParseOk(ByteLines(0x41) + "257 'Ab' 2\n");
+  BlobSections sections;
+  std::string error;
+  EXPECT_FALSE(BuildBlob(tokens, &sections, &error));
+  EXPECT_EQ(error, "no token for the byte 0x41: every byte value must be a token of its own");
+}
+
 }  // namespace
 }  // namespace tools
 }  // namespace rwkvtok

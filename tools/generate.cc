@@ -56,12 +56,110 @@ std::string Printable(const std::string& name) {
   return out;
 }
 
+// A name the header can give its namespace: an identifier that is no keyword of C++ (up to
+// C++20, as the header may be compiled as that) or of C.
 bool IsIdentifier(const std::string& name) {
   if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
   for (const char c : name) {
     if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) {
       return false;
     }
+  }
+  static const char* const kKeywords[] = {"alignas",
+                                          "alignof",
+                                          "and",
+                                          "and_eq",
+                                          "asm",
+                                          "auto",
+                                          "bitand",
+                                          "bitor",
+                                          "bool",
+                                          "break",
+                                          "case",
+                                          "catch",
+                                          "char",
+                                          "char8_t",
+                                          "char16_t",
+                                          "char32_t",
+                                          "class",
+                                          "co_await",
+                                          "co_return",
+                                          "co_yield",
+                                          "compl",
+                                          "concept",
+                                          "const",
+                                          "const_cast",
+                                          "consteval",
+                                          "constexpr",
+                                          "constinit",
+                                          "continue",
+                                          "decltype",
+                                          "default",
+                                          "delete",
+                                          "do",
+                                          "double",
+                                          "dynamic_cast",
+                                          "else",
+                                          "enum",
+                                          "explicit",
+                                          "export",
+                                          "extern",
+                                          "false",
+                                          "float",
+                                          "for",
+                                          "friend",
+                                          "goto",
+                                          "if",
+                                          "inline",
+                                          "int",
+                                          "long",
+                                          "mutable",
+                                          "namespace",
+                                          "new",
+                                          "noexcept",
+                                          "not",
+                                          "not_eq",
+                                          "nullptr",
+                                          "operator",
+                                          "or",
+                                          "or_eq",
+                                          "private",
+                                          "protected",
+                                          "public",
+                                          "register",
+                                          "reinterpret_cast",
+                                          "requires",
+                                          "restrict",
+                                          "return",
+                                          "short",
+                                          "signed",
+                                          "sizeof",
+                                          "static",
+                                          "static_assert",
+                                          "static_cast",
+                                          "struct",
+                                          "switch",
+                                          "template",
+                                          "this",
+                                          "thread_local",
+                                          "throw",
+                                          "true",
+                                          "try",
+                                          "typedef",
+                                          "typeid",
+                                          "typename",
+                                          "union",
+                                          "unsigned",
+                                          "using",
+                                          "virtual",
+                                          "void",
+                                          "volatile",
+                                          "wchar_t",
+                                          "while",
+                                          "xor",
+                                          "xor_eq"};
+  for (const char* keyword : kKeywords) {
+    if (name == keyword) return false;
   }
   return true;
 }
@@ -140,14 +238,31 @@ class Outputs {
     return true;
   }
 
-  // Renames every temporary file into place.
+  // Renames every temporary file into place, or none: when one cannot be renamed, those renamed
+  // before it are undone, each output that was there before put back from a second name kept for
+  // it (a hard link; without one, the output is removed).
   bool Commit(std::string* error) {
-    for (const Output& o : outputs_) {
+    size_t renamed = 0;
+    for (; renamed < outputs_.size(); ++renamed) {
+      Output& o = outputs_[renamed];
+      o.kept = link(o.path.c_str(), (o.temporary + ".old").c_str()) == 0;
       if (rename(o.temporary.c_str(), o.path.c_str()) != 0) {
         *error = "cannot write " + Printable(o.path) + ": " + std::strerror(errno);
-        return false;
+        break;
       }
     }
+    for (size_t i = 0; i < outputs_.size() && i <= renamed; ++i) {
+      const Output& o = outputs_[i];
+      const std::string old = o.temporary + ".old";
+      if (renamed == outputs_.size() || i == renamed) {
+        if (o.kept) unlink(old.c_str());
+      } else if (o.kept) {
+        rename(old.c_str(), o.path.c_str());
+      } else {
+        unlink(o.path.c_str());
+      }
+    }
+    if (renamed < outputs_.size()) return false;
     outputs_.clear();
     return true;
   }
@@ -155,6 +270,7 @@ class Outputs {
  private:
   struct Output {
     std::string path, temporary;
+    bool kept = false;  // the earlier output at `path` has a second name, temporary + ".old"
   };
   std::vector<Output> outputs_;
 };
@@ -204,7 +320,8 @@ int Run(int argc, char** argv) {
     return UsageError("--compact puts the compact blob into the header: it needs --header");
   }
   if (!IsIdentifier(name_space)) {
-    return UsageError("--namespace must be a C++ identifier, not '" + Printable(name_space) + "'");
+    return UsageError("--namespace must be a C++ identifier (not a keyword), not '" +
+                      Printable(name_space) + "'");
   }
   const std::vector<std::pair<const char*, std::string>> outputs = {
       {"--header", header_path}, {"--blob", blob_path}, {"--compact-blob", compact_path}};
