@@ -490,7 +490,7 @@ class BinidxTest(unittest.TestCase):
             "version 2": (idx[:9] + struct.pack("<Q", 2) + idx[17:], data),
             "dtype code 6": (idx[:17] + b"\x06" + idx[18:], data),
             "doc_idx entries": (idx[:26] + struct.pack("<Q", 5) + idx[34:], data),
-            "documents do not take": (idx[:-1], data),
+            "2 documents do not take": (idx[:-1], data),
             "has size 0": (idx[:34] + struct.pack("<i", 0) + idx[38:], data),
             "starts at byte": (idx[:34 + 4 * n + 8] + struct.pack("<q", 6) + idx[34 + 4 * n + 16:],
                                data),
@@ -502,8 +502,8 @@ class BinidxTest(unittest.TestCase):
             "holds id 65530": (idx, struct.pack("<H", 65530) + data[2:]),  # the first reserved
             "doc_idx[2] is 9": (idx[:-8] + struct.pack("<q", 9), data),
             # 20 bytes a document times this count wraps around 2^64 to the file's size.
-            "documents do not take": (idx[:18] + struct.pack("<QQ", n + (1 << 62), n + 1 + (1 << 62))
-                                      + idx[34:], data),
+            "4611686018427387906 documents do not take":
+                (idx[:18] + struct.pack("<QQ", n + (1 << 62), n + 1 + (1 << 62)) + idx[34:], data),
             "shorter than a header": (idx[:20], data),
         }
         for message, (bad_idx, bad_bin) in damages.items():
