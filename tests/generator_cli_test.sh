@@ -151,6 +151,16 @@ run vocab.txt --header out.h --namespace 9ns
 expect 2 "--namespace must be a C++ identifier (not a keyword), not '9ns'" "a namespace starting with a digit"
 run vocab.txt --header out.h --namespace int
 expect 2 "--namespace must be a C++ identifier (not a keyword), not 'int'" "a keyword as the namespace"
+run vocab.txt --header ns.h --namespace linux
+expect 2 "--namespace must be a C++ identifier (not a keyword), not 'linux'" "a GNU macro as the namespace"
+# A namespace named like a type the header uses: the header names its types from ::.
+run vocab.txt --header ns.h --namespace uint32_t
+[[ "$rc" == 0 ]] || fail "--namespace uint32_t: exit status $rc"
+if command -v g++ >/dev/null; then
+  printf '#include "ns.h"\nstatic_assert(rwkvtok::uint32_t::kTokenCount > 256, "");\n' |
+    g++ -std=gnu++17 -fsyntax-only -I "$T/work" -x c++ - || fail "the namespace uint32_t does not compile"
+fi
+rm -f "$T/work/ns.h"
 run vocab.txt --header ./vocab.txt
 expect 2 "--header names the vocabulary itself" "the vocabulary as the header"
 run vocab.txt --header same.out --blob same.out

@@ -347,16 +347,17 @@ std::string EmitHeader(const BlobSections& s, const std::string& name_space,
   out += "#if defined(__GNUC__)\n#pragma GCC diagnostic push\n";
   out += "#pragma GCC diagnostic ignored \"-Woverlength-strings\"\n#endif\n\n";
   out += "namespace rwkvtok {\nnamespace " + name_space + " {\n\n";
-  out += "constexpr uint64_t kVocabChecksum = " + std::string(checksum) + ";\n";
-  out += "constexpr uint32_t kTokenCount = " + std::to_string(s.token_count) + ";\n";
-  out += "constexpr uint32_t kMaxTokenLength = " + std::to_string(s.max_token_length) + ";\n\n";
-  out += "constexpr uint32_t kTokenBytesSize = " + std::to_string(s.token_bytes.size()) + ";\n\n";
-  EmitArray("uint32_t", "kUnits", s.units, &out);
-  EmitArray("uint32_t", "kTokenEntries", s.token_entries, &out);
+  // The types named from the global namespace: the header's own namespace may have any name.
+  out += "constexpr ::uint64_t kVocabChecksum = " + std::string(checksum) + ";\n";
+  out += "constexpr ::uint32_t kTokenCount = " + std::to_string(s.token_count) + ";\n";
+  out += "constexpr ::uint32_t kMaxTokenLength = " + std::to_string(s.max_token_length) + ";\n\n";
+  out += "constexpr ::uint32_t kTokenBytesSize = " + std::to_string(s.token_bytes.size()) + ";\n\n";
+  EmitArray("::uint32_t", "kUnits", s.units, &out);
+  EmitArray("::uint32_t", "kTokenEntries", s.token_entries, &out);
   EmitBytes("kTokenBytes", s.token_bytes, &out);
   if (!compact.empty()) {
     out += "// The compact blob of the same vocabulary, whole.\n";
-    out += "constexpr uint32_t kCompactBlobSize = " + std::to_string(compact.size()) + ";\n";
+    out += "constexpr ::uint32_t kCompactBlobSize = " + std::to_string(compact.size()) + ";\n";
     EmitBytes("kCompactBlob", compact, &out);
   }
   out += "}  // namespace " + name_space + "\n}  // namespace rwkvtok\n\n";

@@ -57,7 +57,8 @@ std::string Printable(const std::string& name) {
 }
 
 // A name the header can give its namespace: an identifier that is no keyword of C++ (up to
-// C++20, as the header may be compiled as that) or of C.
+// C++20, as the header may be compiled as that) or of C, nor a macro GCC defines in its GNU modes
+// (-std=gnu++17: linux, unix, i386).
 bool IsIdentifier(const std::string& name) {
   if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
   for (const char c : name) {
@@ -157,7 +158,10 @@ bool IsIdentifier(const std::string& name) {
                                           "wchar_t",
                                           "while",
                                           "xor",
-                                          "xor_eq"};
+                                          "xor_eq",
+                                          "linux",
+                                          "unix",
+                                          "i386"};
   for (const char* keyword : kKeywords) {
     if (name == keyword) return false;
   }
@@ -238,31 +242,50 @@ class Outputs {
     return true;
   }
 
-  // Renames every temporary file into place, or none: when one cannot be renamed, those renamed
-  // before it are undone, each output that was there before put back from a second name kept for
-  // it (a hard link; without one, the output is removed).
+  // Renames every temporary file into place, or none. First each earlier output gets a second
+  // name (a hard link), so that it can be put back if a later output cannot be put in place; one
+  // that cannot have one (a directory, a file system without hard links) stops the commit before
+  // anything is replaced.
   bool Commit(std::string* error) {
-    size_t renamed = 0;
-    for (; renamed < outputs_.size(); ++renamed) {
-      Output& o = outputs_[renamed];
-      o.kept = link(o.path.c_str(), (o.temporary + ".old").c_str()) == 0;
-      if (rename(o.temporary.c_str(), o.path.c_str()) != 0) {
-        *error = "cannot write " + Printable(o.path) + ": " + std::strerror(errno);
+    size_t linked = 0;
+    for (; linked < outputs_.size(); ++linked) {
+      Output& o = outputs_[linked];
+      struct stat st;
+      if (stat(o.path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+        errno = EISDIR;
         break;
       }
+      o.kept = link(o.path.c_str(), Old(o).c_str()) == 0;
+      if (!o.kept && errno != ENOENT) break;
     }
-    for (size_t i = 0; i < outputs_.size() && i <= renamed; ++i) {
-      const Output& o = outputs_[i];
-      const std::string old = o.temporary + ".old";
-      if (renamed == outputs_.size() || i == renamed) {
-        if (o.kept) unlink(old.c_str());
-      } else if (o.kept) {
-        rename(old.c_str(), o.path.c_str());
-      } else {
-        unlink(o.path.c_str());
+    size_t renamed = 0;
+    if (linked == outputs_.size()) {
+      while (renamed < outputs_.size() &&
+             rename(outputs_[renamed].temporary.c_str(), outputs_[renamed].path.c_str()) == 0) {
+        ++renamed;
       }
     }
-    if (renamed < outputs_.size()) return false;
+    const bool committed = renamed == outputs_.size();
+    if (!committed) {
+      const bool unkept = linked < outputs_.size() && errno != EISDIR;
+      const Output& failed = outputs_[linked < outputs_.size() ? linked : renamed];
+      *error = "cannot write " + Printable(failed.path) + ": " +
+               (unkept ? "cannot keep the file there until every output is in place: " : "") +
+               std::strerror(errno);
+    }
+    for (size_t i = 0; i < outputs_.size(); ++i) {
+      const Output& o = outputs_[i];
+      if (!committed && i < renamed) {  // put back as it was
+        if (o.kept) {
+          rename(Old(o).c_str(), o.path.c_str());
+        } else {
+          unlink(o.path.c_str());
+        }
+      } else if (o.kept) {
+        unlink(Old(o).c_str());
+      }
+    }
+    if (!committed) return false;
     outputs_.clear();
     return true;
   }
@@ -270,8 +293,9 @@ class Outputs {
  private:
   struct Output {
     std::string path, temporary;
-    bool kept = false;  // the earlier output at `path` has a second name, temporary + ".old"
+    bool kept = false;  // the earlier output at `path` has a second name, Old()
   };
+  static std::string Old(const Output& o) { return o.temporary + ".old"; }
   std::vector<Output> outputs_;
 };
 
