@@ -11,7 +11,6 @@ included: `decode` returns a single '\\ufffd' on any failure (an invalid id, id 
 
 import array
 import hashlib
-import operator
 from typing import Dict, Iterable, List, Optional
 
 from ._rwkvtok import World
@@ -164,29 +163,19 @@ def _is_byte_buffer(obj) -> bool:
     return view.ndim == 1 and view.format in ("B", "b") and view.c_contiguous
 
 
+# Indexed as the reference's trie indexes its lists of 256 children, so that an item is taken,
+# or refused with the same exception and message, as it is there.
+_BYTE_OF = list(range(256))
+
+
 def _byte_values(src) -> bytes:
     """The bytes that the reference's trie walk reads from `src`: it indexes a 256-entry list
     with src[i], so items are ints (or have __index__) from -256 to 255, negative ones counting
     from the end."""
-    if isinstance(src, str) and src:  # an empty one is never indexed
-        raise TypeError("list indices must be integers or slices, not str")
     out = bytearray(len(src))
     for i in range(len(src)):
-        item = src[i]
-        # On the type, as indexing a list looks for it (an instance's own is ignored).
-        if getattr(type(item), "__index__", None) is None:
-            raise TypeError(f"list indices must be integers or slices, not {_type_name(item)}")
-        value = operator.index(item)
-        if not -256 <= value <= 255:
-            raise IndexError("list index out of range")
-        out[i] = value % 256
+        value = _BYTE_OF[src[i]]
+        if type(value) is list:  # a slice item: the reference then reads .values of a list
+            raise AttributeError("'list' object has no attribute 'values'")
+        out[i] = value
     return bytes(out)
-
-
-def _type_name(obj) -> str:
-    """The name CPython's own messages give obj's type: its C name, which for a type defined in C
-    outside the builtins has its module in front (numpy.float64)."""
-    kind = type(obj)
-    if kind.__flags__ & (1 << 9) or kind.__module__ == "builtins":  # a heap type: a class
-        return kind.__name__
-    return f"{kind.__module__}.{kind.__name__}"

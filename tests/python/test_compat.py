@@ -271,7 +271,18 @@ def test_messages_match_the_reference(reference, compat):
         def __int__(self):
             return 104
 
-    for src in ([1.5], ["a"], [None], [104, 300], [Int()], [np.float64(104.0)]):
+    class Meta(type):
+        def __index__(cls):
+            return 104
+
+    class WithMeta(metaclass=Meta):
+        pass
+
+    import functools
+    import re
+    for src in ([1.5], ["a"], [None], [104, 300], [Int()], [np.float64(104.0)], [WithMeta()],
+                [functools.partial(int)], [re.compile("a")], [array.array("B")], [slice(1)],
+                [104, -256, -1], [-257], "", "a"):
         assert message(compat.encodeBytes, src) == message(reference.encodeBytes, src), src
 
 
