@@ -281,10 +281,11 @@ RWKVTOK_API rwkvtok_result rwkvtok_encoder_finish(rwkvtok_encoder* enc, uint32_t
  * in place already. Joining re-encodes a few bytes at each cut (where the tokenizations from
  * either side agree again) and moves the ids of the third and later parts, so parts of a few
  * hundred KB and more cost next to nothing to join. That holds in a periodic run across a cut
- * too (one character or a pattern of up to 256 bytes, repeated for megabytes): the part that
- * begins in it scans back, at memory speed, to where the run begins. Where a part's start is
- * still mispredicted, joining re-encodes until the two tokenizations agree, at worst up to the
- * part's end, on one thread (the ids are exact all the same). */
+ * too (one character or a pattern of up to 256 bytes, repeated for megabytes): a part that
+ * begins in one scans back, at memory speed, to where the run begins, up to 32 times its own
+ * length (at least 64 KB). Where a part's start is still mispredicted (a part further into a
+ * run), joining re-encodes until the two tokenizations agree, at worst up to the part's end, on
+ * one thread (the ids are exact all the same). */
 typedef struct rwkvtok_part {
   size_t begin;    /* the caller's: the part's first byte; the first part begins at 0 */
   size_t end;      /* the caller's: where the next part begins; the last part ends at the size */

@@ -211,15 +211,16 @@ Segment EncodeRange(const Tokenizer& tok, lanes::Kernel kernel, const uint8_t* i
 
 // Where a run of period `period` begins that holds in[known, end), which is known to repeat with
 // it: the first byte from which each one up to `end` equals the one `period` bytes after it.
-size_t RunStart(const uint8_t* in, size_t known, size_t period) {
+// SIZE_MAX if it begins before `floor`, where the scan stops.
+size_t RunStart(const uint8_t* in, size_t known, size_t period, size_t floor) {
   size_t start = known;
-  while (start > 0) {
-    const size_t block = start < kRunScanBlock ? start : kRunScanBlock;
+  while (start > floor) {
+    const size_t block = start - floor < kRunScanBlock ? start - floor : kRunScanBlock;
     if (memcmp(in + start - block, in + start - block + period, block) != 0) break;
     start -= block;
   }
-  while (start > 0 && in[start - 1] == in[start - 1 + period]) --start;
-  return start;
+  while (start > floor && in[start - 1] == in[start - 1 + period]) --start;
+  return start > 0 && in[start - 1] == in[start - 1 + period] ? SIZE_MAX : start;
 }
 
 // The true tokenization's first token boundary at or after `at`, as the tokenization started
@@ -232,8 +233,10 @@ size_t RunStart(const uint8_t* in, size_t known, size_t period) {
 // only bytes of the run, where the next one starts, modulo the period, is a function of where it
 // starts: after `period` tokens the walk is in that function's cycle, one more turn of which
 // measures the cycle in bytes, and whole turns are skipped up to the last one before the run's
-// end. So a run of any length costs a scan back to its start and a few hundred tokens.
-size_t LikelyBoundary(const Tokenizer& tok, const uint8_t* in, size_t size, size_t at) {
+// end. So a run costs a scan back to its start and a few hundred tokens. The scan stops at
+// `floor`: a part further into a run than that guesses as elsewhere (and joining re-encodes it).
+size_t LikelyBoundary(const Tokenizer& tok, const uint8_t* in, size_t size, size_t at,
+                      size_t floor) {
   const size_t longest = tok.max_token_length();
   struct Run {
     size_t start, end, period;
@@ -249,8 +252,8 @@ size_t LikelyBoundary(const Tokenizer& tok, const uint8_t* in, size_t size, size
       ++period;
     }
     if (period > kMaxRunPeriod) break;
-    const size_t start = RunStart(in, from, period);
-    if (end - start <= longest) break;  // no token reads only the run
+    const size_t start = RunStart(in, from, period, floor);
+    if (start == SIZE_MAX || end - start <= longest) break;  // or no token reads only the run
     runs[run_count++] = Run{start, end, period};
     end = start;
   }
@@ -428,9 +431,16 @@ Status Tokenizer::EncodePart(const void* text, size_t size, Part* part,
   }
   const uint8_t* in = static_cast<const uint8_t*>(text);
   const size_t begin = part->begin, end = part->end;
+  // How far back the part may scan for the run it begins in: in proportion to its length, so
+  // that the scans of all parts together cost in proportion to the text.
+  const size_t length = end - begin;
+  const size_t scan = length > SIZE_MAX / kRunScanPerByte          ? SIZE_MAX
+                      : length * kRunScanPerByte < kRunScanMinimum ? kRunScanMinimum
+                                                                   : length * kRunScanPerByte;
+  const size_t start =
+      begin == 0 ? 0 : LikelyBoundary(*this, in, size, begin, begin > scan ? begin - scan : 0);
   // A part that begins the text puts its ids at the end of its range, where the next part's
   // begin: joined, they are already in place.
-  const size_t start = begin == 0 ? 0 : LikelyBoundary(*this, in, size, begin);
   const Align align = begin == 0 ? Align::kRight : Align::kLeft;
   const Segment seg =
       EncodeRange(*this, KernelForThisCpu(), in, size, start, end, ids + begin, align);

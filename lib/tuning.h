@@ -61,6 +61,11 @@ constexpr size_t kLookBehind = 512;
 // from before they begin (LikelyBoundary), scanning back for their start this many bytes a step.
 constexpr size_t kMaxRunPeriod = kLookBehind / 2;
 constexpr size_t kRunScanBlock = 4096;
+// A part scans back for the start of the run it begins in over at most this many times its own
+// length (and at least kRunScanMinimum bytes): at memory speed, less time than encoding the part
+// takes, and the scans of all parts together stay in proportion to the text.
+constexpr size_t kRunScanPerByte = 32;
+constexpr size_t kRunScanMinimum = 64 << 10;
 // Runs that each end where the next begins: how many of them, back from a cut, it walks from
 // before.
 constexpr size_t kRunsBack = 4;
