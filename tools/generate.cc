@@ -4,8 +4,9 @@
 //   rwkvtok_gen VOCAB [--header OUT.h] [--namespace NAME] [--blob OUT.bin]
 //               [--compact-blob OUT.bin] [--compact]
 //
-// Outputs are written whole or not at all: each goes to a temporary file beside it, renamed into
-// place once every output is complete, and removed on any failure.
+// Outputs are written whole or not at all, all of them or none: each goes to a temporary file
+// beside it, renamed into place once every output is complete (and the renames undone if one
+// fails), and removed on any failure.
 
 #include <fcntl.h>
 #include <sys/stat.h>
