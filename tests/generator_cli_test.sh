@@ -70,7 +70,7 @@ expect 2 "no output" "no output"
 run vocab.txt --blob out.bin --compact
 expect 2 "--compact puts the compact blob into the header: it needs --header" "--compact alone"
 run vocab.txt --header out.h --namespace my-ns
-expect 2 "--namespace must be a C++ identifier (not a keyword), not 'my-ns'" "a bad namespace"
+expect 2 "--namespace must be a C++ identifier (not a keyword or reserved name), not 'my-ns'" "a bad namespace"
 run vocab.txt --blob same.bin --compact-blob same.bin
 expect 2 "--blob and --compact-blob name the same file" "one file for two outputs"
 run vocab.txt --blob ./vocab.txt
@@ -148,19 +148,38 @@ run vocab_long.txt --blob long.bin
 # --- Added from mutation testing. -------------------------------------------------------------------
 rm -f "$T/work/long.bin"
 run vocab.txt --header out.h --namespace 9ns
-expect 2 "--namespace must be a C++ identifier (not a keyword), not '9ns'" "a namespace starting with a digit"
+expect 2 "--namespace must be a C++ identifier (not a keyword or reserved name), not '9ns'" "a namespace starting with a digit"
 run vocab.txt --header out.h --namespace int
-expect 2 "--namespace must be a C++ identifier (not a keyword), not 'int'" "a keyword as the namespace"
+expect 2 "--namespace must be a C++ identifier (not a keyword or reserved name), not 'int'" "a keyword as the namespace"
 run vocab.txt --header ns.h --namespace linux
-expect 2 "--namespace must be a C++ identifier (not a keyword), not 'linux'" "a GNU macro as the namespace"
+expect 2 "--namespace must be a C++ identifier (not a keyword or reserved name), not 'linux'" "a GNU macro as the namespace"
 # A namespace named like a type the header uses: the header names its types from ::.
 run vocab.txt --header ns.h --namespace uint32_t
 [[ "$rc" == 0 ]] || fail "--namespace uint32_t: exit status $rc"
 if command -v g++ >/dev/null; then
   printf '#include "ns.h"\nstatic_assert(rwkvtok::uint32_t::kTokenCount > 256, "");\n' |
     g++ -std=gnu++17 -fsyntax-only -I "$T/work" -x c++ - || fail "the namespace uint32_t does not compile"
+  # A macro of the compilation as the namespace: the header says so.
+  run vocab.txt --header ns.h --namespace UINT32_MAX
+  [[ "$rc" == 0 ]] || fail "--namespace UINT32_MAX: exit status $rc"
+  printf '#include "ns.h"\n' | g++ -std=c++17 -fsyntax-only -I "$T/work" -x c++ - 2>"$T/cc_err" &&
+    fail "a header whose namespace is a macro compiled"
+  grep -q "UINT32_MAX is a macro here" "$T/cc_err" || fail "no message for a macro namespace"
 fi
 rm -f "$T/work/ns.h"
+for reserved in __x86_64__ _GNU_SOURCE a__b; do
+  run vocab.txt --header ns.h --namespace "$reserved"
+  expect 2 "--namespace must be a C++ identifier (not a keyword or reserved name), not '$reserved'" "a reserved namespace"
+done
+# One new file named two ways.
+run vocab.txt --blob b.bin --compact-blob ./b.bin
+expect 2 "--blob and --compact-blob name the same file" "one new file named two ways"
+# The last output needs no second name; a symlink to a directory is replaced, not refused.
+mkdir "$T/work/adir"
+ln -s adir "$T/work/dirlink"
+run vocab.txt --blob dirlink
+[[ "$rc" == 0 && -f "$T/work/dirlink" && ! -L "$T/work/dirlink" ]] || fail "a symlink to a directory as the output"
+rm -rf "$T/work/adir" "$T/work/dirlink"
 run vocab.txt --header ./vocab.txt
 expect 2 "--header names the vocabulary itself" "the vocabulary as the header"
 run vocab.txt --header same.out --blob same.out

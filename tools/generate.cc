@@ -57,11 +57,17 @@ std::string Printable(const std::string& name) {
   return out;
 }
 
-// A name the header can give its namespace: an identifier that is no keyword of C++ (up to
-// C++20, as the header may be compiled as that) or of C, nor a macro GCC defines in its GNU modes
-// (-std=gnu++17: linux, unix, i386).
+// A name the header can give its namespace: an identifier that is not reserved, no keyword of C++
+// (up to C++20, as the header may be compiled as that) or of C, nor a macro GCC defines in its GNU
+// modes (-std=gnu++17: linux, unix, i386). (A macro of the header's compilation is caught there.)
 bool IsIdentifier(const std::string& name) {
   if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
+  // Reserved for the implementation (its macros among them): a double underscore, or an
+  // underscore and a capital first.
+  if (name.find("__") != std::string::npos ||
+      (name[0] == '_' && name.size() > 1 && name[1] >= 'A' && name[1] <= 'Z')) {
+    return false;
+  }
   for (const char c : name) {
     if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) {
       return false;
@@ -246,33 +252,41 @@ class Outputs {
   // Renames every temporary file into place, or none. First each earlier output gets a second
   // name (a hard link), so that it can be put back if a later output cannot be put in place; one
   // that cannot have one (a directory, a file system without hard links) stops the commit before
-  // anything is replaced.
+  // anything is replaced. The last output needs none: if it fails, it is the one not replaced.
   bool Commit(std::string* error) {
+    int failure = 0;  // errno of the step that failed
     size_t linked = 0;
     for (; linked < outputs_.size(); ++linked) {
       Output& o = outputs_[linked];
       struct stat st;
-      if (stat(o.path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-        errno = EISDIR;
+      if (lstat(o.path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+        failure = EISDIR;
         break;
       }
-      o.kept = link(o.path.c_str(), Old(o).c_str()) == 0;
-      if (!o.kept && errno != ENOENT) break;
+      if (linked + 1 < outputs_.size()) {  // the last is never put back: none come after it
+        o.kept = link(o.path.c_str(), Old(o).c_str()) == 0;
+        if (!o.kept && errno != ENOENT) {
+          failure = errno;
+          break;
+        }
+      }
     }
     size_t renamed = 0;
     if (linked == outputs_.size()) {
-      while (renamed < outputs_.size() &&
-             rename(outputs_[renamed].temporary.c_str(), outputs_[renamed].path.c_str()) == 0) {
-        ++renamed;
+      for (; renamed < outputs_.size(); ++renamed) {
+        if (rename(outputs_[renamed].temporary.c_str(), outputs_[renamed].path.c_str()) != 0) {
+          failure = errno;
+          break;
+        }
       }
     }
     const bool committed = renamed == outputs_.size();
     if (!committed) {
-      const bool unkept = linked < outputs_.size() && errno != EISDIR;
+      const bool unkept = linked < outputs_.size() && failure != EISDIR;
       const Output& failed = outputs_[linked < outputs_.size() ? linked : renamed];
       *error = "cannot write " + Printable(failed.path) + ": " +
                (unkept ? "cannot keep the file there until every output is in place: " : "") +
-               std::strerror(errno);
+               std::strerror(failure);
     }
     for (size_t i = 0; i < outputs_.size(); ++i) {
       const Output& o = outputs_[i];
@@ -300,12 +314,24 @@ class Outputs {
   std::vector<Output> outputs_;
 };
 
-// Whether two paths name the same file: the same string, or the same existing file.
+// Whether two paths name the same file: the same string, the same existing file, or the same name
+// in the same directory.
 bool SameFile(const std::string& a, const std::string& b) {
   if (a == b) return true;
   struct stat sa, sb;
-  return stat(a.c_str(), &sa) == 0 && stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev &&
-         sa.st_ino == sb.st_ino;
+  if (stat(a.c_str(), &sa) == 0 && stat(b.c_str(), &sb) == 0) {
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+  }
+  const auto directory = [](const std::string& path) {
+    const size_t slash = path.find_last_of('/');
+    return slash == std::string::npos ? std::string(".") : path.substr(0, slash + 1);
+  };
+  const auto name = [](const std::string& path) {
+    const size_t slash = path.find_last_of('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+  };
+  return name(a) == name(b) && stat(directory(a).c_str(), &sa) == 0 &&
+         stat(directory(b).c_str(), &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
 int Run(int argc, char** argv) {
@@ -345,8 +371,9 @@ int Run(int argc, char** argv) {
     return UsageError("--compact puts the compact blob into the header: it needs --header");
   }
   if (!IsIdentifier(name_space)) {
-    return UsageError("--namespace must be a C++ identifier (not a keyword), not '" +
-                      Printable(name_space) + "'");
+    return UsageError(
+        "--namespace must be a C++ identifier (not a keyword or reserved name), not '" +
+        Printable(name_space) + "'");
   }
   const std::vector<std::pair<const char*, std::string>> outputs = {
       {"--header", header_path}, {"--blob", blob_path}, {"--compact-blob", compact_path}};
