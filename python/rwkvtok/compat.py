@@ -172,10 +172,12 @@ def _byte_values(src) -> bytes:
     """The bytes that the reference's trie walk reads from `src`: it indexes a 256-entry list
     with src[i], so items are ints (or have __index__) from -256 to 255, negative ones counting
     from the end."""
-    out = bytearray(len(src))
-    for i in range(len(src)):
+    out = bytearray()
+    i = 0
+    while i < len(src):  # len() each time, as the reference's loop: a sequence may say anything
         value = _BYTE_OF[src[i]]
         if type(value) is list:  # a slice item: the reference then reads .values of a list
             raise AttributeError("'list' object has no attribute 'values'")
-        out[i] = value
+        out.append(value)
+        i += 1
     return bytes(out)

@@ -275,6 +275,16 @@ def test_messages_match_the_reference(reference, compat):
         def __index__(cls):
             return 104
 
+    class Lying:  # a sequence whose length is not its items'
+        def __init__(self, items, length):
+            self.items, self.length = items, length
+
+        def __len__(self):
+            return self.length
+
+        def __getitem__(self, i):
+            return self.items[i]
+
     class WithMeta(metaclass=Meta):
         pass
 
@@ -282,7 +292,7 @@ def test_messages_match_the_reference(reference, compat):
     import re
     for src in ([1.5], ["a"], [None], [104, 300], [Int()], [np.float64(104.0)], [WithMeta()],
                 [functools.partial(int)], [re.compile("a")], [array.array("B")], [slice(1)],
-                [104, -256, -1], [-257], "", "a"):
+                [104, -256, -1], [-257], "", "a", Lying([97, 98], 2 ** 62)):
         assert message(compat.encodeBytes, src) == message(reference.encodeBytes, src), src
 
 
