@@ -73,106 +73,18 @@ bool IsIdentifier(const std::string& name) {
       return false;
     }
   }
-  static const char* const kKeywords[] = {"alignas",
-                                          "alignof",
-                                          "and",
-                                          "and_eq",
-                                          "asm",
-                                          "auto",
-                                          "bitand",
-                                          "bitor",
-                                          "bool",
-                                          "break",
-                                          "case",
-                                          "catch",
-                                          "char",
-                                          "char8_t",
-                                          "char16_t",
-                                          "char32_t",
-                                          "class",
-                                          "co_await",
-                                          "co_return",
-                                          "co_yield",
-                                          "compl",
-                                          "concept",
-                                          "const",
-                                          "const_cast",
-                                          "consteval",
-                                          "constexpr",
-                                          "constinit",
-                                          "continue",
-                                          "decltype",
-                                          "default",
-                                          "delete",
-                                          "do",
-                                          "double",
-                                          "dynamic_cast",
-                                          "else",
-                                          "enum",
-                                          "explicit",
-                                          "export",
-                                          "extern",
-                                          "false",
-                                          "float",
-                                          "for",
-                                          "friend",
-                                          "goto",
-                                          "if",
-                                          "inline",
-                                          "int",
-                                          "long",
-                                          "mutable",
-                                          "namespace",
-                                          "new",
-                                          "noexcept",
-                                          "not",
-                                          "not_eq",
-                                          "nullptr",
-                                          "operator",
-                                          "or",
-                                          "or_eq",
-                                          "private",
-                                          "protected",
-                                          "public",
-                                          "register",
-                                          "reinterpret_cast",
-                                          "requires",
-                                          "restrict",
-                                          "return",
-                                          "short",
-                                          "signed",
-                                          "sizeof",
-                                          "static",
-                                          "static_assert",
-                                          "static_cast",
-                                          "struct",
-                                          "switch",
-                                          "template",
-                                          "this",
-                                          "thread_local",
-                                          "throw",
-                                          "true",
-                                          "try",
-                                          "typedef",
-                                          "typeid",
-                                          "typename",
-                                          "union",
-                                          "unsigned",
-                                          "using",
-                                          "virtual",
-                                          "void",
-                                          "volatile",
-                                          "wchar_t",
-                                          "while",
-                                          "xor",
-                                          "xor_eq",
-                                          "linux",
-                                          "unix",
-                                          "i386"};
-  for (const char* keyword : kKeywords) {
-    if (name == keyword) return false;
-  }
-  return true;
+  // Space-separated, with a space at each end.
+  static const char kKeywords[] =
+      " alignas alignof and and_eq asm auto bitand bitor bool break case catch char char8_t"
+      " char16_t char32_t class co_await co_return co_yield compl concept const const_cast"
+      " consteval constexpr constinit continue decltype default delete do double dynamic_cast"
+      " else enum explicit export extern false float for friend goto if inline int long mutable"
+      " namespace new noexcept not not_eq nullptr operator or or_eq private protected public"
+      " register reinterpret_cast requires restrict return short signed sizeof static"
+      " static_assert static_cast struct switch template this thread_local throw true try"
+      " typedef typeid typename union unsigned using virtual void volatile wchar_t while xor"
+      " xor_eq linux unix i386 ";
+  return std::strstr(kKeywords, (" " + name + " ").c_str()) == nullptr;
 }
 
 // Reads the whole file, or returns false with `error` set.
