@@ -126,54 +126,95 @@ bool IsUtf8Text(const unsigned char* p, const unsigned char* end) {
   return true;
 }
 
-// The first '"', '\\' or control character in [p, end), or end: where a string's plain bytes
-// stop. Looks at 16 bytes at a time with SSE2 (every x86-64 has it), else at 8 in a word: in a
-// little-endian word, the lowest flagged byte is one of them (a borrow only flags bytes above a
-// true one).
-const unsigned char* PlainEnd(const unsigned char* p, const unsigned char* end) {
+// Where a string's plain bytes stop: '"', '\\' and control characters. SpecialBits(p) flags them
+// among the kBlock bytes at p, byte i by bit i * kBitsPerByte and maybe bits above it, so that
+// the lowest set bit gives the first. With SSE2 (every x86-64 has it) 16 bytes at a time; else 8
+// in a word, where in little-endian order the lowest flagged byte is one of them (a borrow only
+// flags bytes above a true one); else one.
 #if defined(__SSE2__)
-  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
-  const __m128i below_space = _mm_set1_epi8(0x1F);
-  for (; end - p >= 16; p += 16) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    // Bytes up to 0x1F are those whose unsigned minimum with 0x1F is themselves.
-    const __m128i special =
-        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
-                     _mm_cmpeq_epi8(_mm_min_epu8(v, below_space), v));
-    const int found = _mm_movemask_epi8(special);
-    if (found != 0) return p + __builtin_ctz(static_cast<unsigned>(found));
-  }
+constexpr size_t kBlock = 16;
+constexpr int kBitsPerByte = 1;
+uint64_t SpecialBits(const unsigned char* p) {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  // Bytes up to 0x1F are those whose unsigned minimum with 0x1F is themselves.
+  const __m128i special = _mm_or_si128(
+      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+      _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v));
+  return static_cast<unsigned>(_mm_movemask_epi8(special));
+}
 #elif defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-  for (; end - p >= 8; p += 8) {
-    const uint64_t w = Load8(p);
-    const uint64_t quote = w ^ (kOnes * '"'), backslash = w ^ (kOnes * '\\');
-    const uint64_t flags =
-        ((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash) | ((w - kOnes * 0x20) & ~w);
-    const uint64_t found = flags & kHighBits;
-    if (found != 0) return p + __builtin_ctzll(found) / 8;
-  }
+constexpr size_t kBlock = 8;
+constexpr int kBitsPerByte = 8;
+uint64_t SpecialBits(const unsigned char* p) {
+  const uint64_t w = Load8(p);
+  const uint64_t quote = w ^ (kOnes * '"'), backslash = w ^ (kOnes * '\\');
+  const uint64_t flags =
+      ((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash) | ((w - kOnes * 0x20) & ~w);
+  return flags & kHighBits;
+}
+#else
+constexpr size_t kBlock = 1;
+constexpr int kBitsPerByte = 1;
+uint64_t SpecialBits(const unsigned char* p) { return *p == '"' || *p == '\\' || *p < 0x20; }
 #endif
+
+// The first of the bytes that `bits` (from SpecialBits, not 0) flags.
+size_t FirstSpecial(uint64_t bits) { return __builtin_ctzll(bits) / kBitsPerByte; }
+
+// The first '"', '\\' or control character in [p, end), or end.
+const unsigned char* PlainEnd(const unsigned char* p, const unsigned char* end) {
+  for (; static_cast<size_t>(end - p) >= kBlock; p += kBlock) {
+    const uint64_t bits = SpecialBits(p);
+    if (bits != 0) return p + FirstSpecial(bits);
+  }
   while (p < end && *p != '"' && *p != '\\' && *p >= 0x20) ++p;
   return p;
 }
 
-void AppendUtf8(uint32_t c, std::string* out) {
+// Writes the UTF-8 of `c` to `to` (room for 4 bytes); returns its length.
+int PutUtf8(uint32_t c, char* to) {
   if (c < 0x80) {
-    out->push_back(static_cast<char>(c));
-  } else if (c < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | c >> 6));
-    out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else if (c < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | c >> 12));
-    out->push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | c >> 18));
-    out->push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
+    to[0] = static_cast<char>(c);
+    return 1;
   }
+  if (c < 0x800) {
+    to[0] = static_cast<char>(0xC0 | c >> 6);
+    to[1] = static_cast<char>(0x80 | (c & 0x3F));
+    return 2;
+  }
+  if (c < 0x10000) {
+    to[0] = static_cast<char>(0xE0 | c >> 12);
+    to[1] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    to[2] = static_cast<char>(0x80 | (c & 0x3F));
+    return 3;
+  }
+  to[0] = static_cast<char>(0xF0 | c >> 18);
+  to[1] = static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+  to[2] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+  to[3] = static_cast<char>(0x80 | (c & 0x3F));
+  return 4;
 }
+
+// What each two-byte escape stands for, by its second byte; 0 for the others.
+struct EscapeTable {
+  char plain[256];
+  constexpr char operator[](unsigned char c) const { return plain[c]; }
+};
+
+constexpr EscapeTable MakeEscapeTable() {
+  EscapeTable t{};
+  t.plain['"'] = '"';
+  t.plain['\\'] = '\\';
+  t.plain['/'] = '/';
+  t.plain['b'] = '\b';
+  t.plain['f'] = '\f';
+  t.plain['n'] = '\n';
+  t.plain['r'] = '\r';
+  t.plain['t'] = '\t';
+  return t;
+}
+
+constexpr EscapeTable kEscaped = MakeEscapeTable();
 
 bool Hex4(const unsigned char* p, uint32_t* value) {
   uint32_t v = 0;
@@ -260,6 +301,12 @@ class Reader {
     return false;
   }
 
+  // Fail for what returns a count: -1.
+  int Invalid(const std::string& what) {
+    Fail(what);
+    return -1;
+  }
+
   void SkipSpace() {
     while (p_ < end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\n' || *p_ == '\r')) ++p_;
   }
@@ -270,8 +317,7 @@ class Reader {
   // The string at p_ (a '"'), decoded into `out` unless it is null (kSkip).
   bool String(std::string* out, Use use) {
     ++p_;
-    // Never more than the rest of the line: appends then only copy.
-    if (use == Use::kText) out->reserve(out->size() + (end_ - p_));
+    if (use == Use::kText && !check_text_) return Text(out);
     for (;;) {
       const unsigned char* run = p_;
       p_ = PlainEnd(p_, end_);
@@ -284,7 +330,60 @@ class Reader {
         return true;
       }
       if (c < 0x20) return Fail("control character in a string (JSON needs it escaped)");
-      if (!Escape(out, use)) return false;
+      char bytes[4];
+      const int size = Escape(bytes, use);
+      if (size < 0) return false;
+      if (out != nullptr) out->append(bytes, size);
+    }
+  }
+
+  // String for the wanted text, unchecked (the caller checks its UTF-8 whole): the hot loop of
+  // reading a corpus. It copies a block at a time before it looks for where the plain bytes stop,
+  // into room made for the rest of the line, so a run of plain bytes costs no call.
+  bool Text(std::string* out) {
+    const size_t kept = out->size();
+    // Decoded, no part of a string is longer than its JSON; a block's copy may pass its end.
+    out->resize(kept + (end_ - p_) + kBlock);
+    char* const text = &(*out)[kept];
+    char* to = text;
+    // In locals: stores through `to` could change the members, as far as the compiler knows.
+    const unsigned char* p = p_;
+    const unsigned char* const end = end_;
+    for (;;) {
+      // Whole plain blocks move on by a constant, so that the next block's load need not wait
+      // for this one's bits.
+      uint64_t bits = 0;
+      for (; static_cast<size_t>(end - p) >= kBlock; p += kBlock, to += kBlock) {
+        std::memcpy(to, p, kBlock);
+        if ((bits = SpecialBits(p)) != 0) break;
+      }
+      if (bits != 0) {
+        const size_t plain = FirstSpecial(bits);
+        p += plain;
+        to += plain;
+      } else {
+        while (p < end && *p != '"' && *p != '\\' && *p >= 0x20) *to++ = static_cast<char>(*p++);
+        if (p == end) {
+          p_ = p;
+          return Fail("unterminated string");
+        }
+      }
+      if (*p == '\\' && end - p >= 2 && kEscaped[p[1]] != 0) {
+        *to++ = kEscaped[p[1]];
+        p += 2;
+        continue;
+      }
+      p_ = p;
+      if (*p == '"') {
+        ++p_;
+        out->resize(kept + (to - text));
+        return true;
+      }
+      if (*p < 0x20) return Fail("control character in a string (JSON needs it escaped)");
+      const int size = Escape(to, Use::kText);
+      if (size < 0) return false;
+      to += size;
+      p = p_;
     }
   }
 
@@ -300,47 +399,24 @@ class Reader {
     return Fail("invalid UTF-8", character);
   }
 
-  // The escape at p_ (a '\\').
-  bool Escape(std::string* out, Use use) {
-    if (end_ - p_ < 2) return Fail("unterminated string");
-    char plain;
-    switch (p_[1]) {
-      case '"':
-      case '\\':
-      case '/':
-        plain = static_cast<char>(p_[1]);
-        break;
-      case 'b':
-        plain = '\b';
-        break;
-      case 'f':
-        plain = '\f';
-        break;
-      case 'n':
-        plain = '\n';
-        break;
-      case 'r':
-        plain = '\r';
-        break;
-      case 't':
-        plain = '\t';
-        break;
-      case 'u':
-        return UnicodeEscape(out, use);
-      default:
-        return Fail("invalid escape");
-    }
-    if (out != nullptr) out->push_back(plain);
+  // Decodes the escape at p_ (a '\\') to `to` (room for 4 bytes) and moves past it; returns the
+  // bytes written, or -1 when it is not valid.
+  int Escape(char* to, Use use) {
+    if (end_ - p_ < 2) return Invalid("unterminated string");
+    if (p_[1] == 'u') return UnicodeEscape(to, use);
+    const char plain = kEscaped[p_[1]];
+    if (plain == 0) return Invalid("invalid escape");
+    *to = plain;
     p_ += 2;
-    return true;
+    return 1;
   }
 
   // Python's json reads a lone surrogate escape into a str that UTF-8 cannot hold: an error in the
   // wanted text; in a name, one that matches no field; elsewhere, of no matter.
-  bool UnicodeEscape(std::string* out, Use use) {
+  int UnicodeEscape(char* to, Use use) {
     const unsigned char* at = p_;
     uint32_t unit;
-    if (end_ - p_ < 6 || !Hex4(p_ + 2, &unit)) return Fail("\\u needs 4 hex digits");
+    if (end_ - p_ < 6 || !Hex4(p_ + 2, &unit)) return Invalid("\\u needs 4 hex digits");
     p_ += 6;
     if (unit >= 0xD800 && unit < 0xE000) {
       uint32_t low;
@@ -351,15 +427,13 @@ class Reader {
       } else if (use == Use::kText) {
         // An error if this member counts (ReadField); U+FFFD holds its place meanwhile.
         if (text_surrogate_ == nullptr) text_surrogate_ = at;
-        if (out != nullptr) out->append("\xEF\xBF\xBD");
-        return true;
+        return PutUtf8(0xFFFD, to);
       } else {
-        if (out != nullptr) out->push_back('\xFF');  // never valid UTF-8, so never a field
-        return true;
+        *to = '\xFF';  // never valid UTF-8, so never a field
+        return 1;
       }
     }
-    if (out != nullptr) AppendUtf8(unit, out);
-    return true;
+    return PutUtf8(unit, to);
   }
 
   bool Number() {
