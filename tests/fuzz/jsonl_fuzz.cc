@@ -1,7 +1,8 @@
 // Fuzz target: any line offered to the JSONL reader (tools/binidx/jsonl.h) is either refused with
 // a message that says what is wrong, or gives a text that is valid UTF-8 and that the reader gives
-// back unchanged from a line written here around it; the input's own bytes, quoted, are read
-// back whole exactly when they are valid UTF-8.
+// back unchanged from a line written here around it; the input's own bytes, quoted (plainly, and
+// with escapes of every kind that the input picks), are read back whole exactly when they are
+// valid UTF-8.
 
 #include <cstdint>
 #include <string>
