@@ -160,6 +160,28 @@ TEST(ReadField, Utf8SecondByteBounds) {
   }
 }
 
+// A line that names the member many times: the last counts, and an earlier one that is not
+// valid (a lone surrogate) is no error once replaced. Each repeat costs only its own bytes.
+TEST(ReadField, TheLastOfManyRepeatsCounts) {
+  std::string line = "{";
+  for (int i = 0; i < 100000; ++i) {
+    line += i % 3 == 0   ? "\"text\": \"a\\n\\u00e9\", "
+            : i % 3 == 1 ? "\"text\": \"\\ud800\", "
+                         : "\"text\": \"\xC3\xA9\\t\", ";
+  }
+  std::string read, error;
+  EXPECT_FALSE(ReadField(line + "\"text\": \"\\udc00\"}", "text", &read, &error));
+  EXPECT_EQ(error.compare(0, 14, "lone surrogate"), 0) << error;
+  ASSERT_TRUE(ReadField(line + "\"other\": 1}", "text", &read, &error)) << error;
+  EXPECT_EQ(read, "a\n\xC3\xA9");  // the member of i = 99999
+  ASSERT_TRUE(ReadField(line + "\"text\": \"last \\\"one\\\"\"}", "text", &read, &error)) << error;
+  EXPECT_EQ(read, "last \"one\"");
+  // Appended to what the text held, as AppendField does for a shard's texts.
+  std::string texts = "kept";
+  ASSERT_TRUE(AppendField(line + "\"text\": \"\\t\"}", "text", &texts, &error)) << error;
+  EXPECT_EQ(texts, "kept\t");
+}
+
 }  // namespace
 }  // namespace binidx
 }  // namespace rwkvtok

@@ -317,7 +317,12 @@ class Reader {
   // The string at p_ (a '"'), decoded into `out` unless it is null (kSkip).
   bool String(std::string* out, Use use) {
     ++p_;
-    if (use == Use::kText && !check_text_) return Text(out);
+    // Text makes room for the rest of the line: once a line, as a member that comes again (the
+    // last of a name counts) would make it again, and again.
+    if (use == Use::kText && !check_text_ && !text_read_) {
+      text_read_ = true;
+      return Text(out);
+    }
     for (;;) {
       const unsigned char* run = p_;
       p_ = PlainEnd(p_, end_);
@@ -588,6 +593,7 @@ class Reader {
   std::string* const error_;
   const bool check_text_;
   const unsigned char* text_surrogate_ = nullptr;  // a lone surrogate escape in the wanted text
+  bool text_read_ = false;                         // by Text
 };
 
 }  // namespace
