@@ -718,6 +718,40 @@ TEST(Blob, StreamEncoderHoldsTokensLongerThanWorlds) {
   EXPECT_EQ(DecodeOk(tok, streamed), first + second);
 }
 
+// The top-up of the held bytes takes as much of the chunk as a token can need: with tokens of the
+// largest length a blob allows (255), held bytes of 242 and a token of 255 starting at their 202nd
+// byte, the top-up must reach 255 bytes past that start; the test from World (max 128) and the
+// 201-byte blob above leave too much slack to see it.
+TEST(Blob, StreamEncoderHoldsTokensOfTheLongestLengthABlobAllows) {
+  const std::string bs(200, 'b');
+  const std::string x_token = "x" + bs + "c" + std::string(40, 'b') + "y";  // 243 bytes
+  const std::string c_token = "c" + std::string(254, 'b');                  // 255 bytes
+  const std::unique_ptr<LoadedBlob> blob =
+      Load(BuildOk(ByteLines() + "257 '" + bs + "' 200\n258 '" + x_token + "' 243\n259 '" +
+                   c_token + "' 255\n"));
+  const Tokenizer& tok = blob->tokenizer;
+  ASSERT_EQ(tok.max_token_length(), 255u);
+  const std::string first = x_token.substr(0, 242), second(300, 'b');
+  for (const size_t split : {size_t{300}, size_t{280}, size_t{269}}) {  // second chunk in 1 or 2
+    StreamEncoder encoder(tok);
+    std::vector<uint32_t> streamed, out;
+    const std::string chunks[] = {first, second.substr(0, split), second.substr(split)};
+    for (const std::string& chunk : chunks) {
+      out.resize(chunk.size() + tok.max_token_length());
+      const Result r = encoder.Push(chunk.data(), chunk.size(), out.data(), out.size());
+      ASSERT_EQ(r.status, Status::kOk);
+      streamed.insert(streamed.end(), out.begin(), out.begin() + r.count);
+      EXPECT_LE(encoder.pending(), tok.max_token_length());
+    }
+    out.resize(tok.max_token_length());
+    const Result r = encoder.Finish(out.data(), out.size());
+    ASSERT_EQ(r.status, Status::kOk);
+    streamed.insert(streamed.end(), out.begin(), out.begin() + r.count);
+    EXPECT_EQ(streamed, Encode(tok, first + second)) << "split " << split;
+    EXPECT_EQ(DecodeOk(tok, streamed), first + second) << "split " << split;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Determinism and checksums.
 

@@ -338,6 +338,32 @@ TEST(StreamEncoder, CApiAgreesWithCpp) {
   EXPECT_EQ(ids, EncodeAll(TestWorld(), text));
 }
 
+// Push needs room for size + pending ids (lib/rwkvtok.h): with bytes held, a size near SIZE_MAX
+// is refused with that bound saturated at SIZE_MAX, before any byte of the chunk is read, not
+// wrapped round to a small bound.
+TEST(StreamEncoder, AHugeSizeIsRefusedNotWrapped) {
+  StreamEncoder enc(TestWorld());
+  std::vector<uint32_t> ids(64, 0xDEADBEEF);
+  ASSERT_TRUE(enc.Push("Down", 4, ids.data(), ids.size()).ok());
+  ASSERT_EQ(enc.pending(), 4u);
+  const char byte = 'x';  // never read: the bound is checked first
+  for (const size_t size : {SIZE_MAX, SIZE_MAX - 1, SIZE_MAX - 3}) {
+    const Result r = enc.Push(&byte, size, ids.data(), ids.size());
+    EXPECT_EQ(r.status, Status::kBufferTooSmall) << size;
+    EXPECT_EQ(r.count, SIZE_MAX) << size;  // size + 4 saturates
+    EXPECT_EQ(enc.pending(), 4u) << "nothing consumed";
+  }
+  EXPECT_EQ(std::count(ids.begin(), ids.end(), 0xDEADBEEF), 64) << "nothing written";
+  // The C API refuses it the same way.
+  const rwkvtok_tokenizer world = TestWorld().ToC();
+  rwkvtok_encoder c;
+  ASSERT_EQ(rwkvtok_encoder_init(&c, &world), RWKVTOK_OK);
+  ASSERT_EQ(rwkvtok_encoder_push(&c, "Down", 4, ids.data(), ids.size()).status, RWKVTOK_OK);
+  const rwkvtok_result cr = rwkvtok_encoder_push(&c, &byte, SIZE_MAX, ids.data(), ids.size());
+  EXPECT_EQ(cr.status, RWKVTOK_BUFFER_TOO_SMALL);
+  EXPECT_EQ(cr.count, SIZE_MAX);
+}
+
 }  // namespace
 }  // namespace testing
 }  // namespace rwkvtok
