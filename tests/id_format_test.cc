@@ -201,7 +201,9 @@ TEST(IdParser, WordsThatCannotBeIdsFailEarly) {
     const std::string zeros(1 << 20, format == Format::kLines ? '\0' : '7');
     uint32_t ids[4];
     size_t used = 0;
-    if (format == Format::kJson) ASSERT_EQ(parser.Feed("[", 1, ids, 4, &used), 0u);
+    if (format == Format::kJson) {
+      ASSERT_EQ(parser.Feed("[", 1, ids, 4, &used), 0u);
+    }
     EXPECT_EQ(parser.Feed(zeros.data(), zeros.size(), ids, 4, &used), 0u);
     EXPECT_TRUE(parser.failed());
     EXPECT_EQ(used, 33u) << "the bytes read before failing";
