@@ -126,6 +126,9 @@ bool IsUtf8Text(const unsigned char* p, const unsigned char* end) {
   return true;
 }
 
+// Whether a string's byte stands for itself: not '"', '\\' or a control character.
+bool IsPlain(unsigned char c) { return c != '"' && c != '\\' && c >= 0x20; }
+
 // Where a string's plain bytes stop: '"', '\\' and control characters. SpecialBits(p) flags them
 // among the kBlock bytes at p, byte i by bit i * kBitsPerByte and maybe bits above it, so that
 // the lowest set bit gives the first. With SSE2 (every x86-64 has it) 16 bytes at a time; else 8
@@ -155,7 +158,7 @@ uint64_t SpecialBits(const unsigned char* p) {
 #else
 constexpr size_t kBlock = 1;
 constexpr int kBitsPerByte = 1;
-uint64_t SpecialBits(const unsigned char* p) { return *p == '"' || *p == '\\' || *p < 0x20; }
+uint64_t SpecialBits(const unsigned char* p) { return !IsPlain(*p); }
 #endif
 
 // The first of the bytes that `bits` (from SpecialBits, not 0) flags.
@@ -167,7 +170,7 @@ const unsigned char* PlainEnd(const unsigned char* p, const unsigned char* end) 
     const uint64_t bits = SpecialBits(p);
     if (bits != 0) return p + FirstSpecial(bits);
   }
-  while (p < end && *p != '"' && *p != '\\' && *p >= 0x20) ++p;
+  while (p < end && IsPlain(*p)) ++p;
   return p;
 }
 
@@ -366,8 +369,11 @@ class Reader {
         const size_t plain = FirstSpecial(bits);
         p += plain;
         to += plain;
-      } else {
-        while (p < end && *p != '"' && *p != '\\' && *p >= 0x20) *to++ = static_cast<char>(*p++);
+      } else {  // less than a block left
+        const unsigned char* const plain_end = PlainEnd(p, end);
+        std::memcpy(to, p, plain_end - p);
+        to += plain_end - p;
+        p = plain_end;
         if (p == end) {
           p_ = p;
           return Fail("unterminated string");
