@@ -689,31 +689,50 @@ TEST(Blob, EveryEncodePathAgreesOnOtherVocabularies) {
   }
 }
 
+// A blob of the 256 bytes and `tokens`, which take ids from 257 on.
+std::unique_ptr<LoadedBlob> LoadWithTokens(const std::vector<std::string>& tokens) {
+  std::string lines = ByteLines();
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    lines +=
+        std::to_string(257 + i) + " '" + tokens[i] + "' " + std::to_string(tokens[i].size()) + "\n";
+  }
+  return Load(BuildOk(lines));
+}
+
+// The ids a stream encoder gives for `chunks` pushed in turn (each with room for its bytes and a
+// longest token) and then finished; the most bytes it held after a push go to `*most_held`.
+std::vector<uint32_t> StreamIds(const Tokenizer& tok, const std::vector<std::string>& chunks,
+                                size_t* most_held) {
+  StreamEncoder encoder(tok);
+  std::vector<uint32_t> streamed, out;
+  *most_held = 0;
+  for (const std::string& chunk : chunks) {
+    out.resize(chunk.size() + tok.max_token_length());
+    const Result r = encoder.Push(chunk.data(), chunk.size(), out.data(), out.size());
+    EXPECT_EQ(r.status, Status::kOk);
+    streamed.insert(streamed.end(), out.begin(), out.begin() + r.count);
+    *most_held = std::max(*most_held, encoder.pending());
+  }
+  out.resize(tok.max_token_length());
+  const Result r = encoder.Finish(out.data(), out.size());
+  EXPECT_EQ(r.status, Status::kOk);
+  streamed.insert(streamed.end(), out.begin(), out.begin() + r.count);
+  return streamed;
+}
+
 // The stream encoder holds the bytes of a token that may go on, and must keep room for the longest
 // token starting anywhere among them: here 149 held bytes could begin a token of 150, and the one
 // taken is a token of 201 that starts at their 106th byte, so it ends 306 bytes into the buffer.
 TEST(Blob, StreamEncoderHoldsTokensLongerThanWorlds) {
   const std::string bs(104, 'b');
   const std::string x_token = "x" + bs + "c" + std::string(43, 'b') + "y";
-  const std::string c_token = "c" + std::string(200, 'b');
   const std::unique_ptr<LoadedBlob> blob =
-      Load(BuildOk(ByteLines() + "257 '" + bs + "' 104\n258 '" + x_token + "' 150\n259 '" +
-                   c_token + "' 201\n"));
+      LoadWithTokens({bs, x_token, "c" + std::string(200, 'b')});
   const Tokenizer& tok = blob->tokenizer;
   ASSERT_EQ(tok.max_token_length(), 201u);
   const std::string first = x_token.substr(0, 149), second(300, 'b');
-  StreamEncoder encoder(tok);
-  std::vector<uint32_t> streamed, out;
-  for (const std::string* chunk : {&first, &second}) {
-    out.resize(chunk->size() + tok.max_token_length());
-    const Result r = encoder.Push(chunk->data(), chunk->size(), out.data(), out.size());
-    ASSERT_EQ(r.status, Status::kOk);
-    streamed.insert(streamed.end(), out.begin(), out.begin() + r.count);
-  }
-  out.resize(tok.max_token_length());
-  const Result r = encoder.Finish(out.data(), out.size());
-  ASSERT_EQ(r.status, Status::kOk);
-  streamed.insert(streamed.end(), out.begin(), out.begin() + r.count);
+  size_t most_held;
+  const std::vector<uint32_t> streamed = StreamIds(tok, {first, second}, &most_held);
   EXPECT_EQ(streamed, Encode(tok, first + second));
   EXPECT_EQ(DecodeOk(tok, streamed), first + second);
 }
@@ -725,28 +744,16 @@ TEST(Blob, StreamEncoderHoldsTokensLongerThanWorlds) {
 TEST(Blob, StreamEncoderHoldsTokensOfTheLongestLengthABlobAllows) {
   const std::string bs(200, 'b');
   const std::string x_token = "x" + bs + "c" + std::string(40, 'b') + "y";  // 243 bytes
-  const std::string c_token = "c" + std::string(254, 'b');                  // 255 bytes
   const std::unique_ptr<LoadedBlob> blob =
-      Load(BuildOk(ByteLines() + "257 '" + bs + "' 200\n258 '" + x_token + "' 243\n259 '" +
-                   c_token + "' 255\n"));
+      LoadWithTokens({bs, x_token, "c" + std::string(254, 'b')});  // and 255 bytes
   const Tokenizer& tok = blob->tokenizer;
   ASSERT_EQ(tok.max_token_length(), 255u);
   const std::string first = x_token.substr(0, 242), second(300, 'b');
   for (const size_t split : {size_t{300}, size_t{280}, size_t{269}}) {  // second chunk in 1 or 2
-    StreamEncoder encoder(tok);
-    std::vector<uint32_t> streamed, out;
-    const std::string chunks[] = {first, second.substr(0, split), second.substr(split)};
-    for (const std::string& chunk : chunks) {
-      out.resize(chunk.size() + tok.max_token_length());
-      const Result r = encoder.Push(chunk.data(), chunk.size(), out.data(), out.size());
-      ASSERT_EQ(r.status, Status::kOk);
-      streamed.insert(streamed.end(), out.begin(), out.begin() + r.count);
-      EXPECT_LE(encoder.pending(), tok.max_token_length());
-    }
-    out.resize(tok.max_token_length());
-    const Result r = encoder.Finish(out.data(), out.size());
-    ASSERT_EQ(r.status, Status::kOk);
-    streamed.insert(streamed.end(), out.begin(), out.begin() + r.count);
+    size_t most_held;
+    const std::vector<uint32_t> streamed =
+        StreamIds(tok, {first, second.substr(0, split), second.substr(split)}, &most_held);
+    EXPECT_LE(most_held, tok.max_token_length());
     EXPECT_EQ(streamed, Encode(tok, first + second)) << "split " << split;
     EXPECT_EQ(DecodeOk(tok, streamed), first + second) << "split " << split;
   }
