@@ -182,6 +182,20 @@ void Break(std::mt19937_64& rng, std::vector<uint8_t>* s) {
   }
 }
 
+// Decodes `s` into units of `kind` bytes followed by 64 guard bytes, which must stay untouched.
+bool DecodeGuarded(const std::vector<uint8_t>& s, int kind, std::vector<uint32_t>* out) {
+  const Utf8Scan scan = ScanUtf8(s.data(), s.size());
+  const size_t characters = s.size() - scan.continuations;
+  std::vector<uint8_t> buffer(characters * kind + 64, 0xA5);
+  const bool valid = Utf8ToUnits(s.data(), s.size(), scan, kind, buffer.data());
+  for (size_t i = characters * kind; i < buffer.size(); ++i) {
+    EXPECT_EQ(buffer[i], 0xA5) << "written past the units, at unit " << i / kind;
+  }
+  out->assign(characters, 0);
+  for (size_t i = 0; i < characters; ++i) std::memcpy(&(*out)[i], &buffer[i * kind], kind);
+  return valid;
+}
+
 TEST_P(StrConvertTest, Utf8ToUnitsMatchesTheReference) {
   int invalid = 0;
   for (int round = 0; round < 4000; ++round) {
@@ -205,33 +219,13 @@ TEST_P(StrConvertTest, Utf8ToUnitsMatchesTheReference) {
     uint32_t widest = 0;
     for (uint32_t c : expected) widest = c > widest ? c : widest;
     int kind = !valid || rng_() % 2 == 0 ? 4 : widest < 0x100 ? 1 : widest < 0x10000 ? 2 : 4;
-    const size_t characters = s.size() - continuations;
-    std::vector<uint8_t> out(characters * kind);
-    ASSERT_EQ(valid, Utf8ToUnits(s.data(), s.size(), scan, kind, out.data()))
+    std::vector<uint32_t> decoded;
+    ASSERT_EQ(valid, DecodeGuarded(s, kind, &decoded))
         << hwy::TargetName(GetParam()) << ", " << s.size() << " bytes";
     if (!valid) continue;
-    ASSERT_EQ(expected.size(), characters);
-    for (size_t i = 0; i < characters; ++i) {
-      uint32_t c = 0;
-      std::memcpy(&c, &out[i * kind], kind);
-      ASSERT_EQ(c, expected[i]) << hwy::TargetName(GetParam()) << ", character " << i;
-    }
+    ASSERT_EQ(decoded, expected) << hwy::TargetName(GetParam());
   }
   EXPECT_GT(invalid, 500);  // the broken texts were broken
-}
-
-// Decodes `s` into units of `kind` bytes followed by 64 guard bytes, which must stay untouched.
-bool DecodeGuarded(const std::vector<uint8_t>& s, int kind, std::vector<uint32_t>* out) {
-  const Utf8Scan scan = ScanUtf8(s.data(), s.size());
-  const size_t characters = s.size() - scan.continuations;
-  std::vector<uint8_t> buffer(characters * kind + 64, 0xA5);
-  const bool valid = Utf8ToUnits(s.data(), s.size(), scan, kind, buffer.data());
-  for (size_t i = characters * kind; i < buffer.size(); ++i) {
-    EXPECT_EQ(buffer[i], 0xA5) << "written past the units, at unit " << i / kind;
-  }
-  out->assign(characters, 0);
-  for (size_t i = 0; i < characters; ++i) std::memcpy(&(*out)[i], &buffer[i * kind], kind);
-  return valid;
 }
 
 // The edges of every UTF-8 length and of the surrogates, alone, in runs, and at every offset from
