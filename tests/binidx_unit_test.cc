@@ -63,7 +63,9 @@ TEST(ShuffledIndex, IsAPermutationOfEveryPass) {
         seen[k] = true;
         moved += k != i;
       }
-      if (n >= 10) EXPECT_GT(moved, n / 2);  // an order, not the same one
+      if (n >= 10) {
+        EXPECT_GT(moved, n / 2);  // an order, not the same one
+      }
     }
   }
   // Different seeds and passes, different orders; large counts stay in range.
