@@ -47,6 +47,7 @@
 #include "lib/lanes.h"
 #include "lib/rwkvtok.h"
 #include "lib/segments.h"
+#include "lib/targets.h"
 #include "lib/world_blob.h"
 #include "tests/support.h"
 #include "tools/compact_builder.h"
@@ -149,7 +150,7 @@ void BM_EncodeBaseline(benchmark::State& state, const Corpus* corpus) {
 
 void BM_EncodeLanes(benchmark::State& state, const Corpus* corpus, int64_t target,
                     rwkvtok::lanes::Kernel kernel) {
-  hwy::SetSupportedTargetsForTest(target);
+  rwkvtok::targets::RestrictForTest(target);
   const size_t lane_count = rwkvtok::lanes::LaneCount();
   std::vector<uint32_t> ids(corpus->text.size());
   size_t count = 0;
@@ -162,7 +163,7 @@ void BM_EncodeLanes(benchmark::State& state, const Corpus* corpus, int64_t targe
     benchmark::DoNotOptimize(count);
     benchmark::ClobberMemory();
   }
-  hwy::SetSupportedTargetsForTest(0);
+  rwkvtok::targets::RestrictForTest(0);
   ids.resize(count);
   if (ids != corpus->ids) state.SkipWithError("lane ids differ");
   SetRates(state, *corpus);
@@ -175,8 +176,8 @@ constexpr size_t kShortPieces = 1000;
 
 // The plain walk as a call of its own, as Encode is one: prompt-sized calls then compare the
 // paths' costs, not a walk inlined into the benchmark's loop against a library call.
-RWKVTOK_NOINLINE size_t PlainWalkCall(const rwkvtok::Tokenizer& tok, const uint8_t* in,
-                                      size_t size, uint32_t* ids, size_t capacity) {
+RWKVTOK_NOINLINE size_t PlainWalkCall(const rwkvtok::Tokenizer& tok, const uint8_t* in, size_t size,
+                                      uint32_t* ids, size_t capacity) {
   return rwkvtok::Internal::EncodePlain(tok, in, size, ids, capacity);
 }
 
@@ -191,9 +192,9 @@ void BM_EncodeShort(benchmark::State& state, const Corpus* corpus, size_t bytes,
   for (auto _ : state) {
     for (const size_t offset : offsets) {
       if (plain) {
-        benchmark::DoNotOptimize(PlainWalkCall(
-            tokenizer, reinterpret_cast<const uint8_t*>(text.data()) + offset, bytes, ids.data(),
-            bytes));
+        benchmark::DoNotOptimize(
+            PlainWalkCall(tokenizer, reinterpret_cast<const uint8_t*>(text.data()) + offset, bytes,
+                          ids.data(), bytes));
       } else {
         const rwkvtok::Result r = tokenizer.Encode(text.data() + offset, bytes, ids.data(), bytes);
         benchmark::DoNotOptimize(r.count);
@@ -446,7 +447,9 @@ int main(int argc, char** argv) {
     benchmark::RegisterBenchmark(("BM_Encode/" + stem).c_str(), BM_Encode<uint32_t>, &corpus);
     benchmark::RegisterBenchmark(("BM_Encode16/" + stem).c_str(), BM_Encode<uint16_t>, &corpus);
     benchmark::RegisterBenchmark(("BM_EncodePlain/" + stem).c_str(), BM_EncodePlain, &corpus);
-    for (const int64_t target : hwy::SupportedAndGeneratedTargets()) {
+    std::vector<int64_t> targets;
+    rwkvtok::targets::ForEachSupported(HWY_TARGETS, [&](int64_t t) { targets.push_back(t); });
+    for (const int64_t target : targets) {
       for (const auto kernel :
            {rwkvtok::lanes::Kernel::kGathers, rwkvtok::lanes::Kernel::kWindows}) {
         const char* kernel_name =

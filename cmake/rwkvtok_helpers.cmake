@@ -40,21 +40,16 @@ function(rwkvtok_resolve_lanes out)
   endif()
 endfunction()
 
-# Highway for the lanes, as the interface target rwkvtok_highway (headers and defines), which
-# `target_out` names; `dynamic_out` says whether Highway's library chooses the target at run time
-# (Debian's, on the build machine), so that what links the library links hwy::hwy too. Otherwise
-# (cross builds) Highway's headers alone serve the one target the compiler flags name.
-function(rwkvtok_find_highway target_out dynamic_out)
+# Highway's headers for the lanes, as the interface target rwkvtok_highway (headers and
+# defines), which `target_out` names. Nothing of Highway is linked: on x86-64 the code is compiled
+# for several targets and lib/targets.cc chooses one at run time; elsewhere (aarch64, cross
+# builds for it) for the one target the compiler flags name.
+function(rwkvtok_find_highway target_out)
   add_library(rwkvtok_highway INTERFACE)
   if(TARGET hwy::hwy)
-    # A parent project's own Highway (find_package would clash with its targets).
-    set(hwy_FOUND TRUE)
-  elseif(NOT CMAKE_CROSSCOMPILING)
-    find_package(hwy CONFIG QUIET)
-  endif()
-  if(hwy_FOUND)
-    target_link_libraries(rwkvtok_highway INTERFACE hwy::hwy)
-    set(${dynamic_out} ON PARENT_SCOPE)
+    # A parent project's own Highway: its headers.
+    target_include_directories(rwkvtok_highway SYSTEM INTERFACE
+      $<TARGET_PROPERTY:hwy::hwy,INTERFACE_INCLUDE_DIRECTORIES>)
   else()
     find_path(RWKVTOK_HWY_INCLUDE_DIR hwy/highway.h PATHS /usr/include /usr/local/include
               NO_CMAKE_FIND_ROOT_PATH)
@@ -70,14 +65,14 @@ function(rwkvtok_find_highway target_out dynamic_out)
       file(CREATE_LINK "${RWKVTOK_HWY_INCLUDE_DIR}/hwy" "${_dir}/hwy" SYMBOLIC)
     endif()
     target_include_directories(rwkvtok_highway SYSTEM INTERFACE "${_dir}")
-    target_compile_definitions(rwkvtok_highway INTERFACE HWY_COMPILE_ONLY_STATIC=1)
-    set(${dynamic_out} OFF PARENT_SCOPE)
   endif()
   string(TOLOWER "${CMAKE_SYSTEM_PROCESSOR}" _cpu)
   if(_cpu MATCHES "^(x86_64|amd64)$")
     # SSSE3 and SSE4 (2 x 4 lanes) lose to the plain walk (docs/performance.md), as in lib/BUILD.
     target_compile_definitions(rwkvtok_highway INTERFACE
       "HWY_DISABLED_TARGETS=(HWY_SSSE3|HWY_SSE4)")
+  else()
+    target_compile_definitions(rwkvtok_highway INTERFACE HWY_COMPILE_ONLY_STATIC=1)
   endif()
   set(${target_out} rwkvtok_highway PARENT_SCOPE)
 endfunction()

@@ -1,5 +1,5 @@
-// The lane walk of lib/lanes.h for every Highway target, chosen at run time on x86-64, in two
-// kernels (lib/tuning.h): Run, below, and RunWindowed.
+// The lane walk of lib/lanes.h for every Highway target, chosen at run time on x86-64
+// (lib/targets.h), in two kernels (lib/tuning.h): Run, below, and RunWindowed.
 //
 // Each step of a lane is one step of the plain walk, without branches: look up the child for
 // the current byte; if it exists, move to it (remembering it if it ends a token); if not, emit
@@ -369,71 +369,33 @@ void ToIdsImpl(const Trie& trie, uint32_t* values, size_t count) {
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
-#if HWY_ARCH_X86
-#include <cpuid.h>
-#include <string.h>
-
-#include <atomic>
-#endif
+#include "lib/targets.h"
 
 namespace rwkvtok {
 namespace lanes {
 
-HWY_EXPORT(LaneCountImpl);
-HWY_EXPORT(TargetNameImpl);
-HWY_EXPORT(WalkImpl);
-HWY_EXPORT(WalkTextsImpl);
-HWY_EXPORT(ToIdsImpl);
+size_t LaneCount() { return RWKVTOK_DISPATCH(LaneCountImpl)(); }
 
-size_t LaneCount() { return HWY_DYNAMIC_DISPATCH(LaneCountImpl)(); }
-
-const char* TargetName() { return HWY_DYNAMIC_DISPATCH(TargetNameImpl)(); }
+const char* TargetName() { return RWKVTOK_DISPATCH(TargetNameImpl)(); }
 
 void Walk(Kernel kernel, const Trie& trie, const uint8_t* text, const uint32_t* begin,
           const uint32_t* end, uint32_t* start, uint32_t* next, uint32_t* out) {
-  HWY_DYNAMIC_DISPATCH(WalkImpl)(kernel, trie, text, begin, end, start, next, out);
+  RWKVTOK_DISPATCH(WalkImpl)(kernel, trie, text, begin, end, start, next, out);
 }
 
 void WalkTexts(Kernel kernel, const Trie& trie, const uint8_t* text, const size_t* ends,
                size_t count, size_t base, uint32_t* out, size_t* stopped) {
-  HWY_DYNAMIC_DISPATCH(WalkTextsImpl)(kernel, trie, text, ends, count, base, out, stopped);
+  RWKVTOK_DISPATCH(WalkTextsImpl)(kernel, trie, text, ends, count, base, out, stopped);
 }
-
-#if HWY_ARCH_X86
-namespace {
-// 0 until the vendor is read, then 1 for AMD (or Hygon), 2 for others. Threads that race to
-// read it write the same value; Highway keeps its choice of target the same way.
-std::atomic<uint8_t> g_vendor{0};
-
-bool IsZen() {
-  uint8_t vendor = g_vendor.load(std::memory_order_relaxed);
-  if (vendor == 0) {
-    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
-    char name[13] = {};
-    if (__get_cpuid(0, &eax, &ebx, &ecx, &edx) != 0) {
-      memcpy(name, &ebx, 4);
-      memcpy(name + 4, &edx, 4);
-      memcpy(name + 8, &ecx, 4);
-    }
-    const bool zen = strcmp(name, "AuthenticAMD") == 0 || strcmp(name, "HygonGenuine") == 0;
-    vendor = zen ? 1 : 2;
-    g_vendor.store(vendor, std::memory_order_relaxed);
-  }
-  return vendor == 1;
-}
-}  // namespace
 
 // The windows pay on Zen with 16-lane vectors (AVX-512), where compress is one instruction;
 // with AVX2's 8 lanes they lose to the gathers (BM_EncodeLanes, docs/performance.md).
 Kernel PreferredKernel() {
-  return IsZen() && LaneCount() >= kChains * 16 ? Kernel::kWindows : Kernel::kGathers;
+  return targets::IsAmd() && LaneCount() >= kChains * 16 ? Kernel::kWindows : Kernel::kGathers;
 }
-#else
-Kernel PreferredKernel() { return Kernel::kGathers; }
-#endif
 
 void ToIds(const Trie& trie, uint32_t* values, size_t count) {
-  HWY_DYNAMIC_DISPATCH(ToIdsImpl)(trie, values, count);
+  RWKVTOK_DISPATCH(ToIdsImpl)(trie, values, count);
 }
 
 }  // namespace lanes

@@ -22,9 +22,7 @@ struct Trie {
 };
 
 // The kernel for this CPU (lib/tuning.h says what each does): kWindows on AMD (and Hygon) x86
-// CPUs whose target has 16-lane vectors (AVX-512: Zen 4 and later), kGathers elsewhere. Reads the
-// CPU's vendor once (CPUID is slow under virtual machines) and keeps it, as Highway keeps its
-// choice of target.
+// CPUs whose target has 16-lane vectors (AVX-512: Zen 4 and later), kGathers elsewhere.
 Kernel PreferredKernel();
 
 // How many lanes the best target of this CPU walks, in kChains vectors of at most kMaxVectorLanes.

@@ -18,7 +18,10 @@ LIB_SRCS = [
 
 # The vector kernels, compiled where Highway has vectors to use (x86-64, aarch64), with
 # RWKVTOK_LANES=1 defined for every file of the library.
-LANES_SRCS = ["lanes.cc"]
+LANES_SRCS = [
+    "lanes.cc",
+    "targets.cc",
+]
 
 # The public API: the one header an application includes.
 PUBLIC_HDRS = ["rwkvtok.h"]
@@ -30,5 +33,6 @@ PRIVATE_HDRS = [
     "internal.h",
     "lanes.h",
     "segments.h",
+    "targets.h",
     "tuning.h",
 ]

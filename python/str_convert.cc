@@ -540,33 +540,29 @@ bool Utf8ToUnitsImpl(const uint8_t* s, size_t n, const Utf8Scan& scan, int kind,
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
+#include "lib/targets.h"
+
 namespace rwkvtok_python {
 
-HWY_EXPORT(TargetImpl);
-HWY_EXPORT(UnitsToUtf8Impl);
-HWY_EXPORT(ScanUtf8Impl);
-HWY_EXPORT(Utf8ToUnitsImpl);
-
 size_t UnitsToUtf8(const void* units, int kind, size_t length, uint8_t* out, size_t capacity) {
-  return HWY_DYNAMIC_DISPATCH(UnitsToUtf8Impl)(units, kind, length, out, capacity);
+  return RWKVTOK_DISPATCH(UnitsToUtf8Impl)(units, kind, length, out, capacity);
 }
 
-Utf8Scan ScanUtf8(const uint8_t* s, size_t n) { return HWY_DYNAMIC_DISPATCH(ScanUtf8Impl)(s, n); }
+Utf8Scan ScanUtf8(const uint8_t* s, size_t n) { return RWKVTOK_DISPATCH(ScanUtf8Impl)(s, n); }
 
 bool Utf8ToUnits(const uint8_t* s, size_t n, const Utf8Scan& scan, int kind, void* out) {
-  return HWY_DYNAMIC_DISPATCH(Utf8ToUnitsImpl)(s, n, scan, kind, out);
+  return RWKVTOK_DISPATCH(Utf8ToUnitsImpl)(s, n, scan, kind, out);
 }
 
-const char* ConvertTarget() { return HWY_DYNAMIC_DISPATCH(TargetImpl)(); }
+const char* ConvertTarget() { return RWKVTOK_DISPATCH(TargetImpl)(); }
 
-#if HWY_COMPILE_ONLY_STATIC
-// Highway's headers alone (cross builds): the one target the compiler flags name.
-std::vector<int64_t> TargetsForTest() { return {HWY_STATIC_TARGET}; }
-void UseTargetForTest(int64_t) {}
-#else
-std::vector<int64_t> TargetsForTest() { return hwy::SupportedAndGeneratedTargets(); }
-void UseTargetForTest(int64_t target) { hwy::SetSupportedTargetsForTest(target); }
-#endif
+std::vector<int64_t> TargetsForTest() {
+  std::vector<int64_t> targets;
+  rwkvtok::targets::ForEachSupported(HWY_TARGETS, [&](int64_t t) { targets.push_back(t); });
+  return targets;
+}
+
+void UseTargetForTest(int64_t target) { rwkvtok::targets::RestrictForTest(target); }
 
 }  // namespace rwkvtok_python
 #endif  // HWY_ONCE

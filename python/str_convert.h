@@ -49,8 +49,8 @@ bool Utf8ToUnits(const uint8_t* s, size_t n, const Utf8Scan& scan, int kind, voi
 const char* ConvertTarget();
 
 // For tests: the targets the conversions were compiled for that this CPU has (best first), and a
-// way to run on one of them. UseTargetForTest(0) goes back to the best. It changes Highway's
-// choice for the whole process, the library's lanes included.
+// way to run on one of them. UseTargetForTest(0) goes back to the best. It changes the choice
+// for the whole process, the library's lanes included (lib/targets.h).
 std::vector<int64_t> TargetsForTest();
 void UseTargetForTest(int64_t target);
 

@@ -6,7 +6,7 @@
 //   RWKVTOK_FAIL_ALLOC=N   every operator new after the first N fails (std::bad_alloc, or null
 //                          for the nothrow forms).
 // Unset, nothing fails. Calls are counted from the program's own start: the shared libraries'
-// initialisation before it (libhwy's allocates) is no part of the program and cannot be handled
+// initialisation before it (the C++ runtime's) is no part of the program and cannot be handled
 // by it. The real functions are the next definitions after this program's.
 
 #include <dlfcn.h>

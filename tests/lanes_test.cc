@@ -17,6 +17,7 @@
 #include "hwy/targets.h"
 #include "lib/rwkvtok.h"
 #include "lib/segments.h"
+#include "lib/targets.h"
 #include "tests/simple_encoder.h"
 #include "tests/support.h"
 #include "tests/test_util.h"
@@ -38,8 +39,11 @@ class LanesTest : public ::testing::TestWithParam<TargetKernel> {
   static void SetUpTestSuite() { simple_ = new SimpleEncoder(Tokenizer::World()); }
   static void TearDownTestSuite() { delete simple_; }
 #if HWY_TARGETS != HWY_STATIC_TARGET  // several targets, chosen at run time
-  void SetUp() override { hwy::SetSupportedTargetsForTest(target()); }
-  void TearDown() override { hwy::SetSupportedTargetsForTest(0); }
+  void SetUp() override {
+    targets::RestrictForTest(target());
+    ASSERT_STREQ(lanes::TargetName(), hwy::TargetName(target()));  // the one asked for runs
+  }
+  void TearDown() override { targets::RestrictForTest(0); }
 #endif
   int64_t target() const { return std::get<0>(GetParam()); }
   lanes::Kernel kernel() const { return std::get<1>(GetParam()); }
@@ -257,14 +261,55 @@ std::string Name(const ::testing::TestParamInfo<TargetKernel>& info) {
 
 const auto kKernels = ::testing::Values(lanes::Kernel::kGathers, lanes::Kernel::kWindows);
 #if HWY_TARGETS != HWY_STATIC_TARGET
-INSTANTIATE_TEST_SUITE_P(
-    EveryTarget, LanesTest,
-    ::testing::Combine(::testing::ValuesIn(hwy::SupportedAndGeneratedTargets()), kKernels), Name);
+std::vector<int64_t> EveryTarget() {
+  std::vector<int64_t> every;
+  targets::ForEachSupported(HWY_TARGETS, [&](int64_t target) { every.push_back(target); });
+  return every;
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryTarget, LanesTest,
+                         ::testing::Combine(::testing::ValuesIn(EveryTarget()), kKernels), Name);
 #else
 INSTANTIATE_TEST_SUITE_P(EveryTarget, LanesTest,
                          ::testing::Combine(::testing::Values(int64_t{HWY_STATIC_TARGET}),
                                             kKernels),
                          Name);
+#endif
+
+#if HWY_ARCH_X86
+// The targets the library runs on are those whose instructions the kernel says the CPU has (its
+// flags in /proc/cpuinfo, which also leave out what the operating system does not save).
+TEST(Targets, AreThoseTheCpuFlagsAllow) {
+  const std::string cpuinfo = ReadFileOrDie("/proc/cpuinfo");
+  const size_t at = cpuinfo.find("\nflags");
+  ASSERT_NE(at, std::string::npos);
+  const std::string line = cpuinfo.substr(at, cpuinfo.find('\n', at + 1) - at) + " ";
+  const auto has = [&](std::initializer_list<const char*> flags) {
+    for (const char* flag : flags) {
+      if (line.find(std::string(" ") + flag + " ") == std::string::npos) return false;
+    }
+    return true;
+  };
+  int64_t expected = HWY_SCALAR | HWY_EMU128;
+  if (has({"sse2", "ssse3"})) expected |= HWY_SSSE3;
+  if (has({"sse2", "ssse3", "sse4_1", "sse4_2", "pclmulqdq", "aes"})) expected |= HWY_SSE4;
+  const bool avx2 = has({"sse2", "ssse3", "sse4_1", "sse4_2", "pclmulqdq", "aes", "avx", "avx2",
+                         "bmi1", "bmi2", "fma", "f16c"});
+  if (avx2) expected |= HWY_AVX2;
+  if (avx2 && has({"avx512f", "avx512vl", "avx512dq", "avx512bw"})) expected |= HWY_AVX3;
+  const int64_t known = HWY_AVX3 | HWY_AVX2 | HWY_SSE4 | HWY_SSSE3 | HWY_SCALAR | HWY_EMU128;
+  EXPECT_EQ(targets::Supported(known), expected) << line;
+  // A target of a newer Highway is never offered, nor one that was not compiled.
+  EXPECT_EQ(targets::Supported(known | HWY_AVX3_DL), expected);
+  EXPECT_EQ(targets::Supported(HWY_AVX2 | HWY_SCALAR), expected & (HWY_AVX2 | HWY_SCALAR));
+  // The best is the lowest bit; a test's limit narrows the choice, and lifts.
+  EXPECT_EQ(targets::Best(known), expected & -expected);
+  targets::RestrictForTest(HWY_SCALAR);
+  EXPECT_EQ(targets::Best(known), HWY_SCALAR);
+  EXPECT_EQ(targets::Supported(known), expected);
+  targets::RestrictForTest(0);
+  EXPECT_EQ(targets::Best(known), expected & -expected);
+}
 #endif
 
 // The kernel each vendor's CPUs get: the windows on AMD with 16-lane vectors, else the gathers.

@@ -72,7 +72,10 @@ void ReferenceEncode(uint32_t c, std::vector<uint8_t>* out) {
 
 class StrConvertTest : public ::testing::TestWithParam<int64_t> {
  protected:
-  void SetUp() override { UseTargetForTest(GetParam()); }
+  void SetUp() override {
+    UseTargetForTest(GetParam());
+    ASSERT_STREQ(ConvertTarget(), hwy::TargetName(GetParam()));  // the one asked for runs
+  }
   void TearDown() override { UseTargetForTest(0); }
 
   // A character of UTF-8 length 1 to 4 (`length` 0: any).

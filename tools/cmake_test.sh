@@ -4,7 +4,8 @@
 #   2. install into a prefix, into a second one with only the static library, and into a third
 #      with only the shared library; the header alone in every C and C++ dialect;
 #   3. three consumers of the installed package, each encoding and decoding a sample:
-#      find_package (shared and static, with and without Highway's development files),
+#      find_package (shared and static, with and without Highway's CMake package, none of them
+#      loading Highway's library),
 #      add_subdirectory of the source tree (which links the static library), and a C99 program
 #      built with `cc $(pkg-config --cflags --libs rwkvtok)` against each prefix; settings a
 #      parent project gives, and settings that are refused;
@@ -79,15 +80,24 @@ build_consumer tests/consumers/find_package "$work/find_package-static" \
   -DCMAKE_PREFIX_PATH="$work/prefix-static" -DRWKVTOK_CONSUMER_STATIC=ON
 "$work/find_package-static/consumer_static"
 
-# The shared library carries Highway inside it: using it needs no Highway development files (no
-# hwy CMake package, no libhwy.pc), whether the install also has the static library or not;
-# without Highway's package the static library links -lhwy by name.
-step "consumer: find_package and pkg-config without Highway's development files"
+# Highway is compiled into both libraries (its headers only; lib/targets.cc chooses the target):
+# using them needs nothing of Highway (no hwy CMake package, no libhwy.pc, no -lhwy), and no
+# program loads Highway's shared library, whose loading costs milliseconds.
+step "consumer: find_package and pkg-config without Highway"
 build_consumer tests/consumers/find_package "$work/find_package-nohwy" \
   -DCMAKE_PREFIX_PATH="$work/prefix" -DCMAKE_DISABLE_FIND_PACKAGE_hwy=TRUE
 "$work/find_package-nohwy/consumer"
 "$work/find_package-nohwy/consumer_static"
-PKG_CONFIG_LIBDIR="$work/prefix/lib/pkgconfig" pkg-config --cflags --libs rwkvtok
+flags=$(PKG_CONFIG_LIBDIR="$work/prefix/lib/pkgconfig" pkg-config --static --cflags --libs rwkvtok)
+echo "$flags"
+for program in "$work/find_package-nohwy/consumer" "$work/find_package-nohwy/consumer_static" \
+  "$work/prefix/bin/rwkvtok" "$work/prefix/lib/librwkvtok.so"; do
+  loads=$(ldd "$program")
+  if grep -q libhwy <<<"$loads$flags"; then
+    echo "FAIL: $program needs Highway's library: $loads $flags" >&2
+    exit 1
+  fi
+done
 step "install: shared only"
 rm -rf "$work/prefix-shared"
 cmake -S . -B "$work/host-shared" -DCMAKE_BUILD_TYPE=Release -DRWKVTOK_BUILD_STATIC=OFF \

@@ -50,7 +50,7 @@ for target in "${targets[@]}"; do
   source="tests/fuzz/${target}_fuzz.cc"
   [ "$target" = compact_blob ] && source=tests/fuzz/blob_fuzz.cc
   echo "building ${target}_fuzz"
-  clang++ "${flags[@]}" "${defines[@]}" "${sources[@]}" "$source" -lhwy \
+  clang++ "${flags[@]}" "${defines[@]}" "${sources[@]}" "$source" \
     -o "$work/bin/${target}_fuzz"
 done
 

@@ -1,0 +1,124 @@
+#include "lib/targets.h"
+
+#include <atomic>
+
+#include "hwy/base.h"
+
+#if HWY_ARCH_X86
+#include <cpuid.h>
+#include <string.h>
+#endif
+
+#if HWY_IS_DEBUG_BUILD
+#include <stdarg.h>
+#include <stdio.h>
+#endif
+
+namespace rwkvtok {
+namespace targets {
+namespace {
+
+// What the CPU runs, and its vendor, are read once (CPUID is slow under virtual machines) and
+// kept; threads that race to read them write the same values. g_allowed is RestrictForTest's
+// limit. All are constant-initialized: no static constructor.
+std::atomic<int64_t> g_supported{0};  // 0: not read yet
+std::atomic<int64_t> g_allowed{0};    // 0: no limit
+
+// The fallback targets, which every CPU runs.
+constexpr int64_t kFallbacks = HWY_SCALAR | HWY_EMU128;
+
+#if HWY_ARCH_X86
+std::atomic<uint8_t> g_vendor{0};  // 0: not read yet, 1: AMD or Hygon, 2: another
+
+// What each target's code may contain is what Highway compiles it with (HWY_TARGET_STR in
+// hwy/ops/set_macros-inl.h); the operating system must also save the vector registers (XCR0).
+int64_t ReadSupported() {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  int64_t targets = kFallbacks;
+  if (__get_cpuid(1, &a, &b, &c, &d) == 0) return targets;
+  const unsigned c1 = c, d1 = d;
+  const auto has = [](unsigned reg, unsigned bits) { return (reg & bits) == bits; };
+  if (!has(d1, bit_SSE2) || !has(c1, bit_SSSE3)) return targets;
+  targets |= HWY_SSSE3;
+  if (!has(c1, bit_SSE4_1 | bit_SSE4_2 | bit_PCLMUL | bit_AES)) return targets;
+  targets |= HWY_SSE4;
+  if (!has(c1, bit_OSXSAVE | bit_AVX | bit_FMA | bit_F16C)) return targets;
+  unsigned xcr0 = 0, xcr0_high = 0;
+  __asm__("xgetbv" : "=a"(xcr0), "=d"(xcr0_high) : "c"(0));
+  if (!has(xcr0, 0x6)) return targets;  // SSE and AVX state
+  if (__get_cpuid_count(7, 0, &a, &b, &c, &d) == 0) return targets;
+  if (!has(b, bit_AVX2 | bit_BMI | bit_BMI2)) return targets;
+  targets |= HWY_AVX2;
+  if (!has(xcr0, 0xE0)) return targets;  // opmask and ZMM state
+  if (!has(b, bit_AVX512F | bit_AVX512VL | bit_AVX512DQ | bit_AVX512BW)) return targets;
+  return targets | HWY_AVX3;
+}
+#else
+int64_t ReadSupported() { return kFallbacks | HWY_STATIC_TARGET; }
+#endif
+
+int64_t SupportedByCpu() {
+  int64_t supported = g_supported.load(std::memory_order_relaxed);
+  if (supported == 0) {
+    supported = ReadSupported();
+    g_supported.store(supported, std::memory_order_relaxed);
+  }
+  return supported;
+}
+
+}  // namespace
+
+int64_t Supported(int64_t compiled) {
+  constexpr int64_t kKnown = HWY_AVX3 | HWY_AVX2 | HWY_SSE4 | HWY_SSSE3 | kFallbacks;
+  const int64_t supported = compiled & SupportedByCpu() & (kKnown | HWY_STATIC_TARGET);
+  return supported != 0 ? supported : HWY_STATIC_TARGET;
+}
+
+int64_t Runnable(int64_t compiled) {
+  const int64_t supported = Supported(compiled);
+  const int64_t allowed = g_allowed.load(std::memory_order_relaxed);
+  return (supported & allowed) != 0 ? supported & allowed : supported;
+}
+
+void RestrictForTest(int64_t targets) { g_allowed.store(targets, std::memory_order_relaxed); }
+
+bool IsAmd() {
+#if HWY_ARCH_X86
+  uint8_t vendor = g_vendor.load(std::memory_order_relaxed);
+  if (vendor == 0) {
+    unsigned max_leaf = 0, b = 0, c = 0, d = 0;
+    __cpuid(0, max_leaf, b, c, d);
+    char name[13] = {};  // EBX, EDX, ECX spell it
+    memcpy(name, &b, 4);
+    memcpy(name + 4, &d, 4);
+    memcpy(name + 8, &c, 4);
+    const bool amd = strcmp(name, "AuthenticAMD") == 0 || strcmp(name, "HygonGenuine") == 0;
+    vendor = amd ? 1 : 2;
+    g_vendor.store(vendor, std::memory_order_relaxed);
+  }
+  return vendor == 1;
+#else
+  return false;
+#endif
+}
+
+}  // namespace targets
+}  // namespace rwkvtok
+
+#if HWY_IS_DEBUG_BUILD
+// Highway's debug builds (without NDEBUG, or with a sanitizer) check its own preconditions
+// (HWY_DASSERT) and report a failed one through hwy::Abort, which only Highway's shared library
+// defines; nothing links that library, so those builds get this definition. A failed check is a
+// bug of this library's, reported and trapped as a failed assert would be.
+namespace hwy {
+void Abort(const char* file, int line, const char* format, ...) {
+  va_list args;
+  va_start(args, format);
+  fprintf(stderr, "%s:%d: ", file, line);
+  vfprintf(stderr, format, args);
+  va_end(args);
+  fputc('\n', stderr);
+  __builtin_trap();
+}
+}  // namespace hwy
+#endif
