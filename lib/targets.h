@@ -1,7 +1,7 @@
 // Which Highway target the vector code runs on. On x86-64 the vector code is compiled for several
 // targets and the best one this CPU and its operating system run is chosen at run time, from
 // CPUID and XGETBV. Highway's own choice would need its shared library, whose loading calibrates
-// a timer for about 2.4 ms in every process that links it. Elsewhere one target is compiled, the
+// a timer for milliseconds in every process that links it. Elsewhere one target is compiled, the
 // one the compiler flags name, and nothing is chosen.
 //
 // In a file compiled for every target with hwy/foreach_target.h, RWKVTOK_DISPATCH(Name), in its
