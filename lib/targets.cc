@@ -30,28 +30,18 @@ constexpr int64_t kFallbacks = HWY_SCALAR | HWY_EMU128;
 #if HWY_ARCH_X86
 std::atomic<uint8_t> g_vendor{0};  // 0: not read yet, 1: AMD or Hygon, 2: another
 
-// What each target's code may contain is what Highway compiles it with (HWY_TARGET_STR in
-// hwy/ops/set_macros-inl.h); the operating system must also save the vector registers (XCR0).
 int64_t ReadSupported() {
+  CpuidWords words;
   unsigned a = 0, b = 0, c = 0, d = 0;
-  int64_t targets = kFallbacks;
-  if (__get_cpuid(1, &a, &b, &c, &d) == 0) return targets;
-  const unsigned c1 = c, d1 = d;
-  const auto has = [](unsigned reg, unsigned bits) { return (reg & bits) == bits; };
-  if (!has(d1, bit_SSE2) || !has(c1, bit_SSSE3)) return targets;
-  targets |= HWY_SSSE3;
-  if (!has(c1, bit_SSE4_1 | bit_SSE4_2 | bit_PCLMUL | bit_AES)) return targets;
-  targets |= HWY_SSE4;
-  if (!has(c1, bit_OSXSAVE | bit_AVX | bit_FMA | bit_F16C)) return targets;
-  unsigned xcr0 = 0, xcr0_high = 0;
-  __asm__("xgetbv" : "=a"(xcr0), "=d"(xcr0_high) : "c"(0));
-  if (!has(xcr0, 0x6)) return targets;  // SSE and AVX state
-  if (__get_cpuid_count(7, 0, &a, &b, &c, &d) == 0) return targets;
-  if (!has(b, bit_AVX2 | bit_BMI | bit_BMI2)) return targets;
-  targets |= HWY_AVX2;
-  if (!has(xcr0, 0xE0)) return targets;  // opmask and ZMM state
-  if (!has(b, bit_AVX512F | bit_AVX512VL | bit_AVX512DQ | bit_AVX512BW)) return targets;
-  return targets | HWY_AVX3;
+  if (__get_cpuid(1, &a, &b, &c, &d) == 0) return TargetsOf(words);
+  words.leaf1_ecx = c;
+  words.leaf1_edx = d;
+  if ((c & bit_OSXSAVE) != 0) {
+    unsigned xcr0_high = 0;
+    __asm__ volatile("xgetbv" : "=a"(words.xcr0), "=d"(xcr0_high) : "c"(0));
+  }
+  if (__get_cpuid_count(7, 0, &a, &b, &c, &d) != 0) words.leaf7_ebx = b;
+  return TargetsOf(words);
 }
 #else
 int64_t ReadSupported() { return kFallbacks | HWY_STATIC_TARGET; }
@@ -67,6 +57,33 @@ int64_t SupportedByCpu() {
 }
 
 }  // namespace
+
+#if HWY_ARCH_X86
+// What each target's code may contain is what Highway compiles it with (HWY_TARGET_STR in
+// hwy/ops/set_macros-inl.h), and what the compiler makes of that: SSE4.2 brings POPCNT. The
+// operating system must also save the vector registers (XCR0).
+int64_t TargetsOf(const CpuidWords& words) {
+  const auto has = [](uint32_t word, uint32_t bits) { return (word & bits) == bits; };
+  int64_t targets = kFallbacks;
+  if (!has(words.leaf1_edx, bit_SSE2) || !has(words.leaf1_ecx, bit_SSE3 | bit_SSSE3)) {
+    return targets;
+  }
+  targets |= HWY_SSSE3;
+  if (!has(words.leaf1_ecx, bit_SSE4_1 | bit_SSE4_2 | bit_POPCNT | bit_PCLMUL | bit_AES)) {
+    return targets;
+  }
+  targets |= HWY_SSE4;
+  if (!has(words.leaf1_ecx, bit_OSXSAVE | bit_AVX | bit_FMA | bit_F16C)) return targets;
+  if (!has(words.xcr0, 0x6)) return targets;  // SSE and AVX state
+  if (!has(words.leaf7_ebx, bit_AVX2 | bit_BMI | bit_BMI2)) return targets;
+  targets |= HWY_AVX2;
+  if (!has(words.xcr0, 0xE0)) return targets;  // opmask and ZMM state
+  if (!has(words.leaf7_ebx, bit_AVX512F | bit_AVX512VL | bit_AVX512DQ | bit_AVX512BW)) {
+    return targets;
+  }
+  return targets | HWY_AVX3;
+}
+#endif
 
 int64_t Supported(int64_t compiled) {
   constexpr int64_t kKnown = HWY_AVX3 | HWY_AVX2 | HWY_SSE4 | HWY_SSSE3 | kFallbacks;
@@ -106,12 +123,13 @@ bool IsAmd() {
 }  // namespace rwkvtok
 
 #if HWY_IS_DEBUG_BUILD
-// Highway's debug builds (without NDEBUG, or with a sanitizer) check its own preconditions
-// (HWY_DASSERT) and report a failed one through hwy::Abort, which only Highway's shared library
-// defines; nothing links that library, so those builds get this definition. A failed check is a
-// bug of this library's, reported and trapped as a failed assert would be.
+// Highway's debug builds (without NDEBUG, or clang's with a sanitizer) check its own
+// preconditions (HWY_DASSERT) and report a failed one through hwy::Abort, which Highway's
+// library defines. The library does not link it, so those builds get this definition, weak, so
+// that a program that links Highway's library as well keeps Highway's. A failed check is a bug of
+// this library's, reported and trapped as a failed assert would be.
 namespace hwy {
-void Abort(const char* file, int line, const char* format, ...) {
+__attribute__((weak)) void Abort(const char* file, int line, const char* format, ...) {
   va_list args;
   va_start(args, format);
   fprintf(stderr, "%s:%d: ", file, line);

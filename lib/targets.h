@@ -43,6 +43,18 @@ void RestrictForTest(int64_t targets);
 // Whether the CPU is an AMD (or Hygon) one; false off x86.
 bool IsAmd();
 
+#if HWY_ARCH_X86
+// What CPUID and XGETBV say of the CPU and the operating system, as TargetsOf reads it.
+struct CpuidWords {
+  uint32_t leaf1_ecx = 0, leaf1_edx = 0;
+  uint32_t leaf7_ebx = 0;  // 0 where leaf 7 is missing
+  uint32_t xcr0 = 0;       // 0 without OSXSAVE
+};
+
+// The targets (HWY_* bits) a CPU with these words runs, the fallbacks included.
+int64_t TargetsOf(const CpuidWords& words);
+#endif
+
 template <typename Function>
 Function Pick(int64_t target, Function avx3, Function avx2, Function sse4, Function ssse3,
               Function fallback) {

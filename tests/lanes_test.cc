@@ -291,10 +291,11 @@ TEST(Targets, AreThoseTheCpuFlagsAllow) {
     return true;
   };
   int64_t expected = HWY_SCALAR | HWY_EMU128;
-  if (has({"sse2", "ssse3"})) expected |= HWY_SSSE3;
-  if (has({"sse2", "ssse3", "sse4_1", "sse4_2", "pclmulqdq", "aes"})) expected |= HWY_SSE4;
-  const bool avx2 = has({"sse2", "ssse3", "sse4_1", "sse4_2", "pclmulqdq", "aes", "avx", "avx2",
-                         "bmi1", "bmi2", "fma", "f16c"});
+  // "pni" is SSE3.
+  if (has({"sse2", "pni", "ssse3"})) expected |= HWY_SSSE3;
+  const bool sse4 = has({"sse2", "pni", "ssse3", "sse4_1", "sse4_2", "popcnt", "pclmulqdq", "aes"});
+  if (sse4) expected |= HWY_SSE4;
+  const bool avx2 = sse4 && has({"avx", "avx2", "bmi1", "bmi2", "fma", "f16c"});
   if (avx2) expected |= HWY_AVX2;
   if (avx2 && has({"avx512f", "avx512vl", "avx512dq", "avx512bw"})) expected |= HWY_AVX3;
   const int64_t known = HWY_AVX3 | HWY_AVX2 | HWY_SSE4 | HWY_SSSE3 | HWY_SCALAR | HWY_EMU128;
@@ -309,6 +310,57 @@ TEST(Targets, AreThoseTheCpuFlagsAllow) {
   EXPECT_EQ(targets::Supported(known), expected);
   targets::RestrictForTest(0);
   EXPECT_EQ(targets::Best(known), expected & -expected);
+}
+
+// Each target needs every one of its features and the operating system's saving of its
+// registers: words of a CPU that has everything, less one bit at a time. Bit positions as the
+// Intel and AMD manuals give them.
+TEST(Targets, NeedEveryFeatureOfTheirs) {
+  struct Bit {
+    uint32_t targets::CpuidWords::*word;
+    int bit;
+    int64_t lost;  // the targets that need it
+  };
+  constexpr int64_t kSse4Up = HWY_SSE4 | HWY_AVX2 | HWY_AVX3;
+  constexpr int64_t kAvx2Up = HWY_AVX2 | HWY_AVX3;
+  using W = targets::CpuidWords;
+  const Bit bits[] = {
+      {&W::leaf1_edx, 26, HWY_SSSE3 | kSse4Up},  // SSE2
+      {&W::leaf1_ecx, 0, HWY_SSSE3 | kSse4Up},   // SSE3
+      {&W::leaf1_ecx, 9, HWY_SSSE3 | kSse4Up},   // SSSE3
+      {&W::leaf1_ecx, 19, kSse4Up},              // SSE4.1
+      {&W::leaf1_ecx, 20, kSse4Up},              // SSE4.2
+      {&W::leaf1_ecx, 23, kSse4Up},              // POPCNT
+      {&W::leaf1_ecx, 1, kSse4Up},               // PCLMULQDQ
+      {&W::leaf1_ecx, 25, kSse4Up},              // AES
+      {&W::leaf1_ecx, 27, kAvx2Up},              // OSXSAVE
+      {&W::leaf1_ecx, 28, kAvx2Up},              // AVX
+      {&W::leaf1_ecx, 12, kAvx2Up},              // FMA
+      {&W::leaf1_ecx, 29, kAvx2Up},              // F16C
+      {&W::xcr0, 1, kAvx2Up},                    // SSE state
+      {&W::xcr0, 2, kAvx2Up},                    // AVX state
+      {&W::leaf7_ebx, 5, kAvx2Up},               // AVX2
+      {&W::leaf7_ebx, 3, kAvx2Up},               // BMI1
+      {&W::leaf7_ebx, 8, kAvx2Up},               // BMI2
+      {&W::xcr0, 5, HWY_AVX3},                   // opmask state
+      {&W::xcr0, 6, HWY_AVX3},                   // ZMM_Hi256 state
+      {&W::xcr0, 7, HWY_AVX3},                   // Hi16_ZMM state
+      {&W::leaf7_ebx, 16, HWY_AVX3},             // AVX512F
+      {&W::leaf7_ebx, 17, HWY_AVX3},             // AVX512DQ
+      {&W::leaf7_ebx, 30, HWY_AVX3},             // AVX512BW
+      {&W::leaf7_ebx, 31, HWY_AVX3},             // AVX512VL
+  };
+  W all;
+  for (const Bit& b : bits) all.*b.word |= uint32_t{1} << b.bit;
+  constexpr int64_t kFallbacks = HWY_SCALAR | HWY_EMU128;
+  const int64_t every = kFallbacks | HWY_SSSE3 | kSse4Up;
+  EXPECT_EQ(targets::TargetsOf(all), every);
+  EXPECT_EQ(targets::TargetsOf(W()), kFallbacks);
+  for (const Bit& b : bits) {
+    W less = all;
+    less.*b.word &= ~(uint32_t{1} << b.bit);
+    EXPECT_EQ(targets::TargetsOf(less), every & ~b.lost) << "without bit " << b.bit;
+  }
 }
 #endif
 
