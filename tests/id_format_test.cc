@@ -81,6 +81,41 @@ TEST(FormatId, EachFormatsBytes) {
   }
 }
 
+// Many ids at once, of every width in every format, and runs of every length (the binary formats
+// are written in blocks), spelled here without the tool's code.
+TEST(FormatIds, WritesEachIdAsItsFormatSpellsIt) {
+  std::mt19937 rng(11);
+  const auto spelled = [](Format format, uint32_t id) {
+    switch (format) {
+      case Format::kLines:
+        return std::to_string(id) + "\n";
+      case Format::kJson:
+        return "," + std::to_string(id);
+      case Format::kU16:
+        return std::string{static_cast<char>(id % 256), static_cast<char>(id / 256)};
+      case Format::kU32:
+        return std::string{static_cast<char>(id % 256), static_cast<char>(id / 256 % 256),
+                           static_cast<char>(id / 65536 % 256), static_cast<char>(id / 16777216)};
+    }
+    return std::string();
+  };
+  for (const Format format : kFormats) {
+    for (size_t count = 0; count < 700; count += 1 + count / 4) {
+      std::vector<uint32_t> ids(count);
+      std::string expected;
+      for (size_t i = 0; i < count; ++i) {
+        const uint32_t width = std::uniform_int_distribution<uint32_t>(0, 16)(rng);
+        ids[i] = std::uniform_int_distribution<uint32_t>(0, (1u << width) - 1)(rng);
+        expected += spelled(format, ids[i]);
+      }
+      std::vector<char> out(count * kMaxFormattedWidth + 16, '\x7f');
+      char* end = FormatIds(format, ids.data(), count, out.data());
+      ASSERT_EQ(std::string(out.data(), end), expected) << count << " ids";
+      for (const char* p = end; p < out.data() + out.size(); ++p) ASSERT_EQ(*p, '\x7f');
+    }
+  }
+}
+
 TEST(IdParser, EveryFormatRoundTripsInPiecesOfAnySize) {
   std::mt19937 rng(7);
   for (const Format format : kFormats) {

@@ -31,7 +31,7 @@ class IdWriter {
   bool formats() const { return format_.has_value(); }
   Format format() const { return *format_; }
 
-  // `ids` ids, formatted by FormatId into `size` bytes.
+  // `ids` ids, formatted by FormatIds into `size` bytes.
   void Formatted(const char* bytes, size_t size, size_t ids) {
     if (ids == 0) return;
     if (*format_ == Format::kJson && written_ == 0) {  // the first id opens the array
@@ -165,9 +165,8 @@ class StreamingEncoder {
       workers_.Run(slice_count, [&](size_t k) {
         const size_t begin = n * k / slice_count, end = n * (k + 1) / slice_count;
         char* const from = scratch + begin * kMaxFormattedWidth;
-        char* p = from;
-        for (size_t i = begin; i < end; ++i) p = FormatId(format, ids[base + i], p);
-        slices_[k] = static_cast<size_t>(p - from);
+        slices_[k] =
+            static_cast<size_t>(FormatIds(format, ids + base + begin, end - begin, from) - from);
       });
       for (size_t k = 0; k < slice_count; ++k) {
         const size_t begin = n * k / slice_count, end = n * (k + 1) / slice_count;

@@ -22,22 +22,34 @@ bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 }  // namespace
 
-char* FormatId(Format format, uint32_t id, char* p) {
+// The format is chosen once for all the ids: a call and a choice per id made `encode` 1.1 to 1.3
+// times slower.
+char* FormatIds(Format format, const uint32_t* ids, size_t count, char* p) {
   switch (format) {
     case Format::kLines:
-      p = std::to_chars(p, p + 10, id).ptr;
-      *p++ = '\n';
+      for (size_t i = 0; i < count; ++i) {
+        p = std::to_chars(p, p + 10, ids[i]).ptr;
+        *p++ = '\n';
+      }
       break;
     case Format::kJson:
-      *p++ = ',';
-      p = std::to_chars(p, p + 10, id).ptr;
+      for (size_t i = 0; i < count; ++i) {
+        *p++ = ',';
+        p = std::to_chars(p, p + 10, ids[i]).ptr;
+      }
       break;
     case Format::kU16:
-      *p++ = static_cast<char>(id & 0xFF);
-      *p++ = static_cast<char>(id >> 8);
+      for (size_t i = 0; i < count; ++i) {
+        p[2 * i] = static_cast<char>(ids[i] & 0xFF);
+        p[2 * i + 1] = static_cast<char>(ids[i] >> 8);
+      }
+      p += 2 * count;
       break;
     case Format::kU32:
-      for (int shift = 0; shift < 32; shift += 8) *p++ = static_cast<char>(id >> shift);
+      for (size_t i = 0; i < count; ++i) {
+        for (int k = 0; k < 4; ++k) p[4 * i + k] = static_cast<char>(ids[i] >> (8 * k));
+      }
+      p += 4 * count;
       break;
   }
   return p;

@@ -16,13 +16,15 @@ namespace cli {
 
 enum class Format { kLines, kJson, kU16, kU32 };
 
-// The most bytes FormatId writes for an id below 65536: "65535\n" or ",65535".
+// The most bytes an id below 65536 takes: "65535\n" or ",65535".
 constexpr size_t kMaxFormattedWidth = 6;
 
-// Writes `id` (below 65536) in `format` at `p` and returns the end. A JSON id is written with a
-// leading ',' (the writer makes the first one '['), so that ids can be formatted apart, on any
-// thread, and joined.
-char* FormatId(Format format, uint32_t id, char* p);
+// Writes `count` ids (each below 65536) in `format` at `p` (room for count * kMaxFormattedWidth
+// bytes) and returns the end. A JSON id is written with a leading ',' (the writer makes the first
+// one '['), so that ids can be formatted apart, on any thread, and joined.
+char* FormatIds(Format format, const uint32_t* ids, size_t count, char* p);
+
+inline char* FormatId(Format format, uint32_t id, char* p) { return FormatIds(format, &id, 1, p); }
 
 // Reads ids in one format from input given in pieces of any size: a number or a binary id may be
 // cut between pieces. An id is given out only once it is known whole and well-formed, so input
