@@ -18,42 +18,49 @@ namespace rwkvtok {
 namespace targets {
 namespace {
 
-// What the CPU runs, and its vendor, are read once (CPUID is slow under virtual machines) and
-// kept; threads that race to read them write the same values. g_allowed is RestrictForTest's
-// limit. All are constant-initialized: no static constructor.
-std::atomic<int64_t> g_supported{0};  // 0: not read yet
-std::atomic<int64_t> g_allowed{0};    // 0: no limit
-
 // The fallback targets, which every CPU runs.
 constexpr int64_t kFallbacks = HWY_SCALAR | HWY_EMU128;
+// Beside the targets in the word below (Highway's bits stop at 62): an AMD (or Hygon) CPU.
+constexpr uint64_t kAmd = uint64_t{1} << 63;
+
+// What the CPU is and runs, read once (CPUID is slow under virtual machines) and kept; threads
+// that race to read it write the same value. 0: not read yet (every CPU runs the fallbacks).
+// g_allowed is RestrictForTest's limit. Both are constant-initialized: no static constructor.
+std::atomic<uint64_t> g_cpu{0};
+std::atomic<int64_t> g_allowed{0};  // 0: no limit
 
 #if HWY_ARCH_X86
-std::atomic<uint8_t> g_vendor{0};  // 0: not read yet, 1: AMD or Hygon, 2: another
-
-int64_t ReadSupported() {
-  CpuidWords words;
+uint64_t ReadCpu() {
   unsigned a = 0, b = 0, c = 0, d = 0;
-  if (__get_cpuid(1, &a, &b, &c, &d) == 0) return TargetsOf(words);
-  words.leaf1_ecx = c;
-  words.leaf1_edx = d;
-  if ((c & bit_OSXSAVE) != 0) {
-    unsigned xcr0_high = 0;
-    __asm__ volatile("xgetbv" : "=a"(words.xcr0), "=d"(xcr0_high) : "c"(0));
+  __cpuid(0, a, b, c, d);
+  char vendor[13] = {};  // EBX, EDX, ECX spell it
+  memcpy(vendor, &b, 4);
+  memcpy(vendor + 4, &d, 4);
+  memcpy(vendor + 8, &c, 4);
+  const bool amd = strcmp(vendor, "AuthenticAMD") == 0 || strcmp(vendor, "HygonGenuine") == 0;
+  CpuidWords words;
+  if (__get_cpuid(1, &a, &b, &c, &d) != 0) {
+    words.leaf1_ecx = c;
+    words.leaf1_edx = d;
+    if ((c & bit_OSXSAVE) != 0) {
+      unsigned xcr0_high = 0;
+      __asm__ volatile("xgetbv" : "=a"(words.xcr0), "=d"(xcr0_high) : "c"(0));
+    }
+    if (__get_cpuid_count(7, 0, &a, &b, &c, &d) != 0) words.leaf7_ebx = b;
   }
-  if (__get_cpuid_count(7, 0, &a, &b, &c, &d) != 0) words.leaf7_ebx = b;
-  return TargetsOf(words);
+  return static_cast<uint64_t>(TargetsOf(words)) | (amd ? kAmd : 0);
 }
 #else
-int64_t ReadSupported() { return kFallbacks | HWY_STATIC_TARGET; }
+uint64_t ReadCpu() { return static_cast<uint64_t>(kFallbacks | HWY_STATIC_TARGET); }
 #endif
 
-int64_t SupportedByCpu() {
-  int64_t supported = g_supported.load(std::memory_order_relaxed);
-  if (supported == 0) {
-    supported = ReadSupported();
-    g_supported.store(supported, std::memory_order_relaxed);
+uint64_t Cpu() {
+  uint64_t cpu = g_cpu.load(std::memory_order_relaxed);
+  if (cpu == 0) {
+    cpu = ReadCpu();
+    g_cpu.store(cpu, std::memory_order_relaxed);
   }
-  return supported;
+  return cpu;
 }
 
 }  // namespace
@@ -87,37 +94,21 @@ int64_t TargetsOf(const CpuidWords& words) {
 
 int64_t Supported(int64_t compiled) {
   constexpr int64_t kKnown = HWY_AVX3 | HWY_AVX2 | HWY_SSE4 | HWY_SSSE3 | kFallbacks;
-  const int64_t supported = compiled & SupportedByCpu() & (kKnown | HWY_STATIC_TARGET);
+  const int64_t runs = static_cast<int64_t>(Cpu() & ~kAmd);
+  const int64_t supported = compiled & runs & (kKnown | HWY_STATIC_TARGET);
   return supported != 0 ? supported : HWY_STATIC_TARGET;
 }
 
-int64_t Runnable(int64_t compiled) {
-  const int64_t supported = Supported(compiled);
+int64_t Best(int64_t compiled) {
+  int64_t runnable = Supported(compiled);
   const int64_t allowed = g_allowed.load(std::memory_order_relaxed);
-  return (supported & allowed) != 0 ? supported & allowed : supported;
+  if ((runnable & allowed) != 0) runnable &= allowed;
+  return runnable & -runnable;  // the lowest bit, as Highway orders its targets
 }
 
 void RestrictForTest(int64_t targets) { g_allowed.store(targets, std::memory_order_relaxed); }
 
-bool IsAmd() {
-#if HWY_ARCH_X86
-  uint8_t vendor = g_vendor.load(std::memory_order_relaxed);
-  if (vendor == 0) {
-    unsigned max_leaf = 0, b = 0, c = 0, d = 0;
-    __cpuid(0, max_leaf, b, c, d);
-    char name[13] = {};  // EBX, EDX, ECX spell it
-    memcpy(name, &b, 4);
-    memcpy(name + 4, &d, 4);
-    memcpy(name + 8, &c, 4);
-    const bool amd = strcmp(name, "AuthenticAMD") == 0 || strcmp(name, "HygonGenuine") == 0;
-    vendor = amd ? 1 : 2;
-    g_vendor.store(vendor, std::memory_order_relaxed);
-  }
-  return vendor == 1;
-#else
-  return false;
-#endif
-}
+bool IsAmd() { return (Cpu() & kAmd) != 0; }
 
 }  // namespace targets
 }  // namespace rwkvtok

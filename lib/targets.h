@@ -21,20 +21,15 @@ namespace targets {
 // never none, since a fallback target runs everywhere.
 int64_t Supported(int64_t compiled);
 
-// Those of Supported(compiled) within RestrictForTest's limit.
-int64_t Runnable(int64_t compiled);
-
 // Calls visit(target) for each of Supported(compiled), best first.
 template <typename Visit>
 void ForEachSupported(int64_t compiled, const Visit& visit) {
   for (int64_t left = Supported(compiled); left != 0; left &= left - 1) visit(left & -left);
 }
 
-// The best of Runnable(compiled): the lowest bit, as Highway orders its targets.
-inline int64_t Best(int64_t compiled) {
-  const int64_t runnable = Runnable(compiled);
-  return runnable & -runnable;
-}
+// The best of Supported(compiled) within RestrictForTest's limit (a limit that leaves none is
+// ignored).
+int64_t Best(int64_t compiled);
 
 // Limits the targets chosen to `targets` (0 lifts the limit), for tests and benchmarks that run
 // each target in turn. Not for concurrent use with encoding.
@@ -78,7 +73,7 @@ Function Pick(int64_t target, Function avx3, Function avx2, Function sse4, Funct
 #if HWY_TARGETS == HWY_STATIC_TARGET
 #define RWKVTOK_DISPATCH(Name) (&HWY_STATIC_DISPATCH(Name))
 #else
-// Runnable() offers only the targets Pick knows, so that a target of a newer Highway, compiled
+// Supported() offers only the targets Pick knows, so that a target of a newer Highway, compiled
 // but not known here, is never chosen (Pick would give its fallback).
 #define RWKVTOK_DISPATCH(Name)                                                             \
   ::rwkvtok::targets::Pick<decltype(HWY_CHOOSE_FALLBACK(Name))>(                           \
