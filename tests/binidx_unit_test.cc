@@ -1,6 +1,6 @@
 // The parts of tools/binidx that the command's tests (tests/binidx_test.py) cannot reach at
 // scale: RWKV-LM's --magic_prime for datasets of billions of tokens, and the JSONL reader's UTF-8
-// checks on many long texts.
+// checks on many long texts, on every vector target.
 
 #include <cstdint>
 #include <random>
@@ -10,6 +10,12 @@
 #include "gtest/gtest.h"
 #include "tools/binidx/dataset.h"
 #include "tools/binidx/jsonl.h"
+#include "tools/binidx/utf8.h"
+
+#if RWKVTOK_LANES
+#include "hwy/targets.h"
+#include "lib/targets.h"
+#endif
 
 namespace rwkvtok {
 namespace binidx {
@@ -160,6 +166,116 @@ TEST(ReadField, Utf8SecondByteBounds) {
       EXPECT_EQ(read, padding + g + padding);
     }
   }
+}
+
+// Whether `s` is UTF-8 by RFC 3629, and where not, the first byte of the character that is wrong:
+// each character decoded to its code point and that checked, as the DFA and the tables do not.
+size_t ReferenceInvalidAt(const std::string& s) {
+  for (size_t i = 0; i < s.size();) {
+    const uint8_t b = static_cast<uint8_t>(s[i]);
+    size_t length;
+    uint32_t c;
+    if (b < 0x80) {
+      ++i;
+      continue;
+    } else if ((b & 0xE0) == 0xC0) {
+      length = 2, c = b & 0x1F;
+    } else if ((b & 0xF0) == 0xE0) {
+      length = 3, c = b & 0x0F;
+    } else if ((b & 0xF8) == 0xF0) {
+      length = 4, c = b & 0x07;
+    } else {
+      return i;
+    }
+    if (s.size() - i < length) return i;
+    for (size_t k = 1; k < length; ++k) {
+      const uint8_t next = static_cast<uint8_t>(s[i + k]);
+      if ((next & 0xC0) != 0x80) return i;
+      c = c << 6 | (next & 0x3F);
+    }
+    const uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (c < least[length] || c > 0x10FFFF || (c >= 0xD800 && c < 0xE000)) return i;
+    i += length;
+  }
+  return s.size();
+}
+
+// Runs `check` on each vector target IsUtf8Text has on this CPU (once without vectors).
+template <typename Check>
+void OnEveryTarget(const Check& check) {
+#if RWKVTOK_LANES
+  targets::ForEachSupported(HWY_TARGETS, [&](int64_t target) {
+    targets::RestrictForTest(target);
+    SCOPED_TRACE(hwy::TargetName(target));
+    ASSERT_STREQ(Utf8TextTarget(), hwy::TargetName(target));  // the one asked for runs
+    check();
+  });
+  targets::RestrictForTest(0);
+#else
+  check();
+#endif
+}
+
+void ExpectAsReference(const std::string& s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t at = ReferenceInvalidAt(s);
+  ASSERT_EQ(IsUtf8Text(p, p + s.size()), at == s.size()) << testing::PrintToString(s);
+  ASSERT_EQ(IsUtf8(p, p + s.size()), at == s.size()) << testing::PrintToString(s);
+  ASSERT_EQ(FirstInvalidUtf8(p, p + s.size()) - p, static_cast<ptrdiff_t>(at))
+      << testing::PrintToString(s);
+}
+
+// Every sequence of up to 4 bytes that matter to UTF-8 (each bound of each kind of byte), at the
+// start of a text, across a boundary of 16 bytes, and at its end.
+TEST(Utf8Text, AgreesWithDecodingOnEveryShortSequence) {
+  const uint8_t kBytes[] = {0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1,
+                            0xC2, 0xDF, 0xE0, 0xE1, 0xED, 0xEF, 0xF0, 0xF4, 0xF5, 0xFF};
+  const size_t n = sizeof kBytes;
+  OnEveryTarget([&] {
+    for (size_t code = 0; code < n * n * n * n; ++code) {
+      std::string sequence;
+      for (size_t k = 0, c = code; k < 4; ++k, c /= n) sequence += static_cast<char>(kBytes[c % n]);
+      for (const size_t before : {0, 14, 15}) {
+        for (const size_t after : {0, 1}) {
+          ExpectAsReference(std::string(before, 'a') + sequence + std::string(after, 'a'));
+        }
+      }
+    }
+  });
+}
+
+// Texts of every script and length, valid and then damaged anywhere: a byte changed to any
+// other, a byte dropped or one inserted.
+TEST(Utf8Text, AgreesWithDecodingOnDamagedTexts) {
+  const uint32_t ranges[][2] = {
+      {0x00, 0x80}, {0x80, 0x800}, {0x800, 0x10000}, {0x10000, 0x110000}, {0x00, 0x110000}};
+  OnEveryTarget([&] {
+    std::mt19937_64 rng(11);
+    for (int n = 0; n < 20000; ++n) {
+      std::string text;
+      const size_t length = rng() % 200;
+      const auto& range = ranges[rng() % 5];
+      while (text.size() < length) {
+        const uint32_t c = range[0] + rng() % (range[1] - range[0]);
+        AppendCodePoint(c >= 0xD800 && c < 0xE000 ? c - 0x800 : c, &text);
+      }
+      ExpectAsReference(text);
+      if (text.empty()) continue;
+      const size_t at = rng() % text.size();
+      switch (rng() % 3) {
+        case 0:
+          text[at] = static_cast<char>(rng());
+          break;
+        case 1:
+          text.erase(at, 1);
+          break;
+        default:
+          text.insert(at, 1, static_cast<char>(rng()));
+          break;
+      }
+      ExpectAsReference(text);
+    }
+  });
 }
 
 // A line that names the member many times: the last counts, and an earlier one that is not

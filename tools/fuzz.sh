@@ -42,7 +42,7 @@ for target in "${targets[@]}"; do
     encode|decode|blob) sources=("${lib[@]}") ;;
     compact_blob) sources=("${lib[@]}") defines=(-DRWKVTOK_FUZZ_COMPACT) ;;
     vocab) sources=("${lib[@]}" "${tools_lib[@]}") ;;
-    jsonl) sources=(tools/binidx/jsonl.cc) ;;
+    jsonl) sources=(tools/binidx/jsonl.cc tools/binidx/utf8.cc lib/targets.cc) ;;
     dataset) sources=(tools/binidx/dataset.cc tools/cli/error.cc) ;;
     *) echo "unknown fuzz target: $target (encode decode blob compact_blob vocab jsonl dataset)" >&2
        exit 2 ;;

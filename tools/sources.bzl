@@ -19,11 +19,13 @@ GENERATOR_HDRS = [
 BINIDX_SRCS = [
     "binidx/dataset.cc",
     "binidx/jsonl.cc",
+    "binidx/utf8.cc",
 ]
 
 BINIDX_HDRS = [
     "binidx/dataset.h",
     "binidx/jsonl.h",
+    "binidx/utf8.h",
 ]
 
 # The rwkvtok command. The wire formats of ids and the error type stand apart, for their tests.

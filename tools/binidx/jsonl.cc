@@ -4,127 +4,16 @@
 #include <emmintrin.h>
 #endif
 
-#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <string>
 #include <string_view>
 
+#include "tools/binidx/utf8.h"
+
 namespace rwkvtok {
 namespace binidx {
 namespace {
-
-// UTF-8 validation as a DFA whose states are multiples of 6: kUtf8[byte] >> state & 63 is the
-// next state. Its one dependent step per byte checks a run of text at about a byte per cycle.
-enum Utf8State : uint8_t {
-  kAccept = 0,
-  kReject = 6,
-  kOneMore = 12,    // a continuation byte, then done
-  kTwoMore = 18,    // two of them
-  kThreeMore = 24,  // three
-  kAfterE0 = 30,    // A0..BF (not overlong), then one more
-  kAfterED = 36,    // 80..9F (not a surrogate), then one more
-  kAfterF0 = 42,    // 90..BF (not overlong), then two more
-  kAfterF4 = 48,    // 80..8F (not past U+10FFFF), then two more
-};
-
-constexpr uint64_t Utf8Row(uint32_t b) {
-  // From each state: where the byte leads (kReject unless said).
-  uint8_t next[9] = {kReject, kReject, kReject, kReject, kReject,
-                     kReject, kReject, kReject, kReject};
-  if (b < 0x80) {
-    next[kAccept / 6] = kAccept;
-  } else if (b < 0xC0) {
-    next[kOneMore / 6] = kAccept;
-    next[kTwoMore / 6] = kOneMore;
-    next[kThreeMore / 6] = kTwoMore;
-    next[kAfterE0 / 6] = b >= 0xA0 ? kOneMore : kReject;
-    next[kAfterED / 6] = b < 0xA0 ? kOneMore : kReject;
-    next[kAfterF0 / 6] = b >= 0x90 ? kTwoMore : kReject;
-    next[kAfterF4 / 6] = b < 0x90 ? kTwoMore : kReject;
-  } else if (b >= 0xC2 && b < 0xE0) {
-    next[kAccept / 6] = kOneMore;
-  } else if (b >= 0xE0 && b < 0xF0) {
-    next[kAccept / 6] = b == 0xE0 ? kAfterE0 : b == 0xED ? kAfterED : kTwoMore;
-  } else if (b >= 0xF0 && b < 0xF5) {
-    next[kAccept / 6] = b == 0xF0 ? kAfterF0 : b == 0xF4 ? kAfterF4 : kThreeMore;
-  }
-  uint64_t row = 0;
-  for (int state = 0; state < 9; ++state) row |= uint64_t{next[state]} << (6 * state);
-  return row;
-}
-
-struct Utf8Table {
-  uint64_t rows[256];
-};
-
-constexpr Utf8Table MakeUtf8Table() {
-  Utf8Table t{};
-  for (uint32_t b = 0; b < 256; ++b) t.rows[b] = Utf8Row(b);
-  return t;
-}
-
-constexpr Utf8Table kUtf8 = MakeUtf8Table();
-
-constexpr uint64_t kOnes = 0x0101010101010101u;
-constexpr uint64_t kHighBits = 0x8080808080808080u;
-
-uint64_t Load8(const unsigned char* p) {
-  uint64_t word;
-  std::memcpy(&word, p, 8);
-  return word;
-}
-
-// Whether [p, end) is valid UTF-8: 8 bytes at a time while they are ASCII.
-bool IsUtf8(const unsigned char* p, const unsigned char* end) {
-  uint64_t state = kAccept;
-  while (p < end) {
-    if (state == kAccept && end - p >= 8 && (Load8(p) & kHighBits) == 0) {
-      p += 8;
-      continue;
-    }
-    state = kUtf8.rows[*p++] >> state & 63;
-  }
-  return state == kAccept;
-}
-
-// As IsUtf8, for a whole text: from its first non-ASCII byte on, four parts checked at once, each
-// from a character's first byte, so that the four steps per round do not wait on each other.
-// (A part that does not end where a character ends leaves the state of its DFA other than
-// kAccept: the next part's first byte is then invalid where it is.)
-bool IsUtf8Text(const unsigned char* p, const unsigned char* end) {
-  while (end - p >= 8 && (Load8(p) & kHighBits) == 0) p += 8;
-  constexpr size_t kParts = 4;
-  if (static_cast<size_t>(end - p) < 64 * kParts) return IsUtf8(p, end);
-  const unsigned char* from[kParts + 1];
-  from[0] = p;
-  from[kParts] = end;
-  for (size_t k = 1; k < kParts; ++k) {
-    const unsigned char* q = p + (end - p) * k / kParts;
-    for (int skipped = 0; (*q & 0xC0) == 0x80; ++q) {
-      if (++skipped > 3) return false;  // no character has more than 3 continuation bytes
-    }
-    from[k] = q;
-  }
-  size_t steps = SIZE_MAX;
-  for (size_t k = 0; k < kParts; ++k) steps = std::min<size_t>(steps, from[k + 1] - from[k]);
-  uint64_t s0 = kAccept, s1 = kAccept, s2 = kAccept, s3 = kAccept;
-  for (size_t i = 0; i < steps; ++i) {
-    s0 = kUtf8.rows[from[0][i]] >> s0 & 63;
-    s1 = kUtf8.rows[from[1][i]] >> s1 & 63;
-    s2 = kUtf8.rows[from[2][i]] >> s2 & 63;
-    s3 = kUtf8.rows[from[3][i]] >> s3 & 63;
-  }
-  const uint64_t states[kParts] = {s0, s1, s2, s3};
-  for (size_t k = 0; k < kParts; ++k) {
-    uint64_t state = states[k];
-    for (const unsigned char* q = from[k] + steps; q < from[k + 1]; ++q) {
-      state = kUtf8.rows[*q] >> state & 63;
-    }
-    if (state != kAccept) return false;
-  }
-  return true;
-}
 
 // Whether a string's byte stands for itself: not '"', '\\' or a control character.
 bool IsPlain(unsigned char c) { return c != '"' && c != '\\' && c >= 0x20; }
@@ -148,6 +37,15 @@ uint64_t SpecialBits(const unsigned char* p) {
 #elif defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 constexpr size_t kBlock = 8;
 constexpr int kBitsPerByte = 8;
+constexpr uint64_t kOnes = 0x0101010101010101u;
+constexpr uint64_t kHighBits = 0x8080808080808080u;
+
+uint64_t Load8(const unsigned char* p) {
+  uint64_t word;
+  std::memcpy(&word, p, 8);
+  return word;
+}
+
 uint64_t SpecialBits(const unsigned char* p) {
   const uint64_t w = Load8(p);
   const uint64_t quote = w ^ (kOnes * '"'), backslash = w ^ (kOnes * '\\');
@@ -401,13 +299,7 @@ class Reader {
   // Reports where the first invalid UTF-8 in [p, p_) is: the first byte of the character that the
   // DFA rejects, or that the run ends inside.
   bool FailAtInvalidUtf8(const unsigned char* p) {
-    uint64_t state = kAccept;
-    const unsigned char* character = p;
-    for (; p < p_ && state != kReject; ++p) {
-      if (state == kAccept) character = p;
-      state = kUtf8.rows[*p] >> state & 63;
-    }
-    return Fail("invalid UTF-8", character);
+    return Fail("invalid UTF-8", FirstInvalidUtf8(p, p_));
   }
 
   // Decodes the escape at p_ (a '\\') to `to` (room for 4 bytes) and moves past it; returns the
