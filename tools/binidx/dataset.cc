@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -268,10 +269,12 @@ void AppendAs(const From* ids, size_t count, uint32_t largest, std::vector<To>* 
   for (size_t done = 0; done < count;) {
     const size_t n = std::min(count - done, kIdBuffer - pending->size());
     // Checked in one pass before they are converted, which vectorizes: every id fits, but for a
-    // caller's mistake.
+    // caller's mistake. (Not where every From fits: uint16_t ids into either dtype.)
     const From* const from = ids + done;
     uint32_t wide = 0;
-    for (size_t i = 0; i < n; ++i) wide |= from[i];
+    if (std::numeric_limits<From>::max() > largest) {
+      for (size_t i = 0; i < n; ++i) wide |= from[i];
+    }
     if ((wide & ~largest) != 0) {
       const From* first = std::find_if(from, from + n, [&](From id) { return id > largest; });
       throw Error("id " + std::to_string(*first) + " does not fit in " +

@@ -1,5 +1,8 @@
 #include "tools/cli/binidx_command.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -434,6 +437,24 @@ class ProgressLine {
   Progress progress_;
 };
 
+// Ids of 16 bits (as every World id is) to uint16_t, 8 at a time with SSE2 (which every x86-64
+// has; the compiler does not vectorize the loop at -O2). SSE2 packs with signed saturation, so
+// the ids are moved down by 0x8000 first, into int16_t's range, and back after.
+void Narrow(const uint32_t* from, size_t count, uint16_t* to) {
+  size_t k = 0;
+#if defined(__SSE2__)
+  const __m128i bias32 = _mm_set1_epi32(0x8000);
+  const __m128i bias16 = _mm_set1_epi16(static_cast<int16_t>(0x8000));
+  for (; count - k >= 8; k += 8) {
+    const __m128i low = _mm_loadu_si128(reinterpret_cast<const __m128i*>(from + k));
+    const __m128i high = _mm_loadu_si128(reinterpret_cast<const __m128i*>(from + k + 4));
+    const __m128i packed = _mm_packs_epi32(_mm_sub_epi32(low, bias32), _mm_sub_epi32(high, bias32));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(to + k), _mm_xor_si128(packed, bias16));
+  }
+#endif
+  for (; k < count; ++k) to[k] = static_cast<uint16_t>(from[k]);
+}
+
 class Builder {
  public:
   Builder(const BinidxOptions& o, binidx::Writer* writer, ProgressLine* progress,
@@ -656,8 +677,7 @@ class Builder {
     }
     uint16_t* to = shard.ids16.data();
     for (size_t i = 0; i < shard.counts.size(); ++i) {
-      const uint32_t* from = scratch.ids.data() + (i == 0 ? 0 : scratch.ends[i - 1]);
-      for (size_t k = 0; k < shard.counts[i]; ++k) to[k] = static_cast<uint16_t>(from[k]);
+      Narrow(scratch.ids.data() + (i == 0 ? 0 : scratch.ends[i - 1]), shard.counts[i], to);
       to += shard.counts[i];
     }
   }
