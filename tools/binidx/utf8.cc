@@ -3,8 +3,9 @@
 // instruction per byte", 2021): every way UTF-8 can be wrong shows in a byte, the byte before it
 // and, for continuation bytes, the two or three before that.
 //
-// Where the library has Highway (x86-64, aarch64: RWKVTOK_LANES), the vector check is compiled
-// for each target and chosen at run time as the library's lanes are (lib/targets.h).
+// Where Highway and lib/targets.cc are linked in (RWKVTOK_LANES: the library's builds with
+// lanes, and the Python module), the vector check is compiled for each target and chosen at run
+// time as the library's lanes are (lib/targets.h).
 
 #if RWKVTOK_LANES
 #undef HWY_TARGET_INCLUDE
@@ -77,6 +78,7 @@ constexpr Dfa MakeDfa() {
 
 constexpr Dfa kDfa = MakeDfa();
 
+#if RWKVTOK_LANES
 // The ways a byte can be wrong after the byte before it, one bit each. Each way is a set of high
 // nibbles of the byte before, of its low nibbles, and of the byte's high nibbles: a pair of bytes
 // is wrong that way when all three of its nibbles are in the sets. So three tables of 16 bytes,
@@ -127,6 +129,7 @@ constexpr PairTables MakePairTables() {
 }
 
 constexpr PairTables kPairTables = MakePairTables();
+#endif  // RWKVTOK_LANES
 
 }  // namespace
 }  // namespace binidx
@@ -184,7 +187,7 @@ bool IsUtf8TextImpl(const unsigned char* p, const unsigned char* end) {
   }
   // The rest, then zeros, which no character continues with: one cut off by the end is wrong.
   alignas(16) uint8_t rest[16] = {};
-  std::memcpy(rest, p, end - p);
+  if (p != end) std::memcpy(rest, p, end - p);
   errors = hn::Or(errors, Errors(before_high, before_low, high, hn::Load(d, rest), before));
   return hn::AllTrue(d, hn::Eq(errors, hn::Zero(d)));
 }

@@ -10,8 +10,8 @@ namespace binidx {
 // Whether [p, end) is valid UTF-8, a byte at a time: for short runs.
 bool IsUtf8(const unsigned char* p, const unsigned char* end);
 
-// As IsUtf8, 16 bytes at a time where the CPU has vectors that look up bytes in a table (SSSE3
-// or better, NEON, SVE): for whole texts.
+// As IsUtf8, 16 bytes at a time on the vector targets the library builds (AVX2 and AVX-512 on
+// x86-64, NEON or SVE on aarch64), else a byte at a time: for whole texts.
 bool IsUtf8Text(const unsigned char* p, const unsigned char* end);
 
 // Where [p, end), valid UTF-8 up to there, stops being valid: the first byte of the character

@@ -437,9 +437,10 @@ class ProgressLine {
   Progress progress_;
 };
 
-// Ids of 16 bits (as every World id is) to uint16_t, 8 at a time with SSE2 (which every x86-64
-// has; the compiler does not vectorize the loop at -O2). SSE2 packs with signed saturation, so
-// the ids are moved down by 0x8000 first, into int16_t's range, and back after.
+// Ids of 16 bits (as every World id is; larger ones would saturate, or be cut in the last few) to
+// uint16_t, 8 at a time with SSE2, which every x86-64 has (GCC 12 does not vectorize the loop at
+// -O2). SSE2 packs with signed saturation, so the ids are moved down by 0x8000 first, into
+// int16_t's range, and back after.
 void Narrow(const uint32_t* from, size_t count, uint16_t* to) {
   size_t k = 0;
 #if defined(__SSE2__)
