@@ -102,7 +102,7 @@ void AppendCodePoint(uint32_t c, std::string* out) {
 
 // Valid texts of every script and length are read back whole; one damaged byte anywhere (a
 // byte that is never UTF-8, a character cut short, a stray continuation byte) is reported where
-// it is. The texts are long enough for the reader's check of a whole text in parts.
+// it is. The texts are long enough for the vector check of whole texts (tools/binidx/utf8.h).
 TEST(ReadField, Utf8IsCheckedWhereverItBreaks) {
   std::mt19937_64 rng(5);
   const uint32_t ranges[][2] = {
@@ -142,8 +142,8 @@ TEST(ReadField, Utf8IsCheckedWhereverItBreaks) {
 }
 
 // The second byte's bounds after E0, ED, F0 and F4 (no overlong form, no surrogate, nothing past
-// U+10FFFF), and the lead bytes no character has, in a short text and in one long enough to be
-// checked in parts.
+// U+10FFFF), and the lead bytes no character has, in a short text and in one long enough for the
+// vector check.
 TEST(ReadField, Utf8SecondByteBounds) {
   const std::string prefix = "{\"text\": \"";
   const char* const bad[] = {"\xE0\x9F\xBF",     "\xED\xA0\x80", "\xF0\x8F\xBF\xBF",
