@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/utf8_reference.h"
 #include "tools/binidx/dataset.h"
 #include "tools/binidx/jsonl.h"
 #include "tools/binidx/utf8.h"
@@ -168,38 +169,6 @@ TEST(ReadField, Utf8SecondByteBounds) {
   }
 }
 
-// Whether `s` is UTF-8 by RFC 3629, and where not, the first byte of the character that is wrong:
-// each character decoded to its code point and that checked, as the DFA and the tables do not.
-size_t ReferenceInvalidAt(const std::string& s) {
-  for (size_t i = 0; i < s.size();) {
-    const uint8_t b = static_cast<uint8_t>(s[i]);
-    size_t length;
-    uint32_t c;
-    if (b < 0x80) {
-      ++i;
-      continue;
-    } else if ((b & 0xE0) == 0xC0) {
-      length = 2, c = b & 0x1F;
-    } else if ((b & 0xF0) == 0xE0) {
-      length = 3, c = b & 0x0F;
-    } else if ((b & 0xF8) == 0xF0) {
-      length = 4, c = b & 0x07;
-    } else {
-      return i;
-    }
-    if (s.size() - i < length) return i;
-    for (size_t k = 1; k < length; ++k) {
-      const uint8_t next = static_cast<uint8_t>(s[i + k]);
-      if ((next & 0xC0) != 0x80) return i;
-      c = c << 6 | (next & 0x3F);
-    }
-    const uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (c < least[length] || c > 0x10FFFF || (c >= 0xD800 && c < 0xE000)) return i;
-    i += length;
-  }
-  return s.size();
-}
-
 // Runs `check` on each vector target IsUtf8Text has on this CPU (once without vectors).
 template <typename Check>
 void OnEveryTarget(const Check& check) {
@@ -218,7 +187,7 @@ void OnEveryTarget(const Check& check) {
 
 void ExpectAsReference(const std::string& s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const size_t at = ReferenceInvalidAt(s);
+  const size_t at = Utf8InvalidAt(s);
   ASSERT_EQ(IsUtf8Text(p, p + s.size()), at == s.size()) << testing::PrintToString(s);
   ASSERT_EQ(IsUtf8(p, p + s.size()), at == s.size()) << testing::PrintToString(s);
   ASSERT_EQ(FirstInvalidUtf8(p, p + s.size()) - p, static_cast<ptrdiff_t>(at))

@@ -9,30 +9,12 @@
 #include <string_view>
 
 #include "tests/fuzz/fuzz_check.h"
+#include "tests/utf8_reference.h"
 #include "tools/binidx/jsonl.h"
 
 namespace {
 
-bool ValidUtf8(const std::string& s) {
-  for (size_t i = 0; i < s.size();) {
-    const uint8_t b = static_cast<uint8_t>(s[i]);
-    size_t length = b < 0x80                ? 1
-                    : b >= 0xC2 && b < 0xE0 ? 2
-                    : b >= 0xE0 && b < 0xF0 ? 3
-                    : b >= 0xF0 && b < 0xF5 ? 4
-                                            : 0;
-    if (length == 0 || i + length > s.size()) return false;
-    uint32_t c = length == 1 ? b : b & (0x7F >> length);
-    for (size_t k = 1; k < length; ++k) {
-      if ((static_cast<uint8_t>(s[i + k]) & 0xC0) != 0x80) return false;
-      c = c << 6 | (static_cast<uint8_t>(s[i + k]) & 0x3F);
-    }
-    const uint32_t least = length == 1 ? 0 : length == 2 ? 0x80 : length == 3 ? 0x800 : 0x10000;
-    if (c < least || c > 0x10FFFF || (c >= 0xD800 && c < 0xE000)) return false;
-    i += length;
-  }
-  return true;
-}
+bool ValidUtf8(std::string_view s) { return rwkvtok::Utf8InvalidAt(s) == s.size(); }
 
 // The length of the valid UTF-8 character at s[i], or 0.
 size_t CharLength(const std::string& s, size_t i, uint32_t* c) {
