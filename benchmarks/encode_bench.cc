@@ -158,7 +158,8 @@ void BM_EncodeLanes(benchmark::State& state, const Corpus* corpus, int64_t targe
     count = rwkvtok::EncodeInLanes(rwkvtok::Tokenizer::World(), kernel, lane_count,
                                    reinterpret_cast<const uint8_t*>(corpus->text.data()),
                                    corpus->text.size(), 0, corpus->text.size(), ids.data(),
-                                   rwkvtok::kLaneMinSegment)
+                                   rwkvtok::kLaneMinSegment, rwkvtok::Align::kLeft,
+                                   rwkvtok::lanes::LaneSpan())
                 .count;
     benchmark::DoNotOptimize(count);
     benchmark::ClobberMemory();

@@ -388,11 +388,17 @@ void WalkTexts(Kernel kernel, const Trie& trie, const uint8_t* text, const size_
   RWKVTOK_DISPATCH(WalkTextsImpl)(kernel, trie, text, ends, count, base, out, stopped);
 }
 
-// The windows pay on Zen with 16-lane vectors (AVX-512), where compress is one instruction;
-// with AVX2's 8 lanes they lose to the gathers (BM_EncodeLanes, docs/performance.md).
+// The windows pay on Zen and on Intel cores with slow gathers, with 16-lane vectors (AVX-512),
+// where compress is one instruction; with AVX2's 8 lanes they lose to the gathers
+// (BM_EncodeLanes, docs/performance.md).
 Kernel PreferredKernel() {
-  return targets::IsAmd() && LaneCount() >= kChains * 16 ? Kernel::kWindows : Kernel::kGathers;
+  const bool gathers_cost = targets::IsAmd() || targets::GathersSlow();
+  return gathers_cost && LaneCount() >= kChains * 16 ? Kernel::kWindows : Kernel::kGathers;
 }
+
+size_t MinLanes() { return targets::GathersSlow() ? kSlowGatherMinLanes : kMinLanes; }
+
+size_t LaneSpan() { return targets::GathersSlow() ? kSlowGatherLaneSpan : 0; }
 
 void ToIds(const Trie& trie, uint32_t* values, size_t count) {
   RWKVTOK_DISPATCH(ToIdsImpl)(trie, values, count);

@@ -21,9 +21,18 @@ struct Trie {
   uint32_t first_token_unit;  // any unit that is a token, to start from
 };
 
-// The kernel for this CPU (lib/tuning.h says what each does): kWindows on AMD (and Hygon) x86
-// CPUs whose target has 16-lane vectors (AVX-512: Zen 4 and later), kGathers elsewhere.
+// The kernel for this CPU (lib/tuning.h says what each does): kWindows where the target has
+// 16-lane vectors (AVX-512) on AMD (and Hygon) CPUs (Zen 4 and later) and on Intel ones whose
+// gathers are slow (targets::GathersSlow); kGathers elsewhere.
 Kernel PreferredKernel();
+
+// The fewest lanes that beat the plain walk on this CPU: kMinLanes, or kSlowGatherMinLanes where
+// gathers are slow.
+size_t MinLanes();
+
+// How many bytes each lane walks per window of lanes when Encode takes a long text through them:
+// kSlowGatherLaneSpan where gathers are slow, else 0 (the whole text in one window).
+size_t LaneSpan();
 
 // How many lanes the best target of this CPU walks, in kChains vectors of at most kMaxVectorLanes.
 size_t LaneCount();
@@ -54,11 +63,10 @@ inline uint32_t StopNext(size_t packed) { return static_cast<uint32_t>(packed & 
 
 // Walks many texts, a text per lane, each lane taking the next text as it comes within
 // kStopBefore of its own text's end. Text i is [ends[i - 1], ends[i]) - base (text 0 starts at 0),
-// read from text[] and with its tokens written to out[] at those offsets (as Walk writes them: units
-// or ids), which must be below 2^30.
-// Texts of kMinLaneText to kMaxLaneText bytes are walked, until fewer than half the lanes have
-// one left; stopped[i] = PackStop of where text i's lane stopped, 0 for texts not walked (their
-// tokens all start from offset 0, none written).
+// read from text[] and with its tokens written to out[] at those offsets (as Walk writes them:
+// units or ids), which must be below 2^30. Texts of kMinLaneText to kMaxLaneText bytes are walked,
+// until fewer than half the lanes have one left; stopped[i] = PackStop of where text i's lane
+// stopped, 0 for texts not walked (their tokens all start from offset 0, none written).
 void WalkTexts(Kernel kernel, const Trie& trie, const uint8_t* text, const size_t* ends,
                size_t count, size_t base, uint32_t* out, size_t* stopped);
 

@@ -176,7 +176,9 @@ size_t EncodeWindowInLanes(const Tokenizer& tok, lanes::Kernel kernel, const lan
 }
 
 // Whether this CPU's lanes pay at all (wide enough vectors)...
-bool LanesPay(size_t lane_count) { return lane_count >= kMinLanes && lane_count <= kMaxLanes; }
+bool LanesPay(size_t lane_count) {
+  return lane_count >= lanes::MinLanes() && lane_count <= kMaxLanes;
+}
 // ...and for `bytes` bytes of one text: only when every lane has a long segment, since joining
 // costs a few tokens per segment.
 bool LanesPay(size_t lane_count, size_t bytes) {
@@ -200,7 +202,8 @@ Segment EncodeRange(const Tokenizer& tok, lanes::Kernel kernel, const uint8_t* i
 #if RWKVTOK_LANES
   const size_t lane_count = lanes::LaneCount();
   if (from < end && !Internal::IsCompact(tok) && LanesPay(lane_count, end - from)) {
-    return EncodeInLanes(tok, kernel, lane_count, in, size, from, end, out, kLaneMinSegment, align);
+    return EncodeInLanes(tok, kernel, lane_count, in, size, from, end, out, kLaneMinSegment, align,
+                         lanes::LaneSpan());
   }
 #else
   (void)kernel;
@@ -282,11 +285,19 @@ size_t LikelyBoundary(const Tokenizer& tok, const uint8_t* in, size_t size, size
 #if RWKVTOK_LANES
 Segment EncodeInLanes(const Tokenizer& tok, lanes::Kernel kernel, size_t lane_count,
                       const uint8_t* in, size_t size, size_t from, size_t end, uint32_t* out,
-                      size_t min_segment, Align align) {
+                      size_t min_segment, Align align, size_t lane_span) {
   const lanes::Trie trie = LaneTrie(tok);
   const size_t lanes_minimum = min_segment * lane_count;
+  // A window of lane_span bytes per lane (at least min_segment), or as large as positions in
+  // lanes allow; a rest too short for a window of its own goes with the one before it.
+  const size_t per_lane = lane_span > min_segment ? lane_span : min_segment;
+  const size_t span =
+      lane_span != 0 && per_lane < kLaneWindow / lane_count ? per_lane * lane_count : kLaneWindow;
+  const auto window_for = [&](size_t rest) {
+    return rest < span + lanes_minimum && rest <= kLaneWindow ? rest : span;
+  };
   if (align == Align::kRight && from < end && end - from >= lanes_minimum &&
-      end - from <= kLaneWindow) {
+      window_for(end - from) == end - from) {
     size_t pos = from;
     const size_t count =
         EncodeWindowInLanes(tok, kernel, trie, lane_count, in, size, &pos, end - from, out, align);
@@ -295,7 +306,7 @@ Segment EncodeInLanes(const Tokenizer& tok, lanes::Kernel kernel, size_t lane_co
   size_t pos = from;
   size_t written = 0;
   while (pos < end && end - pos >= lanes_minimum) {
-    const size_t window = end - pos < kLaneWindow ? end - pos : kLaneWindow;
+    const size_t window = window_for(end - pos);
     written += EncodeWindowInLanes(tok, kernel, trie, lane_count, in, size, &pos, window,
                                    out + written, Align::kLeft);
   }
@@ -324,7 +335,9 @@ bool EncodeInLanesIfTheyPay(const Tokenizer& tok, lanes::Kernel kernel, const ui
                             size_t size, uint32_t* ids, size_t* count) {
   const size_t lane_count = lanes::LaneCount();
   if (Internal::IsCompact(tok) || !LanesPay(lane_count, size)) return false;
-  *count = EncodeInLanes(tok, kernel, lane_count, in, size, 0, size, ids, kLaneMinSegment).count;
+  *count = EncodeInLanes(tok, kernel, lane_count, in, size, 0, size, ids, kLaneMinSegment,
+                         Align::kLeft, lanes::LaneSpan())
+               .count;
   return true;
 }
 
@@ -345,8 +358,8 @@ bool EncodeInLanesIfTheyPay(const Tokenizer& tok, lanes::Kernel kernel, const ui
     const size_t piece = size - pos < slots ? size - pos : slots;
     if (!LanesPay(lane_count, piece)) break;
     uint32_t* const wide = reinterpret_cast<uint32_t*>(room + misaligned);
-    const Segment seg =
-        EncodeInLanes(tok, kernel, lane_count, in, size, pos, pos + piece, wide, kLaneMinSegment);
+    const Segment seg = EncodeInLanes(tok, kernel, lane_count, in, size, pos, pos + piece, wide,
+                                      kLaneMinSegment, Align::kLeft, lanes::LaneSpan());
     // Forwards is safe: the i-th narrow id ends at or before the i-th wide one starts. memcpy,
     // since the two widths share the caller's memory.
     for (size_t i = 0; i < seg.count; ++i) {

@@ -53,13 +53,14 @@ bool EncodeInLanesIfTheyPay(const Tokenizer& tok, lanes::Kernel kernel, const ui
 
 // Encodes the tokens that start in [from, end) of in[0..size), greedily from `from`, in
 // `lane_count` lanes (lanes::LaneCount() of the current target) as long as every lane gets at
-// least `min_segment` bytes, then plainly. `out` has room for one id per byte of [from, end);
-// the ids go to its start, or with Align::kRight to its end, and the Segment returned points at
-// them. Encode uses kLaneMinSegment and lanes::PreferredKernel(); tests and benchmarks use small
-// segments to join often, and each kernel.
+// least `min_segment` bytes, then plainly: in windows of `lane_span` bytes per lane (0: one
+// window, as large as 32-bit positions allow). `out` has room for one id per byte of
+// [from, end); the ids go to its start, or with Align::kRight to its end, and the Segment
+// returned points at them. Encode uses kLaneMinSegment, lanes::PreferredKernel() and
+// lanes::LaneSpan(); tests and benchmarks use small segments to join often, and each kernel.
 Segment EncodeInLanes(const Tokenizer& tok, lanes::Kernel kernel, size_t lane_count,
                       const uint8_t* in, size_t size, size_t from, size_t end, uint32_t* out,
-                      size_t min_segment, Align align = Align::kLeft);
+                      size_t min_segment, Align align = Align::kLeft, size_t lane_span = 0);
 
 #endif
 

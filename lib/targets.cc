@@ -20,8 +20,11 @@ namespace {
 
 // The fallback targets, which every CPU runs.
 constexpr int64_t kFallbacks = HWY_SCALAR | HWY_EMU128;
-// Beside the targets in the word below (Highway's bits stop at 62): an AMD (or Hygon) CPU.
+// Beside the targets in the word below, in bits Highway leaves free: an AMD (or Hygon) CPU, and
+// an Intel one whose gathers are slow.
 constexpr uint64_t kAmd = uint64_t{1} << 63;
+constexpr uint64_t kSlowGathers = uint64_t{1} << 60;
+constexpr uint64_t kTraits = kAmd | kSlowGathers;
 
 // What the CPU is and runs, read once (CPUID is slow under virtual machines) and kept; threads
 // that race to read it write the same value. 0: not read yet (every CPU runs the fallbacks).
@@ -30,6 +33,27 @@ std::atomic<uint64_t> g_cpu{0};
 std::atomic<int64_t> g_allowed{0};  // 0: no limit
 
 #if HWY_ARCH_X86
+// The Intel cores with AVX-512 (family 6) that the microcode against Gather Data Sampling
+// ("Downfall", 2023) slows: every gather waits for all its loads, and a 16-lane gather takes
+// about 26 cycles at best where Zen 4 takes 14 (docs/performance.md). Skylake-SP and its
+// Cascade and Cooper Lake steppings, Ice Lake (server and client), Tiger Lake, Rocket Lake.
+// Sapphire Rapids and later are not affected.
+bool GathersSlowedByMicrocode(unsigned model) {
+  switch (model) {
+    case 0x55:
+    case 0x6A:
+    case 0x6C:
+    case 0x7D:
+    case 0x7E:
+    case 0x8C:
+    case 0x8D:
+    case 0xA7:
+      return true;
+    default:
+      return false;
+  }
+}
+
 uint64_t ReadCpu() {
   unsigned a = 0, b = 0, c = 0, d = 0;
   __cpuid(0, a, b, c, d);
@@ -38,8 +62,13 @@ uint64_t ReadCpu() {
   memcpy(vendor + 4, &d, 4);
   memcpy(vendor + 8, &c, 4);
   const bool amd = strcmp(vendor, "AuthenticAMD") == 0 || strcmp(vendor, "HygonGenuine") == 0;
+  const bool intel = strcmp(vendor, "GenuineIntel") == 0;
   CpuidWords words;
+  bool slow_gathers = false;
   if (__get_cpuid(1, &a, &b, &c, &d) != 0) {
+    const unsigned family = (a >> 8) & 0xF;
+    const unsigned model = ((a >> 4) & 0xF) | ((a >> 12) & 0xF0);  // with the extended model
+    slow_gathers = intel && family == 6 && GathersSlowedByMicrocode(model);
     words.leaf1_ecx = c;
     words.leaf1_edx = d;
     if ((c & bit_OSXSAVE) != 0) {
@@ -48,7 +77,8 @@ uint64_t ReadCpu() {
     }
     if (__get_cpuid_count(7, 0, &a, &b, &c, &d) != 0) words.leaf7_ebx = b;
   }
-  return static_cast<uint64_t>(TargetsOf(words)) | (amd ? kAmd : 0);
+  return static_cast<uint64_t>(TargetsOf(words)) | (amd ? kAmd : 0) |
+         (slow_gathers ? kSlowGathers : 0);
 }
 #else
 uint64_t ReadCpu() { return static_cast<uint64_t>(kFallbacks | HWY_STATIC_TARGET); }
@@ -94,7 +124,7 @@ int64_t TargetsOf(const CpuidWords& words) {
 
 int64_t Supported(int64_t compiled) {
   constexpr int64_t kKnown = HWY_AVX3 | HWY_AVX2 | HWY_SSE4 | HWY_SSSE3 | kFallbacks;
-  const int64_t runs = static_cast<int64_t>(Cpu() & ~kAmd);
+  const int64_t runs = static_cast<int64_t>(Cpu() & ~kTraits);
   const int64_t supported = compiled & runs & (kKnown | HWY_STATIC_TARGET);
   return supported != 0 ? supported : HWY_STATIC_TARGET;
 }
@@ -109,6 +139,8 @@ int64_t Best(int64_t compiled) {
 void RestrictForTest(int64_t targets) { g_allowed.store(targets, std::memory_order_relaxed); }
 
 bool IsAmd() { return (Cpu() & kAmd) != 0; }
+
+bool GathersSlow() { return (Cpu() & kSlowGathers) != 0; }
 
 }  // namespace targets
 }  // namespace rwkvtok

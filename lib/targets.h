@@ -38,6 +38,10 @@ void RestrictForTest(int64_t targets);
 // Whether the CPU is an AMD (or Hygon) one; false off x86.
 bool IsAmd();
 
+// Whether the CPU is an Intel one whose vector gathers its microcode slows (the cores that Gather
+// Data Sampling affects); false off x86.
+bool GathersSlow();
+
 #if HWY_ARCH_X86
 // What CPUID and XGETBV say of the CPU and the operating system, as TargetsOf reads it.
 struct CpuidWords {

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <random>
 #include <string>
 #include <tuple>
@@ -55,22 +56,27 @@ class LanesTest : public ::testing::TestWithParam<TargetKernel> {
                            ids->data(), counts->data());
   }
 
-  // Encodes in lanes with segments of `segment` bytes and compares with the simple matcher.
+  // Encodes in lanes with segments of `segment` bytes, in one window and in windows of a few
+  // segments per lane (the last window taking a rest too short for its own, as lib/tuning.h's
+  // kSlowGatherLaneSpan has Encode do), and compares with the simple matcher.
   void Check(const std::string& text, size_t segment) {
     const size_t lane_count = lanes::LaneCount();
     ASSERT_LE(lane_count, kMaxLanes);
     const std::vector<uint32_t> expected = simple_->Encode(text);
-    for (const Align align : {Align::kLeft, Align::kRight}) {
-      std::vector<uint32_t> ids(text.size(), 0xDEADBEEF);
-      const Segment seg = EncodeInLanes(Tokenizer::World(), kernel(), lane_count,
-                                        reinterpret_cast<const uint8_t*>(text.data()), text.size(),
-                                        0, text.size(), ids.data(), segment, align);
-      const size_t first = align == Align::kLeft ? 0 : text.size() - seg.count;
-      EXPECT_EQ(seg.ids, ids.data() + first);
-      EXPECT_EQ(std::vector<uint32_t>(ids.begin() + first, ids.begin() + first + seg.count),
-                expected)
-          << Describe(GetParam()) << ", " << text.size() << " bytes, segments of " << segment
-          << (align == Align::kLeft ? ", left" : ", right");
+    for (const size_t span : {size_t{0}, segment, 3 * segment + 17}) {
+      for (const Align align : {Align::kLeft, Align::kRight}) {
+        std::vector<uint32_t> ids(text.size(), 0xDEADBEEF);
+        const Segment seg = EncodeInLanes(
+            Tokenizer::World(), kernel(), lane_count, reinterpret_cast<const uint8_t*>(text.data()),
+            text.size(), 0, text.size(), ids.data(), segment, align, span);
+        const size_t first = align == Align::kLeft ? 0 : text.size() - seg.count;
+        EXPECT_EQ(seg.ids, ids.data() + first);
+        EXPECT_EQ(std::vector<uint32_t>(ids.begin() + first, ids.begin() + first + seg.count),
+                  expected)
+            << Describe(GetParam()) << ", " << text.size() << " bytes, segments of " << segment
+            << ", windows of " << span << " per lane"
+            << (align == Align::kLeft ? ", left" : ", right");
+      }
     }
   }
 
@@ -84,7 +90,7 @@ SimpleEncoder* LanesTest::simple_ = nullptr;
 // more); else the plain walk.
 TEST_P(LanesTest, EncodePathNamesTheTarget) {
   const std::string path = rwkvtok_encode_path();
-  if (lanes::LaneCount() >= 8 * kChains) {
+  if (lanes::LaneCount() >= lanes::MinLanes()) {
     EXPECT_EQ(path, std::string("lanes/") + hwy::TargetName(target()));
   } else {
     EXPECT_EQ(path, "plain") << hwy::TargetName(target());
@@ -176,8 +182,8 @@ TEST_P(LanesTest, SixteenBitIdsTakeTheLanesInPieces) {
         ASSERT_EQ(EncodeInLanesIfTheyPay(Tokenizer::World(), kernel(),
                                          reinterpret_cast<const uint8_t*>(text.data()), text.size(),
                                          room.data() + offset, &count),
-                  lanes::LaneCount() >= kMinLanes);
-        if (lanes::LaneCount() < kMinLanes) return;
+                  lanes::LaneCount() >= lanes::MinLanes());
+        if (lanes::LaneCount() < lanes::MinLanes()) return;
         EXPECT_EQ(std::vector<uint32_t>(room.begin() + offset, room.begin() + offset + count),
                   expected)
             << Describe(GetParam()) << ", " << length << " bytes"
@@ -364,21 +370,49 @@ TEST(Targets, NeedEveryFeatureOfTheirs) {
 }
 #endif
 
-// The kernel each vendor's CPUs get: the windows on AMD with 16-lane vectors, else the gathers.
-TEST(PreferredKernel, IsTheWindowsOnAmdWithAvx512AndTheGathersElsewhere) {
+// What /proc/cpuinfo says of the CPU: the vendor and, for family 6, the model.
+struct CpuInfo {
   std::string vendor;
+  int family = 0, model = 0;
+};
+
+CpuInfo ReadCpuInfo() {
+  CpuInfo info;
 #if HWY_ARCH_X86
-  std::string cpuinfo = ReadFileOrDie("/proc/cpuinfo");
-  const size_t at = cpuinfo.find("vendor_id");
-  if (at != std::string::npos) vendor = cpuinfo.substr(at, cpuinfo.find('\n', at) - at);
+  const std::string cpuinfo = ReadFileOrDie("/proc/cpuinfo");
+  const auto field = [&](const std::string& name) {
+    const size_t at = cpuinfo.find("\n" + name);
+    if (at == std::string::npos) return std::string();
+    const size_t colon = cpuinfo.find(':', at);
+    return cpuinfo.substr(colon + 2, cpuinfo.find('\n', colon) - colon - 2);
+  };
+  info.vendor = field("vendor_id");
+  info.family = std::atoi(field("cpu family").c_str());
+  info.model = std::atoi(field("model\t").c_str());  // not "model name"
 #endif
-  const bool zen = vendor.find("AuthenticAMD") != std::string::npos ||
-                   vendor.find("HygonGenuine") != std::string::npos;
+  return info;
+}
+
+// The plan each CPU gets: on AMD, and on the Intel cores whose microcode slows gathers (listed
+// here from Intel's Gather Data Sampling advisory, apart from lib/targets.cc's list), the windows
+// with 16-lane vectors only; there also windows of text kSlowGatherLaneSpan bytes per lane.
+// Elsewhere the gathers, from 16 lanes on, in one window.
+TEST(PreferredKernel, FollowsTheVendorAndTheCostOfGathers) {
+  const CpuInfo cpu = ReadCpuInfo();
+  const bool zen = cpu.vendor == "AuthenticAMD" || cpu.vendor == "HygonGenuine";
+  const std::vector<int> downfall = {85, 106, 108, 125, 126, 140, 141, 167};
+  const bool slow = cpu.vendor == "GenuineIntel" && cpu.family == 6 &&
+                    std::find(downfall.begin(), downfall.end(), cpu.model) != downfall.end();
   const bool wide = lanes::LaneCount() == kMaxLanes;
+  const std::string about = cpu.vendor + " family " + std::to_string(cpu.family) + " model " +
+                            std::to_string(cpu.model) + ", " + std::to_string(lanes::LaneCount()) +
+                            " lanes";
   EXPECT_EQ(lanes::PreferredKernel(),
-            zen && wide ? lanes::Kernel::kWindows : lanes::Kernel::kGathers)
-      << vendor << ", " << lanes::LaneCount() << " lanes";
-  EXPECT_EQ(lanes::PreferredKernel(), lanes::PreferredKernel());  // kept, the same
+            (zen || slow) && wide ? lanes::Kernel::kWindows : lanes::Kernel::kGathers)
+      << about;
+  EXPECT_EQ(lanes::PreferredKernel(), lanes::PreferredKernel()) << about;  // kept, the same
+  EXPECT_EQ(lanes::MinLanes(), slow ? kMaxLanes : kMinLanes) << about;
+  EXPECT_EQ(lanes::LaneSpan(), slow ? kSlowGatherLaneSpan : 0) << about;
 }
 
 }  // namespace
