@@ -349,13 +349,17 @@ bool EncodeInLanesIfTheyPay(const Tokenizer& tok, lanes::Kernel kernel, const ui
   // goes in pieces: each piece is encoded into the 32-bit slots that the free room holds, and its
   // ids are narrowed onto the end of those before it. Ids are far fewer than bytes, so the room
   // left soon holds the rest; what is left too short for the lanes is walked plainly.
+  // Where the lanes go a window at a time (lanes::LaneSpan), a piece is at most a window and a
+  // rest too short for its own, so that its ids are narrowed while they are in the caches.
+  const size_t window = lanes::LaneSpan() * lane_count;
   size_t pos = 0;      // where the true tokenization is
   size_t written = 0;  // ids narrowed so far
   while (pos < size) {
     uint16_t* const room = ids + written;
     const size_t misaligned = reinterpret_cast<uintptr_t>(room) % alignof(uint32_t) == 0 ? 0 : 1;
     const size_t slots = (size - written - misaligned) / 2;
-    const size_t piece = size - pos < slots ? size - pos : slots;
+    size_t piece = size - pos < slots ? size - pos : slots;
+    if (window != 0 && piece >= 2 * window) piece = window;
     if (!LanesPay(lane_count, piece)) break;
     uint32_t* const wide = reinterpret_cast<uint32_t*>(room + misaligned);
     const Segment seg = EncodeInLanes(tok, kernel, lane_count, in, size, pos, pos + piece, wide,
