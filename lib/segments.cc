@@ -287,6 +287,9 @@ Segment EncodeInLanes(const Tokenizer& tok, lanes::Kernel kernel, size_t lane_co
                       const uint8_t* in, size_t size, size_t from, size_t end, uint32_t* out,
                       size_t min_segment, Align align, size_t lane_span) {
   const lanes::Trie trie = LaneTrie(tok);
+  // A lane stops kStopBefore bytes before its segment's end (lanes::Walk), so no segment is
+  // shorter, whatever a test or benchmark asks.
+  if (min_segment < kStopBefore) min_segment = kStopBefore;
   const size_t lanes_minimum = min_segment * lane_count;
   // A window of lane_span bytes per lane (at least min_segment), or as large as positions in
   // lanes allow; a rest too short for a window of its own goes with the one before it.

@@ -20,11 +20,14 @@ namespace {
 
 // The fallback targets, which every CPU runs.
 constexpr int64_t kFallbacks = HWY_SCALAR | HWY_EMU128;
-// Beside the targets in the word below, in bits Highway leaves free: an AMD (or Hygon) CPU, and
-// an Intel one whose gathers are slow.
+// Beside the targets in the word below: an AMD (or Hygon) CPU, in the one bit Highway leaves
+// free, and an Intel one whose gathers are slow, in a bit Highway keeps for WebAssembly targets.
+// Only x86-64 sets or reads either, and no x86 target is ever in those bits.
 constexpr uint64_t kAmd = uint64_t{1} << 63;
 constexpr uint64_t kSlowGathers = uint64_t{1} << 60;
 constexpr uint64_t kTraits = kAmd | kSlowGathers;
+static_assert((kSlowGathers & (HWY_AVX3 | HWY_AVX2 | HWY_SSE4 | HWY_SSSE3 | kFallbacks)) == 0,
+              "a trait must not look like an x86 target");
 
 // What the CPU is and runs, read once (CPUID is slow under virtual machines) and kept; threads
 // that race to read it write the same value. 0: not read yet (every CPU runs the fallbacks).
@@ -33,13 +36,20 @@ std::atomic<uint64_t> g_cpu{0};
 std::atomic<int64_t> g_allowed{0};  // 0: no limit
 
 #if HWY_ARCH_X86
-// The Intel cores with AVX-512 (family 6) that the microcode against Gather Data Sampling
-// ("Downfall", 2023) slows: every gather waits for all its loads, and a 16-lane gather takes
-// about 26 cycles at best where Zen 4 takes 14 (docs/performance.md). Skylake-SP and its
-// Cascade and Cooper Lake steppings, Ice Lake (server and client), Tiger Lake, Rocket Lake.
-// Sapphire Rapids and later are not affected.
+// The Intel cores (family 6) that the microcode against Gather Data Sampling ("Downfall", 2023)
+// slows: every gather waits for all its loads. On an Ice Lake Xeon a 16-lane gather took about
+// 26 cycles at best where Zen 4 takes 14 (docs/performance.md). With AVX-512: Skylake-SP and
+// its Cascade and Cooper Lake steppings, Ice Lake (server and client), Tiger Lake, Rocket Lake;
+// with AVX2 only: Skylake, Kaby, Coffee and Comet Lake. Alder Lake and Sapphire Rapids and
+// later are not affected.
 bool GathersSlowedByMicrocode(unsigned model) {
   switch (model) {
+    case 0x4E:
+    case 0x5E:
+    case 0x8E:
+    case 0x9E:
+    case 0xA5:
+    case 0xA6:
     case 0x55:
     case 0x6A:
     case 0x6C:
@@ -140,7 +150,13 @@ void RestrictForTest(int64_t targets) { g_allowed.store(targets, std::memory_ord
 
 bool IsAmd() { return (Cpu() & kAmd) != 0; }
 
-bool GathersSlow() { return (Cpu() & kSlowGathers) != 0; }
+bool GathersSlow() {
+#if HWY_ARCH_X86
+  return (Cpu() & kSlowGathers) != 0;
+#else
+  return false;
+#endif
+}
 
 }  // namespace targets
 }  // namespace rwkvtok

@@ -47,10 +47,11 @@ constexpr size_t kLaneMinSegment = 4096;
 // Where the microcode slows gathers (targets::GathersSlow: Intel Ice Lake and its kin), the lanes
 // pay only with 16 per vector (AVX-512), walked by kWindows, and a long text goes through them a
 // window of kSlowGatherLaneSpan bytes per lane at a time, rather than in one window: the window's
-// text and ids stay in the caches. On an Ice Lake Xeon that made Encode 1.2x to 1.9x faster, and
-// spans of 4096 bytes beat 2, 3, 8 KB and every size between 4 and 8 KB that was tried.
+// text and ids stay in the caches. On an Ice Lake Xeon that made Encode 1.6x to 2.1x faster
+// than the gathers in one window; spans of 4096 bytes beat the others tried (docs/performance.md).
 constexpr size_t kSlowGatherMinLanes = kMaxLanes;
 constexpr size_t kSlowGatherLaneSpan = 4096;
+static_assert(kSlowGatherLaneSpan >= kLaneMinSegment, "a window must give every lane a segment");
 // Positions inside a window of lanes are 32-bit.
 constexpr size_t kLaneWindow = size_t{1} << 30;
 // Tokens re-encoded to join a lane before giving up on the rest of its window's lanes and encoding
