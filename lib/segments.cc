@@ -103,6 +103,14 @@ Segment AlignRight(Segment seg) {
 }
 
 #if RWKVTOK_LANES
+// The bytes of a window of `lane_count` lanes: lane_span bytes per lane (at least min_segment),
+// or with lane_span 0 as many as positions in lanes allow.
+size_t WindowBytes(size_t lane_count, size_t min_segment, size_t lane_span) {
+  const size_t per_lane = lane_span > min_segment ? lane_span : min_segment;
+  return lane_span != 0 && per_lane < kLaneWindow / lane_count ? per_lane * lane_count
+                                                               : kLaneWindow;
+}
+
 lanes::Trie LaneTrie(const Tokenizer& tok) {
   const uint32_t* const units = Internal::Units(tok);
   const uint32_t root = units[blob::kRootUnit];
@@ -291,11 +299,8 @@ Segment EncodeInLanes(const Tokenizer& tok, lanes::Kernel kernel, size_t lane_co
   // shorter, whatever a test or benchmark asks.
   if (min_segment < kStopBefore) min_segment = kStopBefore;
   const size_t lanes_minimum = min_segment * lane_count;
-  // A window of lane_span bytes per lane (at least min_segment), or as large as positions in
-  // lanes allow; a rest too short for a window of its own goes with the one before it.
-  const size_t per_lane = lane_span > min_segment ? lane_span : min_segment;
-  const size_t span =
-      lane_span != 0 && per_lane < kLaneWindow / lane_count ? per_lane * lane_count : kLaneWindow;
+  // Windows of WindowBytes; a rest too short for a window of its own goes with the one before.
+  const size_t span = WindowBytes(lane_count, min_segment, lane_span);
   const auto window_for = [&](size_t rest) {
     return rest < span + lanes_minimum && rest <= kLaneWindow ? rest : span;
   };
@@ -354,7 +359,8 @@ bool EncodeInLanesIfTheyPay(const Tokenizer& tok, lanes::Kernel kernel, const ui
   // left soon holds the rest; what is left too short for the lanes is walked plainly.
   // Where the lanes go a window at a time (lanes::LaneSpan), a piece is at most a window and a
   // rest too short for its own, so that its ids are narrowed while they are in the caches.
-  const size_t window = lanes::LaneSpan() * lane_count;
+  const size_t lane_span = lanes::LaneSpan();
+  const size_t window = lane_span == 0 ? 0 : WindowBytes(lane_count, kLaneMinSegment, lane_span);
   size_t pos = 0;      // where the true tokenization is
   size_t written = 0;  // ids narrowed so far
   while (pos < size) {
@@ -366,7 +372,7 @@ bool EncodeInLanesIfTheyPay(const Tokenizer& tok, lanes::Kernel kernel, const ui
     if (!LanesPay(lane_count, piece)) break;
     uint32_t* const wide = reinterpret_cast<uint32_t*>(room + misaligned);
     const Segment seg = EncodeInLanes(tok, kernel, lane_count, in, size, pos, pos + piece, wide,
-                                      kLaneMinSegment, Align::kLeft, lanes::LaneSpan());
+                                      kLaneMinSegment, Align::kLeft, lane_span);
     // Forwards is safe: the i-th narrow id ends at or before the i-th wide one starts. memcpy,
     // since the two widths share the caller's memory.
     for (size_t i = 0; i < seg.count; ++i) {
